@@ -1,0 +1,31 @@
+# Port description for RISC-V 64 (read by tools/configure.py and ./keel).
+# Only what differs between ports lives here; see docs/porting.md.
+
+ISA = "riscv64"                      # name in out/<cc>/<ISA>/ and on the banner
+
+# Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
+GCC_PREFIX = "riscv64-linux-gnu-"
+CLANG_TARGET = "riscv64-unknown-elf"
+CFLAGS = "-mabi=lp64 -mcmodel=medany -mno-relax -mstrict-align"
+GCC_CFLAGS = "-march=rv64imac_zicsr_zifencei"   # binutils 2.40 wants zicsr spelled out
+CLANG_CFLAGS = "-march=rv64imac"
+LDFLAGS = "--no-relax"
+
+# Port sources under arch/riscv/.
+SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
+           "timer.c", "power.c"]
+
+# keel.elf -> keel.img: QEMU loads the ELF itself, so keep it (strip debug info).
+IMAGE_OBJCOPY_FLAGS = "--strip-debug"
+
+# How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
+# console (-display none -serial stdio -monitor none).
+QEMU = "qemu-system-riscv64"
+QEMU_ARGS = ["-M", "virt", "-bios", "default"]
+GDB_ARCH = "riscv:rv64"
+MEM_MIN_MIB = 256
+
+
+def exit_code(status):
+    """QEMU's exit code when the kernel powers off with status (None: not carried)."""
+    return status      # sifive,test0: (status << 16) | 0x3333, or 0x5555 for 0

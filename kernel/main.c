@@ -1,0 +1,75 @@
+/* Generic kernel entry: describe the machine, bring up traps and the timer,
+ * then run the self-tests or the demo. */
+#include <bootinfo.h>
+#include <cmdline.h>
+#include <kernel.h>
+#include <print.h>
+#include <selftest.h>
+#include <ticker.h>
+
+#define DEMO_TICKS 5
+
+const char *kerr_name(enum kerr e)
+{
+    static const char *const names[] = {
+        [KERR_OK] = "ok", [KERR_INVAL] = "invalid argument",
+        [KERR_RANGE] = "out of range", [KERR_NOENT] = "not found",
+        [KERR_NOMEM] = "out of memory", [KERR_BADFMT] = "bad format",
+    };
+    return (uint32_t)e < ARRAY_SIZE(names) && names[e] ? names[e] : "unknown error";
+}
+
+noreturn void kernel_finish(enum exit_status status)
+{
+    kprintf("KEEL VERDICT: %s (status %d)\n", status == EXIT_PASS ? "PASS" : "FAIL",
+            (int)status);
+    arch_poweroff((int)status);
+}
+
+static void print_banner(void)
+{
+    kprintf("\nKeel %s microkernel for %s, built with %s %s (%s-%s, %s %s)\n",
+            KEEL_VERSION, ARCH_NAME, KEEL_CC, __VERSION__, KEEL_CC, ARCH_NAME,
+            __DATE__, __TIME__);
+}
+
+/* The demo: a few timer ticks, then a deliberate kernel exception. */
+static void run_demo(void)
+{
+    kprintf("demo: waiting for %d timer ticks at 10 Hz\n", DEMO_TICKS);
+    ticker_start(10);
+    for (uint64_t seen = 0; seen < DEMO_TICKS;) {
+        arch_wait_for_interrupt();
+        struct ticker_stats s = ticker_stats();
+        for (; seen < s.ticks; seen++)
+            kprintf("demo: tick %llu at counter %llu\n", (unsigned long long)seen + 1,
+                    (unsigned long long)s.last_tick);
+    }
+    ticker_stop();
+    kprintf("demo: reading %p on purpose to show a kernel exception\n",
+            (void *)arch_bad_address());
+    uintptr_t val;
+    if (arch_probe_read(arch_bad_address(), &val) == 0)
+        panic("reading a bad address did not fault");
+    kprintf("demo: the kernel survived the fault; done\n");
+}
+
+noreturn void kernel_main(struct boot_info *bi)
+{
+    static struct boot_desc desc;
+
+    print_banner();
+    enum kerr e = boot_describe(bi, &desc);
+    if (e)
+        panic("cannot decode the boot hand-over: %s", kerr_name(e));
+    boot_print(&desc);
+
+    arch_trap_init();
+    arch_timer_init();
+    kprintf("timer: counter at %llu Hz\n", (unsigned long long)arch_counter_hz());
+
+    if (cmdline_has(desc.cmdline, "selftest"))
+        kernel_finish(selftest_run(&desc) ? EXIT_FAIL : EXIT_PASS);
+    run_demo();
+    kernel_finish(EXIT_PASS);
+}

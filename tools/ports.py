@@ -1,0 +1,54 @@
+"""Load the port descriptions arch/<dir>/port.py (shared by configure.py and ./keel).
+
+A port.py is plain data: see arch/riscv/port.py for a commented example and
+docs/porting.md for what each name means.
+"""
+import importlib.util
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ARCH_DIRS = ("x86", "arm", "ppc", "riscv")
+
+
+def load(dirname):
+    path = os.path.join(ROOT, "arch", dirname, "port.py")
+    spec = importlib.util.spec_from_file_location(f"port_{dirname}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.DIR = dirname
+    mod.toolchain = lambda cc, m=mod: toolchain(m, cc)
+    return mod
+
+
+def load_all():
+    return [load(d) for d in ARCH_DIRS
+            if os.path.exists(os.path.join(ROOT, "arch", d, "port.py"))]
+
+
+def by_isa(isa):
+    for p in load_all():
+        if p.ISA == isa or p.DIR == isa:
+            return p
+    raise KeyError(isa)
+
+
+def toolchain(port, cc):
+    """Commands and flags of compiler family cc ('gcc' or 'clang') for port."""
+    if cc == "gcc":
+        pre = port.GCC_PREFIX
+        return {
+            "cc": f"{pre}gcc",
+            "ld": f"{pre}ld",
+            "objcopy": f"{pre}objcopy",
+            "cflags": f"{port.CFLAGS} {port.GCC_CFLAGS}".strip(),
+            "ldflags": f"-nostdlib -static {port.LDFLAGS}".strip(),
+        }
+    if cc == "clang":
+        return {
+            "cc": f"clang-14 --target={port.CLANG_TARGET}",
+            "ld": "ld.lld-14",
+            "objcopy": "llvm-objcopy-14",
+            "cflags": f"{port.CFLAGS} {port.CLANG_CFLAGS}".strip(),
+            "ldflags": f"-nostdlib -static {port.LDFLAGS}".strip(),
+        }
+    raise ValueError(cc)

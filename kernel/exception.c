@@ -74,3 +74,10 @@ noreturn void panic(const char *fmt, ...)
     kprintf("\n");
     kernel_finish(EXIT_PANIC);
 }
+
+void kernel_syscall(struct arch_regs *regs)
+{
+    /* No user threads exist before the kernel core lands, so no system call
+     * can legitimately arrive. */
+    panic("system call at %p before user mode exists", (void *)arch_regs_ip(regs));
+}

@@ -102,8 +102,7 @@ hostflags = -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter $
 
 
 def obj_path(out, src):
-    base = src.rsplit(".", 1)[0]
-    return f"{out}/{base}.o"
+    return f"{out}/{src}.o"   # keep the suffix: trap.S and trap.c may coexist
 
 
 def target_block(cc, port):

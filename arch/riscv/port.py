@@ -6,13 +6,13 @@ ISA = "riscv64"                      # name in out/<cc>/<ISA>/ and on the banner
 # Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
 GCC_PREFIX = "riscv64-linux-gnu-"
 CLANG_TARGET = "riscv64-unknown-elf"
-CFLAGS = "-mabi=lp64 -mcmodel=medany -mno-relax -mstrict-align"
+CFLAGS = "-mabi=lp64 -mcmodel=medany -mno-relax"
 GCC_CFLAGS = "-march=rv64imac_zicsr_zifencei"   # binutils 2.40 wants zicsr spelled out
 CLANG_CFLAGS = "-march=rv64imac"
 LDFLAGS = "--no-relax"
 
 # Port sources under arch/riscv/.
-SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
+SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c", "irq.c",
            "timer.c", "power.c"]
 
 # keel.elf -> keel.img: QEMU loads the ELF itself, so keep it (strip debug info).

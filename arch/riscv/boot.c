@@ -1,0 +1,20 @@
+/* First C code: collect what OpenSBI handed over and enter the kernel. */
+#include <arch.h>
+#include <riscv.h>
+
+extern char __kernel_start[], __kernel_end[];
+void riscv_boot(uint64_t hartid, const void *fdt);
+
+const void *riscv_fdt;
+
+void riscv_boot(uint64_t hartid, const void *fdt)
+{
+    static struct boot_info bi;
+
+    (void)hartid; /* secondary harts stay parked in OpenSBI */
+    riscv_fdt = fdt;
+    bi.fdt = fdt;
+    bi.kernel_base = (uintptr_t)__kernel_start;
+    bi.kernel_end = (uintptr_t)__kernel_end;
+    kernel_main(&bi);
+}

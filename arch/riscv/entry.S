@@ -1,0 +1,23 @@
+/* Boot entry: OpenSBI jumps here in S-mode with a0 = hart id, a1 = FDT. */
+#define BOOT_STACK_SIZE 16384
+
+    .section .text.entry, "ax"
+    .globl _start
+_start:
+    /* No compressed-instruction or relaxation tricks before gp is unused. */
+    la      sp, boot_stack_top
+    la      t0, __bss_start
+    la      t1, __bss_end
+1:  bgeu    t0, t1, 2f
+    sd      zero, 0(t0)
+    addi    t0, t0, 8
+    j       1b
+2:  call    riscv_boot          /* (hart id, fdt); never returns */
+3:  wfi
+    j       3b
+
+    .section .bss
+    .balign 16
+boot_stack:
+    .skip   BOOT_STACK_SIZE
+boot_stack_top:

@@ -1,0 +1,20 @@
+/* Assembler helpers for the RISC-V port. */
+#pragma once
+
+#ifdef __ASSEMBLY__
+/* Record that a fault at instruction `fault` resumes at `fixup` (see arch.h). */
+.macro ARCH_EXTABLE_ENTRY fault, fixup
+    .pushsection .extable, "a"
+    .balign 8
+    .dword \fault, \fixup
+    .popsection
+.endm
+#endif
+
+/* Frame layout of struct arch_regs, in bytes. */
+#define REG_X(n) ((n) * 8)
+#define REG_SEPC (32 * 8)
+#define REG_SSTATUS (33 * 8)
+#define REG_SCAUSE (34 * 8)
+#define REG_STVAL (35 * 8)
+#define REGS_SIZE (36 * 8)

@@ -1,0 +1,32 @@
+/* RISC-V 64 (RV64GC, S-mode under OpenSBI): types arch.h asks every port for. */
+#pragma once
+
+#include <types.h>
+
+#define ARCH_NAME "riscv64"
+#define ARCH_PAGE_SHIFT 12
+
+/* Sv48: four levels of 512 entries. */
+#define ARCH_PT_LEVELS 4
+
+/* Register frame saved by trap.S; x[0] is unused, x[2] is the interrupted sp.
+ * Offsets are mirrored in trap.S (REG_* there). */
+struct arch_regs {
+    uint64_t x[32];
+    uint64_t sepc;
+    uint64_t sstatus;
+    uint64_t scause;
+    uint64_t stval;
+};
+
+/* Callee-saved state switched by arch_context_switch (ra, sp, s0-s11). */
+struct arch_context {
+    uint64_t ra, sp, s[12];
+};
+
+/* An address space: the satp value (mode, ASID, root PPN). */
+struct arch_aspace {
+    uint64_t satp;
+};
+
+typedef uint64_t arch_pte_t;

@@ -61,6 +61,8 @@ enum kerr memmap_remove(struct memmap *m, uint64_t base, uint64_t size)
             continue;
         }
         if (rb < base && re > end) { /* punch a hole: split in two */
+            if (m->count == MEMMAP_MAX)
+                return KERR_NOMEM; /* leave the map as it was */
             m->r[i].size = base - rb;
             return insert_at(m, i + 1, end, re);
         }

@@ -41,6 +41,12 @@ HOST_TESTS = {
     "test_cmdline": ["kernel/cmdline.c"],
 }
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
+# Device trees QEMU's machines hand over, dumped for the FDT tests.
+HOST_QEMU_DTBS = {
+    "qemu-riscv64-virt": ("qemu-system-riscv64 -m 256M -smp 2", "virt"),
+    "qemu-aarch64-virt": ("qemu-system-aarch64 -cpu cortex-a72 -m 256M -smp 2", "virt"),
+    "qemu-ppc64-powernv9": ("qemu-system-ppc64 -m 1G", "powernv9"),
+}
 
 COMMON_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "
                  "-fno-stack-protector -fno-pic -fno-omit-frame-pointer "
@@ -83,6 +89,10 @@ rule dtc
   command = dtc -q -I dts -O dtb -o $out $in
   description = DTC $out
 
+rule qemudtb
+  command = $qemu -M $machine,dumpdtb=$out -nodefaults -display none >/dev/null 2>&1
+  description = DUMPDTB $out
+
 rule doxygen
   command = tools/docs.sh $out
   description = DOXYGEN
@@ -97,7 +107,7 @@ build build.ninja: configure tools/configure.py tools/ports.py | $portfiles
 
 hostflags = -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter $
   -fsanitize=address,undefined -fno-sanitize-recover=all $
-  -Ikernel/include -Itests/host -DKEEL_HOST_TEST
+  -Ikernel/include -Itests/host -DKEEL_HOST_TEST -D_DEFAULT_SOURCE
 """
 
 
@@ -142,6 +152,12 @@ def host_block():
     for dts in HOST_DTS:
         dtb = "out/host/" + os.path.basename(dts).replace(".dts", ".dtb")
         lines.append(f"build {dtb}: dtc {dts}")
+        outs.append(dtb)
+    for name, (qemu, machine) in HOST_QEMU_DTBS.items():
+        dtb = f"out/host/{name}.dtb"
+        lines.append(f"build {dtb}: qemudtb")
+        lines.append(f"  qemu = {qemu}")
+        lines.append(f"  machine = {machine}")
         outs.append(dtb)
     for name, srcs in HOST_TESTS.items():
         exe = f"out/host/{name}"

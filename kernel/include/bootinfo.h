@@ -6,7 +6,7 @@
 #include <fdt.h>
 #include <memmap.h>
 
-#define FDT_MAX_SIZE (1u << 20)   /* larger claimed blobs are refused */
+#define FDT_MAX_SIZE (2u << 20)   /* larger claimed blobs are refused */
 #define CMDLINE_MAX 256
 
 struct boot_desc {

@@ -33,31 +33,33 @@
 /* Boot                                                                      */
 /* ------------------------------------------------------------------------ */
 
-/* A physical memory range [base, base + size). */
+/** A physical memory range [base, base + size). */
 struct mem_range {
-    uint64_t base;
-    uint64_t size;
+    uint64_t base;  /**< first byte */
+    uint64_t size;  /**< length in bytes */
 };
 
 #define BOOT_MAX_RANGES 32
 
-/*
+/**
  * What the firmware handed over, as the port found it.  A port whose firmware
  * passes a flattened device tree sets fdt and leaves the rest to generic code;
  * a port without one (x86 Multiboot) fills ram[], initrd_* and cmdline itself.
  */
 struct boot_info {
-    const void *fdt;                 /* device-tree blob, or NULL */
-    struct mem_range ram[BOOT_MAX_RANGES]; /* usable RAM (only if fdt == NULL) */
-    uint32_t ram_count;
-    struct mem_range reserved[BOOT_MAX_RANGES]; /* firmware-owned RAM (ditto) */
-    uint32_t reserved_count;
-    uint64_t initrd_base, initrd_size; /* boot image; size 0 if none (ditto) */
-    const char *cmdline;             /* kernel command line (ditto), or NULL */
-    uint64_t kernel_base, kernel_end; /* physical extent of the loaded kernel image */
+    const void *fdt;                 /**< device-tree blob, or NULL */
+    struct mem_range ram[BOOT_MAX_RANGES]; /**< usable RAM (only if fdt == NULL) */
+    uint32_t ram_count;              /**< entries used in ram[] */
+    struct mem_range reserved[BOOT_MAX_RANGES]; /**< firmware-owned RAM (ditto) */
+    uint32_t reserved_count;         /**< entries used in reserved[] */
+    uint64_t initrd_base;            /**< boot image address (ditto) */
+    uint64_t initrd_size;            /**< boot image size; 0 if none (ditto) */
+    const char *cmdline;             /**< kernel command line (ditto), or NULL */
+    uint64_t kernel_base;            /**< physical start of the loaded kernel image */
+    uint64_t kernel_end;             /**< physical end of the loaded kernel image */
 };
 
-/* Generic entry.  The port's boot code calls it once on the boot CPU with a
+/** Generic entry.  The port's boot code calls it once on the boot CPU with a
  * stack, the early console working and interrupts disabled.  Never returns. */
 noreturn void kernel_main(struct boot_info *bi);
 
@@ -65,58 +67,58 @@ noreturn void kernel_main(struct boot_info *bi);
 /* Early console                                                             */
 /* ------------------------------------------------------------------------ */
 
-/* Write one byte to the boot console, polling; callable from any context. */
+/** Write one byte to the boot console, polling; callable from any context. */
 void arch_console_putc(char c);
 
 /* ------------------------------------------------------------------------ */
 /* Traps: the port's vectors save a struct arch_regs and call these upcalls.  */
 /* ------------------------------------------------------------------------ */
 
-/* Install the trap vectors; from then on exceptions reach kernel_exception(). */
+/** Install the trap vectors; from then on exceptions reach kernel_exception(). */
 void arch_trap_init(void);
 
-/* Arch-neutral classification of a synchronous exception. */
+/** Arch-neutral classification of a synchronous exception. */
 enum fault_kind {
-    FAULT_PAGE_READ,        /* load from an unmapped or protected address */
-    FAULT_PAGE_WRITE,       /* store to an unmapped or protected address */
-    FAULT_PAGE_EXEC,        /* instruction fetch from a bad address */
-    FAULT_ILLEGAL_INSN,     /* undefined or privileged instruction */
-    FAULT_BREAKPOINT,       /* breakpoint instruction */
-    FAULT_MISALIGNED,       /* alignment fault */
-    FAULT_DIVIDE,           /* integer division by zero (where the ISA traps) */
-    FAULT_OTHER,            /* anything else; see arch_code */
+    FAULT_PAGE_READ,        /**< load from an unmapped or protected address */
+    FAULT_PAGE_WRITE,       /**< store to an unmapped or protected address */
+    FAULT_PAGE_EXEC,        /**< instruction fetch from a bad address */
+    FAULT_ILLEGAL_INSN,     /**< undefined or privileged instruction */
+    FAULT_BREAKPOINT,       /**< breakpoint instruction */
+    FAULT_MISALIGNED,       /**< alignment fault */
+    FAULT_DIVIDE,           /**< integer division by zero (where the ISA traps) */
+    FAULT_OTHER,            /**< anything else; see arch_code */
     FAULT_KIND_COUNT
 };
 
-/* One synchronous exception, decoded by the port. */
+/** One synchronous exception, decoded by the port. */
 struct fault_info {
-    enum fault_kind kind;
-    uintptr_t ip;           /* address of the faulting instruction */
-    uintptr_t addr;         /* faulting data address, or 0 */
-    uint64_t arch_code;     /* raw cause (scause, ESR, vector, SRR1...) */
-    bool from_user;         /* trapped from user mode */
+    enum fault_kind kind;   /**< what happened */
+    uintptr_t ip;           /**< address of the faulting instruction */
+    uintptr_t addr;         /**< faulting data address, or 0 */
+    uint64_t arch_code;     /**< raw cause (scause, ESR, vector, SRR1...) */
+    bool from_user;         /**< trapped from user mode */
 };
 
-/* Upcall: a synchronous exception.  Returning resumes at arch_regs_ip(regs). */
+/** Upcall: a synchronous exception.  Returning resumes at arch_regs_ip(regs). */
 void kernel_exception(struct arch_regs *regs, const struct fault_info *fault);
 
-/* Upcall: the timer deadline set with arch_timer_set_deadline() has passed.
+/** Upcall: the timer deadline set with arch_timer_set_deadline() has passed.
  * The port has already silenced the timer source. */
 void kernel_timer_interrupt(struct arch_regs *regs);
 
-/* Upcall: device interrupt number irq is pending (masked until arch_irq_ack). */
+/** Upcall: device interrupt number irq is pending (masked until arch_irq_ack). */
 void kernel_irq(struct arch_regs *regs, uint32_t irq);
 
-/* Instruction pointer of the frame. */
+/** Instruction pointer of the frame. */
 uintptr_t arch_regs_ip(const struct arch_regs *regs);
-/* Set the instruction pointer at which the frame resumes. */
+/** Set the instruction pointer at which the frame resumes. */
 void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip);
-/* Stack pointer of the frame. */
+/** Stack pointer of the frame. */
 uintptr_t arch_regs_sp(const struct arch_regs *regs);
-/* Print every register of the frame, one readable block, with kprintf. */
+/** Print every register of the frame, one readable block, with kprintf. */
 void arch_regs_dump(const struct arch_regs *regs);
 
-/*
+/**
  * Fault fix-ups.  Assembly that may fault on purpose (self-tests, probes)
  * records a (faulting instruction, resume address) pair in section .extable
  * with the port's ARCH_EXTABLE_ENTRY macro; the linker script brackets the
@@ -124,17 +126,17 @@ void arch_regs_dump(const struct arch_regs *regs);
  * there (kernel/extable.c) and resumes at the fix-up instead of panicking.
  */
 struct extable_entry {
-    uintptr_t fault_ip;
-    uintptr_t fixup_ip;
+    uintptr_t fault_ip;     /**< instruction that may fault */
+    uintptr_t fixup_ip;     /**< where to resume if it does */
 };
 
-/* Load a word from addr with a fix-up: 0 and *val on success, -1 if it faulted. */
+/** Load a word from addr with a fix-up: 0 and *val on success, -1 if it faulted. */
 int arch_probe_read(uintptr_t addr, uintptr_t *val);
 
-/* An address whose access in kernel mode faults on this machine (for self-tests). */
+/** An address whose access in kernel mode faults on this machine (for self-tests). */
 uintptr_t arch_bad_address(void);
 
-/* Fill every general register with a pattern, execute an illegal instruction
+/** Fill every general register with a pattern, execute an illegal instruction
  * (handled through the fix-up table), and check that every register came back
  * intact.  Returns the number of registers that differ (0 = all restored). */
 uint32_t arch_trap_roundtrip_check(void);
@@ -143,34 +145,34 @@ uint32_t arch_trap_roundtrip_check(void);
 /* Timer and counter                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* Make the counter and the timer interrupt usable.  Called after arch_trap_init. */
+/** Make the counter and the timer interrupt usable.  Called after arch_trap_init. */
 void arch_timer_init(void);
-/* Monotonic 64-bit counter of the machine's own clock; never goes backwards. */
+/** Monotonic 64-bit counter of the machine's own clock; never goes backwards. */
 uint64_t arch_counter_read(void);
-/* Counter ticks per second. */
+/** Counter ticks per second. */
 uint64_t arch_counter_hz(void);
-/* Arm a one-shot timer interrupt for when the counter reaches deadline (past
+/** Arm a one-shot timer interrupt for when the counter reaches deadline (past
  * deadlines fire at once).  Replaces any earlier deadline. */
 void arch_timer_set_deadline(uint64_t deadline);
-/* Cancel the pending deadline, if any. */
+/** Cancel the pending deadline, if any. */
 void arch_timer_cancel(void);
 
 /* ------------------------------------------------------------------------ */
 /* Interrupts                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Enable interrupt delivery on this CPU. */
+/** Enable interrupt delivery on this CPU. */
 void arch_irqs_enable(void);
-/* Disable interrupt delivery on this CPU. */
+/** Disable interrupt delivery on this CPU. */
 void arch_irqs_disable(void);
-/* Sleep until an interrupt arrives; the interrupt is handled before return.
+/** Sleep until an interrupt arrives; the interrupt is handled before return.
  * Called with interrupts disabled, returns with them disabled. */
 void arch_wait_for_interrupt(void);
-/* Unmask device interrupt irq at the interrupt controller. */
+/** Unmask device interrupt irq at the interrupt controller. */
 void arch_irq_enable(uint32_t irq);
-/* Mask device interrupt irq at the interrupt controller. */
+/** Mask device interrupt irq at the interrupt controller. */
 void arch_irq_mask(uint32_t irq);
-/* Signal end of handling of irq to the interrupt controller. */
+/** Signal end of handling of irq to the interrupt controller. */
 void arch_irq_ack(uint32_t irq);
 
 /* ------------------------------------------------------------------------ */
@@ -182,42 +184,42 @@ void arch_irq_ack(uint32_t irq);
  * verdict line has already been printed by generic code. */
 noreturn void arch_poweroff(int status);
 
-/* Stop this CPU for good (after a panic, when power-off failed). */
+/** Stop this CPU for good (after a panic, when power-off failed). */
 noreturn void arch_halt(void);
 
 /* ------------------------------------------------------------------------ */
 /* Address spaces, user mode, threads (kernel core; see docs/porting.md)     */
 /* ------------------------------------------------------------------------ */
 
-/* Rights of a leaf mapping, as generic code asks for them. */
+/** Rights of a leaf mapping, as generic code asks for them. */
 enum pte_rights { PTE_R = 1, PTE_W = 2, PTE_X = 4, PTE_USER = 8 };
 
-/* Upcall: a user thread executed the system-call instruction. */
+/** Upcall: a user thread executed the system-call instruction. */
 void kernel_syscall(struct arch_regs *regs);
 
-/* Page-table layout: generic code walks ARCH_PT_LEVELS levels (0 = root),
+/** Page-table layout: generic code walks ARCH_PT_LEVELS levels (0 = root),
  * each indexing arch_pt_index_bits(level) bits of the virtual address. */
 uint32_t arch_pt_index_bits(uint32_t level);
-/* An entry pointing to the next-level table at physical address pa. */
+/** An entry pointing to the next-level table at physical address pa. */
 arch_pte_t arch_pte_table(uint64_t pa);
-/* A leaf entry mapping the page at pa with rights (PTE_R/W/X/USER bits). */
+/** A leaf entry mapping the page at pa with rights (PTE_R/W/X/USER bits). */
 arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights);
-/* True if the entry is valid. */
+/** True if the entry is valid. */
 bool arch_pte_valid(arch_pte_t pte);
-/* True if the entry points to a next-level table (not a leaf). */
+/** True if the entry points to a next-level table (not a leaf). */
 bool arch_pte_is_table(arch_pte_t pte);
-/* Physical address the entry points to. */
+/** Physical address the entry points to. */
 uint64_t arch_pte_addr(arch_pte_t pte);
-/* Initialise an address space around a zeroed root table at root_pa, with tag. */
+/** Initialise an address space around a zeroed root table at root_pa, with tag. */
 void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag);
-/* Make as the current user address space on this CPU (no full TLB flush). */
+/** Make as the current user address space on this CPU (no full TLB flush). */
 void arch_aspace_activate(const struct arch_aspace *as);
-/* Drop any TLB entry of as for the page at va. */
+/** Drop any TLB entry of as for the page at va. */
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va);
 
-/* Set up a frame that enters user mode at ip with stack sp and first arg arg. */
+/** Set up a frame that enters user mode at ip with stack sp and first arg arg. */
 void arch_regs_init_user(struct arch_regs *regs, uintptr_t ip, uintptr_t sp, uintptr_t arg);
-/* Leave the kernel through regs (restoring them all); never returns. */
+/** Leave the kernel through regs (restoring them all); never returns. */
 noreturn void arch_return_to_user(struct arch_regs *regs);
-/* Save callee state into from, resume the thread whose state is in to. */
+/** Save callee state into from, resume the thread whose state is in to. */
 void arch_context_switch(struct arch_context *from, struct arch_context *to);

@@ -1,0 +1,16 @@
+/* C side of the boot: describe what the loader handed over, run the kernel. */
+#include <arm.h>
+
+/* From kernel.ld: the loaded image including .bss and the boot stack. */
+extern char __kernel_start[], __kernel_end[];
+
+noreturn void arm_boot(uint64_t fdt)
+{
+    static struct boot_info bi;
+
+    /* The MMU is off: addresses are physical. */
+    bi.fdt = (const void *)(uintptr_t)fdt;
+    bi.kernel_base = (uintptr_t)__kernel_start;
+    bi.kernel_end = (uintptr_t)__kernel_end;
+    kernel_main(&bi);
+}

@@ -1,0 +1,44 @@
+/* AArch64 port: the types and constants arch.h asks every port for.
+ * Also included from assembly (through arch_asm.h) for the frame offsets. */
+#pragma once
+
+#define ARCH_NAME "aarch64"
+#define ARCH_PAGE_SHIFT 12          /* 4 KiB translation granule */
+#define ARCH_PT_LEVELS 4            /* 48-bit VA, 4 KiB granule: levels 0-3, 9 bits each */
+
+/* Byte offsets into struct arch_regs, for trap.S (checked in trap.c). */
+#define REGS_X(n) ((n) * 8)         /* x0..x30 */
+#define REGS_SP 248
+#define REGS_ELR 256
+#define REGS_SPSR 264
+#define REGS_ESR 272
+#define REGS_FAR 280
+#define REGS_SIZE 288               /* multiple of 16: sp stays aligned */
+
+#ifndef __ASSEMBLY__
+/* Trap frame: everything the vectors save, in this order. */
+struct arch_regs {
+    uint64_t x[31];                 /* x0..x30 (x29 = fp, x30 = lr) */
+    uint64_t sp;                    /* sp at the time of the trap */
+    uint64_t elr;                   /* ELR_EL1: where the trap resumes */
+    uint64_t spsr;                  /* SPSR_EL1: PSTATE at the trap */
+    uint64_t esr;                   /* ESR_EL1: syndrome (synchronous traps) */
+    uint64_t far;                   /* FAR_EL1: faulting address (aborts) */
+};
+
+/* Kernel state arch_context_switch() preserves: AAPCS64 callee-saved GPRs. */
+struct arch_context {
+    uint64_t x19_x28[10];
+    uint64_t fp, lr, sp;
+};
+
+/* A user address space: TTBR0_EL1 is root | asid << 48 (16-bit ASIDs if the
+ * CPU has them, 8-bit otherwise). */
+struct arch_aspace {
+    uint64_t root_pa;               /* level-0 table, 4 KiB aligned */
+    uint16_t asid;
+};
+
+/* VMSAv8-64 stage-1 descriptor (4 KiB granule). */
+typedef uint64_t arch_pte_t;
+#endif

@@ -1,0 +1,40 @@
+/* AArch64 port internals shared between the port's own files. */
+#pragma once
+
+#include <arch.h>
+
+/* QEMU virt physical map (hw/arm/virt.c; also in the device tree). */
+#define VIRT_GICD_BASE 0x08000000ul     /* GICv2 distributor */
+#define VIRT_GICC_BASE 0x08010000ul     /* GICv2 CPU interface */
+#define VIRT_UART_BASE 0x09000000ul     /* PL011 */
+
+/* GIC interrupt ID of the EL1 virtual timer (PPI 11). */
+#define TIMER_VIRT_INTID 27
+
+static inline uint32_t mmio_read32(uintptr_t addr)
+{
+    return *(volatile uint32_t *)addr;
+}
+
+static inline void mmio_write32(uintptr_t addr, uint32_t val)
+{
+    *(volatile uint32_t *)addr = val;
+}
+
+static inline void mmio_write8(uintptr_t addr, uint8_t val)
+{
+    *(volatile uint8_t *)addr = val;
+}
+
+/* boot.c: C entry from entry.S with the device-tree address from x0. */
+noreturn void arm_boot(uint64_t fdt);
+
+/* trap.c: called by trap.S with the saved frame and the vector number. */
+void arm_trap(struct arch_regs *regs, uint64_t vector);
+
+/* gic.c */
+void gic_init(void);
+/* Acknowledge the highest-priority pending interrupt; returns its ID
+ * (GIC_SPURIOUS if none). */
+uint32_t gic_ack(void);
+#define GIC_SPURIOUS 1023

@@ -1,0 +1,37 @@
+# Port description for AArch64 (read by tools/configure.py and ./keel).
+# Only what differs between ports lives here; see arch/riscv/port.py.
+
+ISA = "aarch64"                      # name in out/<cc>/<ISA>/ and on the banner
+
+# Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
+GCC_PREFIX = "aarch64-linux-gnu-"
+CLANG_TARGET = "aarch64-unknown-none-elf"
+# -mgeneral-regs-only: no FP/SIMD in the kernel (no lazy FP state to save).
+# -mstrict-align: the MMU is off, so all data accesses are Device memory,
+#   where an unaligned access faults; never let the compiler merge loads.
+# No unwind tables: nothing would use them, and they must not land in the Image.
+CFLAGS = ("-march=armv8-a -mgeneral-regs-only -mcmodel=small -mstrict-align "
+          "-fno-asynchronous-unwind-tables -fno-unwind-tables")
+GCC_CFLAGS = ""
+CLANG_CFLAGS = ""
+LDFLAGS = "--build-id=none -z max-page-size=4096"
+
+# Port sources under arch/arm/.
+SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
+           "gic.c", "timer.c", "power.c"]
+
+# keel.elf -> keel.img: QEMU boots the ELF bare-metal without a device tree,
+# so hand it a Linux arm64 Image instead: the flat binary from the header on.
+IMAGE_OBJCOPY_FLAGS = "-O binary"
+
+# How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
+# console (-display none -serial stdio -monitor none).
+QEMU = "qemu-system-aarch64"
+QEMU_ARGS = ["-M", "virt", "-cpu", "cortex-a72", "-semihosting"]
+GDB_ARCH = "aarch64"
+MEM_MIN_MIB = 256
+
+
+def exit_code(status):
+    """QEMU's exit code when the kernel powers off with status (None: not carried)."""
+    return status      # semihosting SYS_EXIT, ADP_Stopped_ApplicationExit + status

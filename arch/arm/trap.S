@@ -1,0 +1,82 @@
+/*
+ * EL1 exception vectors.  Every entry saves the full struct arch_regs on the
+ * current stack, calls arm_trap(regs, vector) and restores every register
+ * from the frame (the C side may have changed elr, e.g. to a fix-up) before
+ * eret.  Vector numbers: 0-3 current EL with SP_EL0, 4-7 current EL with
+ * SP_ELx, 8-11 lower EL AArch64, 12-15 lower EL AArch32; within each group
+ * sync, IRQ, FIQ, SError.
+ */
+#include <arch_asm.h>
+
+#define VECTOR_ALIGN 0x800              /* VBAR_EL1 bits [10:0] are RES0 */
+#define VECTOR_SIZE 0x80                /* 32 instructions per entry */
+
+.macro vector num
+    .balign VECTOR_SIZE
+    sub     sp, sp, #REGS_SIZE
+    stp     x0, x1, [sp, #REGS_X(0)]
+    mov     x0, #\num
+    b       trap_common
+.endm
+
+    .text
+    .balign VECTOR_ALIGN
+    .globl arm_vectors
+arm_vectors:
+    .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    vector \n
+    .endr
+
+/* x0 = vector number; x0 and x1 of the interrupted code already saved. */
+trap_common:
+    stp     x2, x3, [sp, #REGS_X(2)]
+    stp     x4, x5, [sp, #REGS_X(4)]
+    stp     x6, x7, [sp, #REGS_X(6)]
+    stp     x8, x9, [sp, #REGS_X(8)]
+    stp     x10, x11, [sp, #REGS_X(10)]
+    stp     x12, x13, [sp, #REGS_X(12)]
+    stp     x14, x15, [sp, #REGS_X(14)]
+    stp     x16, x17, [sp, #REGS_X(16)]
+    stp     x18, x19, [sp, #REGS_X(18)]
+    stp     x20, x21, [sp, #REGS_X(20)]
+    stp     x22, x23, [sp, #REGS_X(22)]
+    stp     x24, x25, [sp, #REGS_X(24)]
+    stp     x26, x27, [sp, #REGS_X(26)]
+    stp     x28, x29, [sp, #REGS_X(28)]
+    str     x30, [sp, #REGS_X(30)]
+    /* Kernel traps only for now: the interrupted sp is just above the frame.
+     * (Traps from EL0 will record sp_el0 here.) */
+    add     x1, sp, #REGS_SIZE
+    str     x1, [sp, #REGS_SP]
+    mrs     x1, elr_el1
+    mrs     x2, spsr_el1
+    stp     x1, x2, [sp, #REGS_ELR]
+    mrs     x1, esr_el1
+    mrs     x2, far_el1
+    stp     x1, x2, [sp, #REGS_ESR]
+
+    mov     x1, x0
+    mov     x0, sp
+    bl      arm_trap
+
+    ldp     x1, x2, [sp, #REGS_ELR]
+    msr     elr_el1, x1
+    msr     spsr_el1, x2
+    ldp     x2, x3, [sp, #REGS_X(2)]
+    ldp     x4, x5, [sp, #REGS_X(4)]
+    ldp     x6, x7, [sp, #REGS_X(6)]
+    ldp     x8, x9, [sp, #REGS_X(8)]
+    ldp     x10, x11, [sp, #REGS_X(10)]
+    ldp     x12, x13, [sp, #REGS_X(12)]
+    ldp     x14, x15, [sp, #REGS_X(14)]
+    ldp     x16, x17, [sp, #REGS_X(16)]
+    ldp     x18, x19, [sp, #REGS_X(18)]
+    ldp     x20, x21, [sp, #REGS_X(20)]
+    ldp     x22, x23, [sp, #REGS_X(22)]
+    ldp     x24, x25, [sp, #REGS_X(24)]
+    ldp     x26, x27, [sp, #REGS_X(26)]
+    ldp     x28, x29, [sp, #REGS_X(28)]
+    ldr     x30, [sp, #REGS_X(30)]
+    ldp     x0, x1, [sp, #REGS_X(0)]
+    add     sp, sp, #REGS_SIZE
+    eret

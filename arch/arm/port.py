@@ -35,3 +35,8 @@ MEM_MIN_MIB = 256
 def exit_code(status):
     """QEMU's exit code when the kernel powers off with status (None: not carried)."""
     return status      # semihosting SYS_EXIT, ADP_Stopped_ApplicationExit + status
+
+# Also boot the self-test entered at EL2 (the kernel drops to EL1).
+TEST_MACHINES = {
+    "el2": ["-M", "virt,virtualization=on", "-cpu", "max", "-semihosting"],
+}

@@ -68,6 +68,11 @@ noreturn void kernel_main(struct boot_info *bi)
     arch_timer_init();
     kprintf("timer: counter at %llu Hz\n", (unsigned long long)arch_counter_hz());
 
+    if (cmdline_has(desc.cmdline, "unhandled_fault")) {
+        /* For the harness: a kernel fault with no fix-up must panic, not hang. */
+        kprintf("reading %p with no fix-up\n", (void *)arch_bad_address());
+        (void)*(volatile uintptr_t *)arch_bad_address();
+    }
     if (cmdline_has(desc.cmdline, "selftest"))
         kernel_finish(selftest_run(&desc) ? EXIT_FAIL : EXIT_PASS);
     run_demo();

@@ -102,8 +102,8 @@ hostflags = -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter $
 
 
 def obj_path(out, src):
-    base = src.rsplit(".", 1)[0]
-    return f"{out}/{base}.o"
+    # Keep the source suffix: a port may have both trap.S and trap.c.
+    return f"{out}/{src}.o"
 
 
 def target_block(cc, port):

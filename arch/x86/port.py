@@ -1,0 +1,39 @@
+# Port description for x86-64 on QEMU q35 (read by tools/configure.py and ./keel).
+# See arch/riscv/port.py for the commented example; docs/ports/x86.md for the port.
+
+ISA = "x86_64"                       # name in out/<cc>/<ISA>/ and on the banner
+
+# Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
+# The kernel runs at its 1 MiB physical link address through an identity map,
+# so the small code model (all symbols below 2 GiB) fits.  No red zone: traps
+# taken in kernel mode push their frame on the interrupted stack.  No FPU/SIMD
+# registers, so traps never need to save them.
+GCC_PREFIX = "x86_64-linux-gnu-"
+CLANG_TARGET = "x86_64-unknown-none-elf"
+CFLAGS = ("-m64 -march=x86-64 -mcmodel=small -mno-red-zone -mno-mmx -mno-sse "
+          "-mno-sse2 -mno-80387 -fno-asynchronous-unwind-tables -fno-unwind-tables")
+GCC_CFLAGS = "-mgeneral-regs-only"
+CLANG_CFLAGS = ""
+LDFLAGS = "-z max-page-size=4096 -z noexecstack"
+
+# Port sources under arch/x86/.
+SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
+           "lapic.c", "irq.c", "timer.c", "power.c"]
+
+# keel.elf -> keel.img: QEMU's Multiboot loader refuses ELF64, so convert the
+# (all below 4 GiB) image to ELF32; the 32-bit entry code switches to long mode.
+IMAGE_OBJCOPY_FLAGS = "-O elf32-i386 --strip-debug"
+
+# How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
+# console (-display none -serial stdio -monitor none).  -no-reboot turns a
+# triple fault into a QEMU exit (code 0, never a pass) instead of a reboot loop.
+QEMU = "qemu-system-x86_64"
+QEMU_ARGS = ["-M", "q35", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+             "-no-reboot"]
+GDB_ARCH = "i386:x86-64"
+MEM_MIN_MIB = 256
+
+
+def exit_code(status):
+    """QEMU's exit code when the kernel powers off with status (None: not carried)."""
+    return (status << 1) | 1   # isa-debug-exit: QEMU exits with (value << 1) | 1

@@ -115,18 +115,16 @@ static void check_tick_rate(struct results *r)
     struct ticker_stats s = wait_ticks(TICKS_MEASURED, arch_counter_read() + budget);
     ticker_stop();
 
-    /* Tick k fires at first_deadline + (k - 1 + missed) periods at the earliest;
-     * the rate is right if the last tick came within 25% of the schedule. */
-    uint64_t span = s.last_tick - s.first_deadline;
-    uint64_t sched = (s.ticks - 1 + s.missed) * s.period;
-    uint64_t hundredths = s.period ? span * 100 / s.period : 0;
-    check(r, s.ticks >= TICKS_MEASURED && s.early == 0 && s.missed <= 2 &&
-          span >= sched && span <= (TICKS_MEASURED - 1) * s.period * 5 / 4,
-          "timer.rate", "%llu ticks at %u Hz over %llu.%02llu periods, %llu early, "
-          "%llu missed, worst latency %llu us",
-          (unsigned long long)s.ticks, TICK_HZ, (unsigned long long)(hundredths / 100),
-          (unsigned long long)(hundredths % 100), (unsigned long long)s.early,
-          (unsigned long long)s.missed,
+    /* The host may deschedule QEMU (its counter runs on), so lateness and
+     * missed periods are reported, not judged.  What a wrong timer cannot
+     * fake: no tick before its deadline, and a good share of ticks landing
+     * within a quarter period of theirs (a timer programmed in the wrong
+     * unit drifts away from the schedule). */
+    check(r, s.ticks >= TICKS_MEASURED && s.early == 0 && s.on_time >= s.ticks / 4,
+          "timer.rate", "%llu ticks at %u Hz: %llu on time, %llu early, %llu missed, "
+          "worst latency %llu us",
+          (unsigned long long)s.ticks, TICK_HZ, (unsigned long long)s.on_time,
+          (unsigned long long)s.early, (unsigned long long)s.missed,
           (unsigned long long)(s.max_late * 1000000 / arch_counter_hz()));
 }
 

@@ -40,6 +40,8 @@ void kernel_timer_interrupt(struct arch_regs *regs)
         st->early++;
     else if (now - ticker.deadline > st->max_late)
         st->max_late = now - ticker.deadline;
+    if (now >= ticker.deadline && now - ticker.deadline <= st->period / 4)
+        st->on_time++;
     st->ticks++;
     st->last_tick = now;
     ticker.deadline += st->period;

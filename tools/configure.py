@@ -39,6 +39,9 @@ HOST_TESTS = {
     "test_memmap": ["kernel/memmap.c", "kernel/fdt.c", "kernel/bootinfo.c",
                     "kernel/cmdline.c", "kernel/print.c"],
     "test_cmdline": ["kernel/cmdline.c"],
+    # Generic page tables; joins KERNEL_SOURCES when the ports implement the
+    # arch_pte_* hooks (kernel core).
+    "test_vm": ["kernel/vm.c"],
 }
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
 # Device trees QEMU's machines hand over, dumped for the FDT tests.

@@ -210,6 +210,8 @@ bool arch_pte_valid(arch_pte_t pte);
 bool arch_pte_is_table(arch_pte_t pte);
 /** Physical address the entry points to. */
 uint64_t arch_pte_addr(arch_pte_t pte);
+/** Rights (PTE_R/W/X/USER) of a leaf entry. */
+uint32_t arch_pte_rights(arch_pte_t pte);
 /** Initialise an address space around a zeroed root table at root_pa, with tag. */
 void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag);
 /** Make as the current user address space on this CPU (no full TLB flush). */

@@ -10,6 +10,7 @@ struct ticker_stats {
     uint64_t early;         /* interrupts that arrived before their deadline */
     uint64_t missed;        /* whole periods skipped because we were late */
     uint64_t max_late;      /* worst lateness seen, in counter ticks */
+    uint64_t on_time;       /* interrupts within a quarter period of their deadline */
     uint64_t period;        /* in counter ticks */
     uint64_t first_deadline;
     uint64_t last_tick;     /* counter value at the latest interrupt */

@@ -1,0 +1,49 @@
+/*
+ * Generic page tables.  The kernel builds and walks every address space's
+ * tables here; the port supplies only the entry format (arch_pte_*), the
+ * index width of each level and the activation of a root (see arch.h).
+ */
+#pragma once
+
+#include <arch.h>
+
+/* Where page-table pages come from, and how the kernel reaches them. */
+struct vm_pt_alloc {
+    uint64_t (*alloc)(void *ctx);               /* a zeroed page, or 0 if none */
+    void (*free)(void *ctx, uint64_t pa);       /* give a table page back */
+    void *(*phys_to_virt)(void *ctx, uint64_t pa);
+    void *ctx;
+};
+
+/* One address space. */
+struct vm_space {
+    struct arch_aspace arch;
+    uint64_t root;                  /* physical address of the root table */
+    const struct vm_pt_alloc *pt;
+};
+
+/* Bits of virtual address the tables translate (user half). */
+uint32_t vm_va_bits(void);
+
+/* Create an empty address space with hardware tag tag.  KERR_NOMEM if no page. */
+enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt, uint32_t tag);
+
+/* Map the page at va to pa with rights (PTE_R/W/X/USER).  KERR_INVAL if va or
+ * pa is not page aligned or rights is empty, KERR_RANGE if va is outside the
+ * translated range, KERR_EXISTS if va is mapped, KERR_NOMEM if a table page
+ * could not be had. */
+enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights);
+
+/* Remove the mapping of the page at va.  KERR_NOENT if there is none. */
+enum kerr vm_unmap(struct vm_space *vs, uintptr_t va);
+
+/* Translate va: physical address of its page and the rights.  KERR_NOENT if
+ * not mapped. */
+enum kerr vm_lookup(const struct vm_space *vs, uintptr_t va, uint64_t *pa, uint32_t *rights);
+
+/* True if every byte of [va, va + len) is mapped with at least rights: how
+ * the kernel checks a user pointer before it touches it. */
+bool vm_range_ok(const struct vm_space *vs, uintptr_t va, size_t len, uint32_t rights);
+
+/* Free every table page of the address space (not the mapped pages). */
+void vm_destroy(struct vm_space *vs);

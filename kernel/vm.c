@@ -1,0 +1,150 @@
+/* Generic page-table construction and walking over the arch PTE hooks. */
+#include <vm.h>
+
+/* First virtual-address bit indexed by level (0 = root). */
+static uint32_t level_shift(uint32_t level)
+{
+    uint32_t shift = ARCH_PAGE_SHIFT;
+    for (uint32_t l = ARCH_PT_LEVELS - 1; l > level; l--)
+        shift += arch_pt_index_bits(l);
+    return shift;
+}
+
+static uint32_t index_at(uintptr_t va, uint32_t level)
+{
+    return (uint32_t)((va >> level_shift(level)) &
+                      (((uintptr_t)1 << arch_pt_index_bits(level)) - 1));
+}
+
+static arch_pte_t *table(const struct vm_space *vs, uint64_t pa)
+{
+    return vs->pt->phys_to_virt(vs->pt->ctx, pa);
+}
+
+uint32_t vm_va_bits(void)
+{
+    return level_shift(0) + arch_pt_index_bits(0);
+}
+
+enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt, uint32_t tag)
+{
+    uint64_t root = pt->alloc(pt->ctx);
+    if (!root)
+        return KERR_NOMEM;
+    vs->root = root;
+    vs->pt = pt;
+    arch_aspace_init(&vs->arch, root, tag);
+    return KERR_OK;
+}
+
+/* The leaf slot for va, or NULL.  With create, missing tables are added
+ * (*err says KERR_NOMEM when that fails). */
+static arch_pte_t *walk(const struct vm_space *vs, uintptr_t va, bool create, enum kerr *err)
+{
+    uint64_t pa = vs->root;
+    for (uint32_t level = 0;; level++) {
+        arch_pte_t *slot = &table(vs, pa)[index_at(va, level)];
+        if (level == ARCH_PT_LEVELS - 1)
+            return slot;
+        if (!arch_pte_valid(*slot)) {
+            uint64_t next = create ? vs->pt->alloc(vs->pt->ctx) : 0;
+            if (!next) {
+                *err = create ? KERR_NOMEM : KERR_NOENT;
+                return NULL;
+            }
+            *slot = arch_pte_table(next);
+        } else if (!arch_pte_is_table(*slot)) {
+            *err = KERR_EXISTS; /* a large leaf above: not made by this code */
+            return NULL;
+        }
+        pa = arch_pte_addr(*slot);
+    }
+}
+
+static enum kerr check_va(uintptr_t va)
+{
+    if (va & (ARCH_PAGE_SIZE - 1))
+        return KERR_INVAL;
+    if (vm_va_bits() < sizeof(uintptr_t) * 8 && (va >> vm_va_bits()) != 0)
+        return KERR_RANGE;
+    return KERR_OK;
+}
+
+enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights)
+{
+    enum kerr e = check_va(va);
+    if (e)
+        return e;
+    if ((pa & (ARCH_PAGE_SIZE - 1)) || !(rights & (PTE_R | PTE_W | PTE_X)))
+        return KERR_INVAL;
+    arch_pte_t *slot = walk(vs, va, true, &e);
+    if (!slot)
+        return e;
+    if (arch_pte_valid(*slot))
+        return KERR_EXISTS;
+    *slot = arch_pte_leaf(pa, rights);
+    return KERR_OK;
+}
+
+enum kerr vm_unmap(struct vm_space *vs, uintptr_t va)
+{
+    enum kerr e = check_va(va);
+    if (e)
+        return e;
+    arch_pte_t *slot = walk(vs, va, false, &e);
+    if (!slot || !arch_pte_valid(*slot))
+        return KERR_NOENT;
+    *slot = (arch_pte_t)0;
+    arch_tlb_flush_page(&vs->arch, va);
+    return KERR_OK;
+}
+
+enum kerr vm_lookup(const struct vm_space *vs, uintptr_t va, uint64_t *pa, uint32_t *rights)
+{
+    uintptr_t page = va & ~(ARCH_PAGE_SIZE - 1);
+    enum kerr e = check_va(page);
+    if (e)
+        return e == KERR_RANGE ? KERR_NOENT : e;
+    arch_pte_t *slot = walk(vs, page, false, &e);
+    if (!slot || !arch_pte_valid(*slot))
+        return KERR_NOENT;
+    *pa = arch_pte_addr(*slot);
+    *rights = arch_pte_rights(*slot);
+    return KERR_OK;
+}
+
+bool vm_range_ok(const struct vm_space *vs, uintptr_t va, size_t len, uint32_t rights)
+{
+    if (len == 0)
+        return true;
+    if (va + len - 1 < va)
+        return false; /* wraps around the address space */
+    uintptr_t last = (va + len - 1) & ~(ARCH_PAGE_SIZE - 1);
+    for (uintptr_t page = va & ~(ARCH_PAGE_SIZE - 1);; page += ARCH_PAGE_SIZE) {
+        uint64_t pa;
+        uint32_t have;
+        if (vm_lookup(vs, page, &pa, &have) != KERR_OK || (have & rights) != rights)
+            return false;
+        if (page == last)
+            return true;
+    }
+}
+
+/* Free the table at pa (of level) and every table below it. */
+static void free_tables(struct vm_space *vs, uint64_t pa, uint32_t level)
+{
+    if (level < ARCH_PT_LEVELS - 1) {
+        arch_pte_t *t = table(vs, pa);
+        uint32_t entries = 1u << arch_pt_index_bits(level);
+        for (uint32_t i = 0; i < entries; i++)
+            if (arch_pte_valid(t[i]) && arch_pte_is_table(t[i]))
+                free_tables(vs, arch_pte_addr(t[i]), level + 1);
+    }
+    vs->pt->free(vs->pt->ctx, pa);
+}
+
+void vm_destroy(struct vm_space *vs)
+{
+    free_tables(vs, vs->root, 0);
+    vs->root = 0;
+}

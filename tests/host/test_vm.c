@@ -1,0 +1,171 @@
+/* Host tests for kernel/vm.c, over a made-up 4-level entry format (the real
+ * formats are the ports'; the walker must not care). */
+#include <stdlib.h>
+#include <vm.h>
+#include "check.h"
+
+/* ---- the test "port": valid bit 0, table bit 1, rights bits 2-5 ---- */
+enum { V = 1, T = 2, RIGHTS_SHIFT = 2, ADDR_MASK = ~0xfffULL };
+
+uint32_t arch_pt_index_bits(uint32_t level) { return level == 0 ? 8 : 9; }
+arch_pte_t arch_pte_table(uint64_t pa) { return pa | V | T; }
+arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t r) { return pa | V | (uint64_t)r << RIGHTS_SHIFT; }
+bool arch_pte_valid(arch_pte_t p) { return p & V; }
+bool arch_pte_is_table(arch_pte_t p) { return p & T; }
+uint64_t arch_pte_addr(arch_pte_t p) { return p & ADDR_MASK; }
+uint32_t arch_pte_rights(arch_pte_t p) { return (p >> RIGHTS_SHIFT) & 0xf; }
+void arch_aspace_init(struct arch_aspace *as, uint64_t root, uint32_t tag) { as->root = root | tag; }
+static int flushes;
+void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va) { flushes++; }
+
+/* ---- table pages from a small arena, "physical" = offset + 4 KiB ---- */
+#define ARENA_PAGES 64
+struct arena {
+    uint8_t (*pages)[4096];
+    bool used[ARENA_PAGES];
+    int live, limit;
+};
+
+static uint64_t arena_alloc(void *ctx)
+{
+    struct arena *a = ctx;
+    if (a->live >= a->limit)
+        return 0;
+    for (int i = 0; i < ARENA_PAGES; i++) {
+        if (!a->used[i]) {
+            a->used[i] = true;
+            a->live++;
+            memset(a->pages[i], 0, 4096);
+            return (uint64_t)(i + 1) * 4096;
+        }
+    }
+    return 0;
+}
+
+static void arena_free(void *ctx, uint64_t pa)
+{
+    struct arena *a = ctx;
+    int i = (int)(pa / 4096) - 1;
+    CHECK(i >= 0 && i < ARENA_PAGES && a->used[i]); /* no double or wild free */
+    a->used[i] = false;
+    a->live--;
+}
+
+static void *arena_virt(void *ctx, uint64_t pa)
+{
+    struct arena *a = ctx;
+    return a->pages[pa / 4096 - 1];
+}
+
+static struct arena arena;
+static const struct vm_pt_alloc pt = { arena_alloc, arena_free, arena_virt, &arena };
+
+static void setup(int limit)
+{
+    free(arena.pages);
+    memset(&arena, 0, sizeof(arena));
+    arena.pages = malloc(ARENA_PAGES * 4096);
+    arena.limit = limit;
+}
+
+static void test_map_lookup_unmap(void)
+{
+    struct vm_space vs;
+    uint64_t pa;
+    uint32_t r;
+    setup(ARENA_PAGES);
+    CHECK_EQ_U(vm_va_bits(), 12 + 9 * 3 + 8);
+    CHECK_EQ_U(vm_init(&vs, &pt, 5), KERR_OK);
+    CHECK_EQ_U(vs.arch.root, vs.root | 5);
+
+    CHECK_EQ_U(vm_map(&vs, 0x400000, 0x80001000, PTE_R | PTE_X | PTE_USER), KERR_OK);
+    CHECK_EQ_U(arena.live, 4); /* root + three levels below it */
+    CHECK_EQ_U(vm_lookup(&vs, 0x400abc, &pa, &r), KERR_OK);
+    CHECK_EQ_U(pa, 0x80001000);
+    CHECK_EQ_U(r, PTE_R | PTE_X | PTE_USER);
+    CHECK_EQ_U(vm_map(&vs, 0x401000, 0x80002000, PTE_R | PTE_W), KERR_OK);
+    CHECK_EQ_U(arena.live, 4); /* same leaf table */
+    CHECK_EQ_U(vm_map(&vs, 0x400000, 0x80003000, PTE_R), KERR_EXISTS);
+
+    CHECK_EQ_U(vm_map(&vs, 0x400001, 0x80001000, PTE_R), KERR_INVAL);
+    CHECK_EQ_U(vm_map(&vs, 0x402000, 0x80001001, PTE_R), KERR_INVAL);
+    CHECK_EQ_U(vm_map(&vs, 0x402000, 0x80001000, PTE_USER), KERR_INVAL);
+    CHECK_EQ_U(vm_map(&vs, 1ULL << 47, 0x80001000, PTE_R), KERR_RANGE);
+    CHECK_EQ_U(vm_lookup(&vs, 1ULL << 47, &pa, &r), KERR_NOENT);
+    CHECK_EQ_U(vm_lookup(&vs, 0x7000000000, &pa, &r), KERR_NOENT);
+
+    CHECK(vm_range_ok(&vs, 0x400ff0, 0x20, PTE_R));          /* spans two pages */
+    CHECK(!vm_range_ok(&vs, 0x400ff0, 0x20, PTE_W));         /* first page read-only */
+    CHECK(!vm_range_ok(&vs, 0x401ff0, 0x20, PTE_R));         /* runs off the end */
+    CHECK(vm_range_ok(&vs, 0x123, 0, PTE_R));                /* empty range */
+    CHECK(!vm_range_ok(&vs, UINTPTR_MAX - 4, 16, PTE_R));    /* wraps */
+
+    flushes = 0;
+    CHECK_EQ_U(vm_unmap(&vs, 0x400000), KERR_OK);
+    CHECK_EQ_U(flushes, 1);
+    CHECK_EQ_U(vm_unmap(&vs, 0x400000), KERR_NOENT);
+    CHECK_EQ_U(vm_unmap(&vs, 0x5000000), KERR_NOENT);
+    CHECK_EQ_U(vm_lookup(&vs, 0x400000, &pa, &r), KERR_NOENT);
+    vm_destroy(&vs);
+    CHECK_EQ_U(arena.live, 0); /* every table page returned */
+}
+
+static void test_out_of_memory(void)
+{
+    struct vm_space vs;
+    setup(2);
+    CHECK_EQ_U(vm_init(&vs, &pt, 0), KERR_OK);
+    CHECK_EQ_U(vm_map(&vs, 0x1000, 0x2000, PTE_R), KERR_NOMEM);
+    arena.limit = ARENA_PAGES;
+    CHECK_EQ_U(vm_map(&vs, 0x1000, 0x2000, PTE_R), KERR_OK); /* recovers */
+    vm_destroy(&vs);
+    CHECK_EQ_U(arena.live, 0);
+    setup(0);
+    CHECK_EQ_U(vm_init(&vs, &pt, 0), KERR_NOMEM);
+}
+
+/* Random maps and unmaps against a plain array model. */
+static void test_random(void)
+{
+    enum { SLOTS = 512, OPS = 20000 };
+    static uint64_t model[SLOTS]; /* 0: unmapped, else pa | rights */
+    struct vm_space vs;
+    setup(ARENA_PAGES);
+    memset(model, 0, sizeof(model));
+    CHECK_EQ_U(vm_init(&vs, &pt, 0), KERR_OK);
+    srand(7);
+    int mismatches = 0;
+    for (int i = 0; i < OPS; i++) {
+        int s = rand() % SLOTS;
+        /* Spread slots across several leaf tables and upper levels. */
+        uintptr_t va = ((uintptr_t)(s % 8) << 39) | ((uintptr_t)(s / 8) << 12);
+        uint64_t pa = (uint64_t)(rand() % 100000 + 1) << 12;
+        uint32_t r = (uint32_t)(rand() % 7 + 1);
+        if (rand() % 2) {
+            enum kerr e = vm_map(&vs, va, pa, r);
+            mismatches += e != (model[s] ? KERR_EXISTS : KERR_OK);
+            if (!model[s])
+                model[s] = pa | r;
+        } else {
+            enum kerr e = vm_unmap(&vs, va);
+            mismatches += e != (model[s] ? KERR_OK : KERR_NOENT);
+            model[s] = 0;
+        }
+        uint64_t got;
+        uint32_t gr;
+        enum kerr e = vm_lookup(&vs, va, &got, &gr);
+        mismatches += model[s] ? (e != KERR_OK || (got | gr) != model[s]) : e != KERR_NOENT;
+    }
+    CHECK_EQ_U(mismatches, 0);
+    vm_destroy(&vs);
+    CHECK_EQ_U(arena.live, 0);
+}
+
+int main(void)
+{
+    test_map_lookup_unmap();
+    test_out_of_memory();
+    test_random();
+    free(arena.pages);
+    return check_summary("test_vm");
+}

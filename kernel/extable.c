@@ -1,5 +1,5 @@
 /* Fault fix-up table: (faulting instruction, resume address) pairs that
- * assembly records in section .extable with ARCH_EXTABLE_ENTRY. */
+ * assembly records in section .extable with EXTABLE_ENTRY (<extable_asm.h>). */
 #include <kernel.h>
 
 extern const struct extable_entry __extable_start[], __extable_end[];

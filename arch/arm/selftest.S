@@ -1,6 +1,7 @@
 /* Assembly halves of the trap self-tests: each faults on purpose at an
  * instruction recorded in .extable, so the trap returns to the fix-up. */
 #include <arch_asm.h>
+#include <extable_asm.h>
 
 #define NREGS 31                        /* x0..x30 */
 #define CALLEE_SAVE 96                  /* x19..x30 */
@@ -12,7 +13,7 @@
     .globl arch_probe_read
 arch_probe_read:
 1:  ldr     x2, [x0]
-    ARCH_EXTABLE_ENTRY 1b, 2f
+    EXTABLE_ENTRY 1b, 2f
     str     x2, [x1]
     mov     w0, #0
     ret
@@ -42,7 +43,7 @@ arch_trap_roundtrip_check:
     .endr
     ldr     x30, [x30, #(30 * 8)]
 3:  udf     #0
-    ARCH_EXTABLE_ENTRY 3b, 4f
+    EXTABLE_ENTRY 3b, 4f
 4:  .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30
     str     x\n, [sp, #(CALLEE_SAVE + \n * 8)]
     .endr

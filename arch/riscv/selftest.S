@@ -1,6 +1,7 @@
 /* Self-test helpers that only assembly can write: they fault on purpose
  * and resume through the fix-up table. */
 #include <arch_asm.h>
+#include <extable_asm.h>
 
 #define PATTERN_BASE 0x6b65656c00000000   /* "keel" in the high half */
 #define SAVE_SIZE (32 * 8)
@@ -48,7 +49,7 @@ arch_trap_roundtrip_check:
     .endr
     addi    sp, sp, 2 * SAVE_SIZE
     ret
-    ARCH_EXTABLE_ENTRY 1b, 2b
+    EXTABLE_ENTRY 1b, 2b
 
 /* int arch_probe_read(uintptr_t addr, uintptr_t *val) */
     .globl arch_probe_read
@@ -59,7 +60,7 @@ arch_probe_read:
     ret
 2:  li      a0, -1
     ret
-    ARCH_EXTABLE_ENTRY 1b, 2b
+    EXTABLE_ENTRY 1b, 2b
 
     .section .bss
     .balign 8

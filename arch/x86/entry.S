@@ -4,7 +4,6 @@
  * Identity-map the low 4 GiB with 2 MiB pages, enter long mode, and call
  * x86_boot(magic, info) on the boot stack.
  */
-#include <arch_asm.h>
 #include <x86.h>
 
 #define MB_MAGIC 0x1badb002

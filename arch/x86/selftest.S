@@ -1,5 +1,5 @@
 /* Self-test helpers that fault on purpose, recovered through .extable. */
-#include <arch_asm.h>
+#include <extable_asm.h>
 
 #define NREGS 15                        /* every GPR but rsp */
 
@@ -87,7 +87,7 @@ arch_trap_roundtrip_check:
     pop %rbp
     pop %rbx
     ret
-    ARCH_EXTABLE_ENTRY .Lrt_fault, .Lrt_fixup
+    EXTABLE_ENTRY .Lrt_fault, .Lrt_fixup
 
 /* int arch_probe_read(uintptr_t addr, uintptr_t *val) */
     .globl arch_probe_read
@@ -100,4 +100,4 @@ arch_probe_read:
 .Lprobe_fixup:
     mov $-1, %eax
     ret
-    ARCH_EXTABLE_ENTRY .Lprobe_load, .Lprobe_fixup
+    EXTABLE_ENTRY .Lprobe_load, .Lprobe_fixup

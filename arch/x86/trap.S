@@ -6,7 +6,6 @@
  *
  * x86_vectors is a table of (vector, stub) pairs that trap.c installs.
  */
-#include <arch_asm.h>
 #include <x86.h>
 
 .macro VECTOR vec, has_error

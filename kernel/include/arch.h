@@ -23,7 +23,6 @@
  *   struct arch_aspace     a hardware address space: page-table root and tag.
  *   arch_pte_t             one page-table entry.
  *   ARCH_PT_LEVELS         number of page-table levels of a user address space.
- *   ARCH_EXTABLE_ENTRY     see "Fault fix-ups" below (an assembler macro in <arch_asm.h>).
  */
 #include <arch_port.h>
 
@@ -121,7 +120,7 @@ void arch_regs_dump(const struct arch_regs *regs);
 /**
  * Fault fix-ups.  Assembly that may fault on purpose (self-tests, probes)
  * records a (faulting instruction, resume address) pair in section .extable
- * with the port's ARCH_EXTABLE_ENTRY macro; the linker script brackets the
+ * with the EXTABLE_ENTRY macro of <extable_asm.h>; the linker script brackets the
  * section with __extable_start/__extable_end.  Generic code looks faults up
  * there (kernel/extable.c) and resumes at the fix-up instead of panicking.
  */

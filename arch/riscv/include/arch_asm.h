@@ -1,15 +1,6 @@
 /* Assembler helpers for the RISC-V port. */
 #pragma once
 
-#ifdef __ASSEMBLY__
-/* Record that a fault at instruction `fault` resumes at `fixup` (see arch.h). */
-.macro ARCH_EXTABLE_ENTRY fault, fixup
-    .pushsection .extable, "a"
-    .balign 8
-    .dword \fault, \fixup
-    .popsection
-.endm
-#endif
 
 /* Frame layout of struct arch_regs, in bytes. */
 #define REG_X(n) ((n) * 8)

@@ -161,7 +161,7 @@ static void print_ranges(const char *what, const struct memmap *m)
     for (uint32_t i = 0; i < m->count; i++) {
         uint64_t b = m->r[i].base, s = m->r[i].size;
         kprintf("  %-9s [%016llx-%016llx] %8llu KiB\n", what, (unsigned long long)b,
-                (unsigned long long)(b + s - 1), (unsigned long long)(s >> 10));
+                (unsigned long long)(b + s - 1), (unsigned long long)((s + 1023) >> 10));
     }
 }
 

@@ -102,8 +102,9 @@ hostflags = -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter $
 
 
 def obj_path(out, src):
-    base = src.rsplit(".", 1)[0]
-    return f"{out}/{base}.o"
+    # A port may have both x.c and x.S (trap.c, trap.S): keep their objects apart.
+    base, ext = src.rsplit(".", 1)
+    return f"{out}/{base}.o" if ext == "c" else f"{out}/{base}.{ext}.o"
 
 
 def target_block(cc, port):

@@ -8,6 +8,18 @@
     .globl _start
 _start:
     FIXUP_ENDIAN                /* keeps r3, r8, r9 */
+    /* skiboot leaves MSR[ME] clear, which turns any machine check into a
+     * checkstop; with it set one becomes an interrupt at 0x200.  Only
+     * rfid/hrfid may change ME (mtmsrd leaves it alone). */
+    mfmsr %r11
+    ori %r11, %r11, MSR_ME
+    mtspr SPRN_HSRR1, %r11
+    bcl 20, 31, 1f
+1:  mflr %r10
+    addi %r10, %r10, 2f - 1b
+    mtspr SPRN_HSRR0, %r10
+    hrfid
+2:
     LOAD_TOC %r2
 
     /* Clear .bss (it holds the boot stack). */
@@ -16,12 +28,12 @@ _start:
     addis %r11, %r2, __bss_end@toc@ha
     addi %r11, %r11, __bss_end@toc@l
     li %r0, 0
-1:  cmpld %r10, %r11
-    bge 2f
+3:  cmpld %r10, %r11
+    bge 4f
     std %r0, 0(%r10)
     addi %r10, %r10, 8
-    b 1b
-2:
+    b 3b
+4:
     addis %r1, %r2, boot_stack_top@toc@ha
     addi %r1, %r1, boot_stack_top@toc@l
     stdu %r0, -STACK_MIN_FRAME(%r1)     /* null back chain ends stack walks */
@@ -30,7 +42,7 @@ _start:
     mr %r5, %r9
     bl ppc_boot                 /* (fdt, opal_base, opal_entry); never returns */
     nop
-3:  b 3b
+5:  b 5b
 
     .section .bss
     .balign 16

@@ -54,7 +54,6 @@ static void program(void)
 
 void arch_timer_init(void)
 {
-    set_dec(DEC_MAX);
     /* The hypervisor decrementer stays quiet: not enabled, and far away. */
     mtspr(SPRN_HDEC, DEC_MAX);
     mtspr(SPRN_LPCR, mfspr(SPRN_LPCR) & ~(LPCR_LD | LPCR_HDICE));

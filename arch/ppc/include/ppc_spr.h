@@ -19,6 +19,7 @@
 /* MSR bits, little-endian bit numbers (the ISA's bit 63 - n). */
 #define MSR_EE      (1 << 15)
 #define MSR_PR      (1 << 14)
+#define MSR_ME      (1 << 12)
 #define MSR_IR      (1 << 5)
 #define MSR_DR      (1 << 4)
 #define MSR_RI      (1 << 1)

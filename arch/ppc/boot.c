@@ -1,0 +1,29 @@
+/* C entry on the boot CPU: remember OPAL, make interrupts arrive
+ * little-endian, describe the hand-over, enter the generic kernel. */
+#include <kernel.h>
+#include <ppc.h>
+
+uint64_t ppc_opal_base, ppc_opal_entry;
+const void *ppc_fdt;
+
+extern char __kernel_start[], __kernel_end[];
+
+noreturn void ppc_boot(const void *fdt, uint64_t opal_base, uint64_t opal_entry)
+{
+    static struct boot_info bi;
+
+    ppc_opal_base = opal_base;
+    ppc_opal_entry = opal_entry;
+    ppc_fdt = fdt;
+
+    /* HID0[HILE] is set by firmware: without it every interrupt would be
+     * taken big-endian, into little-endian vectors. */
+    int64_t rc = opal_call(OPAL_REINIT_CPUS, OPAL_REINIT_CPUS_HILE_LE, 0, 0, 0, 0);
+    if (rc != OPAL_SUCCESS)
+        panic("OPAL_REINIT_CPUS(HILE_LE) failed: %lld", (long long)rc);
+
+    bi.fdt = fdt;
+    bi.kernel_base = (uintptr_t)__kernel_start;
+    bi.kernel_end = (uintptr_t)__kernel_end;
+    kernel_main(&bi);
+}

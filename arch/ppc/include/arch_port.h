@@ -1,0 +1,60 @@
+/* POWER9 little-endian (ELFv2) types and constants for <arch.h>.
+ * The REGS_* offsets are shared with trap.S; trap.c checks them. */
+#pragma once
+
+#define ARCH_NAME "ppc64le"
+#define ARCH_PAGE_SHIFT 12
+
+/* Offsets in struct arch_regs, for assembly. */
+#define REGS_GPR(n)  ((n) * 8)
+#define REGS_NIP     256
+#define REGS_MSR     264
+#define REGS_LR      272
+#define REGS_CTR     280
+#define REGS_CR      288
+#define REGS_XER     296
+#define REGS_DAR     304
+#define REGS_DSISR   312
+#define REGS_VECTOR  320
+#define REGS_HSRR    328
+#define REGS_SIZE    336
+
+/* Radix tree of a 52-bit user address space with 4 KiB pages: 13 + 9 + 9 + 9
+ * index bits above the 12-bit page offset. */
+#define ARCH_PT_LEVELS 4
+
+#ifndef __ASSEMBLY__
+#include <types.h>
+
+/* The frame trap.S saves on every interrupt. */
+struct arch_regs {
+    uint64_t gpr[32];   /* r0..r31 as they were at the interrupt */
+    uint64_t nip;       /* SRR0 or HSRR0: interrupted / resume address */
+    uint64_t msr;       /* SRR1 or HSRR1: MSR at the interrupt plus cause bits */
+    uint64_t lr, ctr, cr, xer;
+    uint64_t dar, dsisr;  /* data address and cause of a storage interrupt */
+    uint64_t vector;    /* interrupt vector offset: 0x300, 0x900, 0xe40... */
+    uint64_t hsrr;      /* 1: came through HSRR0/1 and returns with hrfid */
+};
+
+/* Callee-saved state of the ELFv2 ABI, for arch_context_switch(). */
+struct arch_context {
+    uint64_t gpr[18];   /* r14..r31 */
+    uint64_t sp, toc;   /* r1, r2 */
+    uint64_t lr, cr;    /* return address; CR2-CR4 are non-volatile */
+};
+
+/*
+ * A user address space under radix translation: the kernel stays the
+ * hypervisor (LPID 0, MMU off for itself); each user address space is one
+ * process-table entry, selected by PIDR = pid, whose root is a radix tree.
+ * The PID tags the TLB entries, so switching needs no flush.
+ */
+struct arch_aspace {
+    uint64_t root_pa;   /* physical address of the level-0 radix table */
+    uint32_t pid;       /* PIDR value and process-table index: the TLB tag */
+};
+
+/* A radix page-table entry; note that the MMU reads them big-endian. */
+typedef uint64_t arch_pte_t;
+#endif

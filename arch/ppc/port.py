@@ -1,0 +1,38 @@
+# Port description for POWER9, little-endian, ELFv2 (read by tools/configure.py
+# and ./keel).  See arch/riscv/port.py for the commented example and
+# docs/ports/ppc.md for the machine.
+
+ISA = "ppc64le"
+
+# Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
+# No floating point or vector code (the kernel never saves FP/VSX state);
+# -mcmodel=medium: code and data are reached through the TOC (r2), which
+# entry.S and trap.S set up, and the image is linked at the address skiboot
+# runs it from, so no relocation is needed.
+GCC_PREFIX = "powerpc64le-linux-gnu-"
+CLANG_TARGET = "powerpc64le-unknown-none"
+CFLAGS = "-mcmodel=medium -mno-altivec -mno-vsx -msoft-float"
+GCC_CFLAGS = "-mcpu=power9 -mabi=elfv2 -Wa,-mregnames"
+CLANG_CFLAGS = "-mcpu=pwr9"
+LDFLAGS = "-z max-page-size=4096"
+
+# Port sources under arch/ppc/.
+SOURCES = ["entry.S", "opal.S", "trap.S", "selftest.S", "boot.c", "console.c",
+           "trap.c", "irq.c", "timer.c", "power.c"]
+
+# keel.elf -> keel.img: skiboot runs the ELF in place, so keep it an ELF.
+IMAGE_OBJCOPY_FLAGS = "--strip-debug"
+
+# How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
+# console (-display none -serial stdio -monitor none).  The BMC devices are
+# what OPAL_CEC_POWER_DOWN talks to; -nodefaults spares skiboot ~6 s of PCI.
+QEMU = "qemu-system-ppc64"
+QEMU_ARGS = ["-M", "powernv9", "-nodefaults", "-device", "ipmi-bmc-sim,id=bmc0",
+             "-device", "isa-ipmi-bt,bmc=bmc0,irq=10"]
+GDB_ARCH = "powerpc:common64"
+MEM_MIN_MIB = 1024                    # powernv refuses less than 1 GiB
+
+
+def exit_code(status):
+    """QEMU's exit code when the kernel powers off with status (None: not carried)."""
+    return None        # powernv has no exit-status device; QEMU exits 0

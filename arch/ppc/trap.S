@@ -1,0 +1,148 @@
+/*
+ * Interrupt entry and exit.
+ *
+ * POWER interrupts go to fixed real addresses 0x100..0xf80 (HRMOR = 0), but
+ * the kernel runs at 0x20000000: the .vectors block below is linked into the
+ * image and copied to real address 0 by arch_trap_init.  Each vector saves
+ * r13 in SPRG1, puts its number in r13 (bit 0 set if the interrupt uses
+ * HSRR0/1 rather than SRR0/1) and jumps through vec_common to trap_common,
+ * which saves a struct arch_regs below the interrupted stack's protected
+ * zone, calls ppc_trap(regs) and returns through the same pair with
+ * rfid/hrfid after restoring every register.
+ */
+#include <arch_asm.h>
+
+#define HSRR_FLAG 1
+
+    .section .vectors, "ax"
+.macro VECTOR offset, flag=0
+    .org \offset
+    mtspr SPRN_SPRG1, %r13
+    li %r13, \offset + \flag
+    b vec_common
+.endm
+
+    VECTOR 0x100                /* system reset */
+    VECTOR 0x200                /* machine check */
+    VECTOR 0x300                /* data storage */
+    VECTOR 0x380                /* data segment */
+    VECTOR 0x400                /* instruction storage */
+    VECTOR 0x480                /* instruction segment */
+    VECTOR 0x500                /* external */
+    VECTOR 0x600                /* alignment */
+    VECTOR 0x700                /* program */
+    VECTOR 0x800                /* floating-point unavailable */
+    VECTOR 0x900                /* decrementer */
+    VECTOR 0x980, HSRR_FLAG     /* hypervisor decrementer */
+    VECTOR 0xa00                /* directed privileged doorbell */
+    VECTOR 0xb00                /* reserved */
+    VECTOR 0xc00                /* system call */
+    VECTOR 0xd00                /* trace */
+    VECTOR 0xe00, HSRR_FLAG     /* hypervisor data storage */
+    VECTOR 0xe20, HSRR_FLAG     /* hypervisor instruction storage */
+    VECTOR 0xe40, HSRR_FLAG     /* hypervisor emulation assistance */
+    VECTOR 0xe60, HSRR_FLAG     /* hypervisor maintenance */
+    VECTOR 0xe80, HSRR_FLAG     /* directed hypervisor doorbell */
+    VECTOR 0xea0, HSRR_FLAG     /* hypervisor virtualization */
+    VECTOR 0xf00                /* performance monitor */
+    VECTOR 0xf20                /* vector unavailable */
+    VECTOR 0xf40                /* VSX unavailable */
+    VECTOR 0xf60                /* facility unavailable */
+    VECTOR 0xf80, HSRR_FLAG     /* hypervisor facility unavailable */
+
+    .org 0x1000
+vec_common:
+    mtspr SPRN_SPRG3, %r13
+    mfctr %r13
+    mtspr SPRN_SPRG2, %r13
+    /* An absolute jump back into the image (linked below 2 GiB). */
+    lis %r13, trap_common@h
+    ori %r13, %r13, trap_common@l
+    mtctr %r13
+    bctr
+
+/* Restore LR, CTR, XER and CR from the frame at r1 (clobbers r0). */
+.macro RESTORE_SPECIAL
+    ld %r0, REGS_LR(%r1)
+    mtlr %r0
+    ld %r0, REGS_CTR(%r1)
+    mtctr %r0
+    ld %r0, REGS_XER(%r1)
+    mtxer %r0
+    ld %r0, REGS_CR(%r1)
+    mtcrf 0xff, %r0
+.endm
+
+/* Restore every GPR from the frame at r1, r1 last. */
+.macro RESTORE_GPRS
+    ld %r0, REGS_GPR(0)(%r1)
+    .irp n, 2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ld %r\n, REGS_GPR(\n)(%r1)
+    .endr
+    ld %r1, REGS_GPR(1)(%r1)
+.endm
+
+    .text
+trap_common:
+    /* r13 = frame below the interrupted r1's protected zone, 16-aligned. */
+    addi %r13, %r1, -(STACK_RED_ZONE + REGS_SIZE)
+    clrrdi %r13, %r13, 4
+    std %r0, REGS_GPR(0)(%r13)
+    std %r1, REGS_GPR(1)(%r13)
+    .irp n, 2,3,4,5,6,7,8,9,10,11,12,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    std %r\n, REGS_GPR(\n)(%r13)
+    .endr
+    mfspr %r0, SPRN_SPRG1
+    std %r0, REGS_GPR(13)(%r13)
+    mfspr %r0, SPRN_SPRG2
+    std %r0, REGS_CTR(%r13)
+    mfcr %r0                    /* before andi. changes CR0 */
+    std %r0, REGS_CR(%r13)
+    mfspr %r0, SPRN_SPRG3
+    andi. %r3, %r0, HSRR_FLAG
+    std %r3, REGS_HSRR(%r13)
+    clrrdi %r0, %r0, 1
+    std %r0, REGS_VECTOR(%r13)
+    mflr %r0
+    std %r0, REGS_LR(%r13)
+    mfxer %r0
+    std %r0, REGS_XER(%r13)
+    mfspr %r0, SPRN_DAR
+    std %r0, REGS_DAR(%r13)
+    mfspr %r0, SPRN_DSISR
+    std %r0, REGS_DSISR(%r13)
+    beq 1f
+    mfspr %r4, SPRN_HSRR0
+    mfspr %r5, SPRN_HSRR1
+    b 2f
+1:  mfspr %r4, SPRN_SRR0
+    mfspr %r5, SPRN_SRR1
+2:  std %r4, REGS_NIP(%r13)
+    std %r5, REGS_MSR(%r13)
+
+    /* Call ppc_trap(regs) on the stack below the frame. */
+    ld %r0, REGS_GPR(1)(%r13)
+    stdu %r0, -STACK_MIN_FRAME(%r13)    /* back chain to the interrupted frame */
+    mr %r1, %r13
+    addi %r3, %r1, STACK_MIN_FRAME
+    LOAD_TOC %r2
+    bl ppc_trap
+    nop
+    addi %r1, %r1, STACK_MIN_FRAME
+
+    /* Leave through the frame at r1, by the pair the interrupt used. */
+    ld %r3, REGS_HSRR(%r1)
+    ld %r4, REGS_NIP(%r1)
+    ld %r5, REGS_MSR(%r1)
+    cmpdi %r3, 0
+    beq 3f
+    mtspr SPRN_HSRR0, %r4
+    mtspr SPRN_HSRR1, %r5
+    RESTORE_SPECIAL
+    RESTORE_GPRS
+    hrfid
+3:  mtspr SPRN_SRR0, %r4
+    mtspr SPRN_SRR1, %r5
+    RESTORE_SPECIAL
+    RESTORE_GPRS
+    rfid

@@ -125,9 +125,6 @@ static enum kerr describe_from_lists(const struct boot_info *bi, struct boot_des
     for (uint32_t i = 0; i < bi->ram_count && i < BOOT_MAX_RANGES; i++)
         if ((e = memmap_add(&d->ram, bi->ram[i].base, bi->ram[i].size)))
             return e;
-    for (uint32_t i = 0; i < bi->reserved_count && i < BOOT_MAX_RANGES; i++)
-        if ((e = memmap_add(&d->reserved, bi->reserved[i].base, bi->reserved[i].size)))
-            return e;
     d->initrd_base = bi->initrd_base;
     d->initrd_size = bi->initrd_size;
     copy_cmdline(d, bi->cmdline);
@@ -142,6 +139,11 @@ enum kerr boot_describe(const struct boot_info *bi, struct boot_desc *d)
         return e;
     if (d->ram.count == 0)
         return KERR_NOENT;
+    /* The port's own reservations (e.g. vectors it copied into low memory)
+     * count whatever the firmware reported. */
+    for (uint32_t i = 0; i < bi->reserved_count && i < BOOT_MAX_RANGES; i++)
+        if ((e = memmap_add(&d->reserved, bi->reserved[i].base, bi->reserved[i].size)))
+            return e;
     if (bi->kernel_end > bi->kernel_base &&
         (e = memmap_add(&d->reserved, bi->kernel_base, bi->kernel_end - bi->kernel_base)))
         return e;

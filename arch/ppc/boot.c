@@ -7,6 +7,7 @@ uint64_t ppc_opal_base, ppc_opal_entry;
 const void *ppc_fdt;
 
 extern char __kernel_start[], __kernel_end[];
+extern char __vectors_start[], __vectors_end[];
 
 noreturn void ppc_boot(const void *fdt, uint64_t opal_base, uint64_t opal_entry)
 {
@@ -25,5 +26,9 @@ noreturn void ppc_boot(const void *fdt, uint64_t opal_base, uint64_t opal_entry)
     bi.fdt = fdt;
     bi.kernel_base = (uintptr_t)__kernel_start;
     bi.kernel_end = (uintptr_t)__kernel_end;
+    /* arch_trap_init copies the vectors to real address 0 and up: keep that
+     * memory out of the allocator (skiboot does not reserve it). */
+    bi.reserved[0] = (struct mem_range){ 0, (uint64_t)(__vectors_end - __vectors_start) };
+    bi.reserved_count = 1;
     kernel_main(&bi);
 }

@@ -1,5 +1,6 @@
 /* Self-test helpers that fault on purpose, with .extable fix-ups. */
 #include <arch_asm.h>
+#include <extable_asm.h>
 
 /* Register n is filled with PAT_BASE + n * PAT_STEP (every halfword
  * distinct per register; the top halfword stays below 0x8000 for lis). */
@@ -94,7 +95,7 @@ rt_fixup:
     ld %r0, STACK_LR_SAVE(%r1)
     mtlr %r0
     blr
-    ARCH_EXTABLE_ENTRY rt_fault, rt_fixup
+    EXTABLE_ENTRY rt_fault, rt_fixup
 
 /* int arch_probe_read(uintptr_t addr, uintptr_t *val): one load.  ldarx
  * rather than ld, so that a misaligned address faults (see arch_bad_address);
@@ -109,7 +110,7 @@ probe_load:
 probe_fixup:
     li %r3, -1
     blr
-    ARCH_EXTABLE_ENTRY probe_load, probe_fixup
+    EXTABLE_ENTRY probe_load, probe_fixup
 
     .section .bss
     .balign 8

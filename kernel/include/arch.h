@@ -49,7 +49,7 @@ struct boot_info {
     const void *fdt;                 /**< device-tree blob, or NULL */
     struct mem_range ram[BOOT_MAX_RANGES]; /**< usable RAM (only if fdt == NULL) */
     uint32_t ram_count;              /**< entries used in ram[] */
-    struct mem_range reserved[BOOT_MAX_RANGES]; /**< firmware-owned RAM (ditto) */
+    struct mem_range reserved[BOOT_MAX_RANGES]; /**< RAM the kernel must not hand out (always honoured) */
     uint32_t reserved_count;         /**< entries used in reserved[] */
     uint64_t initrd_base;            /**< boot image address (ditto) */
     uint64_t initrd_size;            /**< boot image size; 0 if none (ditto) */

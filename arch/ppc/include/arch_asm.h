@@ -4,16 +4,6 @@
 #include <arch_port.h>
 #include <ppc_spr.h>
 
-/* Record (fault_ip, fixup_ip) in .extable: a fault at `fault` resumes at
- * `fixup`.  The kernel runs at its link address with the MMU off, so the
- * linked addresses are the ones SRR0/HSRR0 report. */
-.macro ARCH_EXTABLE_ENTRY fault, fixup
-    .pushsection .extable, "a"
-    .balign 8
-    .quad \fault, \fixup
-    .popsection
-.endm
-
 /* Emit one instruction word in big-endian byte order, for code that runs
  * before (or right after) the switch from big- to little-endian. */
 .macro BE_INSN word

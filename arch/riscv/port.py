@@ -9,14 +9,15 @@ CLANG_TARGET = "riscv64-unknown-elf"
 CFLAGS = "-mabi=lp64 -mcmodel=medany -mno-relax"
 GCC_CFLAGS = "-march=rv64imac_zicsr_zifencei"   # binutils 2.40 wants zicsr spelled out
 CLANG_CFLAGS = "-march=rv64imac"
-LDFLAGS = "--no-relax"
+LDFLAGS = "--no-relax -z max-page-size=4096"
 
 # Port sources under arch/riscv/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c", "irq.c",
            "timer.c", "power.c"]
 
-# keel.elf -> keel.img: QEMU loads the ELF itself, so keep it (strip debug info).
-IMAGE_OBJCOPY_FLAGS = "--strip-debug"
+# keel.elf -> keel.img: QEMU loads the ELF itself, so keep it (without symbols;
+# gdb reads keel.elf).
+IMAGE_OBJCOPY_FLAGS = "--strip-all"
 
 # How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
 # console (-display none -serial stdio -monitor none).

@@ -187,14 +187,35 @@ noreturn void arch_poweroff(int status);
 noreturn void arch_halt(void);
 
 /* ------------------------------------------------------------------------ */
-/* Address spaces, user mode, threads (kernel core; see docs/porting.md)     */
+/* Address spaces, user mode, system calls (kernel core; docs/design.md)     */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * Memory model, the same on every port: the kernel runs 1:1 (virtual =
+ * physical) with everything below USER_BASE mapped kernel-only in every
+ * address space (ppc runs its kernel in real mode instead); user space is
+ * [USER_BASE, USER_END), the same window on every ISA, built by generic
+ * code (kernel/vm.c) from the entry format the port supplies.
+ *
+ * Execution model: one kernel stack per CPU, no kernel threads.  A trap from
+ * user mode saves the user registers into the frame named by
+ * arch_set_user_frame() (the current thread's), runs the upcall on the
+ * kernel stack, then asks kernel_user_resume() which frame to restore.  A
+ * thread that blocks simply is not resumed; nothing of it lives on the stack.
+ */
+
+/** Lowest user virtual address (512 GiB: root entry 1 on 4-level tables). */
+#define USER_BASE ((uintptr_t)0x0000008000000000ull)
+/** One past the highest user virtual address (the 47-bit lower half). */
+#define USER_END ((uintptr_t)0x0000800000000000ull)
 
 /** Rights of a leaf mapping, as generic code asks for them. */
 enum pte_rights { PTE_R = 1, PTE_W = 2, PTE_X = 4, PTE_USER = 8 };
 
-/** Upcall: a user thread executed the system-call instruction. */
-void kernel_syscall(struct arch_regs *regs);
+/** Map all memory below phys_end and the devices the port uses 1:1 and
+ * kernel-only, and turn translation on for the kernel (a no-op where the
+ * kernel runs untranslated).  Called once, before any address space exists. */
+void arch_mmu_init(uint64_t phys_end);
 
 /** Page-table layout: generic code walks ARCH_PT_LEVELS levels (0 = root),
  * each indexing arch_pt_index_bits(level) bits of the virtual address. */
@@ -211,16 +232,36 @@ bool arch_pte_is_table(arch_pte_t pte);
 uint64_t arch_pte_addr(arch_pte_t pte);
 /** Rights (PTE_R/W/X/USER) of a leaf entry. */
 uint32_t arch_pte_rights(arch_pte_t pte);
-/** Initialise an address space around a zeroed root table at root_pa, with tag. */
+/** Set up as around the zeroed root table at root_pa: install the kernel's
+ * mappings in it and record the hardware tag (PCID/ASID/PID), 1..4095. */
 void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag);
 /** Make as the current user address space on this CPU (no full TLB flush). */
 void arch_aspace_activate(const struct arch_aspace *as);
 /** Drop any TLB entry of as for the page at va. */
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va);
 
-/** Set up a frame that enters user mode at ip with stack sp and first arg arg. */
+/** Make regs a user-mode frame that starts at ip with stack sp and arg in
+ * the first argument register, every other register zero. */
 void arch_regs_init_user(struct arch_regs *regs, uintptr_t ip, uintptr_t sp, uintptr_t arg);
-/** Leave the kernel through regs (restoring them all); never returns. */
+/** The next trap from user mode saves the user registers into *regs. */
+void arch_set_user_frame(struct arch_regs *regs);
+/** Restore every register from the user frame regs and enter user mode;
+ * resets the kernel stack.  Never returns. */
 noreturn void arch_return_to_user(struct arch_regs *regs);
-/** Save callee state into from, resume the thread whose state is in to. */
-void arch_context_switch(struct arch_context *from, struct arch_context *to);
+
+/** Upcall: after any trap from user mode, the frame to resume (it has been
+ * made current with arch_set_user_frame and its address space activated).
+ * Generic code may idle inside it until a thread is runnable. */
+struct arch_regs *kernel_user_resume(void);
+
+/** Upcall: a user thread executed the system-call instruction. */
+void kernel_syscall(struct arch_regs *regs);
+/** System-call selector of the frame (x86 rax, arm x8, ppc r0, riscv a7). */
+uintptr_t arch_syscall_number(const struct arch_regs *regs);
+/** System-call word i (0 <= i < SYSCALL_WORDS), in and out: rdi rsi rdx r10
+ * r8 r9 r12 r13 on x86, x0-x7 on arm, r3-r10 on ppc, a0-a7 on riscv. */
+uintptr_t arch_syscall_word(const struct arch_regs *regs, uint32_t i);
+/** Set system-call word i of the frame (what user code sees on return). */
+void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uintptr_t value);
+/** Number of system-call words travelling in registers. */
+#define SYSCALL_WORDS 8

@@ -15,10 +15,15 @@ CFLAGS = "-mcmodel=medium -mno-altivec -mno-vsx -msoft-float"
 GCC_CFLAGS = "-mcpu=power9 -mabi=elfv2 -Wa,-mregnames"
 CLANG_CFLAGS = "-mcpu=pwr9"
 LDFLAGS = "-z max-page-size=4096"
+# User programs (SDK): ELFv2, no FP or vector state (the kernel switches
+# none); -mcmodel=medium reaches data through the TOC (r2, computed from
+# r12 at the global entry), so the code runs wherever it is linked, here
+# at USER_BASE (0x80_0000_0000) and above.
+USER_CFLAGS = "-mabi=elfv2 -mcmodel=medium -msoft-float -mno-altivec -mno-vsx"
 
 # Port sources under arch/ppc/.
 SOURCES = ["entry.S", "opal.S", "trap.S", "selftest.S", "boot.c", "console.c",
-           "trap.c", "irq.c", "timer.c", "power.c"]
+           "trap.c", "irq.c", "timer.c", "power.c", "radix.c"]
 
 # keel.elf -> keel.img: skiboot runs the ELF in place, so keep it an ELF.
 IMAGE_OBJCOPY_FLAGS = "--strip-debug"

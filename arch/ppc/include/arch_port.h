@@ -4,6 +4,7 @@
 
 #define ARCH_NAME "ppc64le"
 #define ARCH_PAGE_SHIFT 12
+#define ARCH_ELF_MACHINE 21     /* EM_PPC64 */
 
 /* Offsets in struct arch_regs, for assembly. */
 #define REGS_GPR(n)  ((n) * 8)
@@ -35,13 +36,6 @@ struct arch_regs {
     uint64_t dar, dsisr;  /* data address and cause of a storage interrupt */
     uint64_t vector;    /* interrupt vector offset: 0x300, 0x900, 0xe40... */
     uint64_t hsrr;      /* 1: came through HSRR0/1 and returns with hrfid */
-};
-
-/* Callee-saved state of the ELFv2 ABI, for arch_context_switch(). */
-struct arch_context {
-    uint64_t gpr[18];   /* r14..r31 */
-    uint64_t sp, toc;   /* r1, r2 */
-    uint64_t lr, cr;    /* return address; CR2-CR4 are non-volatile */
 };
 
 /*

@@ -6,14 +6,19 @@
 #define SPRN_DEC    22
 #define SPRN_SRR0   26
 #define SPRN_SRR1   27
+#define SPRN_PID    48      /* process ID: selects the user radix tree */
 #define SPRN_SPRG1  273     /* trap entry: saved r13 */
 #define SPRN_SPRG2  274     /* trap entry: saved CTR */
 #define SPRN_SPRG3  275     /* trap entry: vector number | HSRR flag */
+#define SPRN_HSPRG0 304     /* the CPU's struct ppc_cpu (ppc_cpu.h) */
+#define SPRN_HSPRG1 305     /* trap entry: saved r12 */
 #define SPRN_HDEC   310
 #define SPRN_HSRR0  314
 #define SPRN_HSRR1  315
 #define SPRN_LPCR   318
+#define SPRN_LPIDR  319
 #define SPRN_HEIR   339
+#define SPRN_PTCR   464     /* partition-table base and size */
 #define SPRN_PSSCR  855
 
 /* MSR bits, little-endian bit numbers (the ISA's bit 63 - n). */

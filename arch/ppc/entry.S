@@ -48,4 +48,5 @@ _start:
     .balign 16
 boot_stack:
     .space BOOT_STACK_SIZE
+    .globl boot_stack_top       /* also the kernel stack for traps from user mode */
 boot_stack_top:

@@ -10,7 +10,6 @@
 #define NV_FIRST  13                /* r13..r31 are saved in the frame */
 #define FRAME     (STACK_MIN_FRAME + (32 - NV_FIRST) * 8 + 8)
 #define NV_SAVE(n) (STACK_MIN_FRAME + ((n) - NV_FIRST) * 8)
-#define HSPRG1    305               /* scratch while no register is free */
 #define ILLEGAL_INSN 0              /* primary opcode 0 is not an instruction */
 
 /* r = a 64-bit constant whose top halfword is below 0x8000. */
@@ -54,12 +53,12 @@ arch_trap_roundtrip_check:
 rt_fault:
     .long ILLEGAL_INSN
 rt_fixup:
-    mtspr HSPRG1, %r31
+    mtspr SPRN_HSPRG1, %r31  /* scratch while no register is free */
     LOAD_ADDR %r31, rt_after
     .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
     std %r\n, (\n * 8)(%r31)
     .endr
-    mfspr %r0, HSPRG1
+    mfspr %r0, SPRN_HSPRG1
     std %r0, (31 * 8)(%r31)
 
     /* Back to a known stack and TOC, whatever happened to r1 and r2. */

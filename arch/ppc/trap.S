@@ -6,11 +6,17 @@
  * image and copied to real address 0 by arch_trap_init.  Each vector saves
  * r13 in SPRG1, puts its number in r13 (bit 0 set if the interrupt uses
  * HSRR0/1 rather than SRR0/1) and jumps through vec_common to trap_common,
- * which saves a struct arch_regs below the interrupted stack's protected
- * zone, calls ppc_trap(regs) and returns through the same pair with
- * rfid/hrfid after restoring every register.
+ * which saves a struct arch_regs and calls ppc_trap(regs).  From the
+ * kernel (MSR[PR] = 0 in SRR1/HSRR1) the frame goes below the interrupted
+ * stack's protected zone and the trap returns through the same pair with
+ * rfid/hrfid after restoring every register.  From problem state the frame
+ * is the current thread's (struct ppc_cpu's user_frame, via HSPRG0), the
+ * handler runs on the empty per-CPU kernel stack, and ppc_trap leaves
+ * through arch_return_to_user.  HSPRG1 holds r12 for the first few
+ * instructions.
  */
 #include <arch_asm.h>
+#include <ppc_cpu.h>
 
 #define HSRR_FLAG 1
 
@@ -84,9 +90,27 @@ vec_common:
 
     .text
 trap_common:
-    /* r13 = frame below the interrupted r1's protected zone, 16-aligned. */
+    /* Free r12 and CR to find out where the interrupt came from. */
+    mtspr SPRN_HSPRG1, %r12
+    mfcr %r12
+    mfspr %r13, SPRN_SPRG3
+    andi. %r13, %r13, HSRR_FLAG
+    beq 1f
+    mfspr %r13, SPRN_HSRR1
+    b 2f
+1:  mfspr %r13, SPRN_SRR1
+2:  andi. %r13, %r13, MSR_PR
+    bne 3f
+    /* From the kernel: r13 = frame below the interrupted r1's protected
+     * zone, 16-aligned. */
     addi %r13, %r1, -(STACK_RED_ZONE + REGS_SIZE)
     clrrdi %r13, %r13, 4
+    b 4f
+    /* From problem state: r13 = the current thread's frame. */
+3:  mfspr %r13, SPRN_HSPRG0
+    ld %r13, CPU_USER_FRAME(%r13)
+4:  std %r12, REGS_CR(%r13)
+    mfspr %r12, SPRN_HSPRG1
     std %r0, REGS_GPR(0)(%r13)
     std %r1, REGS_GPR(1)(%r13)
     .irp n, 2,3,4,5,6,7,8,9,10,11,12,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -96,8 +120,6 @@ trap_common:
     std %r0, REGS_GPR(13)(%r13)
     mfspr %r0, SPRN_SPRG2
     std %r0, REGS_CTR(%r13)
-    mfcr %r0                    /* before andi. changes CR0 */
-    std %r0, REGS_CR(%r13)
     mfspr %r0, SPRN_SPRG3
     andi. %r3, %r0, HSRR_FLAG
     std %r3, REGS_HSRR(%r13)
@@ -119,13 +141,25 @@ trap_common:
     mfspr %r5, SPRN_SRR1
 2:  std %r4, REGS_NIP(%r13)
     std %r5, REGS_MSR(%r13)
+    LOAD_TOC %r2
+    addi %r3, %r13, 0           /* ppc_trap(regs) */
+    andi. %r0, %r5, MSR_PR
+    beq 5f
 
-    /* Call ppc_trap(regs) on the stack below the frame. */
-    ld %r0, REGS_GPR(1)(%r13)
+    /* From problem state: handle it on the empty kernel stack; ppc_trap
+     * leaves through arch_return_to_user. */
+    mfspr %r1, SPRN_HSPRG0
+    ld %r1, CPU_KSTACK_TOP(%r1)
+    li %r0, 0
+    stdu %r0, -STACK_MIN_FRAME(%r1)     /* null back chain: stack walks end here */
+    bl ppc_trap
+    nop
+    b .
+
+    /* From the kernel: call ppc_trap(regs) on the stack below the frame. */
+5:  ld %r0, REGS_GPR(1)(%r13)
     stdu %r0, -STACK_MIN_FRAME(%r13)    /* back chain to the interrupted frame */
     mr %r1, %r13
-    addi %r3, %r1, STACK_MIN_FRAME
-    LOAD_TOC %r2
     bl ppc_trap
     nop
     addi %r1, %r1, STACK_MIN_FRAME
@@ -142,6 +176,27 @@ trap_common:
     RESTORE_GPRS
     hrfid
 3:  mtspr SPRN_SRR0, %r4
+    mtspr SPRN_SRR1, %r5
+    RESTORE_SPECIAL
+    RESTORE_GPRS
+    rfid
+
+/* noreturn void arch_return_to_user(struct arch_regs *regs)
+ * Enter problem state with every register from regs, by rfid whichever pair
+ * the frame came in by (MSR[HV] stays 1 either way).  The kernel stack needs
+ * no reset: the next trap from problem state starts it afresh. */
+    .globl arch_return_to_user
+arch_return_to_user:
+    li %r0, 0
+    mtmsrd %r0, 1               /* EE = RI = 0 while SRR0/1 hold the user state */
+    ptesync                     /* page-table stores reach the table walk first */
+    mr %r1, %r3
+    ld %r4, REGS_NIP(%r1)
+    ld %r5, REGS_MSR(%r1)
+    /* Whatever the frame says, the user runs in problem state, translated,
+     * with interrupts on. */
+    ori %r5, %r5, MSR_EE | MSR_PR | MSR_IR | MSR_DR
+    mtspr SPRN_SRR0, %r4
     mtspr SPRN_SRR1, %r5
     RESTORE_SPECIAL
     RESTORE_GPRS

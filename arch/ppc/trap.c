@@ -73,6 +73,7 @@ void arch_trap_init(void)
     __asm__("" : "+r"(dst));    /* a real address, not a C object */
     memcpy((void *)dst, __vectors_start + VEC_SRESET, len);
     sync_icache(dst, len);
+    ppc_cpu_init();
 }
 
 static struct fault_info decode(const struct arch_regs *r)
@@ -121,7 +122,9 @@ static struct fault_info decode(const struct arch_regs *r)
     return f;
 }
 
-void ppc_trap(struct arch_regs *regs)
+/* Handle one interrupt: the timer, a system call, or a fault for
+ * kernel_exception(). */
+static void dispatch(struct arch_regs *regs)
 {
     switch (regs->vector) {
     case VEC_DEC:
@@ -134,9 +137,25 @@ void ppc_trap(struct arch_regs *regs)
         arch_regs_dump(regs);
         panic("unexpected external interrupt (vector 0x%llx)",
               (unsigned long long)regs->vector);
+    case VEC_SYSCALL:
+        /* sc (LEV = 0) from problem state: SRR0 is already past it, and
+         * MSR[HV] stayed 1, so rfid returns. */
+        if (regs->msr & MSR_PR) {
+            kernel_syscall(regs);
+            return;
+        }
+        break;
     }
     struct fault_info f = decode(regs);
     kernel_exception(regs, &f);
+}
+
+void ppc_trap(struct arch_regs *regs)
+{
+    bool from_user = (regs->msr & MSR_PR) != 0;   /* regs may be gone after */
+    dispatch(regs);
+    if (from_user)
+        arch_return_to_user(kernel_user_resume());
 }
 
 uintptr_t arch_regs_ip(const struct arch_regs *regs)

@@ -7,6 +7,10 @@
 #define mfspr(n) ({ uint64_t v_; __asm__ volatile("mfspr %0, %1" : "=r"(v_) : "i"(n)); v_; })
 #define mtspr(n, v) __asm__ volatile("mtspr %0, %1" :: "i"(n), "r"((uint64_t)(v)) : "memory")
 
+/* MSR bits above 32 (C only; ppc_spr.h has the rest). */
+#define MSR_SF      (1ull << 63)    /* 64-bit mode */
+#define MSR_HV      (1ull << 60)    /* hypervisor state */
+
 /* OPAL: entry points and return codes (skiboot include/opal-api.h). */
 #define OPAL_SUCCESS            0
 #define OPAL_BUSY               (-2)
@@ -31,3 +35,5 @@ noreturn void ppc_boot(const void *fdt, uint64_t opal_base, uint64_t opal_entry)
 void ppc_trap(struct arch_regs *regs);
 /* timer.c: a decrementer interrupt. */
 void ppc_timer_interrupt(struct arch_regs *regs);
+/* user.c: point HSPRG0 at this CPU's struct ppc_cpu (before any user trap). */
+void ppc_cpu_init(void);

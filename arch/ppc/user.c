@@ -1,0 +1,56 @@
+/* User mode: the first frame of a thread, where traps from problem state
+ * save, and the system-call ABI (selector r0, words r3..r10 both ways). */
+#include <kstring.h>
+#include <ppc.h>
+#include <ppc_cpu.h>
+
+#define SYSCALL_FIRST_GPR 3     /* word i travels in r3 + i */
+#define STACK_ALIGN       16    /* ELFv2: r1 is quadword aligned */
+#define STACK_MIN_FRAME   32    /* ELFv2: back chain, CR, LR, TOC save (as arch_asm.h) */
+
+/* Host problem state: 64-bit, translated, little-endian, interruptible,
+ * recoverable, machine checks on; MSR[HV] stays 1 (LPID 0's own user). */
+#define MSR_USER (MSR_SF | MSR_HV | MSR_EE | MSR_PR | MSR_ME | MSR_IR | MSR_DR | \
+                  MSR_RI | MSR_LE)
+
+extern char boot_stack_top[];
+
+static struct ppc_cpu boot_cpu;
+
+void ppc_cpu_init(void)
+{
+    boot_cpu.kstack_top = (uintptr_t)boot_stack_top;
+    mtspr(SPRN_HSPRG0, &boot_cpu);
+}
+
+void arch_regs_init_user(struct arch_regs *regs, uintptr_t ip, uintptr_t sp, uintptr_t arg)
+{
+    memset(regs, 0, sizeof *regs);
+    regs->nip = ip;
+    regs->msr = MSR_USER;
+    regs->gpr[12] = ip;     /* ELFv2 global entry computes the TOC from r12 */
+    regs->gpr[3] = arg;
+    /* The callee may store LR and CR in its caller's minimal frame. */
+    regs->gpr[1] = ALIGN_DOWN(sp, STACK_ALIGN) - STACK_MIN_FRAME;
+}
+
+void arch_set_user_frame(struct arch_regs *regs)
+{
+    ppc_this_cpu()->user_frame = regs;
+}
+
+uintptr_t arch_syscall_number(const struct arch_regs *regs)
+{
+    return regs->gpr[0];
+}
+
+uintptr_t arch_syscall_word(const struct arch_regs *regs, uint32_t i)
+{
+    return i < SYSCALL_WORDS ? regs->gpr[SYSCALL_FIRST_GPR + i] : 0;
+}
+
+void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uintptr_t value)
+{
+    if (i < SYSCALL_WORDS)
+        regs->gpr[SYSCALL_FIRST_GPR + i] = value;
+}

@@ -30,6 +30,7 @@ KERNEL_SOURCES = [
     "kernel/ticker.c",
     "kernel/selftest.c",
     "kernel/string.c",
+    "kernel/cpio.c",
 ]
 
 # Host unit tests: test name -> generic sources under test.
@@ -39,8 +40,16 @@ HOST_TESTS = {
     "test_memmap": ["kernel/memmap.c", "kernel/fdt.c", "kernel/bootinfo.c",
                     "kernel/cmdline.c", "kernel/print.c"],
     "test_cmdline": ["kernel/cmdline.c"],
+    "test_cpio": ["kernel/cpio.c"],
 }
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
+# Archives GNU cpio packs from a directory tree for the cpio tests:
+# output -> (tree, cpio format).
+HOST_CPIO_TREE = "tests/host/cpio/tree"
+HOST_CPIO = {
+    "out/host/cpio/newc.cpio": "newc",   # magic 070701
+    "out/host/cpio/crc.cpio": "crc",     # magic 070702, with data checksums
+}
 # Device trees QEMU's machines hand over, dumped for the FDT tests.
 HOST_QEMU_DTBS = {
     "qemu-riscv64-virt": ("qemu-system-riscv64 -m 256M -smp 2", "virt"),
@@ -88,6 +97,11 @@ rule hostcc
 rule dtc
   command = dtc -q -I dts -O dtb -o $out $in
   description = DTC $out
+
+rule cpio
+  command = (cd $tree && find . -mindepth 1 | LC_ALL=C sort | sed 's|^\./||' | $
+    cpio -o -H $format --quiet -R 0:0 --reproducible) > $out
+  description = CPIO $out
 
 rule qemudtb
   command = $qemu -M $machine,dumpdtb=$out -nodefaults -display none >/dev/null 2>&1
@@ -153,6 +167,14 @@ def host_block():
         dtb = "out/host/" + os.path.basename(dts).replace(".dts", ".dtb")
         lines.append(f"build {dtb}: dtc {dts}")
         outs.append(dtb)
+    tree_files = sorted(os.path.relpath(os.path.join(d, f), ROOT)
+                        for d, _, fs in os.walk(os.path.join(ROOT, HOST_CPIO_TREE))
+                        for f in fs)
+    for out, fmt in HOST_CPIO.items():
+        lines.append(f"build {out}: cpio | {' '.join(tree_files)}")
+        lines.append(f"  tree = {HOST_CPIO_TREE}")
+        lines.append(f"  format = {fmt}")
+        outs.append(out)
     for name, (qemu, machine) in HOST_QEMU_DTBS.items():
         dtb = f"out/host/{name}.dtb"
         lines.append(f"build {dtb}: qemudtb")

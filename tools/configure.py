@@ -31,6 +31,7 @@ KERNEL_SOURCES = [
     "kernel/selftest.c",
     "kernel/string.c",
     "kernel/cpio.c",
+    "kernel/elf.c",
 ]
 
 # Host unit tests: test name -> generic sources under test.
@@ -41,6 +42,7 @@ HOST_TESTS = {
                     "kernel/cmdline.c", "kernel/print.c"],
     "test_cmdline": ["kernel/cmdline.c"],
     "test_cpio": ["kernel/cpio.c"],
+    "test_elf": ["kernel/elf.c"],
 }
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
 # Archives GNU cpio packs from a directory tree for the cpio tests:
@@ -49,6 +51,17 @@ HOST_CPIO_TREE = "tests/host/cpio/tree"
 HOST_CPIO = {
     "out/host/cpio/newc.cpio": "newc",   # magic 070701
     "out/host/cpio/crc.cpio": "crc",     # magic 070702, with data checksums
+}
+# Real executables for the ELF tests: tests/host/elf/prog.c built by the host
+# compiler and Debian's cross GCCs.  name -> (compiler, extra flags); each also
+# gets a readelf dump the test checks the parser against.
+HOST_ELF_SRC = "tests/host/elf/prog.c"
+HOST_ELFS = {
+    "x86_64": ("cc", ""),
+    "x86_64-pie": ("cc", "-static-pie -fpie"),
+    "aarch64": ("aarch64-linux-gnu-gcc", ""),
+    "riscv64": ("riscv64-linux-gnu-gcc", ""),
+    "ppc64le": ("powerpc64le-linux-gnu-gcc", ""),
 }
 # Device trees QEMU's machines hand over, dumped for the FDT tests.
 HOST_QEMU_DTBS = {
@@ -102,6 +115,14 @@ rule cpio
   command = (cd $tree && find . -mindepth 1 | LC_ALL=C sort | sed 's|^\./||' | $
     cpio -o -H $format --quiet -R 0:0 --reproducible) > $out
   description = CPIO $out
+
+rule elfcc
+  command = $cc -static -nostdlib -ffreestanding -O1 -e entry $flags -o $out $in
+  description = ELFCC $out
+
+rule readelf
+  command = readelf -hlW $in > $out
+  description = READELF $out
 
 rule qemudtb
   command = $qemu -M $machine,dumpdtb=$out -nodefaults -display none >/dev/null 2>&1
@@ -175,6 +196,13 @@ def host_block():
         lines.append(f"  tree = {HOST_CPIO_TREE}")
         lines.append(f"  format = {fmt}")
         outs.append(out)
+    for name, (cc, flags) in HOST_ELFS.items():
+        elf = f"out/host/elf/{name}.elf"
+        lines.append(f"build {elf}: elfcc {HOST_ELF_SRC}")
+        lines.append(f"  cc = {cc}")
+        lines.append(f"  flags = {flags}")
+        lines.append(f"build {elf}.txt: readelf {elf}")
+        outs += [elf, f"{elf}.txt"]
     for name, (qemu, machine) in HOST_QEMU_DTBS.items():
         dtb = f"out/host/{name}.dtb"
         lines.append(f"build {dtb}: qemudtb")

@@ -15,6 +15,8 @@ const char *kerr_name(enum kerr e)
         [KERR_OK] = "ok", [KERR_INVAL] = "invalid argument",
         [KERR_RANGE] = "out of range", [KERR_NOENT] = "not found",
         [KERR_NOMEM] = "out of memory", [KERR_BADFMT] = "bad format",
+        [KERR_TYPE] = "wrong type", [KERR_PERM] = "permission denied",
+        [KERR_EXIST] = "already exists",
     };
     return (uint32_t)e < ARRAY_SIZE(names) && names[e] ? names[e] : "unknown error";
 }

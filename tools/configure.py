@@ -32,6 +32,7 @@ KERNEL_SOURCES = [
     "kernel/string.c",
     "kernel/cpio.c",
     "kernel/elf.c",
+    "kernel/cap.c",
 ]
 
 # Host unit tests: test name -> generic sources under test.
@@ -43,6 +44,7 @@ HOST_TESTS = {
     "test_cmdline": ["kernel/cmdline.c"],
     "test_cpio": ["kernel/cpio.c"],
     "test_elf": ["kernel/elf.c"],
+    "test_cap": ["kernel/cap.c"],
 }
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
 # Archives GNU cpio packs from a directory tree for the cpio tests:

@@ -33,6 +33,8 @@ KERNEL_SOURCES = [
     "kernel/cpio.c",
     "kernel/elf.c",
     "kernel/cap.c",
+    "kernel/runqueue.c",
+    "kernel/compiler_rt.c",
 ]
 
 # Host unit tests: test name -> generic sources under test.
@@ -45,6 +47,7 @@ HOST_TESTS = {
     "test_cpio": ["kernel/cpio.c"],
     "test_elf": ["kernel/elf.c"],
     "test_cap": ["kernel/cap.c"],
+    "test_runqueue": ["kernel/runqueue.c", "kernel/compiler_rt.c"],
 }
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
 # Archives GNU cpio packs from a directory tree for the cpio tests:

@@ -35,6 +35,7 @@ KERNEL_SOURCES = [
     "kernel/cap.c",
     "kernel/runqueue.c",
     "kernel/compiler_rt.c",
+    "kernel/pagealloc.c",
 ]
 
 # Host unit tests: test name -> generic sources under test.
@@ -48,6 +49,7 @@ HOST_TESTS = {
     "test_elf": ["kernel/elf.c"],
     "test_cap": ["kernel/cap.c"],
     "test_runqueue": ["kernel/runqueue.c", "kernel/compiler_rt.c"],
+    "test_pagealloc": ["kernel/pagealloc.c", "kernel/memmap.c"],
 }
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
 # Archives GNU cpio packs from a directory tree for the cpio tests:

@@ -38,7 +38,7 @@ struct elf_segment {
 struct elf_image {
     uint64_t entry;         /**< entry point, inside an executable segment */
     uint16_t type;          /**< ET_EXEC, or ET_DYN (loaded at its link addresses) */
-    uint32_t count;         /**< segments used in seg[], sorted as in the file */
+    uint32_t count;         /**< segments used in seg[], by ascending address */
     struct elf_segment seg[ELF_MAX_SEGMENTS];
 };
 
@@ -48,8 +48,8 @@ struct elf_image {
  *
  * Errors: KERR_INVAL for a NULL image; KERR_BADFMT for anything that is not a
  * static ELF64 LSB executable for machine (ident, type, machine, version,
- * header sizes, a PT_INTERP, no PT_LOAD, bad alignment, overlapping
- * segments, entry point not executable); KERR_RANGE for a header table or
+ * header sizes, a PT_INTERP, no PT_LOAD, bad alignment, segments not in
+ * ascending order or sharing a page, entry point not executable); KERR_RANGE for a header table or
  * segment outside the file or the user address range, or arithmetic that
  * would wrap; KERR_NOMEM for more than ELF_MAX_SEGMENTS loadable segments.
  */

@@ -14,7 +14,9 @@ const char *kerr_name(enum kerr e)
     static const char *const names[] = {
         [KERR_OK] = "ok", [KERR_INVAL] = "invalid argument",
         [KERR_RANGE] = "out of range", [KERR_NOENT] = "not found",
-        [KERR_NOMEM] = "out of memory", [KERR_BADFMT] = "bad format", [KERR_EXISTS] = "already exists",
+        [KERR_NOMEM] = "out of memory", [KERR_BADFMT] = "bad format",
+        [KERR_TYPE] = "wrong type", [KERR_PERM] = "permission denied",
+        [KERR_EXIST] = "already exists",
     };
     return (uint32_t)e < ARRAY_SIZE(names) && names[e] ? names[e] : "unknown error";
 }

@@ -54,7 +54,7 @@ static arch_pte_t *walk(const struct vm_space *vs, uintptr_t va, bool create, en
             }
             *slot = arch_pte_table(next);
         } else if (!arch_pte_is_table(*slot)) {
-            *err = KERR_EXISTS; /* a large leaf above: not made by this code */
+            *err = KERR_EXIST; /* a large leaf above: not made by this code */
             return NULL;
         }
         pa = arch_pte_addr(*slot);
@@ -81,7 +81,7 @@ enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights
     if (!slot)
         return e;
     if (arch_pte_valid(*slot))
-        return KERR_EXISTS;
+        return KERR_EXIST;
     *slot = arch_pte_leaf(pa, rights);
     return KERR_OK;
 }

@@ -30,6 +30,12 @@ KERNEL_SOURCES = [
     "kernel/ticker.c",
     "kernel/selftest.c",
     "kernel/string.c",
+    "kernel/cpio.c",
+    "kernel/elf.c",
+    "kernel/cap.c",
+    "kernel/runqueue.c",
+    "kernel/compiler_rt.c",
+    "kernel/pagealloc.c",
 ]
 
 # Host unit tests: test name -> generic sources under test.
@@ -42,8 +48,31 @@ HOST_TESTS = {
     # Generic page tables; joins KERNEL_SOURCES when the ports implement the
     # arch_pte_* hooks (kernel core).
     "test_vm": ["kernel/vm.c"],
+    "test_cpio": ["kernel/cpio.c"],
+    "test_elf": ["kernel/elf.c"],
+    "test_cap": ["kernel/cap.c"],
+    "test_runqueue": ["kernel/runqueue.c", "kernel/compiler_rt.c"],
+    "test_pagealloc": ["kernel/pagealloc.c", "kernel/memmap.c"],
 }
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
+# Archives GNU cpio packs from a directory tree for the cpio tests:
+# output -> (tree, cpio format).
+HOST_CPIO_TREE = "tests/host/cpio/tree"
+HOST_CPIO = {
+    "out/host/cpio/newc.cpio": "newc",   # magic 070701
+    "out/host/cpio/crc.cpio": "crc",     # magic 070702, with data checksums
+}
+# Real executables for the ELF tests: tests/host/elf/prog.c built by the host
+# compiler and Debian's cross GCCs.  name -> (compiler, extra flags); each also
+# gets a readelf dump the test checks the parser against.
+HOST_ELF_SRC = "tests/host/elf/prog.c"
+HOST_ELFS = {
+    "x86_64": ("cc", ""),
+    "x86_64-pie": ("cc", "-static-pie -fpie"),
+    "aarch64": ("aarch64-linux-gnu-gcc", ""),
+    "riscv64": ("riscv64-linux-gnu-gcc", ""),
+    "ppc64le": ("powerpc64le-linux-gnu-gcc", ""),
+}
 # Device trees QEMU's machines hand over, dumped for the FDT tests.
 HOST_QEMU_DTBS = {
     "qemu-riscv64-virt": ("qemu-system-riscv64 -m 256M -smp 2", "virt"),
@@ -91,6 +120,19 @@ rule hostcc
 rule dtc
   command = dtc -q -I dts -O dtb -o $out $in
   description = DTC $out
+
+rule cpio
+  command = (cd $tree && find . -mindepth 1 | LC_ALL=C sort | sed 's|^\./||' | $
+    cpio -o -H $format --quiet -R 0:0 --reproducible) > $out
+  description = CPIO $out
+
+rule elfcc
+  command = $cc -static -nostdlib -ffreestanding -O1 -e entry $flags -o $out $in
+  description = ELFCC $out
+
+rule readelf
+  command = readelf -hlW $in > $out
+  description = READELF $out
 
 rule qemudtb
   command = $qemu -M $machine,dumpdtb=$out -nodefaults -display none >/dev/null 2>&1
@@ -156,6 +198,21 @@ def host_block():
         dtb = "out/host/" + os.path.basename(dts).replace(".dts", ".dtb")
         lines.append(f"build {dtb}: dtc {dts}")
         outs.append(dtb)
+    tree_files = sorted(os.path.relpath(os.path.join(d, f), ROOT)
+                        for d, _, fs in os.walk(os.path.join(ROOT, HOST_CPIO_TREE))
+                        for f in fs)
+    for out, fmt in HOST_CPIO.items():
+        lines.append(f"build {out}: cpio | {' '.join(tree_files)}")
+        lines.append(f"  tree = {HOST_CPIO_TREE}")
+        lines.append(f"  format = {fmt}")
+        outs.append(out)
+    for name, (cc, flags) in HOST_ELFS.items():
+        elf = f"out/host/elf/{name}.elf"
+        lines.append(f"build {elf}: elfcc {HOST_ELF_SRC}")
+        lines.append(f"  cc = {cc}")
+        lines.append(f"  flags = {flags}")
+        lines.append(f"build {elf}.txt: readelf {elf}")
+        outs += [elf, f"{elf}.txt"]
     for name, (qemu, machine) in HOST_QEMU_DTBS.items():
         dtb = f"out/host/{name}.dtb"
         lines.append(f"build {dtb}: qemudtb")

@@ -85,7 +85,7 @@ static void test_map_lookup_unmap(void)
     CHECK_EQ_U(r, PTE_R | PTE_X | PTE_USER);
     CHECK_EQ_U(vm_map(&vs, 0x401000, 0x80002000, PTE_R | PTE_W), KERR_OK);
     CHECK_EQ_U(arena.live, 4); /* same leaf table */
-    CHECK_EQ_U(vm_map(&vs, 0x400000, 0x80003000, PTE_R), KERR_EXISTS);
+    CHECK_EQ_U(vm_map(&vs, 0x400000, 0x80003000, PTE_R), KERR_EXIST);
 
     CHECK_EQ_U(vm_map(&vs, 0x400001, 0x80001000, PTE_R), KERR_INVAL);
     CHECK_EQ_U(vm_map(&vs, 0x402000, 0x80001001, PTE_R), KERR_INVAL);
@@ -143,7 +143,7 @@ static void test_random(void)
         uint32_t r = (uint32_t)(rand() % 7 + 1);
         if (rand() % 2) {
             enum kerr e = vm_map(&vs, va, pa, r);
-            mismatches += e != (model[s] ? KERR_EXISTS : KERR_OK);
+            mismatches += e != (model[s] ? KERR_EXIST : KERR_OK);
             if (!model[s])
                 model[s] = pa | r;
         } else {

@@ -38,6 +38,30 @@ KERNEL_SOURCES = [
     "kernel/pagealloc.c",
 ]
 
+# User-level components in the boot image: name -> sources.  The kernel starts
+# "root"; the root task starts the rest.
+SDK_LIB_SOURCES = ["sdk/lib/crt0.c"]
+USER_PROGRAMS = {
+    "root": ["sdk/servers/root/root.c"],
+    "hello": ["samples/hello/hello.c"],
+}
+USER_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "
+               "-fno-stack-protector -fno-omit-frame-pointer "
+               "-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "
+               "-Wmissing-prototypes -Isdk/include")
+
+# The kernel core (user mode, tasks, system calls).  Linked, with
+# -DKEEL_KERNEL_CORE, into the ports whose port.py sets KERNEL_CORE = True;
+# the flag goes away once every port implements the kernel-core hooks.
+CORE_SOURCES = [
+    "kernel/vm.c",
+    "kernel/kmem.c",
+    "kernel/sched.c",
+    "kernel/syscall.c",
+    "kernel/usercopy.c",
+    "kernel/loader.c",
+]
+
 # Host unit tests: test name -> generic sources under test.
 HOST_TESTS = {
     "test_print": ["kernel/print.c"],
@@ -107,6 +131,14 @@ rule link
   command = $ld $ldflags -T $ldscript -o $out $in
   description = LD $out
 
+rule ar
+  command = rm -f $out && $ar rcs $out $in
+  description = AR $out
+
+rule mkcpio
+  command = tools/mkcpio.sh $out $in
+  description = CPIO $out
+
 rule objcopy
   command = $objcopy $objcopyflags $in $out
   description = OBJCOPY $out
@@ -164,11 +196,15 @@ def target_block(cc, port):
     out = f"out/{cc}/{port.ISA}"
     t = port.toolchain(cc)
     cflags = " ".join([COMMON_CFLAGS, t["cflags"],
-                       f"-Ikernel/include -Iarch/{port.DIR}/include",
+                       f"-Ikernel/include -Iarch/{port.DIR}/include -Isdk/include",
                        f"-DKEEL_CC=\\\"{cc}\\\""])
     lines = [f"# ---- {cc} / {port.ISA} ----"]
     objs = []
-    srcs = KERNEL_SOURCES + [f"arch/{port.DIR}/{s}" for s in port.SOURCES]
+    core = getattr(port, "KERNEL_CORE", False)
+    if core:
+        cflags += " -DKEEL_KERNEL_CORE"
+    srcs = (KERNEL_SOURCES + (CORE_SOURCES if core else []) +
+            [f"arch/{port.DIR}/{s}" for s in port.SOURCES])
     for src in srcs:
         o = obj_path(out, src)
         rule = "as" if src.endswith(".S") else "cc"
@@ -186,9 +222,41 @@ def target_block(cc, port):
     lines.append(f"build {img}: objcopy {elf}")
     lines.append(f"  objcopy = {t['objcopy']}")
     lines.append(f"  objcopyflags = {port.IMAGE_OBJCOPY_FLAGS}")
-    lines.append(f"build {cc}-{port.ISA}: phony {img}")
+    cpio = user_block(lines, cc, port, out, t)
+    lines.append(f"build {cc}-{port.ISA}: phony {img} {cpio}")
     lines.append("")
     return lines, img
+
+
+def user_block(lines, cc, port, out, t):
+    """The SDK runtime, the user programs and the boot image of one target."""
+    cflags = " ".join([USER_CFLAGS, t["cflags"], getattr(port, "USER_CFLAGS", "")])
+    ar = f"{port.GCC_PREFIX}ar" if cc == "gcc" else "llvm-ar-14"
+
+    def compile_all(srcs):
+        objs = []
+        for src in srcs:
+            o = f"{out}/user/{src}.o"
+            lines.append(f"build {o}: cc {src}")
+            lines.append(f"  cc = {t['cc']}")
+            lines.append(f"  cflags = {cflags}")
+            objs.append(o)
+        return objs
+
+    lib = f"{out}/user/libkeel.a"
+    lines.append(f"build {lib}: ar {' '.join(compile_all(SDK_LIB_SOURCES))}")
+    lines.append(f"  ar = {ar}")
+    elfs = []
+    for name, srcs in USER_PROGRAMS.items():
+        elf = f"{out}/user/{name}.elf"
+        lines.append(f"build {elf}: link {' '.join(compile_all(srcs))} {lib} | sdk/lib/user.ld")
+        lines.append(f"  ld = {t['ld']}")
+        lines.append(f"  ldflags = -nostdlib -static -z max-page-size=4096")
+        lines.append(f"  ldscript = sdk/lib/user.ld")
+        elfs.append(elf)
+    cpio = f"{out}/boot.cpio"
+    lines.append(f"build {cpio}: mkcpio {' '.join(elfs)} | tools/mkcpio.sh")
+    return cpio
 
 
 def host_block():

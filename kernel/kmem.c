@@ -33,6 +33,15 @@ static uint64_t pt_alloc(void *ctx)
     return kmem_page(&pa) == KERR_OK ? pa : 0;
 }
 
+static uint64_t pt_alloc_root(void *ctx, size_t bytes)
+{
+    uint64_t pa;
+    if (page_alloc_block(&pages, bytes / ARCH_PAGE_SIZE, &pa) != KERR_OK)
+        return 0;
+    memset(kmem_ptr(pa), 0, bytes);
+    return pa;
+}
+
 static void pt_free(void *ctx, uint64_t pa)
 {
     kmem_free(pa);
@@ -43,4 +52,6 @@ static void *pt_virt(void *ctx, uint64_t pa)
     return kmem_ptr(pa);
 }
 
-const struct vm_pt_alloc kmem_pt_alloc = { pt_alloc, pt_free, pt_virt, NULL };
+const struct vm_pt_alloc kmem_pt_alloc = {
+    .alloc = pt_alloc, .free = pt_free, .phys_to_virt = pt_virt, .alloc_root = pt_alloc_root,
+};

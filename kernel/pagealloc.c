@@ -116,6 +116,39 @@ static uint64_t take_fresh(struct pagealloc *pa)
     return NO_PAGE;
 }
 
+/* Hand the never-used pages of r from index from on to the free list (they
+ * were counted free already). */
+static void fresh_to_free(struct pagealloc *pa, struct pagealloc_range *r, uint64_t from,
+                          uint64_t to)
+{
+    for (uint64_t i = from; i < to; i++) {
+        push_free(pa, r, r->base + i * PAGE);
+        pa->free_pages--;
+    }
+}
+
+enum kerr page_alloc_block(struct pagealloc *pa, uint64_t pages, uint64_t *phys)
+{
+    if (pages == 0 || (pages & (pages - 1)))
+        return KERR_INVAL;
+    for (; pa->fresh_range < pa->count; pa->fresh_range++, pa->fresh_next = 0) {
+        struct pagealloc_range *r = &pa->range[pa->fresh_range];
+        uint64_t first = (ALIGN_UP(r->base + pa->fresh_next * PAGE, pages * PAGE) - r->base) / PAGE;
+        if (first + pages > r->pages) {
+            fresh_to_free(pa, r, pa->fresh_next, r->pages);
+            continue;
+        }
+        fresh_to_free(pa, r, pa->fresh_next, first);
+        for (uint64_t i = first; i < first + pages; i++)
+            bit_set(r, i, false);
+        pa->fresh_next = first + pages;
+        pa->free_pages -= pages;
+        *phys = r->base + first * PAGE;
+        return KERR_OK;
+    }
+    return KERR_NOMEM;
+}
+
 /* True if phys may follow a free page in the list: the end, or a free page. */
 static bool valid_link(struct pagealloc *pa, uint64_t phys)
 {

@@ -26,9 +26,16 @@ uint32_t vm_va_bits(void)
     return level_shift(0) + arch_pt_index_bits(0);
 }
 
+/* Size of the root table: more than a page on POWER9 (2^13 entries). */
+static size_t root_bytes(void)
+{
+    return sizeof(arch_pte_t) << arch_pt_index_bits(0);
+}
+
 enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt, uint32_t tag)
 {
-    uint64_t root = pt->alloc(pt->ctx);
+    uint64_t root = root_bytes() <= ARCH_PAGE_SIZE ? pt->alloc(pt->ctx)
+                    : pt->alloc_root ? pt->alloc_root(pt->ctx, root_bytes()) : 0;
     if (!root)
         return KERR_NOMEM;
     vs->root = root;
@@ -143,7 +150,9 @@ static void free_tables(struct vm_space *vs, uint64_t pa, uint32_t level)
             if (arch_pte_valid(t[i]) && arch_pte_is_table(t[i]))
                 free_tables(vs, arch_pte_addr(t[i]), level + 1);
     }
-    vs->pt->free(vs->pt->ctx, pa);
+    size_t bytes = level == 0 ? MAX(root_bytes(), ARCH_PAGE_SIZE) : ARCH_PAGE_SIZE;
+    for (size_t off = 0; off < bytes; off += ARCH_PAGE_SIZE)
+        vs->pt->free(vs->pt->ctx, pa + off);
 }
 
 void vm_destroy(struct vm_space *vs)

@@ -53,6 +53,16 @@ enum kerr pagealloc_init(struct pagealloc *pa, const struct memmap *m, phys_to_v
 enum kerr page_alloc(struct pagealloc *pa, uint64_t *phys);
 
 /**
+ * Allocate pages (a power of two) contiguous pages aligned to their total
+ * size, for a page-table root larger than a page (POWER9: 64 KiB).  They
+ * come from never-used memory only (pages skipped to align join the free
+ * list) and are freed one page at a time with page_free.  Errors:
+ * KERR_INVAL if pages is not a power of two, KERR_NOMEM if no never-used
+ * block is left.
+ */
+enum kerr page_alloc_block(struct pagealloc *pa, uint64_t pages, uint64_t *phys);
+
+/**
  * Return the page at phys.  Errors: KERR_INVAL if phys is not page aligned,
  * KERR_RANGE if no managed page is there (outside the ranges, or a bitmap
  * page), KERR_NOENT if it is already free (a double free).

@@ -13,6 +13,10 @@ struct vm_pt_alloc {
     void (*free)(void *ctx, uint64_t pa);       /* give a table page back */
     void *(*phys_to_virt)(void *ctx, uint64_t pa);
     void *ctx;
+    /* A zeroed root of bytes (a power of two above a page, naturally
+     * aligned: POWER9's is 64 KiB), or 0 if none; freed page by page.
+     * Only needed where the root is larger than a page. */
+    uint64_t (*alloc_root)(void *ctx, size_t bytes);
 };
 
 /* One address space. */

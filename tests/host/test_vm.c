@@ -57,7 +57,9 @@ static void *arena_virt(void *ctx, uint64_t pa)
 }
 
 static struct arena arena;
-static const struct vm_pt_alloc pt = { arena_alloc, arena_free, arena_virt, &arena };
+static const struct vm_pt_alloc pt = {
+    .alloc = arena_alloc, .free = arena_free, .phys_to_virt = arena_virt, .ctx = &arena,
+};
 
 /* Like a real port, a new root gets the kernel's shared entry 0; it points
  * outside the arena, so following or freeing it trips a CHECK or ASan. */

@@ -18,7 +18,7 @@ LDFLAGS = "--build-id=none -z max-page-size=4096"
 
 # Port sources under arch/arm/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
-           "gic.c", "timer.c", "power.c"]
+           "gic.c", "timer.c", "power.c", "mmu.c"]
 
 # keel.elf -> keel.img: QEMU boots the ELF bare-metal without a device tree,
 # so hand it a Linux arm64 Image instead: the flat binary from the header on.

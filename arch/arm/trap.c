@@ -238,11 +238,12 @@ void arch_wait_for_interrupt(void)
     __asm__ volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" : : : "memory");
 }
 
-/* With the MMU off an address is physical, and one above the largest
- * physical address any AArch64 CPU has (52 bits) takes an Address size fault
- * (a synchronous data abort) on any board.  Bit 54 also sits below the
- * top-byte-ignore bits, and will be outside both translation ranges once the
- * MMU is on. */
+/* An address no AArch64 translation regime accepts: with the MMU on, bit 54
+ * is outside both the TTBR0 and the TTBR1 range (translation fault, level 0);
+ * with it off (before arch_mmu_init), it is above the largest physical
+ * address any CPU has (52 bits: address size fault).  Either way a
+ * synchronous data abort on any board.  Bit 54 is below the top-byte-ignore
+ * bits. */
 #define BAD_ADDRESS ((uintptr_t)1 << 54)
 
 uintptr_t arch_bad_address(void)

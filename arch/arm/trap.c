@@ -144,6 +144,33 @@ static void irq(struct arch_regs *regs)
     kernel_irq(regs, id);
 }
 
+static noreturn void unexpected(struct arch_regs *regs, uint64_t vector)
+{
+    kprintf("\n*** unexpected %s exception (vector %llu)\n", vector_names[VEC_KIND(vector)],
+            (unsigned long long)vector);
+    arch_regs_dump(regs);
+    panic("unexpected exception");
+}
+
+/* A trap from EL0: regs is the current thread's frame, the kernel stack is
+ * empty, so no kernel trap can be in progress. */
+noreturn void arm_user_trap(struct arch_regs *regs, uint64_t vector)
+{
+    trap_depth = 0;
+    uint64_t kind = VEC_KIND(vector);
+    if (VEC_GROUP(vector) != VGROUP_LOWER_A64)
+        unexpected(regs, vector);
+    if (kind == VEC_SYNC && ESR_EC(regs->esr) == EC_SVC64)
+        kernel_syscall(regs);           /* ELR is already past the svc */
+    else if (kind == VEC_SYNC)
+        sync_exception(regs, true);
+    else if (kind == VEC_IRQ)
+        irq(regs);
+    else
+        unexpected(regs, vector);
+    arch_return_to_user(kernel_user_resume());
+}
+
 void arm_trap(struct arch_regs *regs, uint64_t vector)
 {
     if (++trap_depth > TRAP_NEST_MAX) {
@@ -152,18 +179,14 @@ void arm_trap(struct arch_regs *regs, uint64_t vector)
                 (unsigned long long)vector);
         kernel_finish(EXIT_PANIC);
     }
-    uint64_t group = VEC_GROUP(vector), kind = VEC_KIND(vector);
-    bool known = group == VGROUP_CUR_SPX || group == VGROUP_LOWER_A64;
+    uint64_t kind = VEC_KIND(vector);
+    bool known = VEC_GROUP(vector) == VGROUP_CUR_SPX;
     if (known && kind == VEC_SYNC)
-        sync_exception(regs, group == VGROUP_LOWER_A64);
+        sync_exception(regs, false);
     else if (known && kind == VEC_IRQ)
         irq(regs);
-    else {
-        kprintf("\n*** unexpected %s exception (vector %llu)\n", vector_names[kind],
-                (unsigned long long)vector);
-        arch_regs_dump(regs);
-        panic("unexpected exception");
-    }
+    else
+        unexpected(regs, vector);
     trap_depth--;
 }
 

@@ -17,8 +17,8 @@ CLANG_CFLAGS = ""
 LDFLAGS = "-z max-page-size=4096 -z noexecstack"
 
 # Port sources under arch/x86/.
-SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
-           "lapic.c", "irq.c", "timer.c", "power.c"]
+SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c",
+           "gdt.c", "trap.c", "mmu.c", "lapic.c", "irq.c", "timer.c", "power.c"]
 
 # keel.elf -> keel.img: QEMU's Multiboot loader refuses ELF64, so convert the
 # (all below 4 GiB) image to ELF32; the 32-bit entry code switches to long mode.

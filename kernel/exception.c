@@ -1,6 +1,9 @@
 /* Generic handling of synchronous exceptions taken in kernel mode. */
 #include <kernel.h>
 #include <print.h>
+#ifdef KEEL_KERNEL_CORE
+#include <thread.h>
+#endif
 
 static const char *const fault_names[FAULT_KIND_COUNT] = {
     [FAULT_PAGE_READ] = "bad memory access (read)",
@@ -34,11 +37,37 @@ struct fault_info exception_last(void)
     return kernel_faults.last;
 }
 
+#ifdef KEEL_KERNEL_CORE
+/* A user thread faulted.  Exception handlers (the fault as an IPC message)
+ * come with the IPC kernel objects; until then the thread is stopped and the
+ * event logged: the kernel itself carries on. */
+static void user_exception(struct arch_regs *regs, const struct fault_info *f)
+{
+    struct thread *t = sched_current();
+    kprintf("[kernel] task %s: %s at ip %p, address %p: thread stopped\n",
+            t ? t->task->name : "?", fault_kind_name(f->kind), (void *)f->ip,
+            (void *)f->addr);
+    if (t)
+        sched_remove(t, THREAD_STOPPED);
+}
+#else
+/* Ports without the kernel core never run user code. */
+static void user_exception(struct arch_regs *regs, const struct fault_info *f)
+{
+    panic("exception from user mode: %s", fault_kind_name(f->kind));
+}
+
+void kernel_syscall(struct arch_regs *regs)
+{
+    panic("system call at %p before user mode exists", (void *)arch_regs_ip(regs));
+}
+#endif
+
 void kernel_exception(struct arch_regs *regs, const struct fault_info *f)
 {
     if (f->from_user) {
-        /* User threads arrive with the kernel core; until then this is a bug. */
-        panic("exception from user mode: %s", fault_kind_name(f->kind));
+        user_exception(regs, f);
+        return;
     }
     kernel_faults.count++;
     kernel_faults.last = *f;
@@ -75,9 +104,3 @@ noreturn void panic(const char *fmt, ...)
     kernel_finish(EXIT_PANIC);
 }
 
-void kernel_syscall(struct arch_regs *regs)
-{
-    /* No user threads exist before the kernel core lands, so no system call
-     * can legitimately arrive. */
-    panic("system call at %p before user mode exists", (void *)arch_regs_ip(regs));
-}

@@ -6,15 +6,22 @@
 #include <print.h>
 #include <selftest.h>
 #include <ticker.h>
+#ifdef KEEL_KERNEL_CORE
+#include <kmem.h>
+#include <loader.h>
+#endif
 
 #define DEMO_TICKS 5
+#define SCHED_HZ 100    /* round-robin tick */
 
 const char *kerr_name(enum kerr e)
 {
     static const char *const names[] = {
         [KERR_OK] = "ok", [KERR_INVAL] = "invalid argument",
         [KERR_RANGE] = "out of range", [KERR_NOENT] = "not found",
-        [KERR_NOMEM] = "out of memory", [KERR_BADFMT] = "bad format", [KERR_EXISTS] = "already exists",
+        [KERR_NOMEM] = "out of memory", [KERR_BADFMT] = "bad format",
+        [KERR_TYPE] = "wrong type", [KERR_PERM] = "permission denied",
+        [KERR_EXIST] = "already exists",
     };
     return (uint32_t)e < ARRAY_SIZE(names) && names[e] ? names[e] : "unknown error";
 }
@@ -54,6 +61,22 @@ static void run_demo(void)
     kprintf("demo: the kernel survived the fault; done\n");
 }
 
+#ifdef KEEL_KERNEL_CORE
+/* Hand RAM to the kernel allocator and start the root task from the boot
+ * image; from here on the kernel only runs on behalf of user threads. */
+static noreturn void start_system(const struct boot_desc *d)
+{
+    enum kerr e = kmem_init(d);
+    if (e)
+        panic("cannot take over RAM: %s", kerr_name(e));
+    e = root_start(kmem_ptr(d->initrd_base), (size_t)d->initrd_size);
+    if (e)
+        panic("cannot start the root task: %s", kerr_name(e));
+    ticker_start(SCHED_HZ);
+    arch_return_to_user(kernel_user_resume());
+}
+#endif
+
 noreturn void kernel_main(struct boot_info *bi)
 {
     static struct boot_desc desc;
@@ -67,6 +90,10 @@ noreturn void kernel_main(struct boot_info *bi)
     arch_trap_init();
     arch_timer_init();
     kprintf("timer: counter at %llu Hz\n", (unsigned long long)arch_counter_hz());
+#ifdef KEEL_KERNEL_CORE
+    const struct mem_range *top = &desc.ram.r[desc.ram.count - 1];
+    arch_mmu_init(top->base + top->size);
+#endif
 
     if (cmdline_has(desc.cmdline, "unhandled_fault")) {
         /* For the harness: a kernel fault with no fix-up must panic, not hang. */
@@ -75,6 +102,10 @@ noreturn void kernel_main(struct boot_info *bi)
     }
     if (cmdline_has(desc.cmdline, "selftest"))
         kernel_finish(selftest_run(&desc) ? EXIT_FAIL : EXIT_PASS);
+#ifdef KEEL_KERNEL_CORE
+    if (desc.initrd_size)
+        start_system(&desc);
+#endif
     run_demo();
     kernel_finish(EXIT_PASS);
 }

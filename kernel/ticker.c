@@ -1,6 +1,9 @@
 /* The periodic tick: kernel_timer_interrupt() re-arms the one-shot timer. */
 #include <kernel.h>
 #include <ticker.h>
+#ifdef KEEL_KERNEL_CORE
+#include <thread.h>
+#endif
 
 static struct {
     bool running;
@@ -17,6 +20,9 @@ void ticker_start(uint32_t hz)
     ticker.st.first_deadline = ticker.deadline;
     ticker.running = true;
     arch_timer_set_deadline(ticker.deadline);
+#ifdef KEEL_KERNEL_CORE
+    sched_tick();
+#endif
 }
 
 void ticker_stop(void)
@@ -50,4 +56,7 @@ void kernel_timer_interrupt(struct arch_regs *regs)
         st->missed++;
     }
     arch_timer_set_deadline(ticker.deadline);
+#ifdef KEEL_KERNEL_CORE
+    sched_tick();
+#endif
 }

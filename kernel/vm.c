@@ -54,18 +54,19 @@ static arch_pte_t *walk(const struct vm_space *vs, uintptr_t va, bool create, en
             }
             *slot = arch_pte_table(next);
         } else if (!arch_pte_is_table(*slot)) {
-            *err = KERR_EXISTS; /* a large leaf above: not made by this code */
+            *err = KERR_EXIST; /* a large leaf above: not made by this code */
             return NULL;
         }
         pa = arch_pte_addr(*slot);
     }
 }
 
+/* Generic code manages user space only; below USER_BASE is the kernel's. */
 static enum kerr check_va(uintptr_t va)
 {
     if (va & (ARCH_PAGE_SIZE - 1))
         return KERR_INVAL;
-    if (vm_va_bits() < sizeof(uintptr_t) * 8 && (va >> vm_va_bits()) != 0)
+    if (va < USER_BASE || va >= USER_END)
         return KERR_RANGE;
     return KERR_OK;
 }
@@ -81,7 +82,7 @@ enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights
     if (!slot)
         return e;
     if (arch_pte_valid(*slot))
-        return KERR_EXISTS;
+        return KERR_EXIST;
     *slot = arch_pte_leaf(pa, rights);
     return KERR_OK;
 }
@@ -130,13 +131,15 @@ bool vm_range_ok(const struct vm_space *vs, uintptr_t va, size_t len, uint32_t r
     }
 }
 
-/* Free the table at pa (of level) and every table below it. */
+/* Free the table at pa (of level) and every table below it.  At the root
+ * only the user entries are followed: the kernel's are shared. */
 static void free_tables(struct vm_space *vs, uint64_t pa, uint32_t level)
 {
     if (level < ARCH_PT_LEVELS - 1) {
         arch_pte_t *t = table(vs, pa);
-        uint32_t entries = 1u << arch_pt_index_bits(level);
-        for (uint32_t i = 0; i < entries; i++)
+        uint32_t first = level ? 0 : index_at(USER_BASE, 0);
+        uint32_t entries = level ? 1u << arch_pt_index_bits(level) : index_at(USER_END - 1, 0) + 1;
+        for (uint32_t i = first; i < entries; i++)
             if (arch_pte_valid(t[i]) && arch_pte_is_table(t[i]))
                 free_tables(vs, arch_pte_addr(t[i]), level + 1);
     }

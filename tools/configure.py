@@ -30,6 +30,36 @@ KERNEL_SOURCES = [
     "kernel/ticker.c",
     "kernel/selftest.c",
     "kernel/string.c",
+    "kernel/cpio.c",
+    "kernel/elf.c",
+    "kernel/cap.c",
+    "kernel/runqueue.c",
+    "kernel/compiler_rt.c",
+    "kernel/pagealloc.c",
+]
+
+# User-level components in the boot image: name -> sources.  The kernel starts
+# "root"; the root task starts the rest.
+SDK_LIB_SOURCES = ["sdk/lib/crt0.c"]
+USER_PROGRAMS = {
+    "root": ["sdk/servers/root/root.c"],
+    "hello": ["samples/hello/hello.c"],
+}
+USER_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "
+               "-fno-stack-protector -fno-omit-frame-pointer "
+               "-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "
+               "-Wmissing-prototypes -Isdk/include")
+
+# The kernel core (user mode, tasks, system calls).  Linked, with
+# -DKEEL_KERNEL_CORE, into the ports whose port.py sets KERNEL_CORE = True;
+# the flag goes away once every port implements the kernel-core hooks.
+CORE_SOURCES = [
+    "kernel/vm.c",
+    "kernel/kmem.c",
+    "kernel/sched.c",
+    "kernel/syscall.c",
+    "kernel/usercopy.c",
+    "kernel/loader.c",
 ]
 
 # Host unit tests: test name -> generic sources under test.
@@ -42,8 +72,31 @@ HOST_TESTS = {
     # Generic page tables; joins KERNEL_SOURCES when the ports implement the
     # arch_pte_* hooks (kernel core).
     "test_vm": ["kernel/vm.c"],
+    "test_cpio": ["kernel/cpio.c"],
+    "test_elf": ["kernel/elf.c"],
+    "test_cap": ["kernel/cap.c"],
+    "test_runqueue": ["kernel/runqueue.c", "kernel/compiler_rt.c"],
+    "test_pagealloc": ["kernel/pagealloc.c", "kernel/memmap.c"],
 }
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
+# Archives GNU cpio packs from a directory tree for the cpio tests:
+# output -> (tree, cpio format).
+HOST_CPIO_TREE = "tests/host/cpio/tree"
+HOST_CPIO = {
+    "out/host/cpio/newc.cpio": "newc",   # magic 070701
+    "out/host/cpio/crc.cpio": "crc",     # magic 070702, with data checksums
+}
+# Real executables for the ELF tests: tests/host/elf/prog.c built by the host
+# compiler and Debian's cross GCCs.  name -> (compiler, extra flags); each also
+# gets a readelf dump the test checks the parser against.
+HOST_ELF_SRC = "tests/host/elf/prog.c"
+HOST_ELFS = {
+    "x86_64": ("cc", ""),
+    "x86_64-pie": ("cc", "-static-pie -fpie"),
+    "aarch64": ("aarch64-linux-gnu-gcc", ""),
+    "riscv64": ("riscv64-linux-gnu-gcc", ""),
+    "ppc64le": ("powerpc64le-linux-gnu-gcc", ""),
+}
 # Device trees QEMU's machines hand over, dumped for the FDT tests.
 HOST_QEMU_DTBS = {
     "qemu-riscv64-virt": ("qemu-system-riscv64 -m 256M -smp 2", "virt"),
@@ -78,6 +131,14 @@ rule link
   command = $ld $ldflags -T $ldscript -o $out $in
   description = LD $out
 
+rule ar
+  command = rm -f $out && $ar rcs $out $in
+  description = AR $out
+
+rule mkcpio
+  command = tools/mkcpio.sh $out $in
+  description = CPIO $out
+
 rule objcopy
   command = $objcopy $objcopyflags $in $out
   description = OBJCOPY $out
@@ -91,6 +152,19 @@ rule hostcc
 rule dtc
   command = dtc -q -I dts -O dtb -o $out $in
   description = DTC $out
+
+rule cpio
+  command = (cd $tree && find . -mindepth 1 | LC_ALL=C sort | sed 's|^\./||' | $
+    cpio -o -H $format --quiet -R 0:0 --reproducible) > $out
+  description = CPIO $out
+
+rule elfcc
+  command = $cc -static -nostdlib -ffreestanding -O1 -e entry $flags -o $out $in
+  description = ELFCC $out
+
+rule readelf
+  command = readelf -hlW $in > $out
+  description = READELF $out
 
 rule qemudtb
   command = $qemu -M $machine,dumpdtb=$out -nodefaults -display none >/dev/null 2>&1
@@ -122,11 +196,15 @@ def target_block(cc, port):
     out = f"out/{cc}/{port.ISA}"
     t = port.toolchain(cc)
     cflags = " ".join([COMMON_CFLAGS, t["cflags"],
-                       f"-Ikernel/include -Iarch/{port.DIR}/include",
+                       f"-Ikernel/include -Iarch/{port.DIR}/include -Isdk/include",
                        f"-DKEEL_CC=\\\"{cc}\\\""])
     lines = [f"# ---- {cc} / {port.ISA} ----"]
     objs = []
-    srcs = KERNEL_SOURCES + [f"arch/{port.DIR}/{s}" for s in port.SOURCES]
+    core = getattr(port, "KERNEL_CORE", False)
+    if core:
+        cflags += " -DKEEL_KERNEL_CORE"
+    srcs = (KERNEL_SOURCES + (CORE_SOURCES if core else []) +
+            [f"arch/{port.DIR}/{s}" for s in port.SOURCES])
     for src in srcs:
         o = obj_path(out, src)
         rule = "as" if src.endswith(".S") else "cc"
@@ -144,9 +222,41 @@ def target_block(cc, port):
     lines.append(f"build {img}: objcopy {elf}")
     lines.append(f"  objcopy = {t['objcopy']}")
     lines.append(f"  objcopyflags = {port.IMAGE_OBJCOPY_FLAGS}")
-    lines.append(f"build {cc}-{port.ISA}: phony {img}")
+    cpio = user_block(lines, cc, port, out, t)
+    lines.append(f"build {cc}-{port.ISA}: phony {img} {cpio}")
     lines.append("")
     return lines, img
+
+
+def user_block(lines, cc, port, out, t):
+    """The SDK runtime, the user programs and the boot image of one target."""
+    cflags = " ".join([USER_CFLAGS, t["cflags"], getattr(port, "USER_CFLAGS", "")])
+    ar = f"{port.GCC_PREFIX}ar" if cc == "gcc" else "llvm-ar-14"
+
+    def compile_all(srcs):
+        objs = []
+        for src in srcs:
+            o = f"{out}/user/{src}.o"
+            lines.append(f"build {o}: cc {src}")
+            lines.append(f"  cc = {t['cc']}")
+            lines.append(f"  cflags = {cflags}")
+            objs.append(o)
+        return objs
+
+    lib = f"{out}/user/libkeel.a"
+    lines.append(f"build {lib}: ar {' '.join(compile_all(SDK_LIB_SOURCES))}")
+    lines.append(f"  ar = {ar}")
+    elfs = []
+    for name, srcs in USER_PROGRAMS.items():
+        elf = f"{out}/user/{name}.elf"
+        lines.append(f"build {elf}: link {' '.join(compile_all(srcs))} {lib} | sdk/lib/user.ld")
+        lines.append(f"  ld = {t['ld']}")
+        lines.append(f"  ldflags = -nostdlib -static -z max-page-size=4096")
+        lines.append(f"  ldscript = sdk/lib/user.ld")
+        elfs.append(elf)
+    cpio = f"{out}/boot.cpio"
+    lines.append(f"build {cpio}: mkcpio {' '.join(elfs)} | tools/mkcpio.sh")
+    return cpio
 
 
 def host_block():
@@ -156,6 +266,21 @@ def host_block():
         dtb = "out/host/" + os.path.basename(dts).replace(".dts", ".dtb")
         lines.append(f"build {dtb}: dtc {dts}")
         outs.append(dtb)
+    tree_files = sorted(os.path.relpath(os.path.join(d, f), ROOT)
+                        for d, _, fs in os.walk(os.path.join(ROOT, HOST_CPIO_TREE))
+                        for f in fs)
+    for out, fmt in HOST_CPIO.items():
+        lines.append(f"build {out}: cpio | {' '.join(tree_files)}")
+        lines.append(f"  tree = {HOST_CPIO_TREE}")
+        lines.append(f"  format = {fmt}")
+        outs.append(out)
+    for name, (cc, flags) in HOST_ELFS.items():
+        elf = f"out/host/elf/{name}.elf"
+        lines.append(f"build {elf}: elfcc {HOST_ELF_SRC}")
+        lines.append(f"  cc = {cc}")
+        lines.append(f"  flags = {flags}")
+        lines.append(f"build {elf}.txt: readelf {elf}")
+        outs += [elf, f"{elf}.txt"]
     for name, (qemu, machine) in HOST_QEMU_DTBS.items():
         dtb = f"out/host/{name}.dtb"
         lines.append(f"build {dtb}: qemudtb")

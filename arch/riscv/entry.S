@@ -20,4 +20,5 @@ _start:
     .balign 16
 boot_stack:
     .skip   BOOT_STACK_SIZE
+    .globl boot_stack_top
 boot_stack_top:

@@ -1,11 +1,21 @@
-/* Trap entry and exit: save every register into a struct arch_regs on the
- * stack, call riscv_trap(regs), restore every register, sret. */
+/* Trap entry and exit.  sscratch is 0 while the kernel runs and holds the
+ * current thread's user frame while user code runs, so one swap tells where
+ * a trap came from.
+ *  - From the kernel: save every register into a struct arch_regs on the
+ *    kernel stack, call riscv_trap(regs), restore every register, sret.
+ *  - From user mode: save every register into the user frame, switch to the
+ *    top of the kernel stack, call riscv_trap(frame), then resume whichever
+ *    frame kernel_user_resume() names through arch_return_to_user. */
 #include <arch_asm.h>
 
     .text
     .balign 4
     .globl riscv_trap_entry
 riscv_trap_entry:
+    csrrw   sp, sscratch, sp
+    bnez    sp, from_user
+    csrrw   sp, sscratch, sp            /* from the kernel: undo the swap */
+
     addi    sp, sp, -REGS_SIZE
     sd      zero, REG_X(0)(sp)
     sd      x1, REG_X(1)(sp)
@@ -35,4 +45,45 @@ riscv_trap_entry:
     ld      x\n, REG_X(\n)(sp)
     .endr
     ld      sp, REG_X(2)(sp)
+    sret
+
+from_user:                              /* sp = user frame, sscratch = user sp */
+    sd      zero, REG_X(0)(sp)
+    sd      x1, REG_X(1)(sp)
+    .irp n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    sd      x\n, REG_X(\n)(sp)
+    .endr
+    csrrw   t0, sscratch, zero          /* kernel from here: sscratch = 0 */
+    sd      t0, REG_X(2)(sp)
+    csrr    t0, sepc
+    sd      t0, REG_SEPC(sp)
+    csrr    t0, sstatus
+    sd      t0, REG_SSTATUS(sp)
+    csrr    t0, scause
+    sd      t0, REG_SCAUSE(sp)
+    csrr    t0, stval
+    sd      t0, REG_STVAL(sp)
+
+    mv      a0, sp
+    la      sp, boot_stack_top          /* the CPU's kernel stack, empty */
+    call    riscv_trap
+    call    kernel_user_resume
+    j       arch_return_to_user
+
+/* noreturn void arch_return_to_user(struct arch_regs *regs) */
+    .globl arch_return_to_user
+arch_return_to_user:
+    la      t0, riscv_user_frame        /* where the next user trap saves */
+    ld      t0, 0(t0)
+    csrw    sscratch, t0
+    ld      t0, REG_SEPC(a0)
+    csrw    sepc, t0
+    ld      t0, REG_SSTATUS(a0)         /* SPP = user, SIE = 0 until sret */
+    csrw    sstatus, t0
+    ld      x1, REG_X(1)(a0)
+    ld      x2, REG_X(2)(a0)
+    .irp n, 3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ld      x\n, REG_X(\n)(a0)
+    .endr
+    ld      a0, REG_X(10)(a0)
     sret

@@ -47,6 +47,7 @@ void riscv_trap(struct arch_regs *regs)
         return;
     }
     if (regs->scause == EXC_ECALL_U) {
+        regs->sepc += 4; /* resume after the ecall */
         kernel_syscall(regs);
         return;
     }

@@ -15,6 +15,9 @@ CFLAGS = ("-m64 -march=x86-64 -mcmodel=small -mno-red-zone -mno-mmx -mno-sse "
 GCC_CFLAGS = "-mgeneral-regs-only"
 CLANG_CFLAGS = ""
 LDFLAGS = "-z max-page-size=4096 -z noexecstack"
+# User code lives at USER_BASE (512 GiB) and up, out of the small code
+# model's reach: make it position-independent (RIP-relative).
+USER_CFLAGS = "-fPIE"
 
 # Port sources under arch/x86/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c",

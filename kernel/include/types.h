@@ -27,7 +27,9 @@ enum kerr {
     KERR_NOENT,     /* looked-up item does not exist */
     KERR_NOMEM,     /* out of memory or table space */
     KERR_BADFMT,    /* input data is not in the expected format */
-    KERR_EXISTS,    /* the slot or mapping is already in use */
+    KERR_TYPE,      /* object is of the wrong type */
+    KERR_PERM,      /* rights or permission missing */
+    KERR_EXIST,     /* target already in use */
 };
 
 const char *kerr_name(enum kerr e);

@@ -29,8 +29,8 @@ uint32_t vm_va_bits(void);
 enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt, uint32_t tag);
 
 /* Map the page at va to pa with rights (PTE_R/W/X/USER).  KERR_INVAL if va or
- * pa is not page aligned or rights is empty, KERR_RANGE if va is outside the
- * translated range, KERR_EXISTS if va is mapped, KERR_NOMEM if a table page
+ * pa is not page aligned or rights is empty, KERR_RANGE if va is outside
+ * [USER_BASE, USER_END), KERR_EXIST if va is mapped, KERR_NOMEM if a table page
  * could not be had. */
 enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights);
 

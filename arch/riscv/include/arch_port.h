@@ -8,6 +8,7 @@
 
 /* Sv48: four levels of 512 entries. */
 #define ARCH_PT_LEVELS 4
+#define ARCH_ELF_MACHINE 243    /* EM_RISCV */
 
 /* Register frame saved by trap.S; x[0] is unused, x[2] is the interrupted sp.
  * Offsets are mirrored in trap.S (REG_* there). */
@@ -19,12 +20,7 @@ struct arch_regs {
     uint64_t stval;
 };
 
-/* Callee-saved state switched by arch_context_switch (ra, sp, s0-s11). */
-struct arch_context {
-    uint64_t ra, sp, s[12];
-};
-
-/* An address space: the satp value (mode, ASID, root PPN). */
+/* An address space: the satp value (mode Sv48, ASID, root PPN). */
 struct arch_aspace {
     uint64_t satp;
 };

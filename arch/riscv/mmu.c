@@ -1,0 +1,98 @@
+/* Sv48 translation: the kernel's 1:1 gigapages and the PTE format that
+ * generic code builds user tables with. */
+#include <arch.h>
+#include <kstring.h>
+#include <riscv.h>
+
+#define PTE_V (1u << 0)
+#define PTE_RD (1u << 1)
+#define PTE_WR (1u << 2)
+#define PTE_EX (1u << 3)
+#define PTE_U (1u << 4)
+#define PTE_G (1u << 5)
+#define PTE_A (1u << 6)
+#define PTE_D (1u << 7)
+#define PTE_PPN_SHIFT 10
+#define SATP_SV48 (9ull << 60)
+#define SATP_ASID_SHIFT 44
+#define GIB_SHIFT 30
+#define ENTRIES 512
+
+/* The kernel's tables: root[0] -> l1, whose entries are 1 GiB pages. */
+static arch_pte_t kernel_root[ENTRIES] __attribute__((aligned(4096)));
+static arch_pte_t kernel_l1[ENTRIES] __attribute__((aligned(4096)));
+
+static arch_pte_t make_pte(uint64_t pa, uint64_t flags)
+{
+    return (pa >> ARCH_PAGE_SHIFT) << PTE_PPN_SHIFT | flags;
+}
+
+void arch_mmu_init(uint64_t phys_end)
+{
+    uint64_t gigs = MIN((phys_end + GIB(1) - 1) >> GIB_SHIFT, (uint64_t)ENTRIES);
+    for (uint64_t i = 0; i < gigs; i++)
+        kernel_l1[i] = make_pte(i << GIB_SHIFT,
+                                PTE_V | PTE_RD | PTE_WR | PTE_EX | PTE_G | PTE_A | PTE_D);
+    kernel_root[0] = make_pte((uintptr_t)kernel_l1, PTE_V);
+    csr_write(satp, SATP_SV48 | (uintptr_t)kernel_root >> ARCH_PAGE_SHIFT);
+    __asm__ volatile("sfence.vma" ::: "memory");
+}
+
+uint32_t arch_pt_index_bits(uint32_t level)
+{
+    return 9;
+}
+
+arch_pte_t arch_pte_table(uint64_t pa)
+{
+    return make_pte(pa, PTE_V);
+}
+
+arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
+{
+    uint64_t f = PTE_V | PTE_A | PTE_D;
+    f |= (rights & PTE_R) ? PTE_RD : 0;
+    f |= (rights & PTE_W) ? PTE_WR | PTE_RD : 0; /* W without R is reserved */
+    f |= (rights & PTE_X) ? PTE_EX : 0;
+    f |= (rights & PTE_USER) ? PTE_U : 0;
+    return make_pte(pa, f);
+}
+
+bool arch_pte_valid(arch_pte_t pte)
+{
+    return pte & PTE_V;
+}
+
+bool arch_pte_is_table(arch_pte_t pte)
+{
+    return (pte & PTE_V) && !(pte & (PTE_RD | PTE_WR | PTE_EX));
+}
+
+uint64_t arch_pte_addr(arch_pte_t pte)
+{
+    return (pte >> PTE_PPN_SHIFT) << ARCH_PAGE_SHIFT;
+}
+
+uint32_t arch_pte_rights(arch_pte_t pte)
+{
+    return ((pte & PTE_RD) ? PTE_R : 0) | ((pte & PTE_WR) ? PTE_W : 0) |
+           ((pte & PTE_EX) ? PTE_X : 0) | ((pte & PTE_U) ? PTE_USER : 0);
+}
+
+void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag)
+{
+    arch_pte_t *root = (arch_pte_t *)(uintptr_t)root_pa;
+    root[0] = kernel_root[0]; /* the kernel's 1:1 half, shared and global */
+    as->satp = SATP_SV48 | (uint64_t)tag << SATP_ASID_SHIFT | root_pa >> ARCH_PAGE_SHIFT;
+}
+
+void arch_aspace_activate(const struct arch_aspace *as)
+{
+    csr_write(satp, as->satp); /* ASID-tagged: no flush */
+}
+
+void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)
+{
+    uint64_t asid = (as->satp >> SATP_ASID_SHIFT) & 0xffff;
+    __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"(asid) : "memory");
+}

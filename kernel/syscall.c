@@ -1,0 +1,66 @@
+/* The system-call entry: decode the selector and dispatch. */
+#include <kernel.h>
+#include <keel/debug.h>
+#include <keel/errors.h>
+#include <keel/syscall.h>
+#include <print.h>
+#include <thread.h>
+#include <usercopy.h>
+
+#define DEBUG_CHUNK 128
+
+_Static_assert(KEEL_SYSCALL_WORDS == SYSCALL_WORDS, "SDK and kernel disagree");
+
+static void set_result(struct arch_regs *regs, enum keel_error e)
+{
+    arch_syscall_set_word(regs, 0, (uintptr_t)e);
+}
+
+static enum keel_error debug_write(struct thread *t, uintptr_t buf, uintptr_t len)
+{
+    char chunk[DEBUG_CHUNK];
+    while (len) {
+        size_t n = MIN(len, sizeof(chunk));
+        if (copy_from_user(&t->task->vm, chunk, buf, n) != KERR_OK)
+            return KEEL_E_FAULT;
+        for (size_t i = 0; i < n; i++)
+            arch_console_putc(chunk[i]);
+        buf += n, len -= n;
+    }
+    return KEEL_OK;
+}
+
+static void debug_call(struct thread *t, struct arch_regs *regs)
+{
+    uintptr_t arg1 = arch_syscall_word(regs, 1);
+    switch (arch_syscall_word(regs, 0)) {
+    case KEEL_DEBUG_WRITE:
+        set_result(regs, debug_write(t, arg1, arch_syscall_word(regs, 2)));
+        break;
+    case KEEL_DEBUG_EXIT:
+        kprintf("[kernel] task %s exited with status %d\n", t->task->name, (int)arg1);
+        sched_remove(t, THREAD_DEAD);
+        break;
+    case KEEL_DEBUG_POWEROFF:
+        if (!t->task->is_root) {
+            set_result(regs, KEEL_E_RIGHTS);
+            break;
+        }
+        kprintf("[kernel] root task powers off with status %d\n", (int)arg1);
+        kernel_finish(arg1 == 0 ? EXIT_PASS : EXIT_FAIL);
+    default:
+        set_result(regs, KEEL_E_NOSYS);
+    }
+}
+
+void kernel_syscall(struct arch_regs *regs)
+{
+    struct thread *t = sched_current();
+    switch (arch_syscall_number(regs)) {
+    case KEEL_SYS_DEBUG:
+        debug_call(t, regs);
+        break;
+    default: /* the IPC primitive arrives with the kernel objects */
+        set_result(regs, KEEL_E_NOSYS);
+    }
+}

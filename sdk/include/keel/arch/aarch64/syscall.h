@@ -1,0 +1,26 @@
+/**
+ * @file keel/arch/aarch64/syscall.h
+ * @brief AArch64 system-call stub: selector in x8, words in x0-x7, `svc #0`.
+ */
+#pragma once
+
+/** Trap into the kernel with selector nr and the words of *k (AArch64). */
+static inline void keel_arch_syscall(uintptr_t nr, struct keel_words *k)
+{
+    register uintptr_t x0 __asm__("x0") = k->w[0];
+    register uintptr_t x1 __asm__("x1") = k->w[1];
+    register uintptr_t x2 __asm__("x2") = k->w[2];
+    register uintptr_t x3 __asm__("x3") = k->w[3];
+    register uintptr_t x4 __asm__("x4") = k->w[4];
+    register uintptr_t x5 __asm__("x5") = k->w[5];
+    register uintptr_t x6 __asm__("x6") = k->w[6];
+    register uintptr_t x7 __asm__("x7") = k->w[7];
+    register uintptr_t x8 __asm__("x8") = nr;
+    __asm__ volatile("svc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5),
+                       "+r"(x6), "+r"(x7)
+                     : "r"(x8)
+                     : "memory");
+    k->w[0] = x0, k->w[1] = x1, k->w[2] = x2, k->w[3] = x3;
+    k->w[4] = x4, k->w[5] = x5, k->w[6] = x6, k->w[7] = x7;
+}

@@ -1,0 +1,26 @@
+/**
+ * @file keel/arch/riscv64/syscall.h
+ * @brief RISC-V 64 system-call stub: selector in t0, words in a0-a7, `ecall`.
+ */
+#pragma once
+
+/** Trap into the kernel with selector nr and the words of *k (RISC-V 64). */
+static inline void keel_arch_syscall(uintptr_t nr, struct keel_words *k)
+{
+    register uintptr_t a0 __asm__("a0") = k->w[0];
+    register uintptr_t a1 __asm__("a1") = k->w[1];
+    register uintptr_t a2 __asm__("a2") = k->w[2];
+    register uintptr_t a3 __asm__("a3") = k->w[3];
+    register uintptr_t a4 __asm__("a4") = k->w[4];
+    register uintptr_t a5 __asm__("a5") = k->w[5];
+    register uintptr_t a6 __asm__("a6") = k->w[6];
+    register uintptr_t a7 __asm__("a7") = k->w[7];
+    register uintptr_t t0 __asm__("t0") = nr;
+    __asm__ volatile("ecall"
+                     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5),
+                       "+r"(a6), "+r"(a7)
+                     : "r"(t0)
+                     : "memory");
+    k->w[0] = a0, k->w[1] = a1, k->w[2] = a2, k->w[3] = a3;
+    k->w[4] = a4, k->w[5] = a5, k->w[6] = a6, k->w[7] = a7;
+}

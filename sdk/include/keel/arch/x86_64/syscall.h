@@ -1,0 +1,24 @@
+/**
+ * @file keel/arch/x86_64/syscall.h
+ * @brief x86-64 system-call stub: selector in rax, words in rdi rsi rdx r10
+ *        r8 r9 r12 r13, `syscall` (which clobbers rcx and r11).
+ */
+#pragma once
+
+/** Trap into the kernel with selector nr and the words of *k (x86-64). */
+static inline void keel_arch_syscall(uintptr_t nr, struct keel_words *k)
+{
+    register uintptr_t r10 __asm__("r10") = k->w[3];
+    register uintptr_t r8 __asm__("r8") = k->w[4];
+    register uintptr_t r9 __asm__("r9") = k->w[5];
+    register uintptr_t r12 __asm__("r12") = k->w[6];
+    register uintptr_t r13 __asm__("r13") = k->w[7];
+    uintptr_t rdi = k->w[0], rsi = k->w[1], rdx = k->w[2], rax = nr;
+    __asm__ volatile("syscall"
+                     : "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9),
+                       "+r"(r12), "+r"(r13), "+a"(rax)
+                     :
+                     : "rcx", "r11", "memory");
+    k->w[0] = rdi, k->w[1] = rsi, k->w[2] = rdx, k->w[3] = r10;
+    k->w[4] = r8, k->w[5] = r9, k->w[6] = r12, k->w[7] = r13;
+}

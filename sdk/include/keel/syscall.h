@@ -1,0 +1,43 @@
+/**
+ * @file keel/syscall.h
+ * @brief The raw system-call interface: a selector and eight words in registers.
+ *
+ * Keel has one IPC system call and one debug-console call for bring-up.  Both
+ * pass KEEL_SYSCALL_WORDS machine words in registers each way; the per-ISA
+ * register assignment is in keel/arch/<isa>/syscall.h and in docs/abi.md.
+ */
+#pragma once
+
+#include <stdint.h>
+
+/** Words a system call carries in registers, in and out. */
+#define KEEL_SYSCALL_WORDS 8
+
+/** System-call selectors. */
+enum keel_sysno {
+    KEEL_SYS_IPC = 0,       /**< the IPC primitive (keel/ipc.h) */
+    KEEL_SYS_DEBUG = 1,     /**< debug console and bring-up operations (keel/debug.h) */
+};
+
+/** The words of one system call; the kernel overwrites them with results. */
+struct keel_words {
+    uintptr_t w[KEEL_SYSCALL_WORDS]; /**< word i travels in the ISA's i-th syscall register */
+};
+
+#if defined(__x86_64__)
+#include <keel/arch/x86_64/syscall.h>
+#elif defined(__aarch64__)
+#include <keel/arch/aarch64/syscall.h>
+#elif defined(__powerpc64__)
+#include <keel/arch/ppc64le/syscall.h>
+#elif defined(__riscv) && __riscv_xlen == 64
+#include <keel/arch/riscv64/syscall.h>
+#else
+#error "Keel supports x86-64, AArch64, PowerPC 64 LE and RISC-V 64"
+#endif
+
+/** Issue system call nr with the words in *k; results replace them. */
+static inline void keel_syscall(uintptr_t nr, struct keel_words *k)
+{
+    keel_arch_syscall(nr, k);
+}

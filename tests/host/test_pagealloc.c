@@ -1,0 +1,209 @@
+/* Host tests for kernel/pagealloc.c.  "Physical" RAM is a few ranges at
+ * made-up addresses, each backed by its own exact-size allocation; the
+ * phys_to_virt() given to the allocator fails the test on any address
+ * outside them, and ASan catches any access past their ends. */
+#include <pagealloc.h>
+#include "check.h"
+
+#define PG 4096ull
+
+/* The fake machine: usable RAM as the memory map would report it. */
+static const struct mem_range ram[] = {
+    { 0x80000000, 64 * PG },            /* 1 bitmap page + 63 pages */
+    { 0x80100800, 10 * PG },            /* unaligned: 9 whole pages, 8 managed */
+    { 0x80200000, PG },                 /* 1 page: all bitmap, left alone */
+    { 0x80300000, 33000 * PG },         /* needs 2 bitmap pages: 32998 managed */
+    { UINT64_MAX - 0x800, 0x800 },      /* no whole page (and ALIGN_UP would wrap) */
+};
+#define MANAGED (63 + 8 + 32998)
+
+static unsigned char *backing[ARRAY_SIZE(ram)];
+static int stray;
+
+static void *p2v(uint64_t pa)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(ram); i++)
+        if (pa >= ram[i].base && pa - ram[i].base < ram[i].size)
+            return backing[i] + (pa - ram[i].base);
+    stray++;
+    static uint64_t sink[PG / 8];
+    return sink;
+}
+
+static void setup(struct memmap *m)
+{
+    memmap_clear(m);
+    for (size_t i = 0; i < ARRAY_SIZE(ram); i++) {
+        backing[i] = malloc((size_t)ram[i].size);
+        CHECK(backing[i] != NULL);
+        m->r[m->count++] = ram[i];
+    }
+}
+
+/* Page addresses a caller may get: managed pages, not bitmaps. */
+static bool is_managed(uint64_t pa)
+{
+    return (pa >= 0x80001000 && pa < 0x80040000) ||
+           (pa >= 0x80102000 && pa < 0x8010a000) ||
+           (pa >= 0x80302000 && pa < 0x80300000 + 33000 * PG);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_exhaust(struct pagealloc *pa, uint64_t *pages)
+{
+    uint64_t n = 0, bad = 0, phys;
+    while (page_alloc(pa, &phys) == KERR_OK && n <= MANAGED) {
+        bad += phys % PG != 0 || !is_managed(phys);
+        bad += n > 0 && phys <= pages[n - 1];   /* lowest addresses first */
+        memset(p2v(phys), (int)(n & 0xff), PG); /* a user scribbles all over it */
+        pages[n++] = phys;
+    }
+    CHECK_EQ_U(n, MANAGED);
+    CHECK_EQ_U(bad, 0);
+    CHECK_EQ_U(pagealloc_free_count(pa), 0);
+    CHECK_EQ_U(page_alloc(pa, &phys), KERR_NOMEM);
+}
+
+static void test_errors(struct pagealloc *pa, const uint64_t *pages)
+{
+    uint64_t before = pagealloc_free_count(pa);
+    CHECK_EQ_U(page_free(pa, pages[0] + 8), KERR_INVAL);       /* misaligned */
+    CHECK_EQ_U(page_free(pa, UINT64_MAX), KERR_INVAL);
+    CHECK_EQ_U(page_free(pa, 0), KERR_RANGE);
+    CHECK_EQ_U(page_free(pa, 0x80000000), KERR_RANGE);         /* a bitmap page */
+    CHECK_EQ_U(page_free(pa, 0x80301000), KERR_RANGE);         /* the second one */
+    CHECK_EQ_U(page_free(pa, 0x80040000), KERR_RANGE);         /* just past a range */
+    CHECK_EQ_U(page_free(pa, 0x80100000), KERR_RANGE);         /* partial first page */
+    CHECK_EQ_U(page_free(pa, 0x80101000), KERR_RANGE);         /* bitmap page */
+    CHECK_EQ_U(page_free(pa, 0x8010a000), KERR_RANGE);         /* partial last page */
+    CHECK_EQ_U(page_free(pa, 0x80200000), KERR_RANGE);         /* range left alone */
+    CHECK_EQ_U(page_free(pa, UINT64_MAX - 0xfff), KERR_RANGE);
+    CHECK_EQ_U(pagealloc_free_count(pa), before);
+}
+
+static void test_free_realloc(struct pagealloc *pa, uint64_t *pages)
+{
+    uint64_t phys, bad = 0, last = 0;
+
+    /* Free every other page, then all of them: double frees refused. */
+    for (uint64_t i = 0; i < MANAGED; i += 2)
+        bad += page_free(pa, pages[i]) != KERR_OK;
+    CHECK_EQ_U(pagealloc_free_count(pa), (MANAGED + 1) / 2);
+    CHECK_EQ_U(page_free(pa, pages[0]), KERR_NOENT);
+    CHECK_EQ_U(page_free(pa, pages[MANAGED - 2]), KERR_OK);  /* MANAGED is odd */
+    CHECK_EQ_U(page_free(pa, pages[MANAGED - 2]), KERR_NOENT);
+    CHECK_EQ_U(pagealloc_free_count(pa), (MANAGED + 1) / 2 + 1);
+    for (uint64_t i = 1; i < MANAGED - 2; i += 2) {
+        bad += page_free(pa, pages[i]) != KERR_OK;
+        last = pages[i];
+    }
+    CHECK_EQ_U(bad, 0);
+    CHECK_EQ_U(pagealloc_free_count(pa), MANAGED);
+
+    /* LIFO: the last freed comes back first. */
+    CHECK_EQ_U(page_alloc(pa, &phys), KERR_OK);
+    CHECK_EQ_U(phys, last);
+    CHECK_EQ_U(page_free(pa, phys), KERR_OK);
+
+    /* Reallocate everything: the same set of pages, each once. */
+    uint64_t *again = malloc(sizeof(uint64_t) * MANAGED);
+    uint64_t n = 0;
+    while (n < MANAGED && page_alloc(pa, &again[n]) == KERR_OK)
+        n++;
+    CHECK_EQ_U(n, MANAGED);
+    qsort(again, MANAGED, sizeof(uint64_t), cmp_u64);
+    CHECK(memcmp(again, pages, sizeof(uint64_t) * MANAGED) == 0);
+    CHECK_EQ_U(page_alloc(pa, &phys), KERR_NOMEM);
+    for (uint64_t i = 0; i < MANAGED; i++)
+        bad += page_free(pa, again[i]) != KERR_OK;
+    CHECK_EQ_U(bad, 0);
+    free(again);
+}
+
+/* A write to a freed page (use after free) breaks the link in it: detected
+ * when the page comes up, and nothing is handed out twice. */
+static void test_use_after_free(struct pagealloc *pa)
+{
+    uint64_t a, b, phys;
+    CHECK_EQ_U(page_alloc(pa, &a), KERR_OK);
+    CHECK_EQ_U(page_alloc(pa, &b), KERR_OK);            /* b stays allocated */
+    CHECK_EQ_U(page_free(pa, a), KERR_OK);              /* list: a, ... */
+    uint64_t free_before = pagealloc_free_count(pa);
+    uint64_t *link = p2v(a), saved = *link;
+    const uint64_t wrong[] = { a, a + 8, 0x1000, 0x80000000, b };
+    for (size_t i = 0; i < ARRAY_SIZE(wrong); i++) {
+        *link = wrong[i];       /* itself, misaligned, outside, bitmap, allocated */
+        CHECK_EQ_U(page_alloc(pa, &phys), KERR_BADFMT);
+        CHECK_EQ_U(pagealloc_free_count(pa), free_before);
+    }
+    *link = saved;
+    CHECK_EQ_U(page_alloc(pa, &phys), KERR_OK);
+    CHECK_EQ_U(phys, a);
+    CHECK_EQ_U(page_free(pa, a), KERR_OK);
+    CHECK_EQ_U(page_free(pa, b), KERR_OK);
+    CHECK_EQ_U(pagealloc_free_count(pa), free_before + 1);
+}
+
+/* Random allocations and frees against a model of which pages are out. */
+static void test_random(struct pagealloc *pa)
+{
+    static uint64_t out[MANAGED];
+    uint64_t n = 0, bad = 0, rng = 12345;
+    for (long op = 0; op < 100000; op++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        if (rng % 3 && n < MANAGED) {
+            bad += page_alloc(pa, &out[n]) != KERR_OK;
+            bad += !is_managed(out[n]);
+            n++;
+        } else if (n > 0) {
+            uint64_t i = (rng >> 8) % n, phys = out[i];
+            out[i] = out[--n];
+            bad += page_free(pa, phys) != KERR_OK;
+            bad += page_free(pa, phys) != KERR_NOENT;
+        }
+        bad += pagealloc_free_count(pa) != MANAGED - n;
+    }
+    CHECK_EQ_U(bad, 0);
+    while (n > 0)
+        bad += page_free(pa, out[--n]) != KERR_OK;
+    CHECK_EQ_U(bad, 0);
+    CHECK_EQ_U(pagealloc_free_count(pa), MANAGED);
+}
+
+int main(void)
+{
+    static struct pagealloc pa;
+    struct memmap m;
+    uint64_t *pages = malloc(sizeof(uint64_t) * (MANAGED + 1));
+
+    setup(&m);
+    CHECK_EQ_U(pagealloc_init(&pa, &m, NULL), KERR_INVAL);
+    CHECK_EQ_U(pagealloc_init(&pa, &m, p2v), KERR_OK);
+    CHECK_EQ_U(pa.count, 3);
+    CHECK_EQ_U(pa.total_pages, MANAGED);
+    CHECK_EQ_U(pagealloc_free_count(&pa), MANAGED);
+    test_exhaust(&pa, pages);
+    test_errors(&pa, pages);
+    test_free_realloc(&pa, pages);
+    test_errors(&pa, pages);
+    test_use_after_free(&pa);
+    test_random(&pa);
+    CHECK_EQ_U(stray, 0);
+
+    struct memmap empty;
+    memmap_clear(&empty);
+    uint64_t phys;
+    CHECK_EQ_U(pagealloc_init(&pa, &empty, p2v), KERR_OK);
+    CHECK_EQ_U(page_alloc(&pa, &phys), KERR_NOMEM);
+    CHECK_EQ_U(page_free(&pa, 0x80001000), KERR_RANGE);
+
+    for (size_t i = 0; i < ARRAY_SIZE(ram); i++)
+        free(backing[i]);
+    free(pages);
+    return check_summary("test_pagealloc");
+}

@@ -79,7 +79,7 @@ static void add_range(struct pagealloc *pa, const struct mem_range *m)
     uint64_t meta = bitmap_pages(pages);
     r->bitmap = pa->phys_to_virt(base);
     for (uint64_t w = 0; w < meta * PAGE / 8; w++)
-        r->bitmap[w] = 0;
+        r->bitmap[w] = ~(uint64_t)0; /* every page starts free (fresh) */
     r->base = base + meta * PAGE;
     r->pages = pages - meta;
     pa->total_pages += r->pages;
@@ -95,13 +95,25 @@ enum kerr pagealloc_init(struct pagealloc *pa, const struct memmap *m, phys_to_v
     pa->phys_to_virt = p2v;
     for (uint32_t i = 0; i < m->count && i < MEMMAP_MAX; i++)
         add_range(pa, &m->r[i]);
-    /* Push from the top so the lowest addresses are handed out first. */
-    for (uint32_t i = pa->count; i-- > 0;) {
-        struct pagealloc_range *r = &pa->range[i];
-        for (uint64_t p = r->pages; p-- > 0;)
-            push_free(pa, r, r->base + p * PAGE);
-    }
+    /* Pages never handed out are taken in address order from a cursor, so
+     * init touches only the bitmaps, not every page of RAM. */
+    pa->fresh_range = 0;
+    pa->fresh_next = 0;
+    pa->free_pages = pa->total_pages;
     return KERR_OK;
+}
+
+/* The next never-used page, or NO_PAGE when all have been handed out. */
+static uint64_t take_fresh(struct pagealloc *pa)
+{
+    while (pa->fresh_range < pa->count) {
+        struct pagealloc_range *r = &pa->range[pa->fresh_range];
+        if (pa->fresh_next < r->pages)
+            return r->base + pa->fresh_next++ * PAGE;
+        pa->fresh_range++;
+        pa->fresh_next = 0;
+    }
+    return NO_PAGE;
 }
 
 /* True if phys may follow a free page in the list: the end, or a free page. */
@@ -116,14 +128,18 @@ static bool valid_link(struct pagealloc *pa, uint64_t phys)
 enum kerr page_alloc(struct pagealloc *pa, uint64_t *phys)
 {
     uint64_t page = pa->free_head;
-    if (page == NO_PAGE)
-        return KERR_NOMEM;
-    uint64_t next = *link_of(pa, page);
+    if (page == NO_PAGE) {
+        page = take_fresh(pa);
+        if (page == NO_PAGE)
+            return KERR_NOMEM;
+    } else {
+        uint64_t next = *link_of(pa, page);
+        if (next == page || !valid_link(pa, next))
+            return KERR_BADFMT;
+        pa->free_head = next;
+    }
     struct pagealloc_range *r = find_range(pa, page);
-    if (next == page || !valid_link(pa, next))
-        return KERR_BADFMT;
     bit_set(r, (page - r->base) / PAGE, false);
-    pa->free_head = next;
     pa->free_pages--;
     *phys = page;
     return KERR_OK;

@@ -1,10 +1,11 @@
 /*
  * pagealloc.h - physical page-frame allocator.
  *
- * Manages the usable RAM of a struct memmap in ARCH_PAGE_SIZE pages.  Free
- * pages form a LIFO list threaded through their own first 8 bytes, so
- * allocating and freeing are O(1) (plus a binary search over at most
- * MEMMAP_MAX ranges).  A bitmap per range, carved from the range's first
+ * Manages the usable RAM of a struct memmap in ARCH_PAGE_SIZE pages.  Freed
+ * pages form a LIFO list threaded through their own first 8 bytes; pages
+ * never handed out come from a cursor in address order, so allocating and
+ * freeing are O(1) (plus a binary search over at most MEMMAP_MAX ranges)
+ * and start-up touches only the bitmaps, not all of RAM.  A bitmap per range, carved from the range's first
  * pages, records which pages are free: freeing a page twice or one the
  * allocator does not manage is reported, not obeyed.
  *
@@ -31,13 +32,15 @@ struct pagealloc {
     uint64_t free_head;     /**< physical address of the first free page */
     uint64_t free_pages;
     uint64_t total_pages;   /**< pages managed (excluding the bitmaps) */
+    uint32_t fresh_range;   /**< range of the next never-used page */
+    uint64_t fresh_next;    /**< its index in that range */
     phys_to_virt_fn phys_to_virt;
 };
 
 /**
  * Take over the usable ranges of m: their whole pages, less the bitmap pages
  * at the start of each range (a range too small to hold its own bitmap and a
- * page is left alone).  Every page is written (the free list).  Errors:
+ * page is left alone).  Only the bitmaps are written.  Errors:
  * KERR_INVAL without phys_to_virt.
  */
 enum kerr pagealloc_init(struct pagealloc *pa, const struct memmap *m, phys_to_virt_fn p2v);

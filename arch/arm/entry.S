@@ -85,9 +85,12 @@ at_el1:
     b       3b
     .ltorg
 
-    /* The boot stack (the trap frames land on it too). */
+    /* The boot stack, then the kernel stack of CPU 0: kernel trap frames
+     * land on it, and arch_return_to_user resets it (user mode leaves it
+     * empty, SP_EL1 at its top). */
     .section .bss.stack, "aw", %nobits
     .balign 16
 __stack_bottom:
     .space  16384
+    .globl __stack_top
 __stack_top:

@@ -14,11 +14,16 @@ CFLAGS = ("-march=armv8-a -mgeneral-regs-only -mcmodel=small -mstrict-align "
           "-fno-asynchronous-unwind-tables -fno-unwind-tables")
 GCC_CFLAGS = ""
 CLANG_CFLAGS = ""
+# User code (SDK, samples): CFLAGS already keeps it off FP/SIMD, nothing more.
+USER_CFLAGS = ""
 LDFLAGS = "--build-id=none -z max-page-size=4096"
 
 # Port sources under arch/arm/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
-           "gic.c", "timer.c", "power.c"]
+           "gic.c", "timer.c", "power.c", "mmu.c", "user.c"]
+
+# Implements the kernel-core hooks (user mode, page tables, system calls).
+KERNEL_CORE = True
 
 # keel.elf -> keel.img: QEMU boots the ELF bare-metal without a device tree,
 # so hand it a Linux arm64 Image instead: the flat binary from the header on.

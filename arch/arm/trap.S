@@ -1,22 +1,36 @@
 /*
- * EL1 exception vectors.  Every entry saves the full struct arch_regs on the
- * current stack, calls arm_trap(regs, vector) and restores every register
- * from the frame (the C side may have changed elr, e.g. to a fix-up) before
- * eret.  Vector numbers: 0-3 current EL with SP_EL0, 4-7 current EL with
- * SP_ELx, 8-11 lower EL AArch64, 12-15 lower EL AArch32; within each group
- * sync, IRQ, FIQ, SError.
+ * EL1 exception vectors.  Vector numbers: 0-3 current EL with SP_EL0, 4-7
+ * current EL with SP_ELx, 8-11 lower EL AArch64, 12-15 lower EL AArch32;
+ * within each group sync, IRQ, FIQ, SError.
+ *
+ * Kernel traps (0-7) save the full struct arch_regs on the current stack,
+ * call arm_trap(regs, vector) and restore every register from the frame
+ * (the C side may have changed elr, e.g. to a fix-up) before eret.
+ *
+ * User traps (8-15) save the user registers into the frame named by
+ * arch_set_user_frame (kept in TPIDR_EL1) and call arm_user_trap(regs,
+ * vector) on the per-CPU kernel stack, which never returns: it ends in
+ * arch_return_to_user.  In user mode SP_EL1 is the top of that (empty)
+ * stack, so its top 16 bytes serve as scratch while x0/x1 are freed.
  */
 #include <arch_asm.h>
 
 #define VECTOR_ALIGN 0x800              /* VBAR_EL1 bits [10:0] are RES0 */
 #define VECTOR_SIZE 0x80                /* 32 instructions per entry */
+#define SPSR_NZCV 0xf0000000            /* condition flags; M = EL0t, DAIF clear */
 
 .macro vector num
     .balign VECTOR_SIZE
+    .if \num >= 8
+    stp     x0, x1, [sp, #-16]!
+    mov     x1, #\num
+    b       user_trap_common
+    .else
     sub     sp, sp, #REGS_SIZE
     stp     x0, x1, [sp, #REGS_X(0)]
     mov     x0, #\num
     b       trap_common
+    .endif
 .endm
 
     .text
@@ -44,8 +58,7 @@ trap_common:
     stp     x26, x27, [sp, #REGS_X(26)]
     stp     x28, x29, [sp, #REGS_X(28)]
     str     x30, [sp, #REGS_X(30)]
-    /* Kernel traps only for now: the interrupted sp is just above the frame.
-     * (Traps from EL0 will record sp_el0 here.) */
+    /* The interrupted (kernel) sp is just above the frame. */
     add     x1, sp, #REGS_SIZE
     str     x1, [sp, #REGS_SP]
     mrs     x1, elr_el1
@@ -79,4 +92,72 @@ trap_common:
     ldr     x30, [sp, #REGS_X(30)]
     ldp     x0, x1, [sp, #REGS_X(0)]
     add     sp, sp, #REGS_SIZE
+    eret
+
+/* x1 = vector number; the user's x0 and x1 at [sp], sp = kernel stack top - 16. */
+user_trap_common:
+    mrs     x0, tpidr_el1               /* the current thread's frame */
+    stp     x2, x3, [x0, #REGS_X(2)]
+    stp     x4, x5, [x0, #REGS_X(4)]
+    stp     x6, x7, [x0, #REGS_X(6)]
+    stp     x8, x9, [x0, #REGS_X(8)]
+    stp     x10, x11, [x0, #REGS_X(10)]
+    stp     x12, x13, [x0, #REGS_X(12)]
+    stp     x14, x15, [x0, #REGS_X(14)]
+    stp     x16, x17, [x0, #REGS_X(16)]
+    stp     x18, x19, [x0, #REGS_X(18)]
+    stp     x20, x21, [x0, #REGS_X(20)]
+    stp     x22, x23, [x0, #REGS_X(22)]
+    stp     x24, x25, [x0, #REGS_X(24)]
+    stp     x26, x27, [x0, #REGS_X(26)]
+    stp     x28, x29, [x0, #REGS_X(28)]
+    str     x30, [x0, #REGS_X(30)]
+    ldp     x2, x3, [sp], #16
+    stp     x2, x3, [x0, #REGS_X(0)]
+    mrs     x2, sp_el0
+    str     x2, [x0, #REGS_SP]
+    mrs     x2, elr_el1
+    mrs     x3, spsr_el1
+    stp     x2, x3, [x0, #REGS_ELR]
+    mrs     x2, esr_el1
+    mrs     x3, far_el1
+    stp     x2, x3, [x0, #REGS_ESR]
+    mov     x29, xzr                    /* end of the frame-pointer chain */
+    bl      arm_user_trap               /* never returns */
+    b       .
+
+/* noreturn void arch_return_to_user(struct arch_regs *regs) */
+    .globl arch_return_to_user
+arch_return_to_user:
+    msr     daifset, #3                 /* ELR/SPSR must survive until eret */
+    adrp    x1, __stack_top             /* nothing of the kernel stack is kept */
+    add     x1, x1, :lo12:__stack_top
+    mov     sp, x1
+    ldp     x1, x2, [x0, #REGS_ELR]
+    msr     elr_el1, x1
+    /* Only the flags come from the frame: always EL0t (AArch64), with
+     * interrupts unmasked, whatever was stored there. */
+    and     x2, x2, #SPSR_NZCV
+    msr     spsr_el1, x2
+    ldr     x1, [x0, #REGS_SP]
+    msr     sp_el0, x1
+    /* Page-table updates complete before user code walks them (the eret is
+     * context-synchronising but does not wait for stores). */
+    dsb     ish
+    ldp     x2, x3, [x0, #REGS_X(2)]
+    ldp     x4, x5, [x0, #REGS_X(4)]
+    ldp     x6, x7, [x0, #REGS_X(6)]
+    ldp     x8, x9, [x0, #REGS_X(8)]
+    ldp     x10, x11, [x0, #REGS_X(10)]
+    ldp     x12, x13, [x0, #REGS_X(12)]
+    ldp     x14, x15, [x0, #REGS_X(14)]
+    ldp     x16, x17, [x0, #REGS_X(16)]
+    ldp     x18, x19, [x0, #REGS_X(18)]
+    ldp     x20, x21, [x0, #REGS_X(20)]
+    ldp     x22, x23, [x0, #REGS_X(22)]
+    ldp     x24, x25, [x0, #REGS_X(24)]
+    ldp     x26, x27, [x0, #REGS_X(26)]
+    ldp     x28, x29, [x0, #REGS_X(28)]
+    ldr     x30, [x0, #REGS_X(30)]
+    ldp     x0, x1, [x0, #REGS_X(0)]
     eret

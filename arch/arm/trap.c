@@ -144,6 +144,33 @@ static void irq(struct arch_regs *regs)
     kernel_irq(regs, id);
 }
 
+static noreturn void unexpected(struct arch_regs *regs, uint64_t vector)
+{
+    kprintf("\n*** unexpected %s exception (vector %llu)\n", vector_names[VEC_KIND(vector)],
+            (unsigned long long)vector);
+    arch_regs_dump(regs);
+    panic("unexpected exception");
+}
+
+/* A trap from EL0: regs is the current thread's frame, the kernel stack is
+ * empty, so no kernel trap can be in progress. */
+noreturn void arm_user_trap(struct arch_regs *regs, uint64_t vector)
+{
+    trap_depth = 0;
+    uint64_t kind = VEC_KIND(vector);
+    if (VEC_GROUP(vector) != VGROUP_LOWER_A64)
+        unexpected(regs, vector);
+    if (kind == VEC_SYNC && ESR_EC(regs->esr) == EC_SVC64)
+        kernel_syscall(regs);           /* ELR is already past the svc */
+    else if (kind == VEC_SYNC)
+        sync_exception(regs, true);
+    else if (kind == VEC_IRQ)
+        irq(regs);
+    else
+        unexpected(regs, vector);
+    arch_return_to_user(kernel_user_resume());
+}
+
 void arm_trap(struct arch_regs *regs, uint64_t vector)
 {
     if (++trap_depth > TRAP_NEST_MAX) {
@@ -152,18 +179,14 @@ void arm_trap(struct arch_regs *regs, uint64_t vector)
                 (unsigned long long)vector);
         kernel_finish(EXIT_PANIC);
     }
-    uint64_t group = VEC_GROUP(vector), kind = VEC_KIND(vector);
-    bool known = group == VGROUP_CUR_SPX || group == VGROUP_LOWER_A64;
+    uint64_t kind = VEC_KIND(vector);
+    bool known = VEC_GROUP(vector) == VGROUP_CUR_SPX;
     if (known && kind == VEC_SYNC)
-        sync_exception(regs, group == VGROUP_LOWER_A64);
+        sync_exception(regs, false);
     else if (known && kind == VEC_IRQ)
         irq(regs);
-    else {
-        kprintf("\n*** unexpected %s exception (vector %llu)\n", vector_names[kind],
-                (unsigned long long)vector);
-        arch_regs_dump(regs);
-        panic("unexpected exception");
-    }
+    else
+        unexpected(regs, vector);
     trap_depth--;
 }
 
@@ -238,11 +261,12 @@ void arch_wait_for_interrupt(void)
     __asm__ volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" : : : "memory");
 }
 
-/* With the MMU off an address is physical, and one above the largest
- * physical address any AArch64 CPU has (52 bits) takes an Address size fault
- * (a synchronous data abort) on any board.  Bit 54 also sits below the
- * top-byte-ignore bits, and will be outside both translation ranges once the
- * MMU is on. */
+/* An address no AArch64 translation regime accepts: with the MMU on, bit 54
+ * is outside both the TTBR0 and the TTBR1 range (translation fault, level 0);
+ * with it off (before arch_mmu_init), it is above the largest physical
+ * address any CPU has (52 bits: address size fault).  Either way a
+ * synchronous data abort on any board.  Bit 54 is below the top-byte-ignore
+ * bits. */
 #define BAD_ADDRESS ((uintptr_t)1 << 54)
 
 uintptr_t arch_bad_address(void)

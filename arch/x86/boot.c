@@ -82,6 +82,7 @@ noreturn void x86_boot(uint32_t magic, uint32_t info_pa)
     const struct mb_info *mb = (const void *)(uintptr_t)info_pa;
 
     x86_console_init();
+    x86_gdt_init();
     x86_idt_init();
     if (magic != MB_BOOTLOADER_MAGIC)
         panic("not started by a Multiboot loader (eax 0x%x)", magic);

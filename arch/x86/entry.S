@@ -147,4 +147,8 @@ boot_pd:
     .balign 16
 boot_stack:
     .skip BOOT_STACK_SIZE
+    /* kernel_main runs on it; from the first entry to user mode on it is the
+     * kernel stack every trap from ring 3 starts afresh. */
+    .globl x86_kernel_stack_top
+x86_kernel_stack_top:
 boot_stack_top:

@@ -15,13 +15,17 @@ CFLAGS = ("-m64 -march=x86-64 -mcmodel=small -mno-red-zone -mno-mmx -mno-sse "
 GCC_CFLAGS = "-mgeneral-regs-only"
 CLANG_CFLAGS = ""
 LDFLAGS = "-z max-page-size=4096 -z noexecstack"
-# User code lives at USER_BASE (512 GiB) and up, out of the small code
-# model's reach: make it position-independent (RIP-relative).
+# User code (SDK, samples) is linked at USER_BASE = 512 GiB and up, out of reach
+# of the small code model's absolute 32-bit addresses: position-independent
+# code addresses everything rip-relative (the image stays below 2 GiB in size).
 USER_CFLAGS = "-fPIE"
 
 # Port sources under arch/x86/.
-SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
-           "lapic.c", "irq.c", "timer.c", "power.c"]
+SOURCES = ["entry.S", "trap.S", "syscall.S", "selftest.S", "boot.c", "console.c",
+           "gdt.c", "trap.c", "mmu.c", "user.c", "lapic.c", "irq.c", "timer.c", "power.c"]
+
+# Implements the kernel-core hooks (user mode, page tables, system calls).
+KERNEL_CORE = True
 
 # keel.elf -> keel.img: QEMU's Multiboot loader refuses ELF64, so convert the
 # (all below 4 GiB) image to ELF32; the 32-bit entry code switches to long mode.

@@ -1,8 +1,15 @@
 /*
  * IDT entry stubs.  Each stub makes the frame uniform (a 0 where the CPU pushes
- * no error code, then the vector), trap_common saves every general register
- * below it to form struct arch_regs, calls x86_trap(regs), restores every
- * register from the (possibly edited) frame and returns with iretq.
+ * no error code, then the vector), x86_trap_common saves every general
+ * register below it to form struct arch_regs.
+ *
+ * From ring 0 the frame is on the interrupted kernel stack: x86_trap(regs),
+ * then restore every register from the (possibly edited) frame and iretq.
+ * From ring 3 the CPU switched to the TSS's rsp0, which arch_set_user_frame
+ * points just past the current thread's frame, so the frame is built in
+ * place there; then switch to the (empty) kernel stack and call
+ * x86_user_trap(regs), which never returns: it leaves through
+ * x86_iret_to_user or x86_sysret_to_user.
  *
  * x86_vectors is a table of (vector, stub) pairs that trap.c installs.
  */
@@ -16,7 +23,7 @@
     pushq $0
     .endif
     pushq $\vec
-    jmp trap_common
+    jmp x86_trap_common
     .pushsection .rodata
     .quad \vec, 1b
     .popsection
@@ -51,7 +58,8 @@ x86_vectors_end:
     .popsection
 
     .text
-trap_common:
+    .globl x86_trap_common
+x86_trap_common:
     /* Push order is the reverse of struct arch_regs: rax ends up lowest. */
     push %r15
     push %r14
@@ -72,7 +80,10 @@ trap_common:
     /* The CPU aligned rsp to 16 before its 5-word frame; with error code,
      * vector and 15 registers the frame is 22 words: rsp is 16-aligned here. */
     mov %rsp, %rdi
+    testb $3, X86_FRAME_CS(%rsp)        /* CPL of the interrupted code */
+    jnz from_user
     call x86_trap
+restore_frame:
     pop %rax
     pop %rbx
     pop %rcx
@@ -90,3 +101,16 @@ trap_common:
     pop %r15
     add $16, %rsp                       /* drop vector and error code */
     iretq
+
+from_user:
+    lea x86_kernel_stack_top(%rip), %rsp /* each entry from ring 3 starts afresh */
+    xor %ebp, %ebp                      /* end of the frame-pointer chain */
+    call x86_user_trap
+    ud2
+
+/* noreturn void x86_iret_to_user(struct arch_regs *regs): the frame (cs and ss
+ * already user selectors) is restored with the same code as a kernel trap. */
+    .globl x86_iret_to_user
+x86_iret_to_user:
+    mov %rdi, %rsp
+    jmp restore_frame

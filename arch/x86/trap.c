@@ -10,6 +10,7 @@
 #define VEC_DE 0                    /* divide error */
 #define VEC_BP 3                    /* breakpoint (int3) */
 #define VEC_UD 6                    /* invalid opcode */
+#define VEC_DF 8                    /* double fault */
 #define VEC_PF 14                   /* page fault */
 #define VEC_AC 17                   /* alignment check */
 
@@ -60,6 +61,7 @@ void x86_idt_init(void)
         idt[v->vector] = (struct idt_gate){
             .offset_low = (uint16_t)a, .selector = X86_KERNEL_CS,
             .type = IDT_INTERRUPT_GATE, .offset_mid = (uint16_t)(a >> 16),
+            .ist = v->vector == VEC_DF ? X86_IST_DOUBLE_FAULT : 0,
             .offset_high = (uint32_t)(a >> 32),
         };
     }
@@ -73,6 +75,7 @@ void x86_idt_init(void)
 void arch_trap_init(void)
 {
     x86_idt_init();
+    x86_syscall_init();
     lapic_init();
     x86_irq_init();
 }
@@ -89,7 +92,8 @@ static struct fault_info decode(const struct arch_regs *r)
     struct fault_info f = {
         .kind = FAULT_OTHER, .ip = r->rip,
         .arch_code = r->error << CAUSE_ERROR_SHIFT | r->vector,
-        .from_user = (r->cs & CPL_MASK) != 0,
+        /* A double fault is the kernel's, whatever it interrupted. */
+        .from_user = (r->cs & CPL_MASK) != 0 && r->vector != VEC_DF,
     };
     switch (r->vector) {
     case VEC_DE:
@@ -162,13 +166,4 @@ void arch_regs_dump(const struct arch_regs *r)
     for (size_t i = 0; i < ARRAY_SIZE(g); i++)
         kprintf("%s%s %016llx%s", i % 3 ? "  " : "    ", g[i].n,
                 (unsigned long long)g[i].v, i % 3 == 2 ? "\n" : "");
-}
-
-/* The first byte past the 4 GiB boot identity map: canonical but unmapped,
- * so a load there is a page fault (a non-canonical one would be a #GP). */
-#define UNMAPPED_ADDRESS GIB(4)
-
-uintptr_t arch_bad_address(void)
-{
-    return (uintptr_t)UNMAPPED_ADDRESS;
 }

@@ -19,10 +19,10 @@
  *   ARCH_PAGE_SHIFT        log2 of the base page size (12 on every current port).
  *   struct arch_regs       the register frame a trap saves; generic code only
  *                          touches it through the accessors below.
- *   struct arch_context    callee-saved kernel state for arch_context_switch().
  *   struct arch_aspace     a hardware address space: page-table root and tag.
  *   arch_pte_t             one page-table entry.
  *   ARCH_PT_LEVELS         number of page-table levels of a user address space.
+ *   ARCH_ELF_MACHINE       the ELF e_machine of user programs.
  */
 #include <arch_port.h>
 

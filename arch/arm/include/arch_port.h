@@ -5,6 +5,7 @@
 #define ARCH_NAME "aarch64"
 #define ARCH_PAGE_SHIFT 12          /* 4 KiB translation granule */
 #define ARCH_PT_LEVELS 4            /* 48-bit VA, 4 KiB granule: levels 0-3, 9 bits each */
+#define ARCH_ELF_MACHINE 183        /* EM_AARCH64 */
 
 /* Byte offsets into struct arch_regs, for trap.S (checked in trap.c). */
 #define REGS_X(n) ((n) * 8)         /* x0..x30 */
@@ -26,14 +27,8 @@ struct arch_regs {
     uint64_t far;                   /* FAR_EL1: faulting address (aborts) */
 };
 
-/* Kernel state arch_context_switch() preserves: AAPCS64 callee-saved GPRs. */
-struct arch_context {
-    uint64_t x19_x28[10];
-    uint64_t fp, lr, sp;
-};
-
 /* A user address space: TTBR0_EL1 is root | asid << 48 (16-bit ASIDs if the
- * CPU has them, 8-bit otherwise). */
+ * CPU has them, 8-bit otherwise; ASID 0 is the kernel's boot table). */
 struct arch_aspace {
     uint64_t root_pa;               /* level-0 table, 4 KiB aligned */
     uint16_t asid;

@@ -29,8 +29,11 @@ static inline void mmio_write8(uintptr_t addr, uint8_t val)
 /* boot.c: C entry from entry.S with the device-tree address from x0. */
 noreturn void arm_boot(uint64_t fdt);
 
-/* trap.c: called by trap.S with the saved frame and the vector number. */
+/* trap.c: called by trap.S with the saved frame and the vector number:
+ * for kernel traps (returns to the interrupted code) and user traps (ends
+ * in arch_return_to_user). */
 void arm_trap(struct arch_regs *regs, uint64_t vector);
+noreturn void arm_user_trap(struct arch_regs *regs, uint64_t vector);
 
 /* gic.c */
 void gic_init(void);

@@ -2,9 +2,23 @@
  * and the functions the port's files call in one another. */
 #pragma once
 
-/* Segment selectors of the boot GDT (entry.S). */
+/* Segment selectors.  The boot GDT (entry.S) has the two kernel ones; gdt.c
+ * adds the user ones (RPL 3 included) and the TSS in the order syscall and
+ * sysretq need: kernel DS = kernel CS + 8, user DS = base + 8 and user CS =
+ * base + 16 with base = X86_SYSRET_BASE (STAR[63:48]). */
 #define X86_KERNEL_CS 0x08
 #define X86_KERNEL_DS 0x10
+#define X86_SYSRET_BASE X86_KERNEL_DS
+#define X86_USER_DS (0x18 | 3)
+#define X86_USER_CS (0x20 | 3)
+#define X86_TSS_SEL 0x28
+
+#define X86_TSS_RSP0 4              /* offset of rsp0 in the TSS (syscall.S reads it) */
+#define X86_IST_DOUBLE_FAULT 1      /* #DF runs on its own stack (IST 1) */
+
+/* struct arch_regs, for assembly: offset of cs and size. */
+#define X86_FRAME_CS (18 * 8)
+#define X86_FRAME_SIZE (22 * 8)
 
 /* IDT vectors.  0-31 are the CPU's exceptions; the legacy 8259s are moved to
  * 0x20-0x2f and masked, so only their spurious vectors (IRQ 7, 15) can occur. */
@@ -15,6 +29,9 @@
 #define X86_VEC_IRQ_BASE 0x50       /* IOAPIC pin n -> vector 0x50 + n */
 #define X86_IRQ_COUNT 24            /* pins of the q35 IOAPIC */
 #define X86_VEC_APIC_SPURIOUS 0xff
+/* Not an IDT vector: marks a frame saved by the syscall entry (syscall.S), so
+ * that it can go back with sysretq. */
+#define X86_VEC_SYSCALL 0x100
 
 #ifndef __ASSEMBLY__
 #include <arch.h>
@@ -43,6 +60,21 @@ static inline uint64_t rdmsr(uint32_t msr)
     return (uint64_t)hi << 32 | lo;
 }
 
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+#define MSR_EFER 0xc0000080
+#define EFER_SCE (1u << 0)          /* syscall/sysret enabled */
+#define EFER_NXE (1u << 11)         /* the NX bit of page-table entries */
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"(sub));
+}
+
 static inline uint64_t rdtsc(void)
 {
     uint32_t lo, hi;
@@ -59,6 +91,23 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
 {
     *(volatile uint32_t *)addr = v;
 }
+
+/* entry.S: top of the boot stack, which is this CPU's kernel stack for good. */
+extern char x86_kernel_stack_top[];
+
+/* gdt.c: GDT with user segments and the TSS (before x86_idt_init: #DF uses
+ * the TSS's IST); rsp0 is where a trap from ring 3 pushes its frame. */
+void x86_gdt_init(void);
+void x86_tss_set_rsp0(uint64_t rsp0);
+
+/* user.c: syscall MSRs; the C side of every trap from ring 3. */
+void x86_syscall_init(void);
+noreturn void x86_user_trap(struct arch_regs *regs);
+
+/* trap.S, syscall.S: restore the frame and enter ring 3. */
+noreturn void x86_iret_to_user(struct arch_regs *regs);
+noreturn void x86_sysret_to_user(struct arch_regs *regs);
+void x86_syscall_entry(void);
 
 /* console.c */
 void x86_console_init(void);

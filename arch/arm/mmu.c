@@ -1,0 +1,201 @@
+/*
+ * Stage-1 EL1 translation: the kernel's 1:1 map through TTBR0_EL1 L0[0],
+ * the descriptor format generic code builds user tables from (kernel/vm.c),
+ * and ASID-tagged address-space switching.  4 KiB granule, 48-bit VA,
+ * 4 levels of 9 bits; TTBR1 is unused (EPD1).
+ */
+#include <arm.h>
+#include <kernel.h>
+
+#define PT_ENTRIES 512
+#define PT_INDEX_BITS 9
+#define L1_BLOCK_SHIFT 30               /* 1 GiB per L1 entry */
+#define L2_BLOCK_SHIFT 21               /* 2 MiB per L2 entry */
+#define L1_BLOCK_SIZE ((uint64_t)1 << L1_BLOCK_SHIFT)
+#define L2_BLOCK_SIZE ((uint64_t)1 << L2_BLOCK_SHIFT)
+#define RAM_BASE 0x40000000ull          /* QEMU virt: below it only devices */
+#define KERNEL_MAP_END USER_BASE        /* what L0[0] covers: 512 GiB */
+
+/* Descriptor bits (ARM ARM D8.3). */
+#define DESC_VALID (1ull << 0)
+#define DESC_TABLE (1ull << 1)          /* at L0-L2: table; at L3: page */
+#define DESC_BLOCK DESC_VALID           /* L1/L2 block: bits[1:0] = 01 */
+#define DESC_PAGE (DESC_VALID | DESC_TABLE)
+#define DESC_ATTR(i) ((uint64_t)(i) << 2)       /* AttrIndx: MAIR slot */
+#define DESC_AP_EL0 (1ull << 6)         /* AP[1]: EL0 may access */
+#define DESC_AP_RO (1ull << 7)          /* AP[2]: read-only */
+#define DESC_SH_INNER (3ull << 8)
+#define DESC_AF (1ull << 10)            /* access flag (no hardware AF update) */
+#define DESC_NG (1ull << 11)            /* not global: tagged with the ASID */
+#define DESC_PXN (1ull << 53)
+#define DESC_UXN (1ull << 54)
+#define DESC_ADDR_MASK 0x0000fffffffff000ull
+
+/* MAIR_EL1 slots. */
+#define MAIR_DEVICE 0                   /* Device-nGnRnE */
+#define MAIR_NORMAL 1                   /* Normal, write-back RW-allocate */
+#define MAIR_VALUE ((0x00ull << (8 * MAIR_DEVICE)) | (0xffull << (8 * MAIR_NORMAL)))
+
+#define KERNEL_DEVICE (DESC_BLOCK | DESC_ATTR(MAIR_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN)
+#define KERNEL_RAM (DESC_BLOCK | DESC_ATTR(MAIR_NORMAL) | DESC_SH_INNER | DESC_AF | DESC_UXN)
+
+/* TCR_EL1 fields. */
+#define TCR_T0SZ(bits) (64ull - (bits))
+#define TCR_IRGN0_WBWA (1ull << 8)
+#define TCR_ORGN0_WBWA (1ull << 10)
+#define TCR_SH0_INNER (3ull << 12)
+#define TCR_TG0_4K (0ull << 14)
+#define TCR_T1SZ(bits) ((64ull - (bits)) << 16)
+#define TCR_EPD1 (1ull << 23)           /* no walks through TTBR1 */
+#define TCR_TG1_4K (2ull << 30)
+#define TCR_IPS_SHIFT 32
+#define TCR_AS16 (1ull << 36)           /* 16-bit ASIDs */
+#define VA_BITS 48
+#define TCR_BASE (TCR_T0SZ(VA_BITS) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | \
+                  TCR_TG0_4K | TCR_T1SZ(VA_BITS) | TCR_EPD1 | TCR_TG1_4K)
+
+/* ID_AA64MMFR0_EL1 fields. */
+#define MMFR0_PARANGE(v) ((v) & 0xf)
+#define MMFR0_PARANGE_48 5              /* larger needs TCR.DS with 4 KiB pages */
+#define MMFR0_ASIDBITS(v) (((v) >> 4) & 0xf)
+#define MMFR0_ASID16 2
+
+#define SCTLR_M (1ull << 0)
+#define SCTLR_C (1ull << 2)
+#define SCTLR_I (1ull << 12)
+
+#define TTBR_ASID_SHIFT 48
+#define TLBI_VA(va) (((uint64_t)(va) >> ARCH_PAGE_SHIFT) & ((1ull << 44) - 1))
+
+static arch_pte_t kernel_l0[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)));
+static arch_pte_t kernel_l1[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)));
+/* Only the last, partial GiB of RAM is split into 2 MiB blocks, so nothing
+ * past phys_end is mapped as Normal memory (speculation could touch it). */
+static arch_pte_t kernel_l2_tail[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)));
+static uint32_t asid_bits;
+
+#define sysreg_read(name) ({ uint64_t v_; __asm__ volatile("mrs %0, " #name : "=r"(v_)); v_; })
+#define sysreg_write(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)) : "memory")
+
+void arch_mmu_init(uint64_t phys_end)
+{
+    phys_end = (phys_end + L2_BLOCK_SIZE - 1) & ~(L2_BLOCK_SIZE - 1);
+    if (phys_end > KERNEL_MAP_END)
+        panic("mmu: RAM up to %p does not fit below USER_BASE", (void *)(uintptr_t)phys_end);
+
+    kernel_l1[0] = 0 | KERNEL_DEVICE;   /* GIC, PL011, flash, virtio... */
+    uint64_t pa = RAM_BASE;
+    for (; pa + L1_BLOCK_SIZE <= phys_end; pa += L1_BLOCK_SIZE)
+        kernel_l1[pa >> L1_BLOCK_SHIFT] = pa | KERNEL_RAM;
+    if (pa < phys_end) {
+        for (uint64_t b = pa; b < phys_end; b += L2_BLOCK_SIZE)
+            kernel_l2_tail[(b - pa) >> L2_BLOCK_SHIFT] = b | KERNEL_RAM;
+        kernel_l1[pa >> L1_BLOCK_SHIFT] = arch_pte_table((uintptr_t)kernel_l2_tail);
+    }
+    kernel_l0[0] = arch_pte_table((uintptr_t)kernel_l1);
+
+    uint64_t mmfr0 = sysreg_read(id_aa64mmfr0_el1);
+    uint64_t ips = MMFR0_PARANGE(mmfr0);
+    if (ips > MMFR0_PARANGE_48)
+        ips = MMFR0_PARANGE_48;
+    uint64_t tcr = TCR_BASE | ips << TCR_IPS_SHIFT;
+    asid_bits = 8;
+    if (MMFR0_ASIDBITS(mmfr0) == MMFR0_ASID16) {
+        tcr |= TCR_AS16;
+        asid_bits = 16;
+    }
+
+    sysreg_write(mair_el1, MAIR_VALUE);
+    sysreg_write(tcr_el1, tcr);
+    sysreg_write(ttbr0_el1, (uintptr_t)kernel_l0);     /* ASID 0: the kernel's */
+    /* The tables were written with the MMU off (non-cacheable): make them
+     * visible to the walker and drop anything the TLBs held from before. */
+    __asm__ volatile("dsb ish; tlbi vmalle1; dsb ish; isb" : : : "memory");
+    sysreg_write(sctlr_el1, sysreg_read(sctlr_el1) | SCTLR_M | SCTLR_C | SCTLR_I);
+    __asm__ volatile("isb" : : : "memory");
+}
+
+uint32_t arch_pt_index_bits(uint32_t level)
+{
+    (void)level;
+    return PT_INDEX_BITS;
+}
+
+arch_pte_t arch_pte_table(uint64_t pa)
+{
+    return (pa & DESC_ADDR_MASK) | DESC_VALID | DESC_TABLE;
+}
+
+/* EL0-writable pages are never EL1-executable anyway; user pages get PXN so
+ * the kernel never runs user code, and nG so their TLB entries carry the
+ * ASID. */
+arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
+{
+    arch_pte_t pte = (pa & DESC_ADDR_MASK) | DESC_PAGE | DESC_ATTR(MAIR_NORMAL) |
+                     DESC_SH_INNER | DESC_AF | DESC_UXN;
+    if (!(rights & PTE_W))
+        pte |= DESC_AP_RO;
+    if (rights & PTE_USER) {
+        pte |= DESC_AP_EL0 | DESC_NG | DESC_PXN;
+        if (rights & PTE_X)
+            pte &= ~DESC_UXN;
+    } else if (!(rights & PTE_X)) {
+        pte |= DESC_PXN;
+    }
+    return pte;
+}
+
+bool arch_pte_valid(arch_pte_t pte)
+{
+    return pte & DESC_VALID;
+}
+
+/* Only asked about L0-L2 entries (at L3 the same bits mean "page"). */
+bool arch_pte_is_table(arch_pte_t pte)
+{
+    return (pte & (DESC_VALID | DESC_TABLE)) == (DESC_VALID | DESC_TABLE);
+}
+
+uint64_t arch_pte_addr(arch_pte_t pte)
+{
+    return pte & DESC_ADDR_MASK;
+}
+
+uint32_t arch_pte_rights(arch_pte_t pte)
+{
+    uint32_t rights = PTE_R;
+    if (!(pte & DESC_AP_RO))
+        rights |= PTE_W;
+    if (pte & DESC_AP_EL0) {
+        rights |= PTE_USER;
+        if (!(pte & DESC_UXN))
+            rights |= PTE_X;
+    } else if (!(pte & DESC_PXN)) {
+        rights |= PTE_X;
+    }
+    return rights;
+}
+
+void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag)
+{
+    if (tag == 0 || tag >= (1u << asid_bits))
+        panic("mmu: ASID %u out of range (%u-bit ASIDs)", tag, asid_bits);
+    ((arch_pte_t *)(uintptr_t)root_pa)[0] = kernel_l0[0];
+    as->root_pa = root_pa;
+    as->asid = (uint16_t)tag;
+}
+
+/* Kernel entries are global and user ones ASID-tagged, so no flush. */
+void arch_aspace_activate(const struct arch_aspace *as)
+{
+    /* dsb: table updates are visible to the walker before it uses them. */
+    __asm__ volatile("dsb ish" : : : "memory");
+    sysreg_write(ttbr0_el1, as->root_pa | (uint64_t)as->asid << TTBR_ASID_SHIFT);
+    __asm__ volatile("isb" : : : "memory");
+}
+
+void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)
+{
+    uint64_t arg = TLBI_VA(va) | (uint64_t)as->asid << TTBR_ASID_SHIFT;
+    __asm__ volatile("dsb ishst; tlbi vae1is, %0; dsb ish; isb" : : "r"(arg) : "memory");
+}

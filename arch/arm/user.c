@@ -1,0 +1,40 @@
+/* User frames and the system-call ABI: svc #0 with the selector in x8 and
+ * words 0-7 in x0-x7, results back in x0-x7 (arch.h). */
+#include <arm.h>
+#include <kstring.h>
+
+#define SYSCALL_NUMBER_REG 8            /* x8, as Linux */
+#define SPSR_EL0T 0                     /* EL0 with SP_EL0, DAIF clear */
+#define STACK_ALIGN 16                  /* AAPCS64; SP alignment checking is on */
+
+void arch_regs_init_user(struct arch_regs *regs, uintptr_t ip, uintptr_t sp, uintptr_t arg)
+{
+    memset(regs, 0, sizeof(*regs));
+    regs->x[0] = arg;
+    regs->sp = sp & ~(uintptr_t)(STACK_ALIGN - 1);
+    regs->elr = ip;
+    regs->spsr = SPSR_EL0T;
+}
+
+/* TPIDR_EL1 is free for the kernel: the lower-EL vectors fetch the frame
+ * from it before any general register is available. */
+void arch_set_user_frame(struct arch_regs *regs)
+{
+    __asm__ volatile("msr tpidr_el1, %0" : : "r"(regs) : "memory");
+}
+
+uintptr_t arch_syscall_number(const struct arch_regs *regs)
+{
+    return regs->x[SYSCALL_NUMBER_REG];
+}
+
+uintptr_t arch_syscall_word(const struct arch_regs *regs, uint32_t i)
+{
+    return i < SYSCALL_WORDS ? regs->x[i] : 0;
+}
+
+void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uintptr_t value)
+{
+    if (i < SYSCALL_WORDS)
+        regs->x[i] = value;
+}

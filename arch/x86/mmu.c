@@ -1,0 +1,220 @@
+/*
+ * Paging.  The kernel's PML4[0] maps physical memory 1:1 with 2 MiB global
+ * pages; every user root gets a copy of that entry (the same PDPT), and
+ * PML4[1..255] are user space.  Address spaces are tagged with their PCID
+ * when the CPU has PCIDs, so switching does not flush the TLB.
+ */
+#include <kernel.h>
+#include <print.h>
+#include <x86.h>
+
+#define PT_ENTRIES 512
+#define PT_INDEX_BITS 9
+#define PTE_P (1ull << 0)
+#define PTE_RW (1ull << 1)
+#define PTE_US (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS (1ull << 7)          /* large page (PDPT/PD levels) */
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
+
+/* Static tables for the 1:1 map: enough page directories for 64 GiB. */
+#define KERNEL_MAP_MAX_GIB 64
+#define KERNEL_MAP_MIN GIB(4)       /* always include the 3-4 GiB device hole */
+/* q35 never has RAM in 3-4 GiB (PCI MMIO, IOAPIC, HPET, LAPIC): uncached.
+ * The firmware's MTRRs make the PCI hole uncached as well. */
+#define DEVICE_BASE GIB(3)
+#define DEVICE_END GIB(4)
+
+#define CR3_NOFLUSH (1ull << 63)    /* with PCIDE: keep the new PCID's entries */
+#define CR3_PCID_MASK 0xfffull
+#define CR4_PGE (1ull << 7)
+#define CR4_PCIDE (1ull << 17)
+#define CPUID_FEATURES 1
+#define CPUID_1_ECX_PCID (1u << 17)
+#define CPUID_EXTENDED 7
+#define CPUID_7_EBX_INVPCID (1u << 10)
+#define CPUID_EXT_FEATURES 0x80000001
+#define CPUID_EXT_EDX_NX (1u << 20)
+#define INVPCID_ADDRESS 0           /* INVPCID type: one address of one PCID */
+#define TAGS 4096                   /* PCIDs 0..4095; 0 is the kernel's */
+
+static arch_pte_t kernel_pml4[PT_ENTRIES] __attribute__((aligned(4096)));
+static arch_pte_t kernel_pdpt[PT_ENTRIES] __attribute__((aligned(4096)));
+static arch_pte_t kernel_pd[KERNEL_MAP_MAX_GIB][PT_ENTRIES] __attribute__((aligned(4096)));
+
+static struct {
+    bool nx, pcid, invpcid;
+    uint64_t map_end;               /* first byte the kernel does not map */
+    /* Tags whose TLB entries may be stale (tag reused, or a page unmapped
+     * while another space was current): flushed on their next activation. */
+    uint8_t stale[TAGS / 8];
+} mmu = { .map_end = GIB(4) };      /* entry.S's boot map until arch_mmu_init */
+
+static uint64_t read_cr3(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+
+static void write_cr3(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static void set_cr4(uint64_t bits)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+    __asm__ volatile("mov %0, %%cr4" : : "r"(v | bits) : "memory");
+}
+
+static void find_features(void)
+{
+    uint32_t r[4];
+    cpuid(CPUID_EXT_FEATURES, 0, r);
+    mmu.nx = r[3] & CPUID_EXT_EDX_NX;
+    cpuid(CPUID_FEATURES, 0, r);
+    mmu.pcid = r[2] & CPUID_1_ECX_PCID;
+    cpuid(0, 0, r);
+    if (r[0] >= CPUID_EXTENDED) {
+        cpuid(CPUID_EXTENDED, 0, r);
+        mmu.invpcid = mmu.pcid && (r[1] & CPUID_7_EBX_INVPCID); /* #GP without PCIDE */
+    }
+}
+
+void arch_mmu_init(uint64_t phys_end)
+{
+    uint64_t end = ALIGN_UP(MAX(phys_end, KERNEL_MAP_MIN), GIB(1));
+    if (end > GIB(KERNEL_MAP_MAX_GIB))
+        panic("memory up to 0x%llx; the kernel maps only %u GiB",
+              (unsigned long long)phys_end, KERNEL_MAP_MAX_GIB);
+    find_features();
+    for (uint64_t g = 0; g < end / GIB(1); g++) {
+        kernel_pdpt[g] = (uintptr_t)kernel_pd[g] | PTE_P | PTE_RW;
+        for (uint64_t i = 0; i < PT_ENTRIES; i++) {
+            uint64_t pa = GIB(g) + i * MIB(2);
+            arch_pte_t e = pa | PTE_P | PTE_RW | PTE_PS | PTE_G;
+            if (pa >= DEVICE_BASE && pa < DEVICE_END)
+                e |= PTE_PCD | PTE_PWT | (mmu.nx ? PTE_NX : 0);
+            kernel_pd[g][i] = e;
+        }
+    }
+    kernel_pml4[0] = (uintptr_t)kernel_pdpt | PTE_P | PTE_RW; /* no US: kernel-only */
+    if (mmu.nx)
+        wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+    write_cr3((uintptr_t)kernel_pml4);  /* PCID 0, as CR4.PCIDE requires */
+    set_cr4(CR4_PGE | (mmu.pcid ? CR4_PCIDE : 0));
+    mmu.map_end = end;
+    kprintf("mmu: 0-%llu GiB 1:1 (2 MiB global pages), NX %s, PCID %s\n",
+            (unsigned long long)(end / GIB(1)), mmu.nx ? "on" : "off",
+            mmu.pcid ? (mmu.invpcid ? "on (INVPCID)" : "on") : "off (CPU lacks it)");
+}
+
+/* The first byte past the 1:1 map: canonical but unmapped, so a load there is
+ * a page fault (a non-canonical one would be a #GP). */
+uintptr_t arch_bad_address(void)
+{
+    return (uintptr_t)mmu.map_end;
+}
+
+uint32_t arch_pt_index_bits(uint32_t level)
+{
+    return PT_INDEX_BITS;
+}
+
+/* Tables grant everything; the leaf (and PML4[0] for the kernel) decides. */
+arch_pte_t arch_pte_table(uint64_t pa)
+{
+    return (pa & PTE_ADDR_MASK) | PTE_P | PTE_RW | PTE_US;
+}
+
+/* Present pages are always readable; NX only exists with EFER.NXE. */
+arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
+{
+    arch_pte_t e = (pa & PTE_ADDR_MASK) | PTE_P;
+    if (rights & PTE_W)
+        e |= PTE_RW;
+    if (!(rights & PTE_X) && mmu.nx)
+        e |= PTE_NX;
+    if (rights & PTE_USER)
+        e |= PTE_US;
+    return e;
+}
+
+bool arch_pte_valid(arch_pte_t pte)
+{
+    return pte & PTE_P;
+}
+
+/* Only asked above the last level, where PS marks a large leaf. */
+bool arch_pte_is_table(arch_pte_t pte)
+{
+    return (pte & PTE_P) && !(pte & PTE_PS);
+}
+
+uint64_t arch_pte_addr(arch_pte_t pte)
+{
+    return pte & PTE_ADDR_MASK;
+}
+
+uint32_t arch_pte_rights(arch_pte_t pte)
+{
+    return PTE_R | (pte & PTE_RW ? PTE_W : 0) | (pte & PTE_NX ? 0 : PTE_X) |
+           (pte & PTE_US ? PTE_USER : 0);
+}
+
+static void mark_stale(uint32_t tag, bool stale)
+{
+    uint8_t bit = (uint8_t)(1u << (tag % 8));
+    mmu.stale[tag / 8] = (uint8_t)(stale ? mmu.stale[tag / 8] | bit : mmu.stale[tag / 8] & ~bit);
+}
+
+static bool is_stale(uint32_t tag)
+{
+    return mmu.stale[tag / 8] & (1u << (tag % 8));
+}
+
+void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag)
+{
+    arch_pte_t *root = (arch_pte_t *)(uintptr_t)root_pa;  /* 1:1 */
+    root[0] = kernel_pml4[0];
+    as->pml4_pa = root_pa;
+    as->pcid = (uint16_t)(tag & CR3_PCID_MASK);
+    mark_stale(as->pcid, true);     /* a reused tag may have old entries */
+}
+
+/* CR3 of as without the no-flush bit (what reading CR3 gives back). */
+static uint64_t cr3_of(const struct arch_aspace *as)
+{
+    return as->pml4_pa | (mmu.pcid ? as->pcid : 0);
+}
+
+/* Without PCIDs every CR3 load drops all non-global entries; with them only
+ * a stale tag's entries are dropped (load without the no-flush bit). */
+void arch_aspace_activate(const struct arch_aspace *as)
+{
+    uint64_t cr3 = cr3_of(as);
+    bool stale = is_stale(as->pcid);
+    if (!stale && read_cr3() == cr3)
+        return;
+    mark_stale(as->pcid, false);
+    write_cr3(cr3 | (mmu.pcid && !stale ? CR3_NOFLUSH : 0));
+}
+
+void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)
+{
+    if (read_cr3() == cr3_of(as)) {
+        __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+    } else if (mmu.invpcid) {
+        struct { uint64_t pcid, va; } desc = { as->pcid, va };
+        __asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"((uint64_t)INVPCID_ADDRESS)
+                         : "memory");
+    } else if (mmu.pcid) {
+        mark_stale(as->pcid, true);
+    }
+    /* else: not current, and its next CR3 load flushes everything of it. */
+}

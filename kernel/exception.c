@@ -2,6 +2,7 @@
 #include <kernel.h>
 #include <print.h>
 #ifdef KEEL_KERNEL_CORE
+#include <keel/kobj.h>
 #include <thread.h>
 #endif
 
@@ -38,17 +39,24 @@ struct fault_info exception_last(void)
 }
 
 #ifdef KEEL_KERNEL_CORE
-/* A user thread faulted.  Exception handlers (the fault as an IPC message)
- * come with the IPC kernel objects; until then the thread is stopped and the
- * event logged: the kernel itself carries on. */
+_Static_assert((int)FAULT_PAGE_READ == KEEL_FAULT_PAGE_READ &&
+               (int)FAULT_OTHER == KEEL_FAULT_OTHER, "fault kinds are the ABI's");
+
+/* A user thread faulted: its exception handler gets the fault as a message
+ * (the thread "calls" it and waits for the verdict).  Without a handler the
+ * thread is stopped and the event logged; the kernel itself carries on. */
 static void user_exception(struct arch_regs *regs, const struct fault_info *f)
 {
     struct thread *t = sched_current();
+    uint64_t msg[1 + KEEL_EXC_WORDS] = {
+        KEEL_TAG(KEEL_LABEL_EXCEPTION, KEEL_EXC_WORDS, 0), f->kind, f->ip, f->addr,
+        f->arch_code, arch_regs_sp(regs),
+    };
+    if (ipc_exception(t, msg))
+        return;
     kprintf("[kernel] task %s: %s at ip %p, address %p: thread stopped\n",
-            t ? t->task->name : "?", fault_kind_name(f->kind), (void *)f->ip,
-            (void *)f->addr);
-    if (t)
-        sched_remove(t, THREAD_STOPPED);
+            t->task->name, fault_kind_name(f->kind), (void *)f->ip, (void *)f->addr);
+    sched_block(t, THREAD_STOPPED);
 }
 #else
 /* Ports without the kernel core never run user code. */

@@ -22,18 +22,17 @@ enum kerr kmem_page(uint64_t *pa)
     return e;
 }
 
+uint64_t kmem_free_pages(void)
+{
+    return pagealloc_free_count(&pages);
+}
+
 void kmem_free(uint64_t pa)
 {
     (void)page_free(&pages, pa);
 }
 
-static uint64_t pt_alloc(void *ctx)
-{
-    uint64_t pa;
-    return kmem_page(&pa) == KERR_OK ? pa : 0;
-}
-
-static uint64_t pt_alloc_root(void *ctx, size_t bytes)
+uint64_t kmem_block(size_t bytes)
 {
     uint64_t pa;
     if (page_alloc_block(&pages, bytes / ARCH_PAGE_SIZE, &pa) != KERR_OK)
@@ -41,17 +40,3 @@ static uint64_t pt_alloc_root(void *ctx, size_t bytes)
     memset(kmem_ptr(pa), 0, bytes);
     return pa;
 }
-
-static void pt_free(void *ctx, uint64_t pa)
-{
-    kmem_free(pa);
-}
-
-static void *pt_virt(void *ctx, uint64_t pa)
-{
-    return kmem_ptr(pa);
-}
-
-const struct vm_pt_alloc kmem_pt_alloc = {
-    .alloc = pt_alloc, .free = pt_free, .phys_to_virt = pt_virt, .alloc_root = pt_alloc_root,
-};

@@ -1,92 +1,121 @@
-/* Loading ELF executables into new tasks, and starting the root task. */
+/* Loading ELF executables into tasks, and starting the root task. */
 #include <cpio.h>
 #include <elf.h>
+#include <keel/errors.h>
+#include <keel/kobj.h>
 #include <kmem.h>
 #include <kstring.h>
 #include <loader.h>
 #include <print.h>
 
-#define ROOT_PRIO 100
-#define ROOT_TAG 1
-
-_Static_assert(sizeof(struct task) + 64 + sizeof(struct thread) <= ARCH_PAGE_SIZE,
-               "the root task and thread must share a page");
-
-/* Map [va, va + ARCH_PAGE_SIZE) to a fresh zeroed page; return its pointer. */
-static enum kerr map_new_page(struct task *task, uintptr_t va, uint32_t rights, uint8_t **page)
-{
-    uint64_t pa;
-    enum kerr e = kmem_page(&pa);
-    if (e)
-        return e;
-    e = vm_map(&task->vm, va, pa, rights | PTE_USER);
-    if (e) {
-        kmem_free(pa);
-        return e;
-    }
-    *page = kmem_ptr(pa);
-    return KERR_OK;
-}
-
 /* Give one segment its pages, copying its file contents in. */
-static enum kerr load_segment(struct task *task, const struct elf_segment *s)
+static uint32_t load_segment(struct task *task, const struct elf_segment *s)
 {
     uintptr_t first = ALIGN_DOWN(s->vaddr, ARCH_PAGE_SIZE);
     for (uintptr_t va = first; va < s->vaddr + s->memsz; va += ARCH_PAGE_SIZE) {
-        uint8_t *page;
-        enum kerr e = map_new_page(task, va, s->rights, &page);
-        if (e)
-            return e;
+        uint64_t pa;
+        uint32_t err = factory_page(task->quota, &pa);
+        if (err)
+            return err;
+        enum kerr e = vm_map(&task->vm, va, pa, s->rights | PTE_USER);
+        if (e) {
+            factory_free(task->quota, pa);
+            return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
+        }
+        uint8_t *page = kmem_ptr(pa);
         /* The part of [vaddr, vaddr + filesz) that falls in this page. */
         uint64_t lo = MAX(va, s->vaddr), hi = MIN(va + ARCH_PAGE_SIZE, s->vaddr + s->filesz);
         if (hi > lo)
             memcpy(page + (lo - va), s->data + (lo - s->vaddr), hi - lo);
     }
-    return KERR_OK;
+    return KEEL_OK;
 }
 
-enum kerr task_load(struct task *task, struct thread *thread, const char *name, uint32_t tag,
-                    const void *elf, size_t size, uint8_t prio, uintptr_t arg)
+uint32_t elf_load(struct task *task, const void *img, size_t size, uintptr_t *entry)
 {
-    struct elf_image img;
-    enum kerr e = elf_parse(elf, size, ARCH_ELF_MACHINE, USER_STACK_TOP, &img);
-    if (e)
-        return e;
-    if ((e = vm_init(&task->vm, &kmem_pt_alloc, tag)))
-        return e;
-    for (size_t i = 0; i < sizeof(task->name) - 1 && name[i]; i++)
-        task->name[i] = name[i];
-    for (uint32_t i = 0; i < img.count; i++)
-        if (img.seg[i].vaddr < USER_BASE || (e = load_segment(task, &img.seg[i])))
-            return e ? e : KERR_RANGE;
-    for (uint32_t i = 1; i <= USER_STACK_PAGES; i++) {
-        uint8_t *page;
-        if ((e = map_new_page(task, USER_STACK_TOP - i * ARCH_PAGE_SIZE, PTE_R | PTE_W, &page)))
+    struct elf_image elf;
+    if (elf_parse(img, size, ARCH_ELF_MACHINE, USER_STACK_TOP, &elf) != KERR_OK)
+        return KEEL_E_INVALID;
+    for (uint32_t i = 0; i < elf.count; i++) {
+        if (elf.seg[i].vaddr < USER_BASE)
+            return KEEL_E_INVALID;
+        uint32_t err = load_segment(task, &elf.seg[i]);
+        if (err)
+            return err;
+    }
+    *entry = elf.entry;
+    return KEEL_OK;
+}
+
+uint32_t task_load_elf(struct task *task, const struct vm_space *from, uintptr_t va,
+                       uintptr_t size, uintptr_t *entry)
+{
+    uint64_t pa0 = 0, pa;
+    uint32_t r;
+    if (!size || va + size < va)
+        return KEEL_E_INVALID;
+    uintptr_t page0 = ALIGN_DOWN(va, ARCH_PAGE_SIZE);
+    for (uintptr_t p = page0; p < va + size; p += ARCH_PAGE_SIZE) {
+        if (vm_lookup(from, p, &pa, &r) != KERR_OK || !(r & PTE_USER) || !(r & PTE_R))
+            return KEEL_E_FAULT;
+        if (p == page0)
+            pa0 = pa;
+        else if (pa != pa0 + (p - page0))
+            return KEEL_E_INVALID; /* not one physically contiguous image */
+    }
+    return elf_load(task, (const uint8_t *)kmem_ptr(pa0) + (va - page0), size, entry);
+}
+
+/* Map the boot image read-only into the root task; not charged, not owned. */
+static enum kerr map_boot_image(struct task *task, uint64_t pa, size_t size)
+{
+    uint64_t first = ALIGN_DOWN(pa, ARCH_PAGE_SIZE);
+    for (uint64_t p = first; p < pa + size; p += ARCH_PAGE_SIZE) {
+        enum kerr e = vm_map(&task->vm, BOOT_IMAGE_VA + (p - first), p, PTE_R | PTE_USER);
+        if (e)
             return e;
     }
-    thread->task = task;
-    thread->prio = prio;
-    rq_node_init(&thread->rq);
-    arch_regs_init_user(&thread->regs, img.entry, USER_STACK_TOP, arg);
-    sched_ready(thread);
     return KERR_OK;
 }
 
-enum kerr root_start(const void *image, size_t size)
+static uint32_t give_root_cap(struct task *task, uint32_t slot, enum cap_type type, void *obj)
 {
+    struct cap c = { .object = obj, .type = type, .rights = CAP_RIGHTS_ALL };
+    return cap_insert(&task->caps, &slot, &c) == KERR_OK ? KEEL_OK : KEEL_E_QUOTA;
+}
+
+enum kerr root_start(uint64_t image_pa, size_t size)
+{
+    static struct factory all_memory;
     struct cpio archive;
     struct cpio_entry root;
-    enum kerr e = cpio_open(&archive, image, size);
+    struct task *task;
+    struct thread *t;
+    uintptr_t entry;
+    enum kerr e = cpio_open(&archive, kmem_ptr(image_pa), size);
     if (e || (e = cpio_find(&archive, "root", &root)))
         return e;
 
-    /* The root task and its thread share one kernel page. */
-    uint64_t pa;
-    if ((e = kmem_page(&pa)))
-        return e;
-    struct task *task = kmem_ptr(pa);
-    struct thread *thread = (struct thread *)ALIGN_UP((uintptr_t)(task + 1), 64);
+    all_memory.pages_left = kmem_free_pages();
+    if (task_create(&all_memory, "root", &task) || thread_create(task, &t))
+        return KERR_NOMEM;
     task->is_root = true;
-    kprintf("[kernel] starting the root task (%u bytes)\n", root.size);
-    return task_load(task, thread, "root", ROOT_TAG, root.data, root.size, ROOT_PRIO, 0);
+    t->prio = ROOT_PRIO;
+    kprintf("[kernel] starting the root task (%u bytes), %llu pages of kernel memory\n",
+            root.size, (unsigned long long)all_memory.pages_left);
+    if (elf_load(task, root.data, root.size, &entry) ||
+        task_map_anon(task, USER_STACK_TOP - ROOT_STACK_PAGES * ARCH_PAGE_SIZE,
+                      ROOT_STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
+        thread_set_utcb(t, ROOT_UTCB_VA) ||
+        give_root_cap(task, KEEL_SLOT_SELF_TASK, CAP_TASK, task) ||
+        give_root_cap(task, KEEL_SLOT_SELF_THREAD, CAP_THREAD, t) ||
+        give_root_cap(task, KEEL_SLOT_FACTORY, CAP_FACTORY, &all_memory))
+        return KERR_NOMEM;
+    if ((e = map_boot_image(task, image_pa, size)))
+        return e;
+    t->utcb->user[0] = BOOT_IMAGE_VA + (image_pa % ARCH_PAGE_SIZE);
+    t->utcb->user[1] = size;
+    arch_regs_init_user(&t->regs, entry, USER_STACK_TOP, ROOT_UTCB_VA);
+    sched_ready(t);
+    return KERR_OK;
 }

@@ -69,7 +69,7 @@ static noreturn void start_system(const struct boot_desc *d)
     enum kerr e = kmem_init(d);
     if (e)
         panic("cannot take over RAM: %s", kerr_name(e));
-    e = root_start(kmem_ptr(d->initrd_base), (size_t)d->initrd_size);
+    e = root_start(d->initrd_base, (size_t)d->initrd_size);
     if (e)
         panic("cannot start the root task: %s", kerr_name(e));
     ticker_start(SCHED_HZ);

@@ -1,12 +1,15 @@
-/* Fixed-priority preemptive scheduling with round robin among equals. */
+/*
+ * Fixed-priority preemptive scheduling, 256 levels, round robin among
+ * equals.  The running thread is not kept in the ready queue, so an IPC
+ * hand-off to a partner of at least its priority switches directly, with no
+ * queue operation at all (sched_switch_to).
+ */
 #include <kernel.h>
-#include <print.h>
 #include <thread.h>
 
 static struct {
     struct runqueue ready;
     struct thread *current;
-    uint32_t live;
 } sched;
 
 static struct thread *thread_of(struct rq_node *n)
@@ -14,24 +17,28 @@ static struct thread *thread_of(struct rq_node *n)
     return (struct thread *)((char *)n - offsetof(struct thread, rq));
 }
 
-void sched_ready(struct thread *t)
+static void enqueue(struct thread *t, bool at_head)
 {
-    t->state = THREAD_READY;
     if (!rq_node_queued(&t->rq)) {
-        rq_enqueue(&sched.ready, &t->rq, t->prio);
-        sched.live++;
+        if (at_head)
+            rq_enqueue_head(&sched.ready, &t->rq, t->prio);
+        else
+            rq_enqueue(&sched.ready, &t->rq, t->prio);
     }
 }
 
-void sched_remove(struct thread *t, enum thread_state why)
+void sched_ready(struct thread *t)
 {
-    if (rq_node_queued(&t->rq)) {
+    t->state = THREAD_READY;
+    if (t != sched.current)
+        enqueue(t, false);
+}
+
+void sched_block(struct thread *t, enum thread_state why)
+{
+    if (rq_node_queued(&t->rq))
         rq_remove(&sched.ready, &t->rq);
-        sched.live--;
-    }
     t->state = why;
-    if (sched.current == t)
-        sched.current = NULL;
 }
 
 struct thread *sched_current(void)
@@ -39,30 +46,57 @@ struct thread *sched_current(void)
     return sched.current;
 }
 
-uint32_t sched_live(void)
+void sched_switch_to(struct thread *t)
 {
-    return sched.live;
+    struct thread *cur = sched.current;
+    t->state = THREAD_READY;
+    if (cur && cur != t && cur->state == THREAD_READY) {
+        if (t->prio < cur->prio) {
+            enqueue(t, false);      /* the caller keeps the processor */
+            return;
+        }
+        enqueue(cur, true);         /* preempted, not expired: first among equals */
+    } else if (rq_highest_prio(&sched.ready) > (int)t->prio) {
+        enqueue(t, false);          /* someone more important is waiting */
+        sched.current = NULL;
+        return;
+    }
+    sched.current = t;
 }
 
 void sched_tick(void)
 {
     if (sched.current)
-        rq_rotate(&sched.ready, sched.current->prio);
+        sched.current->timeslice_over = true;
+}
+
+/* Keep the current thread, or put it back and take the best ready one. */
+static struct thread *pick(void)
+{
+    struct thread *cur = sched.current;
+    int top = rq_highest_prio(&sched.ready);
+    if (cur && cur->state == THREAD_READY) {
+        if (top < (int)cur->prio || (top == (int)cur->prio && !cur->timeslice_over))
+            return cur;
+        enqueue(cur, !cur->timeslice_over && top > (int)cur->prio);
+    }
+    if (cur)
+        cur->timeslice_over = false;
+    struct rq_node *n = rq_pop(&sched.ready);
+    return n ? thread_of(n) : NULL;
 }
 
 struct arch_regs *kernel_user_resume(void)
 {
     for (;;) {
-        struct rq_node *n = rq_highest(&sched.ready);
-        if (n) {
-            struct thread *t = thread_of(n);
-            sched.current = t;
+        struct thread *t = pick();
+        sched.current = t;
+        if (t) {
+            t->timeslice_over = false;
             arch_aspace_activate(&t->task->vm.arch);
             arch_set_user_frame(&t->regs);
             return &t->regs;
         }
-        if (sched.live == 0)
-            panic("no thread left to run");
-        arch_wait_for_interrupt();
+        arch_wait_for_interrupt(); /* timeouts and interrupts make threads ready */
     }
 }

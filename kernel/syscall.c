@@ -2,6 +2,7 @@
 #include <kernel.h>
 #include <keel/debug.h>
 #include <keel/errors.h>
+#include <keel/kobj.h>
 #include <keel/syscall.h>
 #include <print.h>
 #include <thread.h>
@@ -37,10 +38,18 @@ static void debug_call(struct thread *t, struct arch_regs *regs)
     case KEEL_DEBUG_WRITE:
         set_result(regs, debug_write(t, arg1, arch_syscall_word(regs, 2)));
         break;
-    case KEEL_DEBUG_EXIT:
-        kprintf("[kernel] task %s exited with status %d\n", t->task->name, (int)arg1);
-        sched_remove(t, THREAD_DEAD);
+    case KEEL_DEBUG_EXIT: {
+        /* The end of a thread is news for its exception handler, which
+         * hears it as a message (and may destroy the task); without one the
+         * thread is stopped and the event logged. */
+        uint64_t msg[1 + KEEL_EXC_WORDS] = { KEEL_TAG(KEEL_LABEL_EXIT, 1, 0), arg1 };
+        if (!ipc_exception(t, msg)) {
+            kprintf("[kernel] task %s: thread exited with status %d\n", t->task->name,
+                    (int)arg1);
+            sched_block(t, THREAD_STOPPED);
+        }
         break;
+    }
     case KEEL_DEBUG_POWEROFF:
         if (!t->task->is_root) {
             set_result(regs, KEEL_E_RIGHTS);
@@ -60,7 +69,10 @@ void kernel_syscall(struct arch_regs *regs)
     case KEEL_SYS_DEBUG:
         debug_call(t, regs);
         break;
-    default: /* the IPC primitive arrives with the kernel objects */
+    case KEEL_SYS_IPC:
+        ipc_syscall(t);
+        break;
+    default:
         set_result(regs, KEEL_E_NOSYS);
     }
 }

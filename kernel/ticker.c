@@ -1,4 +1,5 @@
-/* The periodic tick: kernel_timer_interrupt() re-arms the one-shot timer. */
+/* The timer interrupt: the periodic tick (an absolute schedule on the
+ * one-shot arch timer) and, with the kernel core, IPC timeouts. */
 #include <kernel.h>
 #include <ticker.h>
 #ifdef KEEL_KERNEL_CORE
@@ -7,9 +8,25 @@
 
 static struct {
     bool running;
-    uint64_t deadline;
+    uint64_t deadline;      /* next tick */
+    uint64_t programmed;    /* what the arch timer is set to; UINT64_MAX: off */
     struct ticker_stats st;
-} ticker;
+} ticker = { .programmed = UINT64_MAX };
+
+static void program(uint64_t deadline)
+{
+    ticker.programmed = deadline;
+    if (deadline == UINT64_MAX)
+        arch_timer_cancel();
+    else
+        arch_timer_set_deadline(deadline);
+}
+
+void timer_wake_at(uint64_t deadline)
+{
+    if (deadline < ticker.programmed)
+        program(deadline);
+}
 
 void ticker_start(uint32_t hz)
 {
@@ -19,16 +36,13 @@ void ticker_start(uint32_t hz)
     ticker.deadline = now + ticker.st.period;
     ticker.st.first_deadline = ticker.deadline;
     ticker.running = true;
-    arch_timer_set_deadline(ticker.deadline);
-#ifdef KEEL_KERNEL_CORE
-    sched_tick();
-#endif
+    program(ticker.deadline);
 }
 
 void ticker_stop(void)
 {
     ticker.running = false;
-    arch_timer_cancel();
+    program(UINT64_MAX);
 }
 
 struct ticker_stats ticker_stats(void)
@@ -36,17 +50,13 @@ struct ticker_stats ticker_stats(void)
     return ticker.st;
 }
 
-void kernel_timer_interrupt(struct arch_regs *regs)
+/* Account one tick at now and move the schedule past it. */
+static void tick(uint64_t now)
 {
-    uint64_t now = arch_counter_read();
-    if (!ticker.running)
-        return;
     struct ticker_stats *st = &ticker.st;
-    if (now < ticker.deadline)
-        st->early++;
-    else if (now - ticker.deadline > st->max_late)
+    if (now - ticker.deadline > st->max_late)
         st->max_late = now - ticker.deadline;
-    if (now >= ticker.deadline && now - ticker.deadline <= st->period / 4)
+    if (now - ticker.deadline <= st->period / 4)
         st->on_time++;
     st->ticks++;
     st->last_tick = now;
@@ -55,8 +65,25 @@ void kernel_timer_interrupt(struct arch_regs *regs)
         ticker.deadline += st->period;
         st->missed++;
     }
-    arch_timer_set_deadline(ticker.deadline);
 #ifdef KEEL_KERNEL_CORE
     sched_tick();
 #endif
+}
+
+void kernel_timer_interrupt(struct arch_regs *regs)
+{
+    uint64_t now = arch_counter_read();
+    if (now < ticker.programmed)
+        ticker.st.early++;      /* before what we asked for: a broken timer */
+    uint64_t next = ticker.running ? ticker.deadline : UINT64_MAX;
+    if (ticker.running && now >= ticker.deadline) {
+        tick(now);
+        next = ticker.deadline;
+    }
+#ifdef KEEL_KERNEL_CORE
+    uint64_t t = timeout_expire(now);
+    if (t && t < next)
+        next = t;
+#endif
+    program(next);
 }

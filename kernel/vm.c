@@ -140,23 +140,26 @@ bool vm_range_ok(const struct vm_space *vs, uintptr_t va, size_t len, uint32_t r
 
 /* Free the table at pa (of level) and every table below it.  At the root
  * only the user entries are followed: the kernel's are shared. */
-static void free_tables(struct vm_space *vs, uint64_t pa, uint32_t level)
+static void free_tables(struct vm_space *vs, uint64_t pa, uint32_t level, bool pages)
 {
-    if (level < ARCH_PT_LEVELS - 1) {
-        arch_pte_t *t = table(vs, pa);
-        uint32_t first = level ? 0 : index_at(USER_BASE, 0);
-        uint32_t entries = level ? 1u << arch_pt_index_bits(level) : index_at(USER_END - 1, 0) + 1;
-        for (uint32_t i = first; i < entries; i++)
-            if (arch_pte_valid(t[i]) && arch_pte_is_table(t[i]))
-                free_tables(vs, arch_pte_addr(t[i]), level + 1);
+    arch_pte_t *t = table(vs, pa);
+    uint32_t first = level ? 0 : index_at(USER_BASE, 0);
+    uint32_t entries = level ? 1u << arch_pt_index_bits(level) : index_at(USER_END - 1, 0) + 1;
+    for (uint32_t i = first; i < entries; i++) {
+        if (!arch_pte_valid(t[i]))
+            continue;
+        if (level < ARCH_PT_LEVELS - 1)
+            free_tables(vs, arch_pte_addr(t[i]), level + 1, pages);
+        else if (pages)
+            vs->pt->free(vs->pt->ctx, arch_pte_addr(t[i]));
     }
     size_t bytes = level == 0 ? MAX(root_bytes(), ARCH_PAGE_SIZE) : ARCH_PAGE_SIZE;
     for (size_t off = 0; off < bytes; off += ARCH_PAGE_SIZE)
         vs->pt->free(vs->pt->ctx, pa + off);
 }
 
-void vm_destroy(struct vm_space *vs)
+void vm_destroy(struct vm_space *vs, bool free_pages)
 {
-    free_tables(vs, vs->root, 0);
+    free_tables(vs, vs->root, 0, free_pages);
     vs->root = 0;
 }

@@ -60,6 +60,9 @@ CORE_SOURCES = [
     "kernel/syscall.c",
     "kernel/usercopy.c",
     "kernel/loader.c",
+    "kernel/ipc.c",
+    "kernel/kobj.c",
+    "kernel/timeout.c",
 ]
 
 # Host unit tests: test name -> generic sources under test.

@@ -9,9 +9,12 @@
 enum kerr kmem_init(const struct boot_desc *d);
 /* A zeroed page; KERR_NOMEM when RAM is exhausted. */
 enum kerr kmem_page(uint64_t *pa);
+/* Pages still free. */
+uint64_t kmem_free_pages(void);
 /* Give a page back. */
 void kmem_free(uint64_t pa);
 /* The kernel's pointer to physical address pa (RAM is mapped 1:1). */
 void *kmem_ptr(uint64_t pa);
-/* Page-table pages for kernel/vm.c come from here. */
-extern const struct vm_pt_alloc kmem_pt_alloc;
+/* bytes (a power-of-two number of pages) of zeroed, naturally aligned,
+ * contiguous memory; 0 if none (POWER9's page-table roots). */
+uint64_t kmem_block(size_t bytes);

@@ -1,18 +1,30 @@
-/* Building a task from an ELF executable. */
+/* Loading ELF executables into tasks, and starting the root task. */
 #pragma once
 
 #include <thread.h>
 
-#define USER_STACK_TOP (USER_END - 0x10000)    /* a guard gap above it */
-#define USER_STACK_PAGES 4
+#define USER_STACK_TOP (USER_END - 0x10000)     /* a guard gap above it */
+#define ROOT_STACK_PAGES 16
+#define ROOT_UTCB_VA (USER_END - 0x8000)
+#define BOOT_IMAGE_VA ((uintptr_t)0x0000400000000000ull) /* the boot image, read-only */
+#define ROOT_PRIO 200
 
-/* Create task (named name, address-space tag tag) from the ELF image
- * [elf, elf + size) and make thread its first thread at priority prio,
- * ready to run, its entry argument arg.  Errors: KERR_BADFMT and friends
- * for a bad image, KERR_NOMEM when kernel memory runs out. */
-enum kerr task_load(struct task *task, struct thread *thread, const char *name, uint32_t tag,
-                    const void *elf, size_t size, uint8_t prio, uintptr_t arg);
+/* Load the ELF executable at kernel address [img, img + size) into task,
+ * charging its pages to the task's quota; *entry is its entry point.
+ * Returns a keel_error. */
+uint32_t elf_load(struct task *task, const void *img, size_t size, uintptr_t *entry);
 
-/* Start the root task: the boot image's file "root".  Errors as task_load,
- * and KERR_NOENT if the boot image has no root. */
-enum kerr root_start(const void *image, size_t size);
+/* The same for an image at user address va of from: it must be mapped
+ * readable and physically contiguous (as boot modules are). */
+uint32_t task_load_elf(struct task *task, const struct vm_space *from, uintptr_t va,
+                       uintptr_t size, uintptr_t *entry);
+
+/* Build and start the root task from the boot image's file "root", with
+ * capabilities to itself, its thread and a factory owning all free kernel
+ * memory; the boot image is mapped read-only at BOOT_IMAGE_VA. */
+enum kerr root_start(uint64_t image_pa, size_t size);
+
+/* Map pages of zeroed memory at va in task (keel_map_rights); a keel_error. */
+uint32_t task_map_anon(struct task *task, uintptr_t va, uintptr_t pages, uintptr_t rights);
+/* Give thread t its UTCB page at user address va; a keel_error. */
+uint32_t thread_set_utcb(struct thread *t, uintptr_t va);

@@ -1,38 +1,130 @@
-/* Tasks (an address space) and threads, and the scheduler that runs them. */
+/*
+ * Kernel objects: tasks, threads, gates, notifications, factories, and the
+ * scheduler.  Each object lives in kernel pages charged to the quota of the
+ * factory that made it.
+ */
 #pragma once
 
+#include <cap.h>
+#include <keel/kobj.h>
 #include <runqueue.h>
 #include <vm.h>
 
 #define TASK_NAME_MAX 16
+#define TASK_CAP_SLOTS (ARCH_PAGE_SIZE / sizeof(struct cap_slot))
 
-enum thread_state {
-    THREAD_READY,       /* queued, or running */
-    THREAD_STOPPED,     /* will not run again until restarted */
-    THREAD_DEAD,        /* ended; its resources are gone */
-};
+struct factory;
 
 struct task {
     struct vm_space vm;
+    struct vm_pt_alloc pt;      /* its page tables, charged to quota */
+    struct cap_table caps;      /* slots in their own page */
+    struct factory *quota;      /* charged for everything the task owns */
+    struct thread *threads;     /* list through thread.task_next */
+    bool dead;
     char name[TASK_NAME_MAX];
-    bool is_root;           /* the first task: may power the machine off */
+    bool is_root;               /* the first task: may power the machine off */
+};
+
+enum thread_state {
+    THREAD_INACTIVE,        /* created, not started */
+    THREAD_READY,           /* runnable (queued, or current) */
+    THREAD_SEND,            /* blocked sending through send_gate */
+    THREAD_RECV,            /* blocked receiving */
+    THREAD_REPLY,           /* blocked waiting for the reply of reply_from */
+    THREAD_NOTIFY,          /* blocked waiting on a notification */
+    THREAD_STOPPED,         /* stopped (exception without handler, or by request) */
+    THREAD_DEAD,
+};
+
+/* Intrusive doubly linked queue of blocked threads. */
+struct waitq {
+    struct thread *head, *tail;
 };
 
 struct thread {
-    struct arch_regs regs;  /* user state, saved by every trap from user mode */
+    struct arch_regs regs;      /* user state, saved by every trap from user mode */
     struct task *task;
-    struct rq_node rq;
+    struct thread *task_next;   /* the task's other threads */
+    struct gate *gates;         /* gates bound to this thread */
+    struct rq_node rq;          /* ready queue */
     enum thread_state state;
     uint8_t prio;
+    bool timeslice_over;
+    struct keel_utcb *utcb;     /* kernel view of its UTCB page, or NULL */
+    uint64_t utcb_pa;
+
+    /* IPC */
+    uint32_t ipc_ops;           /* keel_ipc_op flags of the call in progress */
+    struct waitq *queue;        /* the queue this thread waits in, if any */
+    struct thread *q_next, *q_prev;
+    struct gate *send_gate;     /* THREAD_SEND: through which gate */
+    struct gate *recv_gate;     /* THREAD_RECV: only from this gate; NULL = open */
+    struct notification *recv_notif;
+    struct waitq senders;       /* threads sending through gates bound to this one */
+    struct thread *reply_to;    /* a caller waiting for this thread's reply */
+    struct thread *reply_from;  /* THREAD_REPLY: the callee */
+    uint64_t deadline;          /* counter value; 0 = none */
+    struct thread *t_next;      /* timeout list */
+
+    /* exceptions */
+    struct gate *handler;       /* receives exception messages; NULL = stop and log */
+    bool in_exception;          /* blocked on its handler: the frame is the fault's */
+    uint64_t exc_msg[1 + KEEL_EXC_WORDS]; /* tag and words of the exception message */
 };
 
-/* Make t ready to run at priority prio. */
-void sched_ready(struct thread *t);
-/* Take t off the processor for good (stopped or dead). */
-void sched_remove(struct thread *t, enum thread_state why);
-/* The thread whose system call or trap is being handled. */
+struct gate {
+    struct thread *receiver;    /* bound thread; NULL once it is gone */
+    uint64_t label;
+    struct gate *next_bound;    /* gates bound to the same thread */
+};
+
+struct notification {
+    uintptr_t bits;
+    uint64_t label;
+    struct waitq waiters;
+};
+
+struct factory {
+    struct factory *parent;     /* quota comes from, and returns to, the parent */
+    uint64_t pages_left;
+};
+
+/* ---- scheduler (sched.c) ---- */
+void sched_ready(struct thread *t);         /* runnable, queued */
+void sched_block(struct thread *t, enum thread_state why);
 struct thread *sched_current(void);
-/* Round robin: the current thread goes behind its equals. */
-void sched_tick(void);
-/* Number of threads that can still run. */
-uint32_t sched_live(void);
+void sched_switch_to(struct thread *t);     /* direct switch after an IPC hand-off */
+void sched_tick(void);                      /* round robin */
+
+/* ---- wait queues (ipc.c) ---- */
+void waitq_push(struct waitq *q, struct thread *t);
+void waitq_remove(struct thread *t);
+
+/* ---- IPC (ipc.c) ---- */
+void ipc_syscall(struct thread *t);
+/* Unblock t from whatever IPC it waits in, its result tag carrying err. */
+void ipc_abort(struct thread *t, uint32_t err);
+/* Deliver a user exception of t to its handler; false if it has none. */
+bool ipc_exception(struct thread *t, const uint64_t *msg);
+
+/* ---- timeouts (timeout.c) ---- */
+void timeout_arm(struct thread *t, uint64_t deadline);
+void timeout_cancel(struct thread *t);
+/* Wake every thread whose deadline has passed; returns the next deadline or 0. */
+uint64_t timeout_expire(uint64_t now);
+
+/* ---- objects (kobj.c) ---- */
+/* Charge one page to f and allocate it zeroed; KEEL_E_QUOTA if none. */
+uint32_t factory_page(struct factory *f, uint64_t *pa);
+/* Free a page charged to f. */
+void factory_free(struct factory *f, uint64_t pa);
+/* A new task (empty address space and capability table) charged to f. */
+uint32_t task_create(struct factory *f, const char *name, struct task **out);
+/* A new inactive thread in task. */
+uint32_t thread_create(struct task *task, struct thread **out);
+/* Handle a send/call to a kernel-object capability; result in t's words. */
+void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag);
+/* Take a thread off everything and mark it dead (its memory stays until
+ * its task goes). */
+void thread_kill(struct thread *t);

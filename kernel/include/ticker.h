@@ -18,6 +18,8 @@ struct ticker_stats {
 
 /* Start ticking hz times per second (interrupts must then be enabled). */
 void ticker_start(uint32_t hz);
+/* Make sure a timer interrupt comes no later than deadline (for timeouts). */
+void timer_wake_at(uint64_t deadline);
 /* Stop ticking. */
 void ticker_stop(void);
 /* A copy of the statistics; call with interrupts disabled so it is consistent. */

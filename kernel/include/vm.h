@@ -49,5 +49,6 @@ enum kerr vm_lookup(const struct vm_space *vs, uintptr_t va, uint64_t *pa, uint3
  * the kernel checks a user pointer before it touches it. */
 bool vm_range_ok(const struct vm_space *vs, uintptr_t va, size_t len, uint32_t rights);
 
-/* Free every table page of the address space (not the mapped pages). */
-void vm_destroy(struct vm_space *vs);
+/* Free every table page of the address space, and the mapped pages too if
+ * free_pages (through the same allocator). */
+void vm_destroy(struct vm_space *vs, bool free_pages);

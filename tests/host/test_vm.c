@@ -120,7 +120,7 @@ static void test_map_lookup_unmap(void)
     CHECK_EQ_U(vm_unmap(&vs, U + 0x400000), KERR_NOENT);
     CHECK_EQ_U(vm_unmap(&vs, U + 0x5000000), KERR_NOENT);
     CHECK_EQ_U(vm_lookup(&vs, U + 0x400000, &pa, &r), KERR_NOENT);
-    vm_destroy(&vs);
+    vm_destroy(&vs, false);
     CHECK_EQ_U(arena.live, 0); /* every table page returned */
 }
 
@@ -132,7 +132,7 @@ static void test_out_of_memory(void)
     CHECK_EQ_U(vm_map(&vs, U + 0x1000, 0x2000, PTE_R), KERR_NOMEM);
     arena.limit = ARENA_PAGES;
     CHECK_EQ_U(vm_map(&vs, U + 0x1000, 0x2000, PTE_R), KERR_OK); /* recovers */
-    vm_destroy(&vs);
+    vm_destroy(&vs, false);
     CHECK_EQ_U(arena.live, 0);
     setup(0);
     CHECK_EQ_U(vm_init(&vs, &pt, 0), KERR_NOMEM);
@@ -171,7 +171,7 @@ static void test_random(void)
         mismatches += model[s] ? (e != KERR_OK || (got | gr) != model[s]) : e != KERR_NOENT;
     }
     CHECK_EQ_U(mismatches, 0);
-    vm_destroy(&vs);
+    vm_destroy(&vs, false);
     CHECK_EQ_U(arena.live, 0);
 }
 

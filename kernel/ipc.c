@@ -1,0 +1,424 @@
+/*
+ * The IPC primitive.  One system call with a send phase and a receive
+ * phase: send, receive (from a gate or open), call (send, then wait for the
+ * reply through an implicit one-shot reply right), reply_wait, and signal
+ * and wait on notifications.  The message is the tag and message words 0-3
+ * in registers plus words 4-63 in the UTCB; typed items move capabilities.
+ *
+ * A blocked sender keeps its message in its own registers and UTCB, which
+ * the kernel owns: the copy happens once, when the receiver arrives.
+ */
+#include <kernel.h>
+#include <keel/errors.h>
+#include <keel/kobj.h>
+#include <thread.h>
+#include <ticker.h>
+
+#define TAG_OK(label, words, items) KEEL_TAG(label, words, items)
+#define TAG_ERROR(e) ((uint64_t)(e) << 16)
+#define OPS_MASK (KEEL_IPC_SEND | KEEL_IPC_RECV | KEEL_IPC_CALL | KEEL_IPC_REPLY)
+#define US_PER_S 1000000u
+
+enum phase { DONE, BLOCKED, FAILED };
+
+/* ---- small helpers ---- */
+
+static uintptr_t word(const struct thread *t, uint32_t i)
+{
+    return arch_syscall_word(&t->regs, i);
+}
+
+static void set_word(struct thread *t, uint32_t i, uintptr_t v)
+{
+    arch_syscall_set_word(&t->regs, i, v);
+}
+
+static void set_error(struct thread *t, uint32_t err)
+{
+    set_word(t, 0, TAG_ERROR(err));
+}
+
+static uint32_t send_timeout(const struct thread *t)
+{
+    return (uint32_t)(word(t, 3) >> 8) & KEEL_TIMEOUT_NEVER;
+}
+
+static uint32_t recv_timeout(const struct thread *t)
+{
+    return (uint32_t)(word(t, 3) >> 36) & KEEL_TIMEOUT_NEVER;
+}
+
+/* Map a capability-table error to the ABI's. */
+static uint32_t cap_error(enum kerr e)
+{
+    return e == KERR_PERM ? KEEL_E_RIGHTS : KEEL_E_CAP;
+}
+
+void waitq_push(struct waitq *q, struct thread *t)
+{
+    t->queue = q;
+    t->q_next = NULL;
+    t->q_prev = q->tail;
+    if (q->tail)
+        q->tail->q_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+void waitq_remove(struct thread *t)
+{
+    struct waitq *q = t->queue;
+    if (!q)
+        return;
+    if (t->q_prev)
+        t->q_prev->q_next = t->q_next;
+    else
+        q->head = t->q_next;
+    if (t->q_next)
+        t->q_next->q_prev = t->q_prev;
+    else
+        q->tail = t->q_prev;
+    t->queue = NULL;
+    t->q_next = t->q_prev = NULL;
+}
+
+/* Block t as why, with a relative timeout in microseconds (never: none). */
+static void block(struct thread *t, enum thread_state why, uint32_t timeout_us)
+{
+    sched_block(t, why);
+    if (timeout_us != KEEL_TIMEOUT_NEVER) {
+        uint64_t ticks = (uint64_t)timeout_us * arch_counter_hz() / US_PER_S;
+        timeout_arm(t, arch_counter_read() + ticks + 1);
+    }
+}
+
+/* ---- message transfer ---- */
+
+/* The tag and register words a thread sends: its syscall words, or the
+ * exception message the kernel composed for it. */
+static uint64_t msg_tag(const struct thread *t)
+{
+    return t->in_exception ? t->exc_msg[0] : word(t, 0);
+}
+
+static uintptr_t msg_word(const struct thread *t, uint32_t i)
+{
+    if (t->in_exception)
+        return i < KEEL_EXC_WORDS ? t->exc_msg[1 + i] : 0;
+    return i < KEEL_MSG_REG_WORDS ? word(t, 4 + i) : t->utcb->mr[i];
+}
+
+/* Check what src is about to send, before anything moves. */
+static uint32_t check_message(const struct thread *src, uint64_t tag, bool may_grant)
+{
+    uint32_t words = KEEL_TAG_WORDS(tag), items = KEEL_TAG_ITEMS(tag);
+    if (words > KEEL_MSG_WORDS)
+        return KEEL_E_TOO_LONG;
+    if (src->in_exception)
+        return KEEL_OK;
+    if ((words > KEEL_MSG_REG_WORDS || items) && !src->utcb)
+        return KEEL_E_INVALID;
+    if (items > KEEL_MSG_ITEMS)
+        return KEEL_E_INVALID;
+    if (items && !may_grant)
+        return KEEL_E_RIGHTS;
+    for (uint32_t i = 0; i < items; i++) {
+        struct cap c;
+        enum kerr e = cap_lookup(&src->task->caps, src->utcb->item[i].slot, CAP_TYPE_ANY, 0, &c);
+        if (e)
+            return KEEL_E_CAP;
+        if (src->utcb->item[i].rights & ~c.rights)
+            return KEEL_E_RIGHTS;
+    }
+    return KEEL_OK;
+}
+
+/* Move src's message to dst, which learns label.  Items beyond what dst
+ * accepts are dropped (its tag says how many arrived). */
+static uint32_t transfer(struct thread *src, struct thread *dst, uint64_t label)
+{
+    uint64_t tag = msg_tag(src);
+    uint32_t words = KEEL_TAG_WORDS(tag), items = KEEL_TAG_ITEMS(tag);
+    if (words > KEEL_MSG_REG_WORDS && !dst->utcb)
+        return KEEL_E_TOO_LONG;
+    for (uint32_t i = 0; i < KEEL_MSG_REG_WORDS; i++)
+        set_word(dst, 4 + i, i < words ? msg_word(src, i) : 0);
+    for (uint32_t i = KEEL_MSG_REG_WORDS; i < words; i++)
+        dst->utcb->mr[i] = msg_word(src, i);
+
+    uint32_t accept = dst->utcb ? MIN(dst->utcb->accept_items, (uint32_t)KEEL_MSG_ITEMS) : 0;
+    uint32_t moved = 0;
+    for (uint32_t i = 0; i < items && moved < accept; i++) {
+        uint32_t to = CAP_SLOT_ANY;
+        const struct keel_item *it = &src->utcb->item[i];
+        if (cap_derive(&src->task->caps, it->slot, &dst->task->caps, &to, it->rights, 0))
+            break; /* the receiver's table is full */
+        dst->utcb->item[moved].slot = to;
+        dst->utcb->item[moved].rights = it->rights;
+        moved++;
+    }
+    set_word(dst, 0, TAG_OK(KEEL_TAG_LABEL(tag), words, moved));
+    set_word(dst, 2, label);
+    return KEEL_OK;
+}
+
+/* ---- completing phases ---- */
+
+static enum phase receive_phase(struct thread *t);
+
+/* The receiver took sender s's message: s now waits for the reply (call),
+ * or, if it had been blocked sending, moves on to its own receive phase or
+ * is done. */
+static void complete_send(struct thread *s, struct thread *receiver)
+{
+    timeout_cancel(s);
+    s->send_gate = NULL;
+    if (s->ipc_ops & KEEL_IPC_CALL) {
+        s->reply_from = receiver;
+        receiver->reply_to = s;
+        block(s, THREAD_REPLY, s->in_exception ? KEEL_TIMEOUT_NEVER : recv_timeout(s));
+        return;
+    }
+    set_word(s, 0, TAG_OK(0, 0, 0));
+    if (s->ipc_ops & KEEL_IPC_RECV) {
+        s->ipc_ops &= ~KEEL_IPC_SEND;
+        if (receive_phase(s) == BLOCKED)
+            return;
+    }
+    sched_ready(s);
+}
+
+void ipc_abort(struct thread *t, uint32_t err)
+{
+    switch (t->state) {
+    case THREAD_SEND:
+    case THREAD_NOTIFY:
+        waitq_remove(t);
+        t->send_gate = NULL;
+        t->recv_notif = NULL;
+        break;
+    case THREAD_RECV:
+        t->recv_gate = NULL;
+        break;
+    case THREAD_REPLY:
+        if (t->reply_from && t->reply_from->reply_to == t)
+            t->reply_from->reply_to = NULL;
+        t->reply_from = NULL;
+        break;
+    default:
+        return;
+    }
+    timeout_cancel(t);
+    if (t->in_exception) { /* its handler failed it: the thread stays stopped */
+        t->in_exception = false;
+        sched_block(t, THREAD_STOPPED);
+        return;
+    }
+    set_error(t, err);
+    sched_ready(t);
+}
+
+/* ---- send phase ---- */
+
+static bool accepts(const struct thread *r, const struct gate *g)
+{
+    return r->state == THREAD_RECV && (!r->recv_gate || r->recv_gate == g);
+}
+
+/* Send t's message through gate g (capability rights in rights). */
+static enum phase send_gate(struct thread *t, struct gate *g, uint32_t rights)
+{
+    struct thread *r = g->receiver;
+    if (!r)
+        return set_error(t, KEEL_E_PARTNER), FAILED;
+    uint32_t err = check_message(t, msg_tag(t), rights & CAP_RIGHT_GRANT);
+    if (err)
+        return set_error(t, err), FAILED;
+    if (accepts(r, g)) {
+        if ((err = transfer(t, r, g->label)))
+            return set_error(t, err), FAILED;
+        timeout_cancel(r);
+        r->recv_gate = NULL;
+        if (t->ipc_ops & KEEL_IPC_CALL)
+            complete_send(t, r);        /* t now waits for the reply */
+        else
+            set_word(t, 0, TAG_OK(0, 0, 0));
+        sched_switch_to(r);
+        return t->state == THREAD_READY ? DONE : BLOCKED;
+    }
+    uint32_t timeout = t->in_exception ? KEEL_TIMEOUT_NEVER : send_timeout(t);
+    if (timeout == KEEL_TIMEOUT_ZERO)
+        return set_error(t, KEEL_E_TIMEOUT), FAILED;
+    t->send_gate = g;
+    waitq_push(&r->senders, t);
+    block(t, THREAD_SEND, timeout);
+    return BLOCKED;
+}
+
+static void signal(struct notification *n, uintptr_t bits)
+{
+    n->bits |= bits;
+    struct thread *w = n->waiters.head;
+    if (!w || !n->bits)
+        return;
+    waitq_remove(w);
+    timeout_cancel(w);
+    w->recv_notif = NULL;
+    set_word(w, 4, n->bits);
+    set_word(w, 0, TAG_OK(0, 1, 0));
+    set_word(w, 2, n->label);
+    n->bits = 0;
+    sched_switch_to(w);
+}
+
+static enum phase send_phase(struct thread *t)
+{
+    struct cap c;
+    enum kerr e = cap_lookup(&t->task->caps, (uint32_t)word(t, 1), CAP_TYPE_ANY,
+                             CAP_RIGHT_SEND, &c);
+    if (e)
+        return set_error(t, cap_error(e)), FAILED;
+    switch (c.type) {
+    case CAP_GATE:
+        return send_gate(t, c.object, c.rights);
+    case CAP_NOTIFICATION:
+        if (t->ipc_ops & KEEL_IPC_CALL)
+            return set_error(t, KEEL_E_INVALID), FAILED;
+        signal(c.object, word(t, 4));
+        set_word(t, 0, TAG_OK(0, 0, 0));
+        return DONE;
+    case CAP_TASK:
+    case CAP_THREAD:
+    case CAP_FACTORY:
+        kobj_invoke(t, &c, word(t, 0));
+        return t->state == THREAD_READY ? DONE : BLOCKED;
+    default:
+        return set_error(t, KEEL_E_CAP), FAILED;
+    }
+}
+
+static enum phase reply_phase(struct thread *t)
+{
+    struct thread *c = t->reply_to;
+    if (!c)
+        return set_error(t, KEEL_E_CAP), FAILED;   /* no one to answer */
+    t->reply_to = NULL;
+    if (c->state != THREAD_REPLY || c->reply_from != t)
+        return set_error(t, KEEL_E_PARTNER), FAILED;
+    c->reply_from = NULL;
+    timeout_cancel(c);
+    if (c->in_exception) { /* the handler's verdict on a fault */
+        c->in_exception = false;
+        if (KEEL_TAG_LABEL(word(t, 0)) != KEEL_EXC_RESUME) {
+            sched_block(c, THREAD_STOPPED);
+            return DONE;
+        }
+        if (word(t, 4))
+            arch_regs_set_ip(&c->regs, word(t, 4));
+        sched_switch_to(c);
+        return DONE;
+    }
+    uint32_t err = check_message(t, word(t, 0), true);
+    if (!err)
+        err = transfer(t, c, 0);
+    if (err) {
+        set_error(c, err);
+        sched_ready(c);
+        return set_error(t, err), FAILED;
+    }
+    sched_switch_to(c);
+    return DONE;
+}
+
+/* ---- receive phase ---- */
+
+static enum phase receive_notification(struct thread *t, struct notification *n)
+{
+    if (n->bits) {
+        set_word(t, 4, n->bits);
+        set_word(t, 0, TAG_OK(0, 1, 0));
+        set_word(t, 2, n->label);
+        n->bits = 0;
+        return DONE;
+    }
+    if (recv_timeout(t) == KEEL_TIMEOUT_ZERO)
+        return set_error(t, KEEL_E_TIMEOUT), FAILED;
+    t->recv_notif = n;
+    waitq_push(&n->waiters, t);
+    block(t, THREAD_NOTIFY, recv_timeout(t));
+    return BLOCKED;
+}
+
+static enum phase receive_phase(struct thread *t)
+{
+    uint32_t slot = (uint32_t)word(t, 2);
+    struct gate *only = NULL;
+    if (slot != KEEL_CAP_OPEN) {
+        struct cap c;
+        enum kerr e = cap_lookup(&t->task->caps, slot, CAP_TYPE_ANY, CAP_RIGHT_RECV, &c);
+        if (e)
+            return set_error(t, cap_error(e)), FAILED;
+        if (c.type == CAP_NOTIFICATION)
+            return receive_notification(t, c.object);
+        if (c.type != CAP_GATE || ((struct gate *)c.object)->receiver != t)
+            return set_error(t, KEEL_E_CAP), FAILED; /* not a gate bound to t */
+        only = c.object;
+    }
+    for (struct thread *s = t->senders.head; s; s = s->q_next) {
+        if (only && s->send_gate != only)
+            continue;
+        struct gate *g = s->send_gate;
+        waitq_remove(s);
+        uint32_t err = transfer(s, t, g->label);
+        if (err) { /* the sender's message does not fit: it learns why */
+            timeout_cancel(s);
+            set_error(s, err);
+            sched_ready(s);
+            return set_error(t, err), FAILED;
+        }
+        complete_send(s, t);
+        return DONE;
+    }
+    if (recv_timeout(t) == KEEL_TIMEOUT_ZERO)
+        return set_error(t, KEEL_E_TIMEOUT), FAILED;
+    t->recv_gate = only;
+    block(t, THREAD_RECV, recv_timeout(t));
+    return BLOCKED;
+}
+
+/* ---- the system call ---- */
+
+void ipc_syscall(struct thread *t)
+{
+    uint32_t ops = (uint32_t)word(t, 3) & 0xff;
+    bool call = ops & KEEL_IPC_CALL;
+    if (!ops || (ops & ~OPS_MASK) ||
+        (call && (ops & (KEEL_IPC_RECV | KEEL_IPC_REPLY))) ||
+        ((ops & KEEL_IPC_REPLY) && (ops & KEEL_IPC_SEND))) {
+        set_error(t, KEEL_E_INVALID);
+        return;
+    }
+    t->ipc_ops = ops;
+    enum phase p = DONE;
+    if (ops & KEEL_IPC_REPLY)
+        p = reply_phase(t);
+    else if (ops & (KEEL_IPC_SEND | KEEL_IPC_CALL))
+        p = send_phase(t);
+    if (p != DONE || call || !(ops & KEEL_IPC_RECV))
+        return;
+    t->ipc_ops &= ~(KEEL_IPC_SEND | KEEL_IPC_REPLY);
+    receive_phase(t);
+}
+
+bool ipc_exception(struct thread *t, const uint64_t *msg)
+{
+    struct gate *g = t->handler;
+    if (!g || !g->receiver)
+        return false;
+    for (uint32_t i = 0; i <= KEEL_EXC_WORDS; i++)
+        t->exc_msg[i] = msg[i];
+    t->in_exception = true;
+    t->ipc_ops = KEEL_IPC_CALL;
+    return send_gate(t, g, 0) != FAILED;
+}

@@ -1,0 +1,449 @@
+/*
+ * Kernel objects and their invocation.  A send or call to a task, thread or
+ * factory capability runs the operation its tag label names; the result
+ * comes back as the reply (error in the tag, results in the words).
+ *
+ * Memory: every object takes whole pages, charged to a factory's quota, as
+ * do a task's page tables and mapped memory.  A destroyed task gives back
+ * its memory and capabilities; the headers of its task and thread objects
+ * stay (other tasks may still hold capabilities naming them) and answer
+ * KEEL_E_PARTNER from then on.
+ */
+#include <kernel.h>
+#include <keel/errors.h>
+#include <keel/kobj.h>
+#include <kmem.h>
+#include <kstring.h>
+#include <loader.h>
+#include <thread.h>
+
+#define TAG_MAX 4095            /* address-space tags are 12 bits on every port */
+#define MAP_MAX_PAGES 4096      /* pages one MAP_ANON may ask for */
+#define PRIO_MAX 255
+
+static uint32_t next_tag = 1;   /* tags are not reused yet: see the docs */
+
+/* ---- quota ---- */
+
+uint32_t factory_page(struct factory *f, uint64_t *pa)
+{
+    if (!f->pages_left)
+        return KEEL_E_QUOTA;
+    if (kmem_page(pa) != KERR_OK)
+        return KEEL_E_QUOTA;
+    f->pages_left--;
+    return KEEL_OK;
+}
+
+void factory_free(struct factory *f, uint64_t pa)
+{
+    kmem_free(pa);
+    f->pages_left++;
+}
+
+static uint64_t task_pt_alloc(void *ctx)
+{
+    uint64_t pa;
+    return factory_page(((struct task *)ctx)->quota, &pa) == KEEL_OK ? pa : 0;
+}
+
+static uint64_t task_pt_alloc_root(void *ctx, size_t bytes)
+{
+    struct factory *f = ((struct task *)ctx)->quota;
+    uint64_t pages = bytes / ARCH_PAGE_SIZE;
+    if (f->pages_left < pages)
+        return 0;
+    uint64_t pa = kmem_block(bytes);
+    if (pa)
+        f->pages_left -= pages;
+    return pa;
+}
+
+static void task_pt_free(void *ctx, uint64_t pa)
+{
+    factory_free(((struct task *)ctx)->quota, pa);
+}
+
+static void *task_pt_virt(void *ctx, uint64_t pa)
+{
+    return kmem_ptr(pa);
+}
+
+/* ---- creation ---- */
+
+uint32_t task_create(struct factory *f, const char *name, struct task **out)
+{
+    uint64_t pa, slots_pa;
+    if (next_tag > TAG_MAX)
+        return KEEL_E_QUOTA;
+    uint32_t err = factory_page(f, &pa);
+    if (err)
+        return err;
+    if ((err = factory_page(f, &slots_pa))) {
+        factory_free(f, pa);
+        return err;
+    }
+    struct task *task = kmem_ptr(pa);
+    task->quota = f;
+    task->pt = (struct vm_pt_alloc){ .alloc = task_pt_alloc, .free = task_pt_free,
+                                     .phys_to_virt = task_pt_virt, .ctx = task,
+                                     .alloc_root = task_pt_alloc_root };
+    cap_table_init(&task->caps, kmem_ptr(slots_pa), TASK_CAP_SLOTS);
+    for (size_t i = 0; i + 1 < sizeof(task->name) && name[i]; i++)
+        task->name[i] = name[i];
+    if (vm_init(&task->vm, &task->pt, next_tag) != KERR_OK) {
+        factory_free(f, slots_pa);
+        factory_free(f, pa);
+        return KEEL_E_QUOTA;
+    }
+    next_tag++;
+    *out = task;
+    return KEEL_OK;
+}
+
+uint32_t thread_create(struct task *task, struct thread **out)
+{
+    uint64_t pa;
+    uint32_t err = factory_page(task->quota, &pa);
+    if (err)
+        return err;
+    struct thread *t = kmem_ptr(pa);
+    t->task = task;
+    t->state = THREAD_INACTIVE;
+    t->prio = 0;
+    rq_node_init(&t->rq);
+    t->task_next = task->threads;
+    task->threads = t;
+    *out = t;
+    return KEEL_OK;
+}
+
+/* ---- results ---- */
+
+static void reply(struct thread *t, uint32_t err, uint32_t words, const uintptr_t *w)
+{
+    arch_syscall_set_word(&t->regs, 0, KEEL_TAG(0, err ? 0 : words, 0) | (uint64_t)err << 16);
+    for (uint32_t i = 0; i < KEEL_MSG_REG_WORDS; i++)
+        arch_syscall_set_word(&t->regs, 4 + i, i < words && !err ? w[i] : 0);
+}
+
+static uintptr_t arg(const struct thread *t, uint32_t i)
+{
+    return arch_syscall_word(&t->regs, 4 + i);
+}
+
+/* Put a new capability (all rights) into the caller's slot (KEEL_CAP_OPEN:
+ * any free one); *slot is then where it went. */
+static uint32_t give(struct thread *t, enum cap_type type, void *obj, uint32_t *slot)
+{
+    struct cap c = { .object = obj, .label = 0, .type = type, .rights = CAP_RIGHTS_ALL };
+    uint32_t to = *slot == KEEL_CAP_OPEN ? CAP_SLOT_ANY : *slot;
+    enum kerr e = cap_insert(&t->task->caps, &to, &c);
+    if (e)
+        return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
+    *slot = to;
+    return KEEL_OK;
+}
+
+/* Look up a capability of the caller by slot. */
+static uint32_t lookup(struct thread *t, uint32_t slot, enum cap_type type, uint32_t rights,
+                       void **obj)
+{
+    struct cap c;
+    enum kerr e = cap_lookup(&t->task->caps, slot, type, rights, &c);
+    if (e)
+        return e == KERR_PERM ? KEEL_E_RIGHTS : KEEL_E_CAP;
+    *obj = c.object;
+    return KEEL_OK;
+}
+
+/* ---- factory ---- */
+
+static uint32_t new_object(struct factory *f, void **obj, uint64_t *pa)
+{
+    uint32_t err = factory_page(f, pa);
+    if (!err)
+        *obj = kmem_ptr(*pa);
+    return err;
+}
+
+static uint32_t factory_op(struct thread *t, struct factory *f, uint32_t op, uintptr_t *out)
+{
+    uint32_t slot, err;
+    void *obj;
+    uint64_t pa;
+    switch (op) {
+    case KEEL_FACTORY_TASK: {
+        struct task *task;
+        slot = (uint32_t)arg(t, 0);
+        if ((err = task_create(f, "task", &task)))
+            return err;
+        if ((err = give(t, CAP_TASK, task, &slot)))
+            return err; /* the task stays charged; quota reclaim needs destroy */
+        out[0] = slot;
+        return KEEL_OK;
+    }
+    case KEEL_FACTORY_THREAD: {
+        struct thread *nt;
+        slot = (uint32_t)arg(t, 1);
+        if ((err = lookup(t, (uint32_t)arg(t, 0), CAP_TASK, CAP_RIGHT_CONTROL, &obj)))
+            return err;
+        if (((struct task *)obj)->dead)
+            return KEEL_E_PARTNER;
+        if ((err = thread_create(obj, &nt)) || (err = give(t, CAP_THREAD, nt, &slot)))
+            return err;
+        out[0] = slot;
+        return KEEL_OK;
+    }
+    case KEEL_FACTORY_GATE: {
+        struct thread *bound;
+        slot = (uint32_t)arg(t, 2);
+        if ((err = lookup(t, (uint32_t)arg(t, 0), CAP_THREAD, CAP_RIGHT_CONTROL, &obj)))
+            return err;
+        bound = obj;
+        if (bound->state == THREAD_DEAD)
+            return KEEL_E_PARTNER;
+        if ((err = new_object(f, &obj, &pa)))
+            return err;
+        struct gate *g = obj;
+        g->receiver = bound;
+        g->label = arg(t, 1);
+        if ((err = give(t, CAP_GATE, g, &slot))) {
+            factory_free(f, pa);
+            return err;
+        }
+        g->next_bound = bound->gates;
+        bound->gates = g;
+        out[0] = slot;
+        return KEEL_OK;
+    }
+    case KEEL_FACTORY_NOTIFICATION:
+        slot = (uint32_t)arg(t, 1);
+        if ((err = new_object(f, &obj, &pa)))
+            return err;
+        ((struct notification *)obj)->label = arg(t, 0);
+        if ((err = give(t, CAP_NOTIFICATION, obj, &slot))) {
+            factory_free(f, pa);
+            return err;
+        }
+        out[0] = slot;
+        return KEEL_OK;
+    case KEEL_FACTORY_FACTORY: {
+        uint64_t pages = arg(t, 0);
+        slot = (uint32_t)arg(t, 1);
+        if (pages >= f->pages_left) /* the new factory's own page comes first */
+            return KEEL_E_QUOTA;
+        if ((err = new_object(f, &obj, &pa)))
+            return err;
+        struct factory *child = obj;
+        if ((err = give(t, CAP_FACTORY, child, &slot))) {
+            factory_free(f, pa);
+            return err;
+        }
+        child->parent = f;
+        child->pages_left = pages;
+        f->pages_left -= pages;
+        out[0] = slot;
+        return KEEL_OK;
+    }
+    case KEEL_FACTORY_QUOTA:
+        out[0] = f->pages_left;
+        return KEEL_OK;
+    default:
+        return KEEL_E_NOSYS;
+    }
+}
+
+/* ---- threads ---- */
+
+/* Take t off any IPC and the processor, leaving it in state why. */
+static void thread_halt(struct thread *t, enum thread_state why)
+{
+    if (t->state != THREAD_READY && t->state != THREAD_INACTIVE && t->state != THREAD_STOPPED)
+        ipc_abort(t, KEEL_E_PARTNER);
+    t->in_exception = false;
+    sched_block(t, why);
+}
+
+void thread_kill(struct thread *t)
+{
+    thread_halt(t, THREAD_DEAD);
+    while (t->senders.head)
+        ipc_abort(t->senders.head, KEEL_E_PARTNER);
+    struct thread *c = t->reply_to;
+    t->reply_to = NULL;
+    if (c && c->state == THREAD_REPLY && c->reply_from == t)
+        ipc_abort(c, KEEL_E_PARTNER);
+    for (struct gate *g = t->gates; g; g = g->next_bound)
+        g->receiver = NULL;
+    t->gates = NULL;
+    if (t->utcb) {
+        t->utcb = NULL; /* the page goes with the address space */
+    }
+}
+
+uint32_t thread_set_utcb(struct thread *t, uintptr_t va)
+{
+    uint64_t pa;
+    if (t->utcb)
+        return KEEL_E_INVALID;
+    if (va % ARCH_PAGE_SIZE || va < USER_BASE || va >= USER_END)
+        return KEEL_E_INVALID;
+    uint32_t err = factory_page(t->task->quota, &pa);
+    if (err)
+        return err;
+    enum kerr e = vm_map(&t->task->vm, va, pa, PTE_R | PTE_W | PTE_USER);
+    if (e) {
+        factory_free(t->task->quota, pa);
+        return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
+    }
+    t->utcb = kmem_ptr(pa);
+    return KEEL_OK;
+}
+
+static uint32_t thread_op(struct thread *t, struct thread *target, uint32_t op)
+{
+    void *obj;
+    uint32_t err;
+    if (target->state == THREAD_DEAD)
+        return KEEL_E_PARTNER;
+    bool idle = target->state == THREAD_INACTIVE || target->state == THREAD_STOPPED;
+    switch (op) {
+    case KEEL_THREAD_SET_REGS:
+        if (!idle)
+            return KEEL_E_INVALID;
+        arch_regs_init_user(&target->regs, arg(t, 0), arg(t, 1), arg(t, 2));
+        return KEEL_OK;
+    case KEEL_THREAD_SET_PRIO: {
+        uintptr_t p = arg(t, 0);
+        if (p > PRIO_MAX)
+            return KEEL_E_INVALID;
+        if (p > t->prio)
+            return KEEL_E_RIGHTS; /* no one raises a thread above itself */
+        bool queued = rq_node_queued(&target->rq);
+        if (queued)
+            sched_block(target, THREAD_READY);
+        target->prio = (uint8_t)p;
+        if (queued)
+            sched_ready(target);
+        return KEEL_OK;
+    }
+    case KEEL_THREAD_SET_HANDLER:
+        if (arg(t, 0) == KEEL_CAP_OPEN) {
+            target->handler = NULL;
+            return KEEL_OK;
+        }
+        if ((err = lookup(t, (uint32_t)arg(t, 0), CAP_GATE, CAP_RIGHT_SEND, &obj)))
+            return err;
+        target->handler = obj;
+        return KEEL_OK;
+    case KEEL_THREAD_SET_UTCB:
+        return thread_set_utcb(target, arg(t, 0));
+    case KEEL_THREAD_START:
+        if (!idle)
+            return KEEL_E_INVALID;
+        sched_ready(target);
+        return KEEL_OK;
+    case KEEL_THREAD_STOP:
+        thread_halt(target, THREAD_STOPPED);
+        return KEEL_OK;
+    default:
+        return KEEL_E_NOSYS;
+    }
+}
+
+/* ---- tasks ---- */
+
+static void task_destroy(struct task *task)
+{
+    for (struct thread *t = task->threads; t; t = t->task_next)
+        if (t->state != THREAD_DEAD)
+            thread_kill(t);
+    for (uint32_t i = 0; i < task->caps.size; i++)
+        (void)cap_delete(&task->caps, i);
+    vm_destroy(&task->vm, true);
+    task->dead = true;
+}
+
+uint32_t task_map_anon(struct task *task, uintptr_t va, uintptr_t pages, uintptr_t rights)
+{
+    uint64_t pa;
+    uint32_t r;
+    if (va % ARCH_PAGE_SIZE || !pages || pages > MAP_MAX_PAGES || !(rights & 7) || rights > 7)
+        return KEEL_E_INVALID;
+    if (va < USER_BASE || va >= USER_END || pages > (USER_END - va) / ARCH_PAGE_SIZE)
+        return KEEL_E_INVALID;
+    for (uintptr_t i = 0; i < pages; i++)
+        if (vm_lookup(&task->vm, va + i * ARCH_PAGE_SIZE, &pa, &r) == KERR_OK)
+            return KEEL_E_INVALID; /* already mapped */
+    uint32_t pte = PTE_USER | ((rights & KEEL_MAP_R) ? PTE_R : 0) |
+                   ((rights & KEEL_MAP_W) ? PTE_W : 0) | ((rights & KEEL_MAP_X) ? PTE_X : 0);
+    for (uintptr_t i = 0; i < pages; i++) {
+        uint32_t err = factory_page(task->quota, &pa);
+        enum kerr e = err ? KERR_NOMEM : vm_map(&task->vm, va + i * ARCH_PAGE_SIZE, pa, pte);
+        if (e) {
+            if (!err)
+                factory_free(task->quota, pa);
+            while (i--) { /* undo: the request fails whole */
+                uint64_t done;
+                if (vm_lookup(&task->vm, va + i * ARCH_PAGE_SIZE, &done, &r) == KERR_OK) {
+                    vm_unmap(&task->vm, va + i * ARCH_PAGE_SIZE);
+                    factory_free(task->quota, done);
+                }
+            }
+            return KEEL_E_QUOTA;
+        }
+    }
+    return KEEL_OK;
+}
+
+static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uintptr_t *out)
+{
+    if (task->dead)
+        return KEEL_E_PARTNER;
+    switch (op) {
+    case KEEL_TASK_MAP_ANON:
+        return task_map_anon(task, arg(t, 0), arg(t, 1), arg(t, 2));
+    case KEEL_TASK_LOAD_ELF: {
+        uintptr_t entry;
+        uint32_t err = task_load_elf(task, &t->task->vm, arg(t, 0), arg(t, 1), &entry);
+        out[0] = entry;
+        return err;
+    }
+    case KEEL_TASK_DESTROY:
+        if (task->is_root)
+            return KEEL_E_RIGHTS;
+        task_destroy(task);
+        return KEEL_OK;
+    case KEEL_TASK_GIVE_CAP: {
+        uint32_t to = (uint32_t)arg(t, 2);
+        to = to == KEEL_CAP_OPEN ? CAP_SLOT_ANY : to;
+        enum kerr e = cap_derive(&t->task->caps, (uint32_t)arg(t, 0), &task->caps, &to,
+                                 (uint32_t)arg(t, 1), 0);
+        if (e)
+            return e == KERR_PERM ? KEEL_E_RIGHTS
+                 : e == KERR_NOMEM ? KEEL_E_QUOTA
+                 : e == KERR_EXIST ? KEEL_E_INVALID : KEEL_E_CAP;
+        out[0] = to;
+        return KEEL_OK;
+    }
+    default:
+        return KEEL_E_NOSYS;
+    }
+}
+
+void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag)
+{
+    uintptr_t out[KEEL_MSG_REG_WORDS] = { 0 };
+    uint32_t op = KEEL_TAG_LABEL(tag), err;
+    if (!(cap->rights & CAP_RIGHT_CONTROL) && cap->type != CAP_FACTORY)
+        err = KEEL_E_RIGHTS;
+    else if (cap->type == CAP_FACTORY)
+        err = factory_op(t, cap->object, op, out);
+    else if (cap->type == CAP_THREAD)
+        err = thread_op(t, cap->object, op);
+    else
+        err = task_op(t, cap->object, op, out);
+    if (t->state == THREAD_READY || t->state == THREAD_INACTIVE)
+        reply(t, err, 1, out);
+}

@@ -1,0 +1,148 @@
+/**
+ * @file keel/ipc.h
+ * @brief The IPC primitive: one system call that sends, receives, calls,
+ *        replies and signals, and the message layout it moves.
+ *
+ * Register words of KEEL_SYS_IPC (see keel/syscall.h for the registers):
+ * | word | in | out |
+ * |---|---|---|
+ * | 0 | message tag | tag of the received message (error in KEEL_TAG_ERROR) |
+ * | 1 | capability slot to send to | - |
+ * | 2 | capability slot to receive from, or KEEL_CAP_OPEN | label of the gate or notification the message came through |
+ * | 3 | operation flags and timeouts | - |
+ * | 4-7 | message words 0-3 | message words 0-3 |
+ *
+ * Message words 4-63 travel in the thread's UTCB (struct keel_utcb).
+ */
+#pragma once
+
+#include <stdint.h>
+#include <keel/syscall.h>
+
+/** Most untyped words one message carries. */
+#define KEEL_MSG_WORDS 64
+/** Message words that travel in registers. */
+#define KEEL_MSG_REG_WORDS 4
+/** Most typed items (capability transfers) one message carries. */
+#define KEEL_MSG_ITEMS 4
+/** Receive from any gate bound to the calling thread. */
+#define KEEL_CAP_OPEN 0xffffffffu
+
+/** @name Message tag (word 0)
+ * Bits 0-6: untyped word count; bits 8-10: typed item count; bits 16-23:
+ * error (keel_error) in a result; bits 32-63: label.
+ * @{ */
+/** Build a tag. */
+#define KEEL_TAG(label, words, items) \
+    (((uint64_t)(uint32_t)(label) << 32) | ((uint64_t)(items) & 7) << 8 | ((uint64_t)(words) & 0x7f))
+/** Untyped words of a tag. */
+#define KEEL_TAG_WORDS(tag) ((uint32_t)((tag) & 0x7f))
+/** Typed items of a tag. */
+#define KEEL_TAG_ITEMS(tag) ((uint32_t)(((tag) >> 8) & 7))
+/** Error (enum keel_error) of a result tag; 0 if none. */
+#define KEEL_TAG_ERROR(tag) ((uint32_t)(((tag) >> 16) & 0xff))
+/** Label of a tag. */
+#define KEEL_TAG_LABEL(tag) ((uint32_t)((uint64_t)(tag) >> 32))
+/** @} */
+
+/** Operation flags (word 3, bits 0-7). */
+enum keel_ipc_op {
+    KEEL_IPC_SEND = 1 << 0,     /**< send to the capability in word 1 */
+    KEEL_IPC_RECV = 1 << 1,     /**< then receive from word 2 */
+    KEEL_IPC_CALL = 1 << 2,     /**< send, then wait for the reply only */
+    KEEL_IPC_REPLY = 1 << 3,    /**< send phase answers the last caller */
+};
+
+/** @name Timeouts (word 3): send timeout in bits 8-35, receive in bits 36-63.
+ * @{ */
+/** Wait as long as it takes. */
+#define KEEL_TIMEOUT_NEVER 0x0fffffffu
+/** Do not wait at all (poll). */
+#define KEEL_TIMEOUT_ZERO 0u
+/** Largest relative timeout, in microseconds (about 268 s). */
+#define KEEL_TIMEOUT_MAX_US 0x0ffffffeu
+/** Word 3 from operation flags and the two timeouts (microseconds). */
+#define KEEL_IPC_OPTS(ops, send_to, recv_to) \
+    ((uint64_t)(ops) | ((uint64_t)(send_to) & 0x0fffffff) << 8 | ((uint64_t)(recv_to) & 0x0fffffff) << 36)
+/** @} */
+
+/** A typed item: transfer of a capability. */
+struct keel_item {
+    uint32_t slot;      /**< in: the sender's slot; out: the receiver's new slot */
+    uint32_t rights;    /**< rights the copy keeps (a subset; keel/kobj.h) */
+};
+
+/** The per-thread message area, mapped into the thread's task. */
+struct keel_utcb {
+    uintptr_t mr[KEEL_MSG_WORDS];           /**< message words (0-3 also in registers) */
+    struct keel_item item[KEEL_MSG_ITEMS];  /**< typed items sent or received */
+    uint32_t accept_items;                  /**< how many items a receive accepts */
+    uint32_t reserved;                      /**< zero */
+    uintptr_t user[8];                      /**< free for the runtime */
+};
+
+/** Result of an IPC: the tag and the label it came through. */
+struct keel_ipc_result {
+    uint64_t tag;       /**< received tag, or an error tag */
+    uint64_t label;     /**< label of the gate or notification (receive phase) */
+};
+
+/**
+ * The IPC system call.  Words 0-3 of the message go from u->mr[] to the
+ * registers and back; words 4-63 are read and written in *u by the kernel.
+ */
+static inline struct keel_ipc_result keel_ipc(struct keel_utcb *u, uint64_t tag,
+                                              uint32_t send_cap, uint32_t recv_cap,
+                                              uint64_t opts)
+{
+    struct keel_words k = { { tag, send_cap, recv_cap, opts, u->mr[0], u->mr[1],
+                              u->mr[2], u->mr[3] } };
+    keel_syscall(KEEL_SYS_IPC, &k);
+    u->mr[0] = k.w[4], u->mr[1] = k.w[5], u->mr[2] = k.w[6], u->mr[3] = k.w[7];
+    struct keel_ipc_result r = { k.w[0], k.w[2] };
+    return r;
+}
+
+/** Send tag (and its words in *u) to gate or notification cap. */
+static inline struct keel_ipc_result keel_send(struct keel_utcb *u, uint32_t cap, uint64_t tag,
+                                               uint32_t timeout_us)
+{
+    return keel_ipc(u, tag, cap, 0, KEEL_IPC_OPTS(KEEL_IPC_SEND, timeout_us, 0));
+}
+
+/** Receive from cap (or KEEL_CAP_OPEN) into *u. */
+static inline struct keel_ipc_result keel_recv(struct keel_utcb *u, uint32_t cap,
+                                               uint32_t timeout_us)
+{
+    return keel_ipc(u, 0, 0, cap, KEEL_IPC_OPTS(KEEL_IPC_RECV, 0, timeout_us));
+}
+
+/** Send to cap and wait for its reply (with an implicit one-shot reply right). */
+static inline struct keel_ipc_result keel_call(struct keel_utcb *u, uint32_t cap, uint64_t tag,
+                                               uint32_t timeout_us)
+{
+    return keel_ipc(u, tag, cap, 0,
+                    KEEL_IPC_OPTS(KEEL_IPC_CALL, timeout_us, timeout_us));
+}
+
+/** Reply to the last caller, then wait for the next message on cap. */
+static inline struct keel_ipc_result keel_reply_wait(struct keel_utcb *u, uint64_t tag,
+                                                     uint32_t cap, uint32_t timeout_us)
+{
+    return keel_ipc(u, tag, 0, cap,
+                    KEEL_IPC_OPTS(KEEL_IPC_REPLY | KEEL_IPC_RECV, KEEL_TIMEOUT_ZERO, timeout_us));
+}
+
+/** Set bits on notification cap. */
+static inline uint32_t keel_signal(struct keel_utcb *u, uint32_t cap, uintptr_t bits)
+{
+    u->mr[0] = bits;
+    return KEEL_TAG_ERROR(keel_send(u, cap, KEEL_TAG(0, 1, 0), KEEL_TIMEOUT_ZERO).tag);
+}
+
+/** Wait for bits on notification cap; they are returned in u->mr[0] and cleared. */
+static inline struct keel_ipc_result keel_wait(struct keel_utcb *u, uint32_t cap,
+                                               uint32_t timeout_us)
+{
+    return keel_recv(u, cap, timeout_us);
+}

@@ -1,0 +1,99 @@
+/**
+ * @file keel/kobj.h
+ * @brief Kernel objects, their capabilities, and the operations invoked on
+ *        them by IPC.
+ *
+ * A capability to a task, thread or factory is invoked like any gate: a call
+ * whose tag label names the operation and whose message words carry the
+ * arguments.  The reply's tag carries the error (KEEL_TAG_ERROR) and its
+ * words the results.  Slot arguments name the caller's own capability slots.
+ */
+#pragma once
+
+#include <keel/ipc.h>
+
+/** Rights a capability grants (bit set). */
+enum keel_rights {
+    KEEL_RIGHT_SEND = 1 << 0,       /**< send, call, signal, invoke */
+    KEEL_RIGHT_RECV = 1 << 1,       /**< receive, wait */
+    KEEL_RIGHT_GRANT = 1 << 2,      /**< carry capabilities in messages sent through it */
+    KEEL_RIGHT_CONTROL = 1 << 3,    /**< configure, start, destroy the object */
+    KEEL_RIGHTS_ALL = 0xf,          /**< every right */
+};
+
+/** Capability slots the kernel fills in the root task's table. */
+enum keel_root_slot {
+    KEEL_SLOT_SELF_TASK = 0,        /**< the root task itself */
+    KEEL_SLOT_SELF_THREAD = 1,      /**< the root task's first thread */
+    KEEL_SLOT_FACTORY = 2,          /**< factory holding all kernel memory */
+    KEEL_SLOT_FIRST_FREE = 3,       /**< first slot left empty */
+};
+
+/** Operations on a factory (tag label). */
+enum keel_factory_op {
+    KEEL_FACTORY_TASK = 1,          /**< new task; mr0 = slot for its capability */
+    KEEL_FACTORY_THREAD = 2,        /**< new thread; mr0 = task slot, mr1 = slot for it */
+    KEEL_FACTORY_GATE = 3,          /**< new gate; mr0 = bound thread slot, mr1 = label, mr2 = slot */
+    KEEL_FACTORY_NOTIFICATION = 4,  /**< new notification; mr0 = label, mr1 = slot */
+    KEEL_FACTORY_FACTORY = 5,       /**< sub-factory; mr0 = quota in pages, mr1 = slot */
+    KEEL_FACTORY_QUOTA = 6,         /**< out: mr0 = pages left in the quota */
+};
+
+/** Operations on a thread (tag label). */
+enum keel_thread_op {
+    KEEL_THREAD_SET_REGS = 1,       /**< mr0 = ip, mr1 = sp, mr2 = argument */
+    KEEL_THREAD_SET_PRIO = 2,       /**< mr0 = priority, 0-255, at most the caller's */
+    KEEL_THREAD_SET_HANDLER = 3,    /**< mr0 = slot of the gate that receives its exceptions */
+    KEEL_THREAD_SET_UTCB = 4,       /**< mr0 = user address for its UTCB page in its task */
+    KEEL_THREAD_START = 5,          /**< make it runnable */
+    KEEL_THREAD_STOP = 6,           /**< take it off the processor; an IPC in progress fails */
+};
+
+/** Operations on a task (tag label). */
+enum keel_task_op {
+    KEEL_TASK_MAP_ANON = 1,         /**< mr0 = address, mr1 = pages, mr2 = KEEL_MAP_* rights: zeroed memory */
+    KEEL_TASK_LOAD_ELF = 2,         /**< mr0 = caller address of an ELF image, mr1 = size; out mr0 = entry */
+    KEEL_TASK_DESTROY = 3,          /**< end every thread of the task and free it */
+    KEEL_TASK_GIVE_CAP = 4,         /**< mr0 = caller slot, mr1 = rights, mr2 = slot in the task */
+};
+
+/** Rights of memory mapped with KEEL_TASK_MAP_ANON. */
+enum keel_map_rights {
+    KEEL_MAP_R = 1,                 /**< readable */
+    KEEL_MAP_W = 2,                 /**< writable */
+    KEEL_MAP_X = 4,                 /**< executable */
+};
+
+/** Label of an exception message (the faulting thread "calls" its handler). */
+#define KEEL_LABEL_EXCEPTION 0xfffffff0u
+/** Label of the message a thread's handler gets when it exits (word 0:
+ * status); the handler's reply leaves it stopped. */
+#define KEEL_LABEL_EXIT 0xfffffff1u
+
+/** Kind of exception (exception message word 0). */
+enum keel_fault {
+    KEEL_FAULT_PAGE_READ = 0,       /**< load from an unmapped or protected address */
+    KEEL_FAULT_PAGE_WRITE = 1,      /**< store to an unmapped or protected address */
+    KEEL_FAULT_PAGE_EXEC = 2,       /**< instruction fetch from a bad address */
+    KEEL_FAULT_ILLEGAL = 3,         /**< undefined or privileged instruction */
+    KEEL_FAULT_BREAKPOINT = 4,      /**< breakpoint instruction */
+    KEEL_FAULT_MISALIGNED = 5,      /**< alignment fault */
+    KEEL_FAULT_DIVIDE = 6,          /**< integer division by zero */
+    KEEL_FAULT_OTHER = 7,           /**< anything else: see word 3 */
+};
+
+/** @name Exception message: words 0-3 are kind, ip, address, arch cause; 4 is sp.
+ * @{ */
+#define KEEL_EXC_KIND 0             /**< enum keel_fault */
+#define KEEL_EXC_IP 1               /**< faulting instruction */
+#define KEEL_EXC_ADDR 2             /**< faulting data address, or 0 */
+#define KEEL_EXC_CAUSE 3            /**< raw cause: scause, ESR, vector, SRR1 */
+#define KEEL_EXC_SP 4               /**< stack pointer at the fault */
+#define KEEL_EXC_WORDS 5            /**< words in an exception message */
+/** @} */
+
+/** Reply labels to an exception message. */
+enum keel_exc_reply {
+    KEEL_EXC_RESUME = 0,            /**< resume; mr0 = new ip, or 0 to retry the instruction */
+    KEEL_EXC_STOP = 1,              /**< leave the thread stopped */
+};

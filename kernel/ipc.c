@@ -315,7 +315,7 @@ static enum phase reply_phase(struct thread *t)
             return DONE;
         }
         if (word(t, 4))
-            arch_regs_set_ip(&c->regs, word(t, 4));
+            arch_regs_set_entry(&c->regs, word(t, 4));
         sched_switch_to(c);
         return DONE;
     }

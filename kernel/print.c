@@ -1,6 +1,8 @@
-/* A small printf shared by the console and by in-memory formatting. */
-#include <arch.h>
+/* A small printf shared by the console and by in-memory formatting.  Also
+ * built into the SDK runtime, which supplies its own arch_console_putc. */
 #include <print.h>
+
+void arch_console_putc(char c); /* the boot console (arch.h) */
 
 /* Where formatted characters go: a bounded buffer, or the console. */
 struct sink {

@@ -40,15 +40,26 @@ KERNEL_SOURCES = [
 
 # User-level components in the boot image: name -> sources.  The kernel starts
 # "root"; the root task starts the rest.
-SDK_LIB_SOURCES = ["sdk/lib/crt0.c"]
+SDK_LIB_SOURCES = ["sdk/lib/crt0.c", "sdk/lib/thread.c", "sdk/lib/console.c",
+                   "sdk/lib/boot.c",
+                   # generic code shared with the kernel, written once
+                   "kernel/print.c", "kernel/string.c", "kernel/cpio.c"]
 USER_PROGRAMS = {
     "root": ["sdk/servers/root/root.c"],
     "hello": ["samples/hello/hello.c"],
+    "ping-server": ["samples/pingpong/server.c"],
+    "ping-client": ["samples/pingpong/client.c"],
+    "ktest": ["tests/target/ktest.c"],
+}
+# Boot images: file -> programs in it.  The demo system, and the test suite.
+BOOT_IMAGES = {
+    "boot.cpio": ["root", "hello", "ping-server", "ping-client"],
+    "test.cpio": ["root", "ktest"],
 }
 USER_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "
                "-fno-stack-protector -fno-omit-frame-pointer "
                "-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "
-               "-Wmissing-prototypes -Isdk/include")
+               "-Wmissing-prototypes -Wno-unused-parameter -Isdk/include -Ikernel/include")
 
 # The kernel core (user mode, tasks, system calls).  Linked, with
 # -DKEEL_KERNEL_CORE, into the ports whose port.py sets KERNEL_CORE = True;
@@ -249,17 +260,20 @@ def user_block(lines, cc, port, out, t):
     lib = f"{out}/user/libkeel.a"
     lines.append(f"build {lib}: ar {' '.join(compile_all(SDK_LIB_SOURCES))}")
     lines.append(f"  ar = {ar}")
-    elfs = []
+    elfs = {}
     for name, srcs in USER_PROGRAMS.items():
         elf = f"{out}/user/{name}.elf"
         lines.append(f"build {elf}: link {' '.join(compile_all(srcs))} {lib} | sdk/lib/user.ld")
         lines.append(f"  ld = {t['ld']}")
         lines.append(f"  ldflags = -nostdlib -static -z max-page-size=4096")
         lines.append(f"  ldscript = sdk/lib/user.ld")
-        elfs.append(elf)
-    cpio = f"{out}/boot.cpio"
-    lines.append(f"build {cpio}: mkcpio {' '.join(elfs)} | tools/mkcpio.sh")
-    return cpio
+        elfs[name] = elf
+    images = []
+    for image, names in BOOT_IMAGES.items():
+        images.append(f"{out}/{image}")
+        lines.append(f"build {images[-1]}: mkcpio {' '.join(elfs[n] for n in names)}"
+                     " | tools/mkcpio.sh")
+    return " ".join(images)
 
 
 def host_block():

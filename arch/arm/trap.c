@@ -209,6 +209,11 @@ void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip)
     regs->elr = ip;
 }
 
+void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)
+{
+    arch_regs_set_ip(regs, ip);
+}
+
 uintptr_t arch_regs_sp(const struct arch_regs *regs)
 {
     return regs->sp;

@@ -168,6 +168,13 @@ void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip)
     regs->nip = ip;
 }
 
+/* ELFv2: a function's global entry computes the TOC pointer from r12. */
+void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)
+{
+    arch_regs_set_ip(regs, ip);
+    regs->gpr[12] = ip;
+}
+
 uintptr_t arch_regs_sp(const struct arch_regs *regs)
 {
     return regs->gpr[1];

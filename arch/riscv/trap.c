@@ -79,6 +79,11 @@ void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip)
     regs->sepc = ip;
 }
 
+void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)
+{
+    arch_regs_set_ip(regs, ip);
+}
+
 uintptr_t arch_regs_sp(const struct arch_regs *regs)
 {
     return regs->x[2];

@@ -141,6 +141,11 @@ void arch_regs_set_ip(struct arch_regs *r, uintptr_t ip)
     r->rip = ip;
 }
 
+void arch_regs_set_entry(struct arch_regs *r, uintptr_t ip)
+{
+    arch_regs_set_ip(r, ip);
+}
+
 uintptr_t arch_regs_sp(const struct arch_regs *r)
 {
     return r->rsp;

@@ -112,6 +112,9 @@ void kernel_irq(struct arch_regs *regs, uint32_t irq);
 uintptr_t arch_regs_ip(const struct arch_regs *regs);
 /** Set the instruction pointer at which the frame resumes. */
 void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip);
+/** Make the frame resume at the start of the function at ip, as a call to
+ * it would arrive (on POWER ELFv2 the global entry also wants r12 = ip). */
+void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip);
 /** Stack pointer of the frame. */
 uintptr_t arch_regs_sp(const struct arch_regs *regs);
 /** Print every register of the frame, one readable block, with kprintf. */

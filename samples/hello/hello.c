@@ -1,8 +1,8 @@
 /* The smallest Keel component: print through the kernel debug console. */
-#include <keel/debug.h>
+#include <keel/keel.h>
 
 int main(void)
 {
-    keel_debug_puts("hello: hello from user mode\n");
+    keel_printf("hello: hello from user mode\n");
     return 0;
 }

@@ -94,6 +94,6 @@ enum keel_fault {
 
 /** Reply labels to an exception message. */
 enum keel_exc_reply {
-    KEEL_EXC_RESUME = 0,            /**< resume; mr0 = new ip, or 0 to retry the instruction */
+    KEEL_EXC_RESUME = 0,            /**< resume; mr0 = a function to continue in (entered as if called), or 0 to retry */
     KEEL_EXC_STOP = 1,              /**< leave the thread stopped */
 };

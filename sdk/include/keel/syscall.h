@@ -4,7 +4,7 @@
  *
  * Keel has one IPC system call and one debug-console call for bring-up.  Both
  * pass KEEL_SYSCALL_WORDS machine words in registers each way; the per-ISA
- * register assignment is in keel/arch/<isa>/syscall.h and in docs/abi.md.
+ * register assignment is in keel/arch/ISA/syscall.h and in docs/abi.md.
  */
 #pragma once
 

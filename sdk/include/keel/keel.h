@@ -1,0 +1,109 @@
+/**
+ * @file keel/keel.h
+ * @brief The Keel SDK: everything a component includes.
+ *
+ * Kernel objects are reached by IPC to their capabilities (keel/kobj.h); the
+ * wrappers here name the operations.  Each takes the calling thread's UTCB,
+ * returns an enum keel_error, and leaves results in the UTCB's words.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <keel/debug.h>
+#include <keel/errors.h>
+#include <keel/ipc.h>
+#include <keel/kobj.h>
+#include <keel/start.h>
+
+/** User address of a component's first UTCB (its start argument). */
+#define KEEL_MAIN_UTCB ((uintptr_t)0x00007ffffff00000ull)
+/** Top of a component's first stack. */
+#define KEEL_MAIN_STACK_TOP ((uintptr_t)0x00007fffff000000ull)
+/** Pages of a component's first stack. */
+#define KEEL_MAIN_STACK_PAGES 16
+
+/** The UTCB of the thread main() runs on. */
+static inline struct keel_utcb *keel_utcb(void)
+{
+    return (struct keel_utcb *)keel_start_arg;
+}
+
+/** Invoke operation op on the kernel object at cap with up to four
+ * arguments; results come back in u->mr[0..3]. */
+static inline uint32_t keel_invoke(struct keel_utcb *u, uint32_t cap, uint32_t op,
+                                   uintptr_t a0, uintptr_t a1, uintptr_t a2, uintptr_t a3)
+{
+    u->mr[0] = a0, u->mr[1] = a1, u->mr[2] = a2, u->mr[3] = a3;
+    return KEEL_TAG_ERROR(keel_call(u, cap, KEEL_TAG(op, 4, 0), KEEL_TIMEOUT_NEVER).tag);
+}
+
+/** Create a task through factory; its capability goes to slot *slot
+ * (KEEL_CAP_OPEN: any free one), and *slot says where it went. */
+static inline uint32_t keel_task_create(struct keel_utcb *u, uint32_t factory, uint32_t *slot)
+{
+    uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_TASK, *slot, 0, 0, 0);
+    *slot = (uint32_t)u->mr[0];
+    return e;
+}
+
+/** Create an inactive thread in task (capability slot as above). */
+static inline uint32_t keel_thread_create(struct keel_utcb *u, uint32_t factory, uint32_t task,
+                                          uint32_t *slot)
+{
+    uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_THREAD, task, *slot, 0, 0);
+    *slot = (uint32_t)u->mr[0];
+    return e;
+}
+
+/** Create a gate bound to thread, carrying label (capability slot as above). */
+static inline uint32_t keel_gate_create(struct keel_utcb *u, uint32_t factory, uint32_t thread,
+                                        uint64_t label, uint32_t *slot)
+{
+    uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_GATE, thread, label, *slot, 0);
+    *slot = (uint32_t)u->mr[0];
+    return e;
+}
+
+/** Create a notification carrying label (capability slot as above). */
+static inline uint32_t keel_notification_create(struct keel_utcb *u, uint32_t factory,
+                                                uint64_t label, uint32_t *slot)
+{
+    uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_NOTIFICATION, label, *slot, 0, 0);
+    *slot = (uint32_t)u->mr[0];
+    return e;
+}
+
+/** Create a factory with pages of factory's quota (capability slot as above). */
+static inline uint32_t keel_factory_create(struct keel_utcb *u, uint32_t factory, uint64_t pages,
+                                           uint32_t *slot)
+{
+    uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_FACTORY, pages, *slot, 0, 0);
+    *slot = (uint32_t)u->mr[0];
+    return e;
+}
+
+/** Map pages of zeroed memory at addr in task, with KEEL_MAP_* rights. */
+static inline uint32_t keel_map_anon(struct keel_utcb *u, uint32_t task, uintptr_t addr,
+                                     uintptr_t pages, uint32_t rights)
+{
+    return keel_invoke(u, task, KEEL_TASK_MAP_ANON, addr, pages, rights, 0);
+}
+
+/** Start a thread at ip with stack sp, UTCB at utcb (also its argument),
+ * priority prio, exceptions to the gate at handler (KEEL_CAP_OPEN: none). */
+uint32_t keel_thread_start(struct keel_utcb *u, uint32_t thread, uintptr_t ip, uintptr_t sp,
+                           uintptr_t utcb, uint8_t prio, uint32_t handler);
+
+/** Print formatted text on the debug console (a small printf: %d %i %u %x
+ * %X %p %s %c %%, flags '-' and '0', width, length modifiers l ll z j). */
+int keel_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Format into buf (at most size bytes, always terminated); returns the
+ * length the whole output would have. */
+int keel_snprintf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Find boot module name in the boot image the root task received; 0 and
+ * its contents, or KEEL_E_INVALID if there is none. */
+uint32_t keel_boot_module(const char *name, const void **data, size_t *size);

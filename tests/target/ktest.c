@@ -1,0 +1,572 @@
+/*
+ * ktest: the kernel's on-target test suite, a user-level component the root
+ * task starts from the test boot image.  Every case asserts behaviour of the
+ * kernel's one IPC primitive and its objects as a user sees it; one line per
+ * case, then "N passed, N failed", and the task's exit status is the number
+ * of failures (the root task turns it into the verdict).
+ *
+ * It runs in one task: helper threads share its address space, which is how
+ * a test can watch what a partner did.  The same source runs on every ISA.
+ */
+#include <keel/keel.h>
+
+#define SELF_TASK 0
+#define SELF_THREAD 1
+#define FACTORY 2
+#define MAIN_PRIO 100
+#define AREA ((uintptr_t)0x0000010000000000ull)    /* helper stacks and UTCBs */
+#define STACK_PAGES 4
+#define SLOT_AREA (64 * 1024 * 1024)
+#define BAD_ADDR ((uintptr_t)0x0000009000000000ull) /* user space, never mapped */
+#define MS 1000u
+
+/* Labels of the echo server's protocol. */
+enum { ECHO = 1, ONEWAY = 2, HOLD = 3, COUNT_ITEMS = 4, SIGNAL_ITEM = 5, WHO = 6 };
+
+static int passed, failed;
+static struct keel_utcb *U;                 /* the main thread's UTCB */
+static uint32_t next_area;                  /* helper areas handed out */
+
+static void check(bool ok, const char *name)
+{
+    keel_printf("ktest: [%s] %s\n", ok ? " ok " : "FAIL", name);
+    if (ok)
+        passed++;
+    else
+        failed++;
+}
+
+static uint32_t err(struct keel_ipc_result r)
+{
+    return KEEL_TAG_ERROR(r.tag);
+}
+
+/* ---- helper threads ---- */
+
+typedef void (*thread_fn)(struct keel_utcb *u, uintptr_t arg);
+
+static _Noreturn void trampoline(uintptr_t utcb)
+{
+    struct keel_utcb *u = (struct keel_utcb *)utcb;
+    ((thread_fn)u->user[0])(u, u->user[1]);
+    keel_debug_exit(0);
+}
+
+/* A new thread of this task running fn(u, arg) at prio, exceptions to the
+ * gate at handler; its capability slot, or KEEL_CAP_OPEN on failure. */
+static uint32_t spawn(thread_fn fn, uintptr_t arg, uint8_t prio, uint32_t handler)
+{
+    uint32_t t = KEEL_CAP_OPEN;
+    uintptr_t base = AREA + (uintptr_t)next_area++ * SLOT_AREA;
+    uintptr_t stack_top = base + STACK_PAGES * 4096, utcb = base + SLOT_AREA / 2;
+    if (keel_thread_create(U, FACTORY, SELF_TASK, &t) ||
+        keel_map_anon(U, SELF_TASK, base, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
+        keel_invoke(U, t, KEEL_THREAD_SET_UTCB, utcb, 0, 0, 0))
+        return KEEL_CAP_OPEN;
+    struct keel_utcb *tu = (struct keel_utcb *)utcb;
+    tu->user[0] = (uintptr_t)fn;
+    tu->user[1] = arg;
+    if (keel_invoke(U, t, KEEL_THREAD_SET_REGS, (uintptr_t)trampoline, stack_top, utcb, 0) ||
+        keel_invoke(U, t, KEEL_THREAD_SET_PRIO, prio, 0, 0, 0) ||
+        keel_invoke(U, t, KEEL_THREAD_SET_HANDLER, handler, 0, 0, 0) ||
+        keel_invoke(U, t, KEEL_THREAD_START, 0, 0, 0, 0))
+        return KEEL_CAP_OPEN;
+    return t;
+}
+
+static void sleep_us(uint32_t us)
+{
+    uint32_t n = KEEL_CAP_OPEN;
+    /* Nothing is ever sent to a fresh notification: the wait times out. */
+    static uint32_t never = KEEL_CAP_OPEN;
+    if (never == KEEL_CAP_OPEN && keel_notification_create(U, FACTORY, 0, &n) == 0)
+        never = n;
+    keel_wait(U, never, us);
+}
+
+/* ---- the echo server ---- */
+
+static volatile uintptr_t oneway_value, items_seen;
+
+static void echo_server(struct keel_utcb *u, uintptr_t arg)
+{
+    u->accept_items = (uint32_t)arg;
+    struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+    for (;;) {
+        uint32_t words = KEEL_TAG_WORDS(r.tag), label = KEEL_TAG_LABEL(r.tag);
+        uint64_t reply = KEEL_TAG(words, words, 0);
+        if (err(r)) {
+            r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+            continue;
+        }
+        if (label == ONEWAY) {
+            oneway_value = u->mr[0];
+            r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+            continue;
+        }
+        if (label == ECHO) {
+            for (uint32_t i = 0; i < words; i++)
+                u->mr[i] += 1;
+        } else if (label == COUNT_ITEMS) {
+            items_seen = KEEL_TAG_ITEMS(r.tag);
+        } else if (label == SIGNAL_ITEM && KEEL_TAG_ITEMS(r.tag)) {
+            keel_signal(u, u->item[0].slot, 0x21);
+        } else if (label == WHO) {
+            u->mr[0] = r.label;
+            reply = KEEL_TAG(0, 1, 0);
+        } else if (label == HOLD) {
+            /* Answer late: the caller has given up by then (its reply fails). */
+            static uint32_t never = KEEL_CAP_OPEN;
+            if (never == KEEL_CAP_OPEN)
+                keel_notification_create(u, FACTORY, 0, &never);
+            keel_wait(u, never, 20 * MS);
+        }
+        r = keel_reply_wait(u, reply, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+    }
+}
+
+static uint32_t server, gate_a, gate_b, gate_nogrant;
+
+static void start_server(void)
+{
+    server = spawn(echo_server, 1, MAIN_PRIO + 0, KEEL_CAP_OPEN);
+    gate_a = gate_b = gate_nogrant = KEEL_CAP_OPEN;
+    keel_gate_create(U, FACTORY, server, 0xa, &gate_a);
+    keel_gate_create(U, FACTORY, server, 0xb, &gate_b);
+    /* A copy of gate A without the grant right. */
+    keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, gate_a, KEEL_RIGHT_SEND, KEEL_CAP_OPEN, 0);
+    gate_nogrant = (uint32_t)U->mr[0];
+}
+
+/* ---- cases: the system-call boundary ---- */
+
+static void test_errors(void)
+{
+    struct keel_ipc_result r;
+    r = keel_ipc(U, 0, 0, 0, KEEL_IPC_OPTS(0, 0, 0));
+    check(err(r) == KEEL_E_INVALID, "ipc: no operation is invalid");
+    r = keel_ipc(U, 0, gate_a, 0, KEEL_IPC_OPTS(0x80 | KEEL_IPC_SEND, 0, 0));
+    check(err(r) == KEEL_E_INVALID, "ipc: unknown operation bits are invalid");
+    r = keel_ipc(U, 0, gate_a, 0, KEEL_IPC_OPTS(KEEL_IPC_CALL | KEEL_IPC_RECV, 0, 0));
+    check(err(r) == KEEL_E_INVALID, "ipc: call combined with receive is invalid");
+    r = keel_ipc(U, 0, gate_a, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY | KEEL_IPC_SEND, 0, 0));
+    check(err(r) == KEEL_E_INVALID, "ipc: reply combined with send is invalid");
+    r = keel_send(U, 4000, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_ZERO);
+    check(err(r) == KEEL_E_CAP, "ipc: slot beyond the table is an invalid capability");
+    r = keel_send(U, 60, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_ZERO);
+    check(err(r) == KEEL_E_CAP, "ipc: empty slot is an invalid capability");
+    r = keel_ipc(U, 0, 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+    check(err(r) == KEEL_E_CAP, "ipc: reply with no caller is an invalid capability");
+    r = keel_recv(U, gate_a, KEEL_TIMEOUT_ZERO);
+    check(err(r) == KEEL_E_CAP, "ipc: receiving from a gate bound to another thread fails");
+    r = keel_recv(U, 4000, KEEL_TIMEOUT_ZERO);
+    check(err(r) == KEEL_E_CAP, "ipc: receiving from a bad slot fails");
+    r = keel_recv(U, KEEL_CAP_OPEN, KEEL_TIMEOUT_ZERO);
+    check(err(r) == KEEL_E_TIMEOUT, "timeout: zero-timeout receive with no sender");
+    r = keel_recv(U, KEEL_CAP_OPEN, 2 * MS);
+    check(err(r) == KEEL_E_TIMEOUT, "timeout: relative receive timeout expires");
+    r = keel_call(U, gate_a, KEEL_TAG(ECHO, 65, 0), KEEL_TIMEOUT_NEVER);
+    check(err(r) == KEEL_E_TOO_LONG, "ipc: 65 message words is too long");
+    r = keel_call(U, gate_a, KEEL_TAG(ECHO, 127, 0), KEEL_TIMEOUT_NEVER);
+    check(err(r) == KEEL_E_TOO_LONG, "ipc: 127 message words is too long");
+    r = keel_call(U, gate_a, KEEL_TAG(ECHO, 0, 5), KEEL_TIMEOUT_NEVER);
+    check(err(r) == KEEL_E_INVALID, "ipc: more than 4 typed items is invalid");
+    U->item[0].slot = 4000;
+    U->item[0].rights = KEEL_RIGHT_SEND;
+    r = keel_call(U, gate_a, KEEL_TAG(COUNT_ITEMS, 0, 1), KEEL_TIMEOUT_NEVER);
+    check(err(r) == KEEL_E_CAP, "cap transfer: an item naming a bad slot fails");
+    U->item[0].slot = gate_b;
+    r = keel_call(U, gate_nogrant, KEEL_TAG(COUNT_ITEMS, 0, 1), KEEL_TIMEOUT_NEVER);
+    check(err(r) == KEEL_E_RIGHTS, "cap transfer: a gate without the grant right refuses items");
+    r = keel_recv(U, SELF_TASK, KEEL_TIMEOUT_ZERO);
+    check(err(r) == KEEL_E_CAP, "ipc: receiving from a task capability fails");
+}
+
+static void test_rights(void)
+{
+    uint32_t recv_only = KEEL_CAP_OPEN, weak_thread = KEEL_CAP_OPEN;
+    keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, gate_a, KEEL_RIGHT_RECV, KEEL_CAP_OPEN, 0);
+    recv_only = (uint32_t)U->mr[0];
+    struct keel_ipc_result r = keel_send(U, recv_only, KEEL_TAG(ONEWAY, 1, 0), KEEL_TIMEOUT_ZERO);
+    check(err(r) == KEEL_E_RIGHTS, "rights: sending needs the send right");
+    uint32_t e = keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, recv_only, KEEL_RIGHTS_ALL,
+                             KEEL_CAP_OPEN, 0);
+    check(e == KEEL_E_RIGHTS, "rights: a copy cannot have more rights than its source");
+    keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, server, KEEL_RIGHT_SEND, KEEL_CAP_OPEN, 0);
+    weak_thread = (uint32_t)U->mr[0];
+    e = keel_invoke(U, weak_thread, KEEL_THREAD_SET_PRIO, 10, 0, 0, 0);
+    check(e == KEEL_E_RIGHTS, "rights: thread operations need the control right");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, gate_a, KEEL_RIGHT_SEND, 2000, 0);
+    check(e == KEEL_E_INVALID || e == KEEL_E_CAP, "rights: copying into a bad slot fails");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, gate_a, KEEL_RIGHT_SEND, SELF_THREAD, 0);
+    check(e == KEEL_E_INVALID, "caps: copying onto an occupied slot fails");
+}
+
+static void test_objects(void)
+{
+    uint32_t e = keel_invoke(U, FACTORY, 99, 0, 0, 0, 0);
+    check(e == KEEL_E_NOSYS, "factory: unknown operation");
+    e = keel_invoke(U, SELF_THREAD, KEEL_THREAD_SET_PRIO, 300, 0, 0, 0);
+    check(e == KEEL_E_INVALID, "thread: priority above 255 is invalid");
+    e = keel_invoke(U, SELF_THREAD, KEEL_THREAD_SET_PRIO, MAIN_PRIO + 1, 0, 0, 0);
+    check(e == KEEL_E_RIGHTS, "thread: no raising a thread above its caller");
+    e = keel_invoke(U, SELF_THREAD, KEEL_THREAD_START, 0, 0, 0, 0);
+    check(e == KEEL_E_INVALID, "thread: starting a running thread is invalid");
+    e = keel_invoke(U, SELF_THREAD, KEEL_THREAD_SET_REGS, 0, 0, 0, 0);
+    check(e == KEEL_E_INVALID, "thread: registers of a running thread cannot be set");
+    e = keel_invoke(U, SELF_THREAD, KEEL_THREAD_SET_UTCB, AREA, 0, 0, 0);
+    check(e == KEEL_E_INVALID, "thread: a second UTCB is refused");
+    e = keel_map_anon(U, SELF_TASK, 0x1000, 1, KEEL_MAP_R);
+    check(e == KEEL_E_INVALID, "memory: mapping below user space is refused");
+    e = keel_map_anon(U, SELF_TASK, AREA + 123, 1, KEEL_MAP_R);
+    check(e == KEEL_E_INVALID, "memory: unaligned address is refused");
+    e = keel_map_anon(U, SELF_TASK, AREA, 1, KEEL_MAP_R);
+    check(e == KEEL_E_INVALID, "memory: mapping over a mapping is refused");
+    e = keel_map_anon(U, SELF_TASK, BAD_ADDR, 0, KEEL_MAP_R);
+    check(e == KEEL_E_INVALID, "memory: zero pages is invalid");
+    e = keel_map_anon(U, SELF_TASK, BAD_ADDR, 1, 0);
+    check(e == KEEL_E_INVALID, "memory: no rights is invalid");
+    e = keel_map_anon(U, SELF_TASK, 0x00007ffffffff000ull, 2, KEEL_MAP_R);
+    check(e == KEEL_E_INVALID, "memory: a range running past user space is refused");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, AREA, 64, 0, 0);
+    check(e == KEEL_E_INVALID, "task: loading a non-ELF image fails");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, BAD_ADDR, 64, 0, 0);
+    check(e == KEEL_E_FAULT, "task: loading from unmapped memory is a fault");
+    e = keel_invoke(U, SELF_TASK, 77, 0, 0, 0, 0);
+    check(e == KEEL_E_NOSYS, "task: unknown operation");
+}
+
+static void test_quota(void)
+{
+    uint32_t small = KEEL_CAP_OPEN, n, e = 0, made = 0;
+    keel_factory_create(U, FACTORY, 6, &small);
+    keel_invoke(U, small, KEEL_FACTORY_QUOTA, 0, 0, 0, 0);
+    check(U->mr[0] == 6, "quota: a new factory holds the pages it was given");
+    for (int i = 0; i < 10 && !e; i++) {
+        n = KEEL_CAP_OPEN;
+        e = keel_notification_create(U, small, 0, &n);
+        made += !e;
+    }
+    check(e == KEEL_E_QUOTA && made == 6, "quota: objects until the quota runs out, then an error");
+    keel_invoke(U, small, KEEL_FACTORY_QUOTA, 0, 0, 0, 0);
+    check(U->mr[0] == 0, "quota: the exhausted factory reports 0 pages");
+    uint32_t big = KEEL_CAP_OPEN;
+    e = keel_factory_create(U, small, 1, &big);
+    check(e == KEEL_E_QUOTA, "quota: a sub-factory cannot take more than there is");
+    e = keel_factory_create(U, FACTORY, (uint64_t)1 << 40, &big);
+    check(e == KEEL_E_QUOTA, "quota: asking for more pages than exist fails");
+}
+
+/* ---- cases: message transfer ---- */
+
+static bool echo_words(uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        U->mr[i] = 1000 * n + i;
+    struct keel_ipc_result r = keel_call(U, gate_a, KEEL_TAG(ECHO, n, 0), KEEL_TIMEOUT_NEVER);
+    if (err(r) || KEEL_TAG_WORDS(r.tag) != n || KEEL_TAG_LABEL(r.tag) != n)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (U->mr[i] != 1000 * n + i + 1)
+            return false;
+    return true;
+}
+
+static void test_messages(void)
+{
+    static const uint32_t sizes[] = { 0, 1, 2, 3, 4, 5, 6, 8, 15, 16, 31, 32, 33, 48, 63, 64 };
+    char name[64];
+    for (uint32_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        keel_snprintf(name, sizeof(name), "call/reply_wait: %u message words both ways", sizes[i]);
+        check(echo_words(sizes[i]), name);
+    }
+    bool all = true;
+    for (uint32_t n = 0; n <= KEEL_MSG_WORDS; n++)
+        all &= echo_words(n);
+    check(all, "call/reply_wait: every size from 0 to 64 words");
+
+    U->mr[0] = 0;
+    keel_call(U, gate_a, KEEL_TAG(WHO, 0, 0), KEEL_TIMEOUT_NEVER);
+    bool a = U->mr[0] == 0xa;
+    keel_call(U, gate_b, KEEL_TAG(WHO, 0, 0), KEEL_TIMEOUT_NEVER);
+    check(a && U->mr[0] == 0xb, "gates: the receiver sees each gate's label");
+
+    U->mr[0] = 0x1234;
+    struct keel_ipc_result r = keel_send(U, gate_a, KEEL_TAG(ONEWAY, 1, 0), KEEL_TIMEOUT_NEVER);
+    sleep_us(MS);
+    check(!err(r) && oneway_value == 0x1234, "send: a one-way message arrives");
+
+    /* Send then receive in one call: the receive phase times out here. */
+    r = keel_ipc(U, KEEL_TAG(ONEWAY, 1, 0), gate_a, KEEL_CAP_OPEN,
+                 KEEL_IPC_OPTS(KEEL_IPC_SEND | KEEL_IPC_RECV, KEEL_TIMEOUT_NEVER, MS));
+    check(err(r) == KEEL_E_TIMEOUT, "send+receive: the send goes, the receive phase times out");
+}
+
+static void test_cap_transfer(void)
+{
+    uint32_t note = KEEL_CAP_OPEN;
+    keel_notification_create(U, FACTORY, 0x33, &note);
+    U->item[0].slot = note;
+    U->item[0].rights = KEEL_RIGHT_SEND;
+    struct keel_ipc_result r = keel_call(U, gate_a, KEEL_TAG(SIGNAL_ITEM, 0, 1), KEEL_TIMEOUT_NEVER);
+    bool sent = !err(r);
+    r = keel_wait(U, note, 100 * MS);
+    check(sent && !err(r) && U->mr[0] == 0x21 && r.label == 0x33,
+          "cap transfer: the receiver uses a capability it was sent");
+
+    U->item[0].slot = note;
+    U->item[0].rights = KEEL_RIGHT_SEND | KEEL_RIGHT_RECV;
+    r = keel_call(U, gate_a, KEEL_TAG(COUNT_ITEMS, 0, 1), KEEL_TIMEOUT_NEVER);
+    check(!err(r) && items_seen == 1, "cap transfer: the receiver's tag counts the items");
+
+    U->item[0].slot = SELF_THREAD;
+    U->item[0].rights = 0x10;
+    r = keel_call(U, gate_a, KEEL_TAG(COUNT_ITEMS, 0, 1), KEEL_TIMEOUT_NEVER);
+    check(err(r) == KEEL_E_RIGHTS, "cap transfer: rights beyond the source's are refused");
+}
+
+/* ---- cases: notifications ---- */
+
+static volatile uintptr_t woken_bits;
+
+static void waiter(struct keel_utcb *u, uintptr_t note)
+{
+    struct keel_ipc_result r = keel_wait(u, (uint32_t)note, KEEL_TIMEOUT_NEVER);
+    woken_bits = err(r) ? 0xdead : u->mr[0];
+}
+
+static void test_notifications(void)
+{
+    uint32_t n = KEEL_CAP_OPEN;
+    keel_notification_create(U, FACTORY, 0x44, &n);
+    keel_signal(U, n, 1);
+    keel_signal(U, n, 4);
+    struct keel_ipc_result r = keel_wait(U, n, KEEL_TIMEOUT_ZERO);
+    check(!err(r) && U->mr[0] == 5 && r.label == 0x44, "notification: signals accumulate bits");
+    r = keel_wait(U, n, KEEL_TIMEOUT_ZERO);
+    check(err(r) == KEEL_E_TIMEOUT, "notification: waiting clears the bits");
+    r = keel_wait(U, n, MS);
+    check(err(r) == KEEL_E_TIMEOUT, "notification: relative wait timeout expires");
+    spawn(waiter, n, MAIN_PRIO, KEEL_CAP_OPEN);
+    sleep_us(MS);   /* let it block */
+    keel_signal(U, n, 0x80);
+    sleep_us(MS);
+    check(woken_bits == 0x80, "notification: a signal wakes a blocked waiter");
+    U->mr[0] = 1;
+    r = keel_call(U, n, KEEL_TAG(0, 1, 0), KEEL_TIMEOUT_NEVER);
+    check(err(r) == KEEL_E_INVALID, "notification: calling a notification is invalid");
+}
+
+/* ---- cases: blocking, timeouts, partners ---- */
+
+static void test_blocking(void)
+{
+    /* A gate bound to a thread that never receives. */
+    uint32_t idle = KEEL_CAP_OPEN, g = KEEL_CAP_OPEN;
+    keel_thread_create(U, FACTORY, SELF_TASK, &idle);
+    keel_gate_create(U, FACTORY, idle, 0, &g);
+    struct keel_ipc_result r = keel_send(U, g, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_ZERO);
+    check(err(r) == KEEL_E_TIMEOUT, "timeout: zero-timeout send with no receiver");
+    r = keel_send(U, g, KEEL_TAG(1, 0, 0), 2 * MS);
+    check(err(r) == KEEL_E_TIMEOUT, "timeout: relative send timeout expires");
+    r = keel_call(U, g, KEEL_TAG(1, 0, 0), 2 * MS);
+    check(err(r) == KEEL_E_TIMEOUT, "timeout: a call times out in its send phase");
+    r = keel_call(U, gate_a, KEEL_TAG(HOLD, 0, 0), 3 * MS);
+    check(err(r) == KEEL_E_TIMEOUT, "timeout: a call times out waiting for the reply");
+}
+
+static volatile uint32_t victim_task, destroyer_result = 0xff;
+
+static void destroyer(struct keel_utcb *u, uintptr_t done_note)
+{
+    destroyer_result = keel_invoke(u, victim_task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    keel_signal(u, (uint32_t)done_note, 1);
+}
+
+static void test_partner_death(void)
+{
+    /* Another task with one thread that never runs: a gate to it. */
+    uint32_t task = KEEL_CAP_OPEN, thread = KEEL_CAP_OPEN, g = KEEL_CAP_OPEN;
+    keel_task_create(U, FACTORY, &task);
+    keel_thread_create(U, FACTORY, task, &thread);
+    keel_gate_create(U, FACTORY, thread, 0, &g);
+    victim_task = task;
+    uint32_t done = KEEL_CAP_OPEN;
+    keel_notification_create(U, FACTORY, 0, &done);
+    spawn(destroyer, done, MAIN_PRIO, KEEL_CAP_OPEN);
+    struct keel_ipc_result r = keel_call(U, g, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_NEVER);
+    uint32_t e = err(r);
+    r = keel_wait(U, done, 100 * MS);
+    check(e == KEEL_E_PARTNER && !err(r) && destroyer_result == KEEL_OK,
+          "partner: a caller blocked on a destroyed task gets an error");
+    r = keel_send(U, g, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_ZERO);
+    check(err(r) == KEEL_E_PARTNER, "partner: sending to a dead receiver fails at once");
+    e = keel_invoke(U, task, KEEL_TASK_MAP_ANON, AREA, 1, KEEL_MAP_R, 0);
+    check(e == KEEL_E_PARTNER, "partner: a destroyed task refuses operations");
+    e = keel_invoke(U, thread, KEEL_THREAD_START, 0, 0, 0, 0);
+    check(e == KEEL_E_PARTNER, "partner: a dead thread refuses operations");
+}
+
+/* ---- cases: exceptions ---- */
+
+static volatile int resumed;
+
+static void fault_read(struct keel_utcb *u, uintptr_t arg)
+{
+    (void)*(volatile uintptr_t *)BAD_ADDR;
+}
+
+static void fault_write(struct keel_utcb *u, uintptr_t arg)
+{
+    *(volatile uintptr_t *)BAD_ADDR = 1;
+}
+
+static void fault_trap(struct keel_utcb *u, uintptr_t arg)
+{
+    __builtin_trap();
+}
+
+static _Noreturn void after_fault(void)
+{
+    resumed = 1;
+    keel_debug_exit(7);
+}
+
+/* Run fn in a thread whose exceptions come to us; return the message. */
+static struct keel_ipc_result catch_fault(thread_fn fn, uint32_t *gate)
+{
+    *gate = KEEL_CAP_OPEN;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0xe, gate);
+    spawn(fn, 0, MAIN_PRIO, *gate);
+    return keel_recv(U, *gate, 100 * MS);
+}
+
+static void test_exceptions(void)
+{
+    uint32_t g;
+    struct keel_ipc_result r = catch_fault(fault_read, &g);
+    check(!err(r) && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXCEPTION && r.label == 0xe &&
+          U->mr[KEEL_EXC_KIND] == KEEL_FAULT_PAGE_READ && U->mr[KEEL_EXC_ADDR] == BAD_ADDR,
+          "exception: a page fault (read) reaches the handler with its address");
+    check(KEEL_TAG_WORDS(r.tag) == KEEL_EXC_WORDS && U->mr[KEEL_EXC_IP] >= 0x8000000000ull &&
+          U->mr[KEEL_EXC_SP] > AREA, "exception: the message carries ip and sp");
+    /* Resume it somewhere else: it runs, then exits, which we hear too. */
+    U->mr[0] = (uintptr_t)after_fault;
+    r = keel_reply_wait(U, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), g, 100 * MS);
+    check(!err(r) && resumed && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT && U->mr[0] == 7,
+          "exception: the handler resumes the thread at a new ip");
+    r = keel_ipc(U, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+    check(!err(r), "exception: replying 'stop' to an exit");
+
+    r = catch_fault(fault_write, &g);
+    check(!err(r) && U->mr[KEEL_EXC_KIND] == KEEL_FAULT_PAGE_WRITE && U->mr[KEEL_EXC_ADDR] == BAD_ADDR,
+          "exception: a page fault (write) is reported as a write");
+    r = keel_ipc(U, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+    check(!err(r), "exception: the handler leaves the thread stopped");
+
+    r = catch_fault(fault_trap, &g);
+    check(!err(r) && (U->mr[KEEL_EXC_KIND] == KEEL_FAULT_ILLEGAL ||
+                      U->mr[KEEL_EXC_KIND] == KEEL_FAULT_BREAKPOINT),
+          "exception: a trap instruction reaches the handler");
+    keel_ipc(U, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+
+    uint32_t t = spawn(fault_read, 0, MAIN_PRIO, KEEL_CAP_OPEN);
+    sleep_us(MS);
+    uint32_t e = keel_invoke(U, t, KEEL_THREAD_START, 0, 0, 0, 0);
+    check(t != KEEL_CAP_OPEN && e == 0, "exception: with no handler the thread stops; it can be restarted");
+}
+
+/* ---- cases: scheduling ---- */
+
+static volatile uintptr_t spins[3];
+
+static void spinner(struct keel_utcb *u, uintptr_t i)
+{
+    for (;;)
+        spins[i]++;
+}
+
+static void test_scheduling(void)
+{
+    uint32_t low = spawn(spinner, 0, MAIN_PRIO - 50, KEEL_CAP_OPEN);
+    sleep_us(5 * MS);
+    uintptr_t before = spins[0];
+    struct keel_ipc_result r = keel_recv(U, KEEL_CAP_OPEN, 5 * MS);
+    check(low != KEEL_CAP_OPEN && err(r) == KEEL_E_TIMEOUT,
+          "priorities: a busy low-priority thread cannot starve a higher one");
+    check(spins[0] > before, "priorities: the low-priority thread runs while we sleep");
+    keel_invoke(U, low, KEEL_THREAD_STOP, 0, 0, 0, 0);
+
+    uint32_t a = spawn(spinner, 1, MAIN_PRIO - 10, KEEL_CAP_OPEN);
+    uint32_t b = spawn(spinner, 2, MAIN_PRIO - 10, KEEL_CAP_OPEN);
+    sleep_us(100 * MS);
+    check(spins[1] > 0 && spins[2] > 0, "round robin: two equal threads both make progress");
+    keel_invoke(U, a, KEEL_THREAD_STOP, 0, 0, 0, 0);
+    keel_invoke(U, b, KEEL_THREAD_STOP, 0, 0, 0, 0);
+    uintptr_t s1 = spins[1];
+    sleep_us(10 * MS);
+    check(spins[1] == s1, "thread: a stopped thread runs no more");
+}
+
+/* ---- random system calls ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void test_random_calls(void)
+{
+    enum { CALLS = 100000 };
+    for (uint32_t i = 0; i < CALLS; i++) {
+        struct keel_words k;
+        for (uint32_t w = 0; w < KEEL_SYSCALL_WORDS; w++)
+            k.w[w] = rnd();
+        uintptr_t nr = rnd() % 4;
+        if (nr == KEEL_SYS_DEBUG && (k.w[0] == KEEL_DEBUG_EXIT || k.w[0] == KEEL_DEBUG_WRITE))
+            k.w[0] = 12345;     /* neither end the suite nor print noise */
+        if (nr == KEEL_SYS_IPC) {
+            k.w[3] &= 0xff;     /* zero timeouts: never block the suite */
+            /* Slots: mostly garbage, sometimes a real capability of ours
+             * other than the task, thread and factory we rely on. */
+            if (rnd() % 4 == 0)
+                k.w[1] = gate_b;
+            if (rnd() % 4 == 0)
+                k.w[2] = KEEL_CAP_OPEN;
+            if (k.w[1] <= FACTORY)
+                k.w[1] += 100;
+            if (k.w[3] & KEEL_IPC_CALL)
+                k.w[3] &= ~(uint64_t)KEEL_IPC_CALL; /* a call waits for its reply */
+        }
+        keel_syscall(nr, &k);
+    }
+    check(echo_words(4) && echo_words(64), "random: 100000 random system calls, then IPC still works");
+}
+
+int main(void)
+{
+    U = keel_utcb();
+    keel_printf("ktest: the kernel test suite\n");
+    start_server();
+    check(server != KEEL_CAP_OPEN && gate_a != KEEL_CAP_OPEN && gate_nogrant != KEEL_CAP_OPEN,
+          "setup: a server thread and gates to it");
+    test_errors();
+    test_rights();
+    test_objects();
+    test_quota();
+    test_messages();
+    test_cap_transfer();
+    test_notifications();
+    test_blocking();
+    test_partner_death();
+    test_exceptions();
+    test_scheduling();
+    test_random_calls();
+    keel_printf("ktest: %d passed, %d failed\n", passed, failed);
+    return failed;
+}

@@ -76,6 +76,8 @@ static enum kerr read_load(const uint8_t *img, size_t size, const uint8_t *ph,
     s->rights = rights_of(le32(ph + 4));
     if (s->filesz > s->memsz)
         return KERR_BADFMT;
+    if (s->memsz == 0)
+        return KERR_OK; /* occupies nothing (linkers emit these for empty sections) */
     if (!in_bounds(s->offset, s->filesz, size))
         return KERR_RANGE;
     if (!in_bounds(s->vaddr, s->memsz, user_limit))

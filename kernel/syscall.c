@@ -50,6 +50,10 @@ static void debug_call(struct thread *t, struct arch_regs *regs)
         }
         break;
     }
+    case KEEL_DEBUG_COUNTER_HZ:
+        set_result(regs, KEEL_OK);
+        arch_syscall_set_word(regs, 1, (uintptr_t)arch_counter_hz());
+        break;
     case KEEL_DEBUG_POWEROFF:
         if (!t->task->is_root) {
             set_result(regs, KEEL_E_RIGHTS);

@@ -50,11 +50,14 @@ USER_PROGRAMS = {
     "ping-server": ["samples/pingpong/server.c"],
     "ping-client": ["samples/pingpong/client.c"],
     "ktest": ["tests/target/ktest.c"],
+    "ipcbench": ["samples/ipcbench/bench.c"],
+    "bench-server": ["samples/ipcbench/server.c"],
 }
 # Boot images: file -> programs in it.  The demo system, and the test suite.
 BOOT_IMAGES = {
     "boot.cpio": ["root", "hello", "ping-server", "ping-client"],
     "test.cpio": ["root", "ktest"],
+    "bench.cpio": ["root", "ipcbench", "bench-server"],
 }
 USER_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "
                "-fno-stack-protector -fno-omit-frame-pointer "
@@ -322,7 +325,7 @@ def generate():
         for port in all_ports:
             block, img = target_block(cc, port)
             lines += block
-            defaults.append(img)
+            defaults.append(f"{cc}-{port.ISA}")
     lines += host_block()
     lines.append("build out/docs/doxygen.run: doxygen | docs/Doxyfile")
     lines.append("build docs: phony out/docs/doxygen.run")

@@ -32,6 +32,8 @@ void arch_timer_cancel(void)
     __asm__ volatile("msr cntv_ctl_el0, xzr; isb" : : : "memory");
 }
 
+#define CNTKCTL_EL0VCTEN (1u << 1)
+
 void arch_timer_init(void)
 {
     uint64_t hz;
@@ -39,4 +41,6 @@ void arch_timer_init(void)
     counter_hz = hz;
     arch_timer_cancel();
     arch_irq_enable(TIMER_VIRT_INTID);
+    /* User code may read the virtual counter (CNTVCT_EL0), not program timers. */
+    __asm__ volatile("msr cntkctl_el1, %0" : : "r"((uint64_t)CNTKCTL_EL0VCTEN));
 }

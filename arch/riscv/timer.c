@@ -7,6 +7,7 @@
 #define SBI_EXT_TIME 0x54494D45         /* "TIME" */
 #define SBI_TIME_SET_TIMER 0
 #define DEFAULT_TIMEBASE_HZ 10000000u    /* the virt machine's value */
+#define SCOUNTEREN_TM (1u << 1)
 
 static uint64_t timebase_hz = DEFAULT_TIMEBASE_HZ;
 
@@ -36,6 +37,7 @@ void arch_timer_init(void)
     timebase_hz = read_timebase();
     arch_timer_cancel();
     csr_set(sie, SIE_STIE);
+    csr_write(scounteren, SCOUNTEREN_TM); /* user code may read `time` */
 }
 
 uint64_t arch_counter_read(void)

@@ -16,6 +16,7 @@ enum keel_debug_op {
     KEEL_DEBUG_WRITE = 0,       /**< print word 2 bytes at address word 1 */
     KEEL_DEBUG_EXIT = 1,        /**< end the calling task with status word 1 */
     KEEL_DEBUG_POWEROFF = 2,    /**< root task only: print the verdict, power off */
+    KEEL_DEBUG_COUNTER_HZ = 3,  /**< word 1 out: ticks per second of keel_counter() */
 };
 
 /** Print len bytes of s on the kernel console.  Returns a keel_error. */
@@ -50,4 +51,12 @@ static inline int keel_debug_poweroff(int status)
     struct keel_words k = { { KEEL_DEBUG_POWEROFF, (uintptr_t)status } };
     keel_syscall(KEEL_SYS_DEBUG, &k);
     return (int)k.w[0];
+}
+
+/** Ticks per second of keel_counter(). */
+static inline uint64_t keel_counter_hz(void)
+{
+    struct keel_words k = { { KEEL_DEBUG_COUNTER_HZ } };
+    keel_syscall(KEEL_SYS_DEBUG, &k);
+    return k.w[0] == 0 ? k.w[1] : 0;
 }

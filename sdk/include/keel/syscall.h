@@ -41,3 +41,11 @@ static inline void keel_syscall(uintptr_t nr, struct keel_words *k)
 {
     keel_arch_syscall(nr, k);
 }
+
+/** The machine's free-running counter (keel_counter_hz() ticks a second):
+ * the time-stamp counter, the generic timer's virtual count, the time base
+ * or the time CSR, as the ISA has it. */
+static inline uint64_t keel_counter(void)
+{
+    return keel_arch_counter();
+}

@@ -15,10 +15,13 @@
 #define CHILD_SLOT_FACTORY 2
 #define CHILD_SLOT_SERVICE 3
 
+enum service { NONE, PING, BENCH, SERVICES };
+
 struct module {
     const char *name;
     bool daemon;            /* a server: ended by root once the others are done */
-    bool serves, uses;      /* the ping-pong gate: bound to it / given to it */
+    enum service serves;    /* a gate bound to it is made for this service */
+    enum service uses;      /* it gets that gate */
     bool present;
     bool running;
     uint32_t task, thread;  /* root's slots for them */
@@ -26,8 +29,10 @@ struct module {
 
 static struct module script[] = {
     { .name = "hello" },
-    { .name = "ping-server", .daemon = true, .serves = true },
-    { .name = "ping-client", .uses = true },
+    { .name = "ping-server", .daemon = true, .serves = PING },
+    { .name = "ping-client", .uses = PING },
+    { .name = "bench-server", .daemon = true, .serves = BENCH },
+    { .name = "ipcbench", .uses = BENCH },
     { .name = "ktest" },
 };
 #define MODULES (sizeof(script) / sizeof(script[0]))
@@ -56,7 +61,8 @@ static uint32_t give(struct keel_utcb *u, struct module *m, uint32_t cap, uint32
 }
 
 /* Start module m from its ELF image. */
-static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index, uint32_t service)
+static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index,
+                      const uint32_t *services)
 {
     const void *elf;
     size_t size;
@@ -77,7 +83,7 @@ static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index, uin
         (e = give(u, m, m->task, KEEL_RIGHTS_ALL, CHILD_SLOT_TASK)) ||
         (e = give(u, m, m->thread, KEEL_RIGHTS_ALL, CHILD_SLOT_THREAD)) ||
         (e = give(u, m, factory, KEEL_RIGHTS_ALL, CHILD_SLOT_FACTORY)) ||
-        (m->uses && (e = give(u, m, service, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT,
+        (m->uses && (e = give(u, m, services[m->uses], KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT,
                               CHILD_SLOT_SERVICE))))
         return e;
     e = keel_thread_start(u, m->thread, entry, KEEL_MAIN_STACK_TOP, KEEL_MAIN_UTCB,
@@ -133,17 +139,18 @@ int main(void)
     int bad = check_errors(u);
     keel_printf("root: system-call error checks %s\n", bad ? "FAILED" : "passed");
 
-    uint32_t service = KEEL_CAP_OPEN;
+    uint32_t services[SERVICES] = { KEEL_CAP_OPEN, KEEL_CAP_OPEN, KEEL_CAP_OPEN };
     for (uint32_t i = 0; i < MODULES; i++) {
         struct module *m = &script[i];
         const void *elf;
         size_t size;
         if (keel_boot_module(m->name, &elf, &size))
             continue;
-        uint32_t e = start(u, m, i, service);
+        uint32_t e = start(u, m, i, services);
         if (!e && m->serves)
-            e = keel_gate_create(u, KEEL_SLOT_FACTORY, m->thread, 0x9090, &service);
-        keel_printf("root: started %s: %s\n", m->name, e ? "FAILED" : "ok");
+            e = keel_gate_create(u, KEEL_SLOT_FACTORY, m->thread, 0x9090 + m->serves,
+                                 &services[m->serves]);
+        keel_printf("root: started %s: %s (%u)\n", m->name, e ? "FAILED" : "ok", e);
         bad += e != 0;
     }
     bad += supervise(u);

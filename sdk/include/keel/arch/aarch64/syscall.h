@@ -24,3 +24,11 @@ static inline void keel_arch_syscall(uintptr_t nr, struct keel_words *k)
     k->w[0] = x0, k->w[1] = x1, k->w[2] = x2, k->w[3] = x3;
     k->w[4] = x4, k->w[5] = x5, k->w[6] = x6, k->w[7] = x7;
 }
+
+/** The machine's counter, read in user mode: the virtual counter (CNTVCT_EL0). */
+static inline uint64_t keel_arch_counter(void)
+{
+    uint64_t v;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+}

@@ -24,3 +24,11 @@ static inline void keel_arch_syscall(uintptr_t nr, struct keel_words *k)
     k->w[0] = r3, k->w[1] = r4, k->w[2] = r5, k->w[3] = r6;
     k->w[4] = r7, k->w[5] = r8, k->w[6] = r9, k->w[7] = r10;
 }
+
+/** The machine's counter, read in user mode: the time base (mftb). */
+static inline uint64_t keel_arch_counter(void)
+{
+    uint64_t v;
+    __asm__ volatile("mftb %0" : "=r"(v));
+    return v;
+}

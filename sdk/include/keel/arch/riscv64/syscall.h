@@ -24,3 +24,11 @@ static inline void keel_arch_syscall(uintptr_t nr, struct keel_words *k)
     k->w[0] = a0, k->w[1] = a1, k->w[2] = a2, k->w[3] = a3;
     k->w[4] = a4, k->w[5] = a5, k->w[6] = a6, k->w[7] = a7;
 }
+
+/** The machine's counter, read in user mode: the time CSR (rdtime). */
+static inline uint64_t keel_arch_counter(void)
+{
+    uint64_t v;
+    __asm__ volatile("rdtime %0" : "=r"(v));
+    return v;
+}

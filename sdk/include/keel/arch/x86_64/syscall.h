@@ -22,3 +22,13 @@ static inline void keel_arch_syscall(uintptr_t nr, struct keel_words *k)
     k->w[0] = rdi, k->w[1] = rsi, k->w[2] = rdx, k->w[3] = r10;
     k->w[4] = r8, k->w[5] = r9, k->w[6] = r12, k->w[7] = r13;
 }
+
+/** The machine's counter, read in user mode: the time-stamp counter (rdtsc). */
+static inline uint64_t keel_arch_counter(void)
+{
+    uint64_t v;
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    v = (uint64_t)hi << 32 | lo;
+    return v;
+}

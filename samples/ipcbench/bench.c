@@ -1,0 +1,76 @@
+/*
+ * ipcbench: IPC round trips (call + reply_wait) with 0, 4 and 64 message
+ * words, to a thread in another address space (the bench-server module) and
+ * to one in the same address space, averaged over many iterations and read
+ * with the machine's counter.  Under `qemu -icount shift=0` one guest
+ * instruction is one nanosecond of guest time, so the counter also gives
+ * guest instructions per round trip.
+ */
+#include <keel/keel.h>
+
+#define SELF_TASK 0
+#define FACTORY 2
+#define SERVICE 3           /* root puts bench-server's gate here */
+#define WARMUP 100
+#define ROUNDS 2000
+#define AREA ((uintptr_t)0x0000010000000000ull)
+#define STACK_PAGES 4
+#define NS_PER_S 1000000000ull
+
+static _Noreturn void local_server(uintptr_t utcb)
+{
+    struct keel_utcb *u = (struct keel_utcb *)utcb;
+    struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+    for (;;)
+        r = keel_reply_wait(u, KEEL_TAG(0, KEEL_TAG_WORDS(r.tag), 0), KEEL_CAP_OPEN,
+                            KEEL_TIMEOUT_NEVER);
+}
+
+/* A gate to a server thread in this task (same address space). */
+static uint32_t start_local_server(struct keel_utcb *u)
+{
+    uint32_t t = KEEL_CAP_OPEN, g = KEEL_CAP_OPEN;
+    if (keel_thread_create(u, FACTORY, SELF_TASK, &t) ||
+        keel_map_anon(u, SELF_TASK, AREA, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
+        keel_thread_start(u, t, (uintptr_t)local_server, AREA + STACK_PAGES * 4096,
+                          AREA + 0x100000, 100, KEEL_CAP_OPEN) ||
+        keel_gate_create(u, FACTORY, t, 1, &g))
+        return KEEL_CAP_OPEN;
+    return g;
+}
+
+/* Counter ticks per round trip, averaged over ROUNDS (0 on error). */
+static uint64_t round_trip(struct keel_utcb *u, uint32_t gate, uint32_t words)
+{
+    for (uint32_t i = 0; i < WARMUP; i++)
+        keel_call(u, gate, KEEL_TAG(0, words, 0), KEEL_TIMEOUT_NEVER);
+    uint64_t start = keel_counter();
+    for (uint32_t i = 0; i < ROUNDS; i++)
+        if (KEEL_TAG_ERROR(keel_call(u, gate, KEEL_TAG(0, words, 0), KEEL_TIMEOUT_NEVER).tag))
+            return 0;
+    return (keel_counter() - start) / ROUNDS;
+}
+
+int main(void)
+{
+    struct keel_utcb *u = keel_utcb();
+    uint64_t hz = keel_counter_hz();
+    uint32_t local = start_local_server(u);
+    static const uint32_t sizes[] = { 0, 4, 64 };
+    struct { const char *name; uint32_t gate; } where[] = {
+        { "inter-task", SERVICE }, { "intra-task", local },
+    };
+    keel_printf("ipcbench: counter %lu Hz, %u round trips per case\n", (unsigned long)hz, ROUNDS);
+    for (uint32_t w = 0; w < 2; w++) {
+        for (uint32_t s = 0; s < 3; s++) {
+            uint64_t ticks = round_trip(u, where[w].gate, sizes[s]);
+            if (!ticks)
+                return 1;
+            /* One instruction per guest nanosecond under -icount shift=0. */
+            uint64_t insns = hz ? ticks * NS_PER_S / hz : 0;
+            keel_printf("ipcbench: %s %2u words: %lu ticks, %lu insns (if icount) per round trip\n",
+                        where[w].name, sizes[s], (unsigned long)ticks, (unsigned long)insns);
+        }
+    }
+    return 0;
+}

@@ -1,10 +1,8 @@
 /* Generic handling of synchronous exceptions taken in kernel mode. */
 #include <kernel.h>
 #include <print.h>
-#ifdef KEEL_KERNEL_CORE
 #include <keel/kobj.h>
 #include <thread.h>
-#endif
 
 static const char *const fault_names[FAULT_KIND_COUNT] = {
     [FAULT_PAGE_READ] = "bad memory access (read)",
@@ -38,7 +36,6 @@ struct fault_info exception_last(void)
     return kernel_faults.last;
 }
 
-#ifdef KEEL_KERNEL_CORE
 _Static_assert((int)FAULT_PAGE_READ == KEEL_FAULT_PAGE_READ &&
                (int)FAULT_OTHER == KEEL_FAULT_OTHER, "fault kinds are the ABI's");
 
@@ -58,18 +55,6 @@ static void user_exception(struct arch_regs *regs, const struct fault_info *f)
             t->task->name, fault_kind_name(f->kind), (void *)f->ip, (void *)f->addr);
     sched_block(t, THREAD_STOPPED);
 }
-#else
-/* Ports without the kernel core never run user code. */
-static void user_exception(struct arch_regs *regs, const struct fault_info *f)
-{
-    panic("exception from user mode: %s", fault_kind_name(f->kind));
-}
-
-void kernel_syscall(struct arch_regs *regs)
-{
-    panic("system call at %p before user mode exists", (void *)arch_regs_ip(regs));
-}
-#endif
 
 void kernel_exception(struct arch_regs *regs, const struct fault_info *f)
 {

@@ -6,10 +6,8 @@
 #include <print.h>
 #include <selftest.h>
 #include <ticker.h>
-#ifdef KEEL_KERNEL_CORE
 #include <kmem.h>
 #include <loader.h>
-#endif
 
 #define DEMO_TICKS 5
 #define SCHED_HZ 100    /* round-robin tick */
@@ -61,7 +59,6 @@ static void run_demo(void)
     kprintf("demo: the kernel survived the fault; done\n");
 }
 
-#ifdef KEEL_KERNEL_CORE
 /* Hand RAM to the kernel allocator and start the root task from the boot
  * image; from here on the kernel only runs on behalf of user threads. */
 static noreturn void start_system(const struct boot_desc *d)
@@ -75,7 +72,6 @@ static noreturn void start_system(const struct boot_desc *d)
     ticker_start(SCHED_HZ);
     arch_return_to_user(kernel_user_resume());
 }
-#endif
 
 noreturn void kernel_main(struct boot_info *bi)
 {
@@ -90,10 +86,8 @@ noreturn void kernel_main(struct boot_info *bi)
     arch_trap_init();
     arch_timer_init();
     kprintf("timer: counter at %llu Hz\n", (unsigned long long)arch_counter_hz());
-#ifdef KEEL_KERNEL_CORE
     const struct mem_range *top = &desc.ram.r[desc.ram.count - 1];
     arch_mmu_init(top->base + top->size);
-#endif
 
     if (cmdline_has(desc.cmdline, "unhandled_fault")) {
         /* For the harness: a kernel fault with no fix-up must panic, not hang. */
@@ -102,10 +96,8 @@ noreturn void kernel_main(struct boot_info *bi)
     }
     if (cmdline_has(desc.cmdline, "selftest"))
         kernel_finish(selftest_run(&desc) ? EXIT_FAIL : EXIT_PASS);
-#ifdef KEEL_KERNEL_CORE
     if (desc.initrd_size)
         start_system(&desc);
-#endif
     run_demo();
     kernel_finish(EXIT_PASS);
 }

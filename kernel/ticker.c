@@ -2,9 +2,7 @@
  * one-shot arch timer) and, with the kernel core, IPC timeouts. */
 #include <kernel.h>
 #include <ticker.h>
-#ifdef KEEL_KERNEL_CORE
 #include <thread.h>
-#endif
 
 static struct {
     bool running;
@@ -65,9 +63,7 @@ static void tick(uint64_t now)
         ticker.deadline += st->period;
         st->missed++;
     }
-#ifdef KEEL_KERNEL_CORE
     sched_tick();
-#endif
 }
 
 void kernel_timer_interrupt(struct arch_regs *regs)
@@ -80,10 +76,8 @@ void kernel_timer_interrupt(struct arch_regs *regs)
         tick(now);
         next = ticker.deadline;
     }
-#ifdef KEEL_KERNEL_CORE
     uint64_t t = timeout_expire(now);
     if (t && t < next)
         next = t;
-#endif
     program(next);
 }

@@ -64,9 +64,7 @@ USER_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "
                "-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "
                "-Wmissing-prototypes -Wno-unused-parameter -Isdk/include -Ikernel/include")
 
-# The kernel core (user mode, tasks, system calls).  Linked, with
-# -DKEEL_KERNEL_CORE, into the ports whose port.py sets KERNEL_CORE = True;
-# the flag goes away once every port implements the kernel-core hooks.
+# The kernel core: user mode, kernel objects, IPC, scheduling.
 CORE_SOURCES = [
     "kernel/vm.c",
     "kernel/kmem.c",
@@ -217,10 +215,7 @@ def target_block(cc, port):
                        f"-DKEEL_CC=\\\"{cc}\\\""])
     lines = [f"# ---- {cc} / {port.ISA} ----"]
     objs = []
-    core = getattr(port, "KERNEL_CORE", False)
-    if core:
-        cflags += " -DKEEL_KERNEL_CORE"
-    srcs = (KERNEL_SOURCES + (CORE_SOURCES if core else []) +
+    srcs = (KERNEL_SOURCES + CORE_SOURCES +
             [f"arch/{port.DIR}/{s}" for s in port.SOURCES])
     for src in srcs:
         o = obj_path(out, src)

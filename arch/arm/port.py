@@ -22,8 +22,6 @@ LDFLAGS = "--build-id=none -z max-page-size=4096"
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
            "gic.c", "timer.c", "power.c", "mmu.c", "user.c"]
 
-# Implements the kernel-core hooks (user mode, page tables, system calls).
-KERNEL_CORE = True
 
 # keel.elf -> keel.img: QEMU boots the ELF bare-metal without a device tree,
 # so hand it a Linux arm64 Image instead: the flat binary from the header on.

@@ -25,8 +25,6 @@ USER_CFLAGS = "-mabi=elfv2 -mcmodel=medium -msoft-float -mno-altivec -mno-vsx"
 SOURCES = ["entry.S", "opal.S", "trap.S", "selftest.S", "boot.c", "console.c",
            "trap.c", "irq.c", "timer.c", "power.c", "radix.c", "user.c"]
 
-# Implements the kernel-core hooks (user mode, page tables, system calls).
-KERNEL_CORE = True
 
 # keel.elf -> keel.img: skiboot runs the ELF in place, so keep it an ELF.
 IMAGE_OBJCOPY_FLAGS = "--strip-debug"

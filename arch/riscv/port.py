@@ -15,8 +15,6 @@ LDFLAGS = "--no-relax -z max-page-size=4096"
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c", "irq.c",
            "timer.c", "power.c", "mmu.c", "user.c"]
 
-# Implements the kernel-core hooks (user mode, page tables, system calls).
-KERNEL_CORE = True
 
 # keel.elf -> keel.img: QEMU loads the ELF itself, so keep it (without symbols;
 # gdb reads keel.elf).

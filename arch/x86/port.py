@@ -24,8 +24,6 @@ USER_CFLAGS = "-fPIE"
 SOURCES = ["entry.S", "trap.S", "syscall.S", "selftest.S", "boot.c", "console.c",
            "gdt.c", "trap.c", "mmu.c", "user.c", "lapic.c", "irq.c", "timer.c", "power.c"]
 
-# Implements the kernel-core hooks (user mode, page tables, system calls).
-KERNEL_CORE = True
 
 # keel.elf -> keel.img: QEMU's Multiboot loader refuses ELF64, so convert the
 # (all below 4 GiB) image to ELF32; the 32-bit entry code switches to long mode.

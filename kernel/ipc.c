@@ -327,7 +327,10 @@ static enum phase reply_phase(struct thread *t)
         sched_ready(c);
         return set_error(t, err), FAILED;
     }
-    sched_switch_to(c);
+    if (t->ipc_ops & KEEL_IPC_RECV)
+        sched_hand_over(c);     /* t goes on to receive: no need to queue it */
+    else
+        sched_switch_to(c);
     return DONE;
 }
 
@@ -408,7 +411,8 @@ void ipc_syscall(struct thread *t)
     if (p != DONE || call || !(ops & KEEL_IPC_RECV))
         return;
     t->ipc_ops &= ~(KEEL_IPC_SEND | KEEL_IPC_REPLY);
-    receive_phase(t);
+    if (receive_phase(t) != BLOCKED)
+        sched_ready(t); /* after a hand-over it may be neither current nor queued */
 }
 
 bool ipc_exception(struct thread *t, const uint64_t *msg)

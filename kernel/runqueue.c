@@ -87,6 +87,8 @@ enum kerr rq_remove(struct runqueue *rq, struct rq_node *n)
 
 int rq_highest_prio(const struct runqueue *rq)
 {
+    if (!rq->count)
+        return -1; /* the common case on the IPC path: nothing else ready */
     for (int w = (int)ARRAY_SIZE(rq->bitmap) - 1; w >= 0; w--)
         if (rq->bitmap[w])
             return w * 64 + 63 - __builtin_clzll(rq->bitmap[w]);

@@ -64,6 +64,22 @@ void sched_switch_to(struct thread *t)
     sched.current = t;
 }
 
+void sched_hand_over(struct thread *t)
+{
+    struct thread *cur = sched.current;
+    if (cur && cur->state == THREAD_READY && t->prio < cur->prio) {
+        sched_switch_to(t); /* the caller stays the more important */
+        return;
+    }
+    t->state = THREAD_READY;
+    if (rq_highest_prio(&sched.ready) > (int)t->prio) {
+        enqueue(t, false);
+        sched.current = NULL;
+        return;
+    }
+    sched.current = t;      /* cur is about to block: it is not queued */
+}
+
 void sched_tick(void)
 {
     if (sched.current)

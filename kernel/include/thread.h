@@ -95,6 +95,9 @@ void sched_ready(struct thread *t);         /* runnable, queued */
 void sched_block(struct thread *t, enum thread_state why);
 struct thread *sched_current(void);
 void sched_switch_to(struct thread *t);     /* direct switch after an IPC hand-off */
+/* Direct switch to t when the current thread is about to block (it is not
+ * queued; if it does not block after all, sched_ready() queues it). */
+void sched_hand_over(struct thread *t);
 void sched_tick(void);                      /* round robin */
 
 /* ---- wait queues (ipc.c) ---- */

@@ -51,6 +51,18 @@ static uint64_t round_trips(struct keel_utcb *u, uint32_t gate, uint32_t words)
     return keel_counter() - start;
 }
 
+/* Counter ticks for ROUNDS system calls the kernel rejects at once: the
+ * cost of entering and leaving the kernel. */
+static uint64_t null_calls(void)
+{
+    uint64_t start = keel_counter();
+    for (uint32_t i = 0; i < ROUNDS; i++) {
+        struct keel_words k = { { 0 } };
+        keel_syscall(KEEL_SYS_DEBUG + 100, &k);
+    }
+    return keel_counter() - start;
+}
+
 int main(void)
 {
     struct keel_utcb *u = keel_utcb();
@@ -61,6 +73,10 @@ int main(void)
         { "inter-task", SERVICE }, { "intra-task", local },
     };
     keel_printf("ipcbench: counter %lu Hz, %u round trips per case\n", (unsigned long)hz, ROUNDS);
+    uint64_t null = null_calls();
+    keel_printf("ipcbench: null-syscall  0 words: %lu ticks, %lu insns (if icount) per round trip\n",
+                (unsigned long)(null / ROUNDS),
+                (unsigned long)(hz ? null * (NS_PER_S / ROUNDS) / hz : 0));
     for (uint32_t w = 0; w < 2; w++) {
         for (uint32_t s = 0; s < 3; s++) {
             uint64_t total = round_trips(u, where[w].gate, sizes[s]);

@@ -298,6 +298,19 @@ static enum phase send_phase(struct thread *t)
     }
 }
 
+/* Apply handler t's "resume" reply to the faulted thread c: word 0 a new
+ * entry, word 1 a new stack, words 2 and up its argument registers. */
+static void resume_after_exception(struct thread *t, struct thread *c)
+{
+    uint32_t words = KEEL_TAG_WORDS(word(t, 0));
+    if (words > 0 && msg_word(t, 0))
+        arch_regs_set_entry(&c->regs, msg_word(t, 0));
+    if (words > 1 && msg_word(t, 1))
+        arch_regs_set_sp(&c->regs, msg_word(t, 1));
+    for (uint32_t i = 2; i < words && i - 2 < SYSCALL_WORDS && i < KEEL_MSG_WORDS; i++)
+        arch_syscall_set_word(&c->regs, i - 2, msg_word(t, i));
+}
+
 static enum phase reply_phase(struct thread *t)
 {
     struct thread *c = t->reply_to;
@@ -314,8 +327,7 @@ static enum phase reply_phase(struct thread *t)
             sched_block(c, THREAD_STOPPED);
             return DONE;
         }
-        if (word(t, 4))
-            arch_regs_set_entry(&c->regs, word(t, 4));
+        resume_after_exception(t, c);
         sched_switch_to(c);
         return DONE;
     }

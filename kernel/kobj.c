@@ -427,6 +427,10 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uintpt
         out[0] = to;
         return KEEL_OK;
     }
+    case KEEL_TASK_DELETE_CAP:
+        if (task == t->task && arg(t, 0) == KEEL_SLOT_SELF_TASK && task->is_root)
+            return KEEL_E_INVALID; /* the root task keeps its own capability */
+        return cap_delete(&task->caps, (uint32_t)arg(t, 0)) ? KEEL_E_CAP : KEEL_OK;
     default:
         return KEEL_E_NOSYS;
     }

@@ -219,6 +219,11 @@ uintptr_t arch_regs_sp(const struct arch_regs *regs)
     return regs->sp;
 }
 
+void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp)
+{
+    regs->sp = sp;
+}
+
 #define SPSR_MODE(s) ((s) & 0xf)        /* M[3:0]: EL and SP selection */
 #define SPSR_DAIF(s) (((s) >> 6) & 0xf)
 

@@ -180,6 +180,11 @@ uintptr_t arch_regs_sp(const struct arch_regs *regs)
     return regs->gpr[1];
 }
 
+void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp)
+{
+    regs->gpr[1] = sp;
+}
+
 static const char *vector_name(uint64_t v)
 {
     static const struct { uint16_t vec; const char *name; } names[] = {

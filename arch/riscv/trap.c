@@ -89,6 +89,11 @@ uintptr_t arch_regs_sp(const struct arch_regs *regs)
     return regs->x[2];
 }
 
+void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp)
+{
+    regs->x[2] = sp;
+}
+
 void arch_regs_dump(const struct arch_regs *regs)
 {
     static const char *const names[32] = {

@@ -151,6 +151,11 @@ uintptr_t arch_regs_sp(const struct arch_regs *r)
     return r->rsp;
 }
 
+void arch_regs_set_sp(struct arch_regs *r, uintptr_t sp)
+{
+    r->rsp = sp;
+}
+
 void arch_regs_dump(const struct arch_regs *r)
 {
     const char *name = r->vector < X86_EXCEPTIONS && exception_names[r->vector]

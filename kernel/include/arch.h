@@ -117,6 +117,8 @@ void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip);
 void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip);
 /** Stack pointer of the frame. */
 uintptr_t arch_regs_sp(const struct arch_regs *regs);
+/** Set the stack pointer the frame resumes with. */
+void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp);
 /** Print every register of the frame, one readable block, with kprintf. */
 void arch_regs_dump(const struct arch_regs *regs);
 

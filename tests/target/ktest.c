@@ -200,6 +200,16 @@ static void test_rights(void)
     check(e == KEEL_E_INVALID || e == KEEL_E_CAP, "rights: copying into a bad slot fails");
     e = keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, gate_a, KEEL_RIGHT_SEND, SELF_THREAD, 0);
     check(e == KEEL_E_INVALID, "caps: copying onto an occupied slot fails");
+    keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, gate_a, KEEL_RIGHT_SEND, KEEL_CAP_OPEN, 0);
+    uint32_t copy = (uint32_t)U->mr[0];
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_DELETE_CAP, copy, 0, 0, 0);
+    struct keel_ipc_result d = keel_send(U, copy, KEEL_TAG(ONEWAY, 1, 0), KEEL_TIMEOUT_ZERO);
+    check(e == KEEL_OK && err(d) == KEEL_E_CAP, "caps: a deleted capability is gone");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_DELETE_CAP, copy, 0, 0, 0);
+    check(e == KEEL_E_CAP, "caps: deleting an empty slot fails");
+    U->mr[0] = 0;
+    keel_call(U, gate_a, KEEL_TAG(WHO, 0, 0), KEEL_TIMEOUT_NEVER);
+    check(U->mr[0] == 0xa, "caps: the source survives the deletion of its copy");
 }
 
 static void test_objects(void)
@@ -426,10 +436,14 @@ static void fault_trap(struct keel_utcb *u, uintptr_t arg)
     __builtin_trap();
 }
 
-static _Noreturn void after_fault(void)
+static volatile uintptr_t resumed_sp;
+
+static _Noreturn void after_fault(uintptr_t code)
 {
+    uintptr_t here;
     resumed = 1;
-    keel_debug_exit(7);
+    resumed_sp = (uintptr_t)&here;
+    keel_debug_exit((int)code);
 }
 
 /* Run fn in a thread whose exceptions come to us; return the message. */
@@ -450,11 +464,18 @@ static void test_exceptions(void)
           "exception: a page fault (read) reaches the handler with its address");
     check(KEEL_TAG_WORDS(r.tag) == KEEL_EXC_WORDS && U->mr[KEEL_EXC_IP] >= 0x8000000000ull &&
           U->mr[KEEL_EXC_SP] > AREA, "exception: the message carries ip and sp");
-    /* Resume it somewhere else: it runs, then exits, which we hear too. */
+    /* Resume it somewhere else, on a new stack, with an argument: it runs,
+     * then exits with that argument as its status, which we hear too. */
+    uintptr_t stack = AREA + (uintptr_t)next_area++ * SLOT_AREA;
+    keel_map_anon(U, SELF_TASK, stack, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W);
     U->mr[0] = (uintptr_t)after_fault;
-    r = keel_reply_wait(U, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), g, 100 * MS);
+    U->mr[1] = stack + STACK_PAGES * 4096 - 256;
+    U->mr[2] = 7;
+    r = keel_reply_wait(U, KEEL_TAG(KEEL_EXC_RESUME, 3, 0), g, 100 * MS);
     check(!err(r) && resumed && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT && U->mr[0] == 7,
-          "exception: the handler resumes the thread at a new ip");
+          "exception: the handler resumes the thread at a new ip with an argument");
+    check(resumed_sp > stack && resumed_sp < stack + STACK_PAGES * 4096,
+          "exception: the handler gives the resumed thread a new stack");
     r = keel_ipc(U, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
     check(!err(r), "exception: replying 'stop' to an exit");
 

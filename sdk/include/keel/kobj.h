@@ -55,6 +55,7 @@ enum keel_task_op {
     KEEL_TASK_LOAD_ELF = 2,         /**< mr0 = caller address of an ELF image, mr1 = size; out mr0 = entry */
     KEEL_TASK_DESTROY = 3,          /**< end every thread of the task and free it */
     KEEL_TASK_GIVE_CAP = 4,         /**< mr0 = caller slot, mr1 = rights, mr2 = slot in the task */
+    KEEL_TASK_DELETE_CAP = 5,       /**< mr0 = slot in the task to empty */
 };
 
 /** Rights of memory mapped with KEEL_TASK_MAP_ANON. */
@@ -94,6 +95,8 @@ enum keel_fault {
 
 /** Reply labels to an exception message. */
 enum keel_exc_reply {
-    KEEL_EXC_RESUME = 0,            /**< resume; mr0 = a function to continue in (entered as if called), or 0 to retry */
+    KEEL_EXC_RESUME = 0,            /**< resume; mr0 = a function to continue in (entered as if
+                                         called) or 0 to retry, mr1 = new sp or 0, mr2-mr9 =
+                                         argument registers 0-7 (if the reply carries them) */
     KEEL_EXC_STOP = 1,              /**< leave the thread stopped */
 };

@@ -413,6 +413,8 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uintpt
     case KEEL_TASK_DESTROY:
         if (task->is_root)
             return KEEL_E_RIGHTS;
+        if (task == t->task)
+            return KEEL_E_INVALID; /* its address space is the one in use */
         task_destroy(task);
         return KEEL_OK;
     case KEEL_TASK_GIVE_CAP: {

@@ -10,6 +10,7 @@
 static struct {
     struct runqueue ready;
     struct thread *current;
+    const struct vm_space *space;   /* the address space active on the CPU */
 } sched;
 
 static struct thread *thread_of(struct rq_node *n)
@@ -109,7 +110,10 @@ struct arch_regs *kernel_user_resume(void)
         sched.current = t;
         if (t) {
             t->timeslice_over = false;
-            arch_aspace_activate(&t->task->vm.arch);
+            if (sched.space != &t->task->vm) {
+                arch_aspace_activate(&t->task->vm.arch);
+                sched.space = &t->task->vm;
+            }
             arch_set_user_frame(&t->regs);
             return &t->regs;
         }

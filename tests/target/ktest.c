@@ -244,6 +244,8 @@ static void test_objects(void)
     check(e == KEEL_E_FAULT, "task: loading from unmapped memory is a fault");
     e = keel_invoke(U, SELF_TASK, 77, 0, 0, 0, 0);
     check(e == KEEL_E_NOSYS, "task: unknown operation");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    check(e == KEEL_E_INVALID, "task: a task cannot destroy itself");
 }
 
 static void test_quota(void)

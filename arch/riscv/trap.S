@@ -8,6 +8,27 @@
  *    frame kernel_user_resume() names through arch_return_to_user. */
 #include <arch_asm.h>
 
+/* Save x0-x31 but sp into the frame at sp. */
+.macro SAVE_GPRS_BUT_SP
+    sd      zero, REG_X(0)(sp)
+    sd      x1, REG_X(1)(sp)
+    .irp n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    sd      x\n, REG_X(\n)(sp)
+    .endr
+.endm
+
+/* Save the trap's CSRs into the frame at sp (clobbers t0, already saved). */
+.macro SAVE_TRAP_CSRS
+    csrr    t0, sepc
+    sd      t0, REG_SEPC(sp)
+    csrr    t0, sstatus
+    sd      t0, REG_SSTATUS(sp)
+    csrr    t0, scause
+    sd      t0, REG_SCAUSE(sp)
+    csrr    t0, stval
+    sd      t0, REG_STVAL(sp)
+.endm
+
     .text
     .balign 4
     .globl riscv_trap_entry
@@ -17,21 +38,10 @@ riscv_trap_entry:
     csrrw   sp, sscratch, sp            /* from the kernel: undo the swap */
 
     addi    sp, sp, -REGS_SIZE
-    sd      zero, REG_X(0)(sp)
-    sd      x1, REG_X(1)(sp)
-    .irp n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    sd      x\n, REG_X(\n)(sp)
-    .endr
+    SAVE_GPRS_BUT_SP
     addi    t0, sp, REGS_SIZE           /* the interrupted sp */
     sd      t0, REG_X(2)(sp)
-    csrr    t0, sepc
-    sd      t0, REG_SEPC(sp)
-    csrr    t0, sstatus
-    sd      t0, REG_SSTATUS(sp)
-    csrr    t0, scause
-    sd      t0, REG_SCAUSE(sp)
-    csrr    t0, stval
-    sd      t0, REG_STVAL(sp)
+    SAVE_TRAP_CSRS
 
     mv      a0, sp
     call    riscv_trap
@@ -48,21 +58,10 @@ riscv_trap_entry:
     sret
 
 from_user:                              /* sp = user frame, sscratch = user sp */
-    sd      zero, REG_X(0)(sp)
-    sd      x1, REG_X(1)(sp)
-    .irp n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    sd      x\n, REG_X(\n)(sp)
-    .endr
+    SAVE_GPRS_BUT_SP
     csrrw   t0, sscratch, zero          /* kernel from here: sscratch = 0 */
     sd      t0, REG_X(2)(sp)
-    csrr    t0, sepc
-    sd      t0, REG_SEPC(sp)
-    csrr    t0, sstatus
-    sd      t0, REG_SSTATUS(sp)
-    csrr    t0, scause
-    sd      t0, REG_SCAUSE(sp)
-    csrr    t0, stval
-    sd      t0, REG_STVAL(sp)
+    SAVE_TRAP_CSRS
 
     mv      a0, sp
     la      sp, boot_stack_top          /* the CPU's kernel stack, empty */

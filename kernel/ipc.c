@@ -386,10 +386,9 @@ static enum phase receive_phase(struct thread *t)
         struct gate *g = s->send_gate;
         waitq_remove(s);
         uint32_t err = transfer(s, t, g->label);
-        if (err) { /* the sender's message does not fit: it learns why */
-            timeout_cancel(s);
-            set_error(s, err);
-            sched_ready(s);
+        if (err) { /* the sender's message does not fit: it learns why (a
+                    * faulting thread stays stopped, as with no handler) */
+            ipc_abort(s, err);
             return set_error(t, err), FAILED;
         }
         complete_send(s, t);
@@ -434,7 +433,14 @@ bool ipc_exception(struct thread *t, const uint64_t *msg)
         return false;
     for (uint32_t i = 0; i <= KEEL_EXC_WORDS; i++)
         t->exc_msg[i] = msg[i];
+    uintptr_t w0 = word(t, 0);
     t->in_exception = true;
     t->ipc_ops = KEEL_IPC_CALL;
-    return send_gate(t, g, 0) != FAILED;
+    if (send_gate(t, g, 0) != FAILED)
+        return true;
+    /* Not delivered (the handler cannot take the message): the caller stops
+     * t, whose frame stays the fault's and whose next IPC is its own. */
+    t->in_exception = false;
+    set_word(t, 0, w0);
+    return false;
 }

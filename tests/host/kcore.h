@@ -69,6 +69,12 @@ void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)
     fk.entry = ip;
 }
 
+/* The host frame keeps the stack pointer after the eight system-call words. */
+void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp)
+{
+    regs->r[SYSCALL_WORDS] = sp;
+}
+
 void timer_wake_at(uint64_t deadline)
 {
     fk.wakes++;

@@ -415,9 +415,11 @@ void ipc_syscall(struct thread *t)
     }
     t->ipc_ops = ops;
     enum phase p = DONE;
-    if (ops & KEEL_IPC_REPLY)
+    if (ops & KEEL_IPC_REPLY) {
         p = reply_phase(t);
-    else if (ops & (KEEL_IPC_SEND | KEEL_IPC_CALL))
+        if (p == DONE)
+            set_word(t, 0, TAG_OK(0, 0, 0)); /* a reply on its own reports success */
+    } else if (ops & (KEEL_IPC_SEND | KEEL_IPC_CALL))
         p = send_phase(t);
     if (p != DONE || call || !(ops & KEEL_IPC_RECV))
         return;

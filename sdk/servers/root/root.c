@@ -150,7 +150,10 @@ int main(void)
         if (!e && m->serves)
             e = keel_gate_create(u, KEEL_SLOT_FACTORY, m->thread, 0x9090 + m->serves,
                                  &services[m->serves]);
-        keel_printf("root: started %s: %s (%u)\n", m->name, e ? "FAILED" : "ok", e);
+        if (e)
+            keel_printf("root: starting %s FAILED: error %u\n", m->name, e);
+        else
+            keel_printf("root: started %s\n", m->name);
         bad += e != 0;
     }
     bad += supervise(u);

@@ -9,6 +9,7 @@
  * the kernel owns: the copy happens once, when the receiver arrives.
  */
 #include <kernel.h>
+#include <kstring.h>
 #include <keel/errors.h>
 #include <keel/kobj.h>
 #include <thread.h>
@@ -144,8 +145,12 @@ static uint32_t transfer(struct thread *src, struct thread *dst, uint64_t label)
         return KEEL_E_TOO_LONG;
     for (uint32_t i = 0; i < KEEL_MSG_REG_WORDS; i++)
         set_word(dst, 4 + i, i < words ? msg_word(src, i) : 0);
-    for (uint32_t i = KEEL_MSG_REG_WORDS; i < words; i++)
-        dst->utcb->mr[i] = msg_word(src, i);
+    if (words > KEEL_MSG_REG_WORDS && !src->in_exception)
+        memcpy(&dst->utcb->mr[KEEL_MSG_REG_WORDS], &src->utcb->mr[KEEL_MSG_REG_WORDS],
+               (words - KEEL_MSG_REG_WORDS) * sizeof(uintptr_t));
+    else
+        for (uint32_t i = KEEL_MSG_REG_WORDS; i < words; i++)
+            dst->utcb->mr[i] = msg_word(src, i);
 
     uint32_t accept = dst->utcb ? MIN(dst->utcb->accept_items, (uint32_t)KEEL_MSG_ITEMS) : 0;
     uint32_t moved = 0;

@@ -1,10 +1,21 @@
 /* The freestanding C memory and string functions the compiler may call. */
 #include <kstring.h>
 
+#define WORD sizeof(uintptr_t)
+
+static bool both_aligned(const void *a, const void *b)
+{
+    return (((uintptr_t)a | (uintptr_t)b) & (WORD - 1)) == 0;
+}
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
     uint8_t *d = dst;
     const uint8_t *s = src;
+    if (both_aligned(d, s)) { /* message words and pages: a word at a time */
+        for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
+            *(uintptr_t *)(void *)d = *(const uintptr_t *)(const void *)s;
+    }
     while (n--)
         *d++ = *s++;
     return dst;
@@ -27,6 +38,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
     uint8_t *d = dst;
+    if (both_aligned(d, d)) {
+        uintptr_t pattern = (uintptr_t)-1 / 0xff * (uint8_t)c; /* c in every byte */
+        for (; n >= WORD; n -= WORD, d += WORD)
+            *(uintptr_t *)(void *)d = pattern;
+    }
     while (n--)
         *d++ = (uint8_t)c;
     return dst;

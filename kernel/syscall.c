@@ -19,6 +19,8 @@ static void set_result(struct arch_regs *regs, enum keel_error e)
 
 static enum keel_error debug_write(struct thread *t, uintptr_t buf, uintptr_t len)
 {
+    if (len > KEEL_DEBUG_WRITE_MAX)
+        return KEEL_E_INVALID; /* the console is slow and runs with interrupts off */
     char chunk[DEBUG_CHUNK];
     while (len) {
         size_t n = MIN(len, sizeof(chunk));

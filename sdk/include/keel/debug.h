@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <keel/syscall.h>
 
+/** Most bytes one KEEL_DEBUG_WRITE prints (more is KEEL_E_INVALID). */
+#define KEEL_DEBUG_WRITE_MAX 4096
+
 /** Operations of KEEL_SYS_DEBUG (word 0). */
 enum keel_debug_op {
     KEEL_DEBUG_WRITE = 0,       /**< print word 2 bytes at address word 1 */

@@ -44,6 +44,7 @@ static int check_errors(struct keel_utcb *u)
     int bad = 0;
     bad += keel_debug_write((const char *)0x1000, 4) != KEEL_E_FAULT;
     bad += keel_debug_write((const char *)0x7fff00000000ull, 4) != KEEL_E_FAULT;
+    bad += keel_debug_write("x", KEEL_DEBUG_WRITE_MAX + 1) != KEEL_E_INVALID;
     struct keel_words k = { { 99 } };
     keel_syscall(KEEL_SYS_DEBUG, &k);
     bad += k.w[0] != KEEL_E_NOSYS;

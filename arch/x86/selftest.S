@@ -1,4 +1,5 @@
 /* Self-test helpers that fault on purpose, recovered through .extable. */
+#include <arch_asm.h>
 #include <extable_asm.h>
 
 #define NREGS 15                        /* every GPR but rsp */
@@ -48,21 +49,7 @@ arch_trap_roundtrip_check:
     ud2
 .Lrt_fixup:
     /* Push them all (rax lowest, as in the table), then compare. */
-    push %r15
-    push %r14
-    push %r13
-    push %r12
-    push %r11
-    push %r10
-    push %r9
-    push %r8
-    push %rbp
-    push %rdi
-    push %rsi
-    push %rdx
-    push %rcx
-    push %rbx
-    push %rax
+    PUSH_GPRS
     xor %eax, %eax                      /* registers that differ */
     xor %ecx, %ecx
     lea patterns(%rip), %rdx

@@ -13,6 +13,7 @@
  *
  * x86_vectors is a table of (vector, stub) pairs that trap.c installs.
  */
+#include <arch_asm.h>
 #include <x86.h>
 
 .macro VECTOR vec, has_error
@@ -61,21 +62,7 @@ x86_vectors_end:
     .globl x86_trap_common
 x86_trap_common:
     /* Push order is the reverse of struct arch_regs: rax ends up lowest. */
-    push %r15
-    push %r14
-    push %r13
-    push %r12
-    push %r11
-    push %r10
-    push %r9
-    push %r8
-    push %rbp
-    push %rdi
-    push %rsi
-    push %rdx
-    push %rcx
-    push %rbx
-    push %rax
+    PUSH_GPRS
     cld                                 /* the C ABI expects DF clear */
     /* The CPU aligned rsp to 16 before its 5-word frame; with error code,
      * vector and 15 registers the frame is 22 words: rsp is 16-aligned here. */
@@ -84,21 +71,7 @@ x86_trap_common:
     jnz from_user
     call x86_trap
 restore_frame:
-    pop %rax
-    pop %rbx
-    pop %rcx
-    pop %rdx
-    pop %rsi
-    pop %rdi
-    pop %rbp
-    pop %r8
-    pop %r9
-    pop %r10
-    pop %r11
-    pop %r12
-    pop %r13
-    pop %r14
-    pop %r15
+    POP_GPRS
     add $16, %rsp                       /* drop vector and error code */
     iretq
 

@@ -3,7 +3,6 @@
 #include <arm.h>
 #include <kstring.h>
 
-#define SYSCALL_NUMBER_REG 8            /* x8, as Linux */
 #define SPSR_EL0T 0                     /* EL0 with SP_EL0, DAIF clear */
 #define STACK_ALIGN 16                  /* AAPCS64; SP alignment checking is on */
 
@@ -23,18 +22,3 @@ void arch_set_user_frame(struct arch_regs *regs)
     __asm__ volatile("msr tpidr_el1, %0" : : "r"(regs) : "memory");
 }
 
-uintptr_t arch_syscall_number(const struct arch_regs *regs)
-{
-    return regs->x[SYSCALL_NUMBER_REG];
-}
-
-uintptr_t arch_syscall_word(const struct arch_regs *regs, uint32_t i)
-{
-    return i < SYSCALL_WORDS ? regs->x[i] : 0;
-}
-
-void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uintptr_t value)
-{
-    if (i < SYSCALL_WORDS)
-        regs->x[i] = value;
-}

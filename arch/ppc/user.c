@@ -4,7 +4,6 @@
 #include <ppc.h>
 #include <ppc_cpu.h>
 
-#define SYSCALL_FIRST_GPR 3     /* word i travels in r3 + i */
 #define STACK_ALIGN       16    /* ELFv2: r1 is quadword aligned */
 #define STACK_MIN_FRAME   32    /* ELFv2: back chain, CR, LR, TOC save (as arch_asm.h) */
 
@@ -39,18 +38,3 @@ void arch_set_user_frame(struct arch_regs *regs)
     ppc_this_cpu()->user_frame = regs;
 }
 
-uintptr_t arch_syscall_number(const struct arch_regs *regs)
-{
-    return regs->gpr[0];
-}
-
-uintptr_t arch_syscall_word(const struct arch_regs *regs, uint32_t i)
-{
-    return i < SYSCALL_WORDS ? regs->gpr[SYSCALL_FIRST_GPR + i] : 0;
-}
-
-void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uintptr_t value)
-{
-    if (i < SYSCALL_WORDS)
-        regs->gpr[SYSCALL_FIRST_GPR + i] = value;
-}

@@ -8,7 +8,6 @@
 #define SSTATUS_SPP (1UL << 8)
 #define SSTATUS_FS (3UL << 13)  /* no FP state: FP instructions trap */
 #define STACK_ALIGN 16
-#define REG_T0 5
 #define REG_A0 10
 
 struct arch_regs *riscv_user_frame;
@@ -28,18 +27,3 @@ void arch_set_user_frame(struct arch_regs *regs)
     riscv_user_frame = regs;
 }
 
-uintptr_t arch_syscall_number(const struct arch_regs *regs)
-{
-    return regs->x[REG_T0];
-}
-
-uintptr_t arch_syscall_word(const struct arch_regs *regs, uint32_t i)
-{
-    return i < SYSCALL_WORDS ? regs->x[REG_A0 + i] : 0;
-}
-
-void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uintptr_t value)
-{
-    if (i < SYSCALL_WORDS)
-        regs->x[REG_A0 + i] = value;
-}

@@ -98,35 +98,3 @@ noreturn void x86_user_trap(struct arch_regs *r)
     arch_return_to_user(kernel_user_resume());
 }
 
-uintptr_t arch_syscall_number(const struct arch_regs *r)
-{
-    return r->rax;
-}
-
-static uint64_t *syscall_word(struct arch_regs *r, uint32_t i)
-{
-    switch (i) {
-    case 0: return &r->rdi;
-    case 1: return &r->rsi;
-    case 2: return &r->rdx;
-    case 3: return &r->r10;         /* rcx holds the return address */
-    case 4: return &r->r8;
-    case 5: return &r->r9;
-    case 6: return &r->r12;
-    case 7: return &r->r13;
-    default: return NULL;
-    }
-}
-
-uintptr_t arch_syscall_word(const struct arch_regs *r, uint32_t i)
-{
-    const uint64_t *w = syscall_word((struct arch_regs *)r, i);
-    return w ? *w : 0;
-}
-
-void arch_syscall_set_word(struct arch_regs *r, uint32_t i, uintptr_t value)
-{
-    uint64_t *w = syscall_word(r, i);
-    if (w)
-        *w = value;
-}

@@ -23,6 +23,8 @@
  *   arch_pte_t             one page-table entry.
  *   ARCH_PT_LEVELS         number of page-table levels of a user address space.
  *   ARCH_ELF_MACHINE       the ELF e_machine of user programs.
+ *   ARCH_SYSCALL_NUMBER_OFFSET, ARCH_SYSCALL_WORD_OFFSETS: the system-call
+ *                          registers in struct arch_regs (see the end).
  */
 #include <arch_port.h>
 
@@ -261,12 +263,38 @@ struct arch_regs *kernel_user_resume(void);
 
 /** Upcall: a user thread executed the system-call instruction. */
 void kernel_syscall(struct arch_regs *regs);
-/** System-call selector of the frame (x86 rax, arm x8, ppc r0, riscv a7). */
-uintptr_t arch_syscall_number(const struct arch_regs *regs);
-/** System-call word i (0 <= i < SYSCALL_WORDS), in and out: rdi rsi rdx r10
- * r8 r9 r12 r13 on x86, x0-x7 on arm, r3-r10 on ppc, a0-a7 on riscv. */
-uintptr_t arch_syscall_word(const struct arch_regs *regs, uint32_t i);
-/** Set system-call word i of the frame (what user code sees on return). */
-void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uintptr_t value);
 /** Number of system-call words travelling in registers. */
 #define SYSCALL_WORDS 8
+
+/*
+ * The system-call register ABI, as data: arch_port.h defines
+ * ARCH_SYSCALL_NUMBER_OFFSET (byte offset in struct arch_regs of the selector:
+ * x86 rax, arm x8, ppc r0, riscv t0) and ARCH_SYSCALL_WORD_OFFSETS (an
+ * initializer of the SYSCALL_WORDS offsets of words 0-7: rdi rsi rdx r10 r8
+ * r9 r12 r13 on x86, x0-x7 on arm, r3-r10 on ppc, a0-a7 on riscv).  The
+ * accessors are generic and inline: they sit on the IPC path.
+ */
+static inline uint64_t *arch_syscall_slot(const struct arch_regs *regs, uint32_t i)
+{
+    static const uint16_t offsets[SYSCALL_WORDS] = ARCH_SYSCALL_WORD_OFFSETS;
+    return (uint64_t *)(void *)((char *)(uintptr_t)regs + offsets[i]);
+}
+
+/** System-call selector of the frame. */
+static inline uintptr_t arch_syscall_number(const struct arch_regs *regs)
+{
+    return *(const uint64_t *)(const void *)((const char *)regs + ARCH_SYSCALL_NUMBER_OFFSET);
+}
+
+/** System-call word i (0 <= i < SYSCALL_WORDS, else 0), in and out. */
+static inline uintptr_t arch_syscall_word(const struct arch_regs *regs, uint32_t i)
+{
+    return i < SYSCALL_WORDS ? *arch_syscall_slot(regs, i) : 0;
+}
+
+/** Set system-call word i of the frame (what user code sees on return). */
+static inline void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uintptr_t value)
+{
+    if (i < SYSCALL_WORDS)
+        *arch_syscall_slot(regs, i) = value;
+}

@@ -12,3 +12,7 @@ struct arch_regs { uint64_t r[32]; };
 struct arch_context { uint64_t r[16]; };
 struct arch_aspace { uint64_t root; };
 typedef uint64_t arch_pte_t;
+
+/* System-call registers: words 0-7 in r[0..7], the selector in r[31]. */
+#define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, r[31])
+#define ARCH_SYSCALL_WORD_OFFSETS { 0, 8, 16, 24, 32, 40, 48, 56 }

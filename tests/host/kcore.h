@@ -44,20 +44,6 @@ static struct {
 } fk;
 static jmp_buf idle_jmp;
 
-uintptr_t arch_syscall_word(const struct arch_regs *regs, uint32_t i)
-{
-    if (i >= SYSCALL_WORDS)
-        abort();
-    return regs->r[i];
-}
-
-void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uintptr_t v)
-{
-    if (i >= SYSCALL_WORDS)
-        abort();
-    regs->r[i] = v;
-}
-
 uint64_t arch_counter_read(void) { return fk.now; }
 uint64_t arch_counter_hz(void) { return fk.hz; }
 void arch_aspace_activate(const struct arch_aspace *as) { fk.as = as; }

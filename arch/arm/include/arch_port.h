@@ -37,3 +37,10 @@ struct arch_aspace {
 /* VMSAv8-64 stage-1 descriptor (4 KiB granule). */
 typedef uint64_t arch_pte_t;
 #endif
+
+/* System-call registers (arch.h): selector and words 0-7. */
+#define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, x[8])
+#define ARCH_SYSCALL_WORD_OFF_(i) offsetof(struct arch_regs, x[(i)])
+#define ARCH_SYSCALL_WORD_OFFSETS { ARCH_SYSCALL_WORD_OFF_(0), ARCH_SYSCALL_WORD_OFF_(1), \
+    ARCH_SYSCALL_WORD_OFF_(2), ARCH_SYSCALL_WORD_OFF_(3), ARCH_SYSCALL_WORD_OFF_(4), \
+    ARCH_SYSCALL_WORD_OFF_(5), ARCH_SYSCALL_WORD_OFF_(6), ARCH_SYSCALL_WORD_OFF_(7) }

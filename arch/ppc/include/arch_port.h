@@ -52,3 +52,10 @@ struct arch_aspace {
 /* A radix page-table entry; note that the MMU reads them big-endian. */
 typedef uint64_t arch_pte_t;
 #endif
+
+/* System-call registers (arch.h): selector and words 0-7. */
+#define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, gpr[0])
+#define ARCH_SYSCALL_WORD_OFF_(i) offsetof(struct arch_regs, gpr[3 + (i)])
+#define ARCH_SYSCALL_WORD_OFFSETS { ARCH_SYSCALL_WORD_OFF_(0), ARCH_SYSCALL_WORD_OFF_(1), \
+    ARCH_SYSCALL_WORD_OFF_(2), ARCH_SYSCALL_WORD_OFF_(3), ARCH_SYSCALL_WORD_OFF_(4), \
+    ARCH_SYSCALL_WORD_OFF_(5), ARCH_SYSCALL_WORD_OFF_(6), ARCH_SYSCALL_WORD_OFF_(7) }

@@ -33,3 +33,13 @@ struct arch_aspace {
 
 typedef uint64_t arch_pte_t;
 #endif
+
+/* System-call registers (arch.h): selector rax, words in the order of the
+ * SysV argument registers with r10 for rcx (which syscall clobbers), then
+ * r12 and r13. */
+#define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, rax)
+#define ARCH_SYSCALL_WORD_OFFSETS { offsetof(struct arch_regs, rdi), \
+    offsetof(struct arch_regs, rsi), offsetof(struct arch_regs, rdx), \
+    offsetof(struct arch_regs, r10), offsetof(struct arch_regs, r8), \
+    offsetof(struct arch_regs, r9), offsetof(struct arch_regs, r12), \
+    offsetof(struct arch_regs, r13) }

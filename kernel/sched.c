@@ -28,6 +28,19 @@ static void enqueue(struct thread *t, bool at_head)
     }
 }
 
+/* Make t current by a direct IPC switch from cur.  An expired time slice
+ * moves along: a chain of hand-offs between two threads must not keep a
+ * third of the same priority off the processor. */
+static void switch_direct(struct thread *cur, struct thread *t)
+{
+    if (cur != t) {
+        t->timeslice_over = cur && cur->timeslice_over;
+        if (cur)
+            cur->timeslice_over = false;
+    }
+    sched.current = t;
+}
+
 void sched_ready(struct thread *t)
 {
     t->state = THREAD_READY;
@@ -56,13 +69,13 @@ void sched_switch_to(struct thread *t)
             enqueue(t, false);      /* the caller keeps the processor */
             return;
         }
-        enqueue(cur, true);         /* preempted, not expired: first among equals */
+        enqueue(cur, !cur->timeslice_over); /* first among equals unless expired */
     } else if (rq_highest_prio(&sched.ready) > (int)t->prio) {
         enqueue(t, false);          /* someone more important is waiting */
         sched.current = NULL;
         return;
     }
-    sched.current = t;
+    switch_direct(cur, t);
 }
 
 void sched_hand_over(struct thread *t)
@@ -78,7 +91,7 @@ void sched_hand_over(struct thread *t)
         sched.current = NULL;
         return;
     }
-    sched.current = t;      /* cur is about to block: it is not queued */
+    switch_direct(cur, t);  /* cur is about to block: it is not queued */
 }
 
 void sched_tick(void)

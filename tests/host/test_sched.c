@@ -98,6 +98,23 @@ static void test_round_robin(void)
     CHECK_EQ_U(consistency(), 0);
 }
 
+/* Two threads handing the processor back and forth by IPC must not keep a
+ * third of their priority waiting forever: the expired slice goes along. */
+static void test_slice_follows_handoff(void)
+{
+    setup();
+    struct thread *a = thr(5), *b = thr(5), *c = thr(5);
+    started(a), started(c);
+    CHECK(run() == a);                      /* c waits its turn */
+    sched_tick();                           /* a's slice is over ... */
+    sched_block(a, THREAD_STOPPED);         /* ... as it hands over to b */
+    sched_switch_to(b);
+    CHECK(b->timeslice_over && !a->timeslice_over);
+    CHECK(run() == c);                      /* so c runs next, not b */
+    CHECK(run() == c);
+    CHECK_EQ_U(consistency(), 0);
+}
+
 static void test_preemption(void)
 {
     setup();
@@ -375,17 +392,25 @@ static void test_random(void)
                 sched_switch_to(t);
                 switches++;
                 s_[i].ready = true;
+                /* A direct switch hands an expired slice on to t. */
                 if (mcur >= 0 && mcur != i && s_[mcur].ready) {
                     if (t->prio < threads[mcur].prio) {
                         m_queue(i, false);
                     } else {
-                        m_queue(mcur, true);
+                        m_queue(mcur, !s_[mcur].expired);
+                        s_[i].expired = s_[mcur].expired;
+                        s_[mcur].expired = false;
                         mcur = i;
                     }
                 } else if (m_prio(m_top()) > t->prio) {
                     m_queue(i, false);
                     mcur = -1;
                 } else {
+                    if (mcur != i) {
+                        s_[i].expired = mcur >= 0 && s_[mcur].expired;
+                        if (mcur >= 0)
+                            s_[mcur].expired = false;
+                    }
                     mcur = i;
                 }
             }
@@ -418,6 +443,7 @@ int main(void)
     hang_guard(60);
     test_priority_order();
     test_round_robin();
+    test_slice_follows_handoff();
     test_preemption();
     test_direct_switch();
     test_no_duplicates();

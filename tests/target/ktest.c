@@ -501,7 +501,7 @@ static void test_exceptions(void)
 
 /* ---- cases: scheduling ---- */
 
-static volatile uintptr_t spins[3];
+static volatile uintptr_t spins[4];
 
 static void spinner(struct keel_utcb *u, uintptr_t i)
 {
@@ -529,6 +529,16 @@ static void test_scheduling(void)
     uintptr_t s1 = spins[1];
     sleep_us(10 * MS);
     check(spins[1] == s1, "thread: a stopped thread runs no more");
+
+    /* We and the echo server hand the processor back and forth by IPC; a
+     * third thread of the same priority must still get its turns. */
+    uint32_t third = spawn(spinner, 3, MAIN_PRIO, KEEL_CAP_OPEN);
+    bool calls_ok = true;
+    for (uint32_t i = 0; i < 30000 && calls_ok; i++)
+        calls_ok = !err(keel_call(U, gate_a, KEEL_TAG(ECHO, 0, 0), KEEL_TIMEOUT_NEVER));
+    check(calls_ok && spins[3] > 0,
+          "round robin: an IPC ping-pong pair does not starve an equal thread");
+    keel_invoke(U, third, KEEL_THREAD_STOP, 0, 0, 0, 0);
 }
 
 /* ---- random system calls ---- */

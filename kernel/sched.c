@@ -94,6 +94,17 @@ void sched_hand_over(struct thread *t)
     switch_direct(cur, t);  /* cur is about to block: it is not queued */
 }
 
+bool sched_hand_off(struct thread *cur, enum thread_state why, struct thread *t)
+{
+    if (cur != sched.current || rq_highest_prio(&sched.ready) > (int)t->prio ||
+        rq_node_queued(&cur->rq))
+        return false;
+    cur->state = why;
+    t->state = THREAD_READY;
+    switch_direct(cur, t);
+    return true;
+}
+
 void sched_tick(void)
 {
     if (sched.current)

@@ -8,6 +8,7 @@ void rq_init(struct runqueue *rq)
     for (uint32_t p = 0; p < RQ_PRIORITIES; p++)
         rq->head[p] = NULL;
     rq->count = 0;
+    rq->top = -1;
 }
 
 void rq_node_init(struct rq_node *n)
@@ -21,14 +22,28 @@ bool rq_node_queued(const struct rq_node *n)
     return n->next != NULL;
 }
 
+/* Highest non-empty priority from the bitmap (-1 if none): the slow way,
+ * needed only when the top queue empties. */
+static int scan_top(const struct runqueue *rq)
+{
+    for (int w = (int)ARRAY_SIZE(rq->bitmap) - 1; w >= 0; w--)
+        if (rq->bitmap[w])
+            return w * 64 + 63 - __builtin_clzll(rq->bitmap[w]);
+    return -1;
+}
+
 static void mark_nonempty(struct runqueue *rq, uint8_t prio)
 {
     rq->bitmap[prio / 64] |= (uint64_t)1 << (prio % 64);
+    if ((int)prio > rq->top)
+        rq->top = prio;
 }
 
 static void mark_empty(struct runqueue *rq, uint8_t prio)
 {
     rq->bitmap[prio / 64] &= ~((uint64_t)1 << (prio % 64));
+    if ((int)prio == rq->top)
+        rq->top = scan_top(rq);
 }
 
 /* Link n in before the head of queue prio: that is the tail of the circle. */
@@ -87,12 +102,7 @@ enum kerr rq_remove(struct runqueue *rq, struct rq_node *n)
 
 int rq_highest_prio(const struct runqueue *rq)
 {
-    if (!rq->count)
-        return -1; /* the common case on the IPC path: nothing else ready */
-    for (int w = (int)ARRAY_SIZE(rq->bitmap) - 1; w >= 0; w--)
-        if (rq->bitmap[w])
-            return w * 64 + 63 - __builtin_clzll(rq->bitmap[w]);
-    return -1;
+    return rq->top; /* kept current by every insertion and removal */
 }
 
 struct rq_node *rq_highest(const struct runqueue *rq)

@@ -322,7 +322,7 @@ static void test_cap_transfer(void)
     U->item[0].rights = KEEL_RIGHT_SEND;
     struct keel_ipc_result r = keel_call(U, gate_a, KEEL_TAG(SIGNAL_ITEM, 0, 1), KEEL_TIMEOUT_NEVER);
     bool sent = !err(r);
-    r = keel_wait(U, note, 100 * MS);
+    r = keel_wait(U, note, 1000 * MS);
     check(sent && !err(r) && U->mr[0] == 0x21 && r.label == 0x33,
           "cap transfer: the receiver uses a capability it was sent");
 
@@ -408,7 +408,7 @@ static void test_partner_death(void)
     spawn(destroyer, done, MAIN_PRIO, KEEL_CAP_OPEN);
     struct keel_ipc_result r = keel_call(U, g, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_NEVER);
     uint32_t e = err(r);
-    r = keel_wait(U, done, 100 * MS);
+    r = keel_wait(U, done, 1000 * MS);
     check(e == KEEL_E_PARTNER && !err(r) && destroyer_result == KEEL_OK,
           "partner: a caller blocked on a destroyed task gets an error");
     r = keel_send(U, g, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_ZERO);
@@ -454,7 +454,7 @@ static struct keel_ipc_result catch_fault(thread_fn fn, uint32_t *gate)
     *gate = KEEL_CAP_OPEN;
     keel_gate_create(U, FACTORY, SELF_THREAD, 0xe, gate);
     spawn(fn, 0, MAIN_PRIO, *gate);
-    return keel_recv(U, *gate, 100 * MS);
+    return keel_recv(U, *gate, 1000 * MS);
 }
 
 static void test_exceptions(void)
@@ -473,7 +473,7 @@ static void test_exceptions(void)
     U->mr[0] = (uintptr_t)after_fault;
     U->mr[1] = stack + STACK_PAGES * 4096 - 256;
     U->mr[2] = 7;
-    r = keel_reply_wait(U, KEEL_TAG(KEEL_EXC_RESUME, 3, 0), g, 100 * MS);
+    r = keel_reply_wait(U, KEEL_TAG(KEEL_EXC_RESUME, 3, 0), g, 1000 * MS);
     check(!err(r) && resumed && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT && U->mr[0] == 7,
           "exception: the handler resumes the thread at a new ip with an argument");
     check(resumed_sp > stack && resumed_sp < stack + STACK_PAGES * 4096,

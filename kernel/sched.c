@@ -60,6 +60,18 @@ struct thread *sched_current(void)
     return sched.current;
 }
 
+/* cur is off the processor (blocked, or about to block and not queued):
+ * t runs next unless a ready thread outranks it. */
+static void run_next(struct thread *cur, struct thread *t)
+{
+    if (rq_highest_prio(&sched.ready) > (int)t->prio) {
+        enqueue(t, false);          /* someone more important is waiting */
+        sched.current = NULL;
+    } else {
+        switch_direct(cur, t);
+    }
+}
+
 void sched_switch_to(struct thread *t)
 {
     struct thread *cur = sched.current;
@@ -70,12 +82,10 @@ void sched_switch_to(struct thread *t)
             return;
         }
         enqueue(cur, !cur->timeslice_over); /* first among equals unless expired */
-    } else if (rq_highest_prio(&sched.ready) > (int)t->prio) {
-        enqueue(t, false);          /* someone more important is waiting */
-        sched.current = NULL;
+        switch_direct(cur, t);
         return;
     }
-    switch_direct(cur, t);
+    run_next(cur, t);
 }
 
 void sched_hand_over(struct thread *t)
@@ -86,12 +96,7 @@ void sched_hand_over(struct thread *t)
         return;
     }
     t->state = THREAD_READY;
-    if (rq_highest_prio(&sched.ready) > (int)t->prio) {
-        enqueue(t, false);
-        sched.current = NULL;
-        return;
-    }
-    switch_direct(cur, t);  /* cur is about to block: it is not queued */
+    run_next(cur, t);
 }
 
 bool sched_hand_off(struct thread *cur, enum thread_state why, struct thread *t)

@@ -41,6 +41,19 @@ void factory_free(struct factory *f, uint64_t pa)
     f->pages_left++;
 }
 
+uint32_t task_map_page(struct task *task, uintptr_t va, uint32_t rights, uint64_t *pa)
+{
+    uint32_t err = factory_page(task->quota, pa);
+    if (err)
+        return err;
+    enum kerr e = vm_map(&task->vm, va, *pa, rights | PTE_USER);
+    if (e) {
+        factory_free(task->quota, *pa);
+        return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
+    }
+    return KEEL_OK;
+}
+
 static uint64_t task_pt_alloc(void *ctx)
 {
     uint64_t pa;
@@ -287,16 +300,9 @@ uint32_t thread_set_utcb(struct thread *t, uintptr_t va)
     uint64_t pa;
     if (t->utcb)
         return KEEL_E_INVALID;
-    if (va % ARCH_PAGE_SIZE || va < USER_BASE || va >= USER_END)
-        return KEEL_E_INVALID;
-    uint32_t err = factory_page(t->task->quota, &pa);
+    uint32_t err = task_map_page(t->task, va, PTE_R | PTE_W, &pa);
     if (err)
         return err;
-    enum kerr e = vm_map(&t->task->vm, va, pa, PTE_R | PTE_W | PTE_USER);
-    if (e) {
-        factory_free(t->task->quota, pa);
-        return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
-    }
     t->utcb = kmem_ptr(pa);
     return KEEL_OK;
 }
@@ -376,14 +382,10 @@ uint32_t task_map_anon(struct task *task, uintptr_t va, uintptr_t pages, uintptr
     for (uintptr_t i = 0; i < pages; i++)
         if (vm_lookup(&task->vm, va + i * ARCH_PAGE_SIZE, &pa, &r) == KERR_OK)
             return KEEL_E_INVALID; /* already mapped */
-    uint32_t pte = PTE_USER | ((rights & KEEL_MAP_R) ? PTE_R : 0) |
+    uint32_t pte = ((rights & KEEL_MAP_R) ? PTE_R : 0) |
                    ((rights & KEEL_MAP_W) ? PTE_W : 0) | ((rights & KEEL_MAP_X) ? PTE_X : 0);
     for (uintptr_t i = 0; i < pages; i++) {
-        uint32_t err = factory_page(task->quota, &pa);
-        enum kerr e = err ? KERR_NOMEM : vm_map(&task->vm, va + i * ARCH_PAGE_SIZE, pa, pte);
-        if (e) {
-            if (!err)
-                factory_free(task->quota, pa);
+        if (task_map_page(task, va + i * ARCH_PAGE_SIZE, pte, &pa)) {
             while (i--) { /* undo: the request fails whole */
                 uint64_t done;
                 if (vm_lookup(&task->vm, va + i * ARCH_PAGE_SIZE, &done, &r) == KERR_OK) {

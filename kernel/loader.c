@@ -14,14 +14,9 @@ static uint32_t load_segment(struct task *task, const struct elf_segment *s)
     uintptr_t first = ALIGN_DOWN(s->vaddr, ARCH_PAGE_SIZE);
     for (uintptr_t va = first; va < s->vaddr + s->memsz; va += ARCH_PAGE_SIZE) {
         uint64_t pa;
-        uint32_t err = factory_page(task->quota, &pa);
+        uint32_t err = task_map_page(task, va, s->rights, &pa);
         if (err)
             return err;
-        enum kerr e = vm_map(&task->vm, va, pa, s->rights | PTE_USER);
-        if (e) {
-            factory_free(task->quota, pa);
-            return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
-        }
         uint8_t *page = kmem_ptr(pa);
         /* The part of [vaddr, vaddr + filesz) that falls in this page. */
         uint64_t lo = MAX(va, s->vaddr), hi = MIN(va + ARCH_PAGE_SIZE, s->vaddr + s->filesz);

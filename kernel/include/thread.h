@@ -126,6 +126,10 @@ uint64_t timeout_expire(uint64_t now);
 uint32_t factory_page(struct factory *f, uint64_t *pa);
 /* Free a page charged to f. */
 void factory_free(struct factory *f, uint64_t pa);
+/* A zeroed page charged to task's quota, mapped at user address va with
+ * rights (PTE_R/W/X; PTE_USER is added); a keel_error (QUOTA if memory or
+ * quota ran out, INVALID for a bad or taken address). */
+uint32_t task_map_page(struct task *task, uintptr_t va, uint32_t rights, uint64_t *pa);
 /* A new task (empty address space and capability table) charged to f. */
 uint32_t task_create(struct factory *f, const char *name, struct task **out);
 /* A new inactive thread in task. */

@@ -49,12 +49,6 @@ static uint32_t recv_timeout(const struct thread *t)
     return (uint32_t)(word(t, 3) >> 36) & KEEL_TIMEOUT_NEVER;
 }
 
-/* Map a capability-table error to the ABI's. */
-static uint32_t cap_error(enum kerr e)
-{
-    return e == KERR_PERM ? KEEL_E_RIGHTS : KEEL_E_CAP;
-}
-
 void waitq_push(struct waitq *q, struct thread *t)
 {
     t->queue = q;
@@ -110,6 +104,13 @@ static uintptr_t msg_word(const struct thread *t, uint32_t i)
     return i < KEEL_MSG_REG_WORDS ? word(t, 4 + i) : t->utcb->mr[i];
 }
 
+/* Message words 0-3 of src to dst's registers (zero past the message). */
+static void copy_register_words(const struct thread *src, struct thread *dst, uint32_t words)
+{
+    for (uint32_t i = 0; i < KEEL_MSG_REG_WORDS; i++)
+        set_word(dst, 4 + i, i < words ? msg_word(src, i) : 0);
+}
+
 /* Check what src is about to send, before anything moves. */
 static uint32_t check_message(const struct thread *src, uint64_t tag, bool may_grant)
 {
@@ -143,8 +144,7 @@ static uint32_t transfer(struct thread *src, struct thread *dst, uint64_t label)
     uint32_t words = KEEL_TAG_WORDS(tag), items = KEEL_TAG_ITEMS(tag);
     if (words > KEEL_MSG_REG_WORDS && !dst->utcb)
         return KEEL_E_TOO_LONG;
-    for (uint32_t i = 0; i < KEEL_MSG_REG_WORDS; i++)
-        set_word(dst, 4 + i, i < words ? msg_word(src, i) : 0);
+    copy_register_words(src, dst, words);
     if (words > KEEL_MSG_REG_WORDS && !src->in_exception)
         memcpy(&dst->utcb->mr[KEEL_MSG_REG_WORDS], &src->utcb->mr[KEEL_MSG_REG_WORDS],
                (words - KEEL_MSG_REG_WORDS) * sizeof(uintptr_t));
@@ -283,7 +283,7 @@ static enum phase send_phase(struct thread *t)
     enum kerr e = cap_lookup(&t->task->caps, (uint32_t)word(t, 1), CAP_TYPE_ANY,
                              CAP_RIGHT_SEND, &c);
     if (e)
-        return set_error(t, cap_error(e)), FAILED;
+        return set_error(t, cap_lookup_error(e)), FAILED;
     switch (c.type) {
     case CAP_GATE:
         return send_gate(t, c.object, c.rights);
@@ -378,7 +378,7 @@ static enum phase receive_phase(struct thread *t)
         struct cap c;
         enum kerr e = cap_lookup(&t->task->caps, slot, CAP_TYPE_ANY, CAP_RIGHT_RECV, &c);
         if (e)
-            return set_error(t, cap_error(e)), FAILED;
+            return set_error(t, cap_lookup_error(e)), FAILED;
         if (c.type == CAP_NOTIFICATION)
             return receive_notification(t, c.object);
         if (c.type != CAP_GATE || ((struct gate *)c.object)->receiver != t)
@@ -413,8 +413,7 @@ static void transfer_registers(struct thread *src, struct thread *dst, uint64_t 
                                uint64_t label)
 {
     uint32_t words = KEEL_TAG_WORDS(tag);
-    for (uint32_t i = 0; i < KEEL_MSG_REG_WORDS; i++)
-        set_word(dst, 4 + i, i < words ? word(src, 4 + i) : 0);
+    copy_register_words(src, dst, words);
     set_word(dst, 0, TAG_OK(KEEL_TAG_LABEL(tag), words, 0));
     set_word(dst, 2, label);
 }

@@ -165,7 +165,7 @@ static uint32_t lookup(struct thread *t, uint32_t slot, enum cap_type type, uint
     struct cap c;
     enum kerr e = cap_lookup(&t->task->caps, slot, type, rights, &c);
     if (e)
-        return e == KERR_PERM ? KEEL_E_RIGHTS : KEEL_E_CAP;
+        return cap_lookup_error(e);
     *obj = c.object;
     return KEEL_OK;
 }

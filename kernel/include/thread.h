@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cap.h>
+#include <keel/errors.h>
 #include <keel/kobj.h>
 #include <runqueue.h>
 #include <vm.h>
@@ -89,6 +90,13 @@ struct factory {
     struct factory *parent;     /* quota comes from, and returns to, the parent */
     uint64_t pages_left;
 };
+
+/* The ABI's error for a failed cap_lookup(): a missing right, or no usable
+ * capability there at all. */
+static inline uint32_t cap_lookup_error(enum kerr e)
+{
+    return e == KERR_PERM ? KEEL_E_RIGHTS : KEEL_E_CAP;
+}
 
 /* ---- scheduler (sched.c) ---- */
 void sched_ready(struct thread *t);         /* runnable, queued */

@@ -8,6 +8,3 @@
 /* Copy len bytes at user address src of vs into dst.  KERR_RANGE if any byte
  * is outside user space or not mapped readable for user mode. */
 enum kerr copy_from_user(const struct vm_space *vs, void *dst, uintptr_t src, size_t len);
-
-/* Copy len bytes from src to user address dst of vs (mapped user-writable). */
-enum kerr copy_to_user(const struct vm_space *vs, uintptr_t dst, const void *src, size_t len);

@@ -172,19 +172,27 @@ static uint32_t lookup(struct thread *t, uint32_t slot, enum cap_type type, uint
 
 /* ---- factory ---- */
 
-static uint32_t new_object(struct factory *f, void **obj, uint64_t *pa)
+/* A new zeroed object of type, charged to f, with its capability in the
+ * caller's slot *slot (as give()); nothing is kept if either step fails. */
+static uint32_t give_new(struct thread *t, struct factory *f, enum cap_type type,
+                         uint32_t *slot, void **obj)
 {
-    uint32_t err = factory_page(f, pa);
-    if (!err)
-        *obj = kmem_ptr(*pa);
-    return err;
+    uint64_t pa;
+    uint32_t err = factory_page(f, &pa);
+    if (err)
+        return err;
+    if ((err = give(t, type, kmem_ptr(pa), slot))) {
+        factory_free(f, pa);
+        return err;
+    }
+    *obj = kmem_ptr(pa);
+    return KEEL_OK;
 }
 
 static uint32_t factory_op(struct thread *t, struct factory *f, uint32_t op, uintptr_t *out)
 {
     uint32_t slot, err;
     void *obj;
-    uint64_t pa;
     switch (op) {
     case KEEL_FACTORY_TASK: {
         struct task *task;
@@ -216,15 +224,11 @@ static uint32_t factory_op(struct thread *t, struct factory *f, uint32_t op, uin
         bound = obj;
         if (bound->state == THREAD_DEAD)
             return KEEL_E_PARTNER;
-        if ((err = new_object(f, &obj, &pa)))
+        if ((err = give_new(t, f, CAP_GATE, &slot, &obj)))
             return err;
         struct gate *g = obj;
         g->receiver = bound;
         g->label = arg(t, 1);
-        if ((err = give(t, CAP_GATE, g, &slot))) {
-            factory_free(f, pa);
-            return err;
-        }
         g->next_bound = bound->gates;
         bound->gates = g;
         out[0] = slot;
@@ -232,13 +236,9 @@ static uint32_t factory_op(struct thread *t, struct factory *f, uint32_t op, uin
     }
     case KEEL_FACTORY_NOTIFICATION:
         slot = (uint32_t)arg(t, 1);
-        if ((err = new_object(f, &obj, &pa)))
+        if ((err = give_new(t, f, CAP_NOTIFICATION, &slot, &obj)))
             return err;
         ((struct notification *)obj)->label = arg(t, 0);
-        if ((err = give(t, CAP_NOTIFICATION, obj, &slot))) {
-            factory_free(f, pa);
-            return err;
-        }
         out[0] = slot;
         return KEEL_OK;
     case KEEL_FACTORY_FACTORY: {
@@ -246,13 +246,9 @@ static uint32_t factory_op(struct thread *t, struct factory *f, uint32_t op, uin
         slot = (uint32_t)arg(t, 1);
         if (pages >= f->pages_left) /* the new factory's own page comes first */
             return KEEL_E_QUOTA;
-        if ((err = new_object(f, &obj, &pa)))
+        if ((err = give_new(t, f, CAP_FACTORY, &slot, &obj)))
             return err;
         struct factory *child = obj;
-        if ((err = give(t, CAP_FACTORY, child, &slot))) {
-            factory_free(f, pa);
-            return err;
-        }
         child->parent = f;
         child->pages_left = pages;
         f->pages_left -= pages;

@@ -413,7 +413,10 @@ static void transfer_registers(struct thread *src, struct thread *dst, uint64_t 
                                uint64_t label)
 {
     uint32_t words = KEEL_TAG_WORDS(tag);
-    copy_register_words(src, dst, words);
+    /* Not copy_register_words(): the fast path never carries an exception
+     * message, and this loop is on the hottest path there is. */
+    for (uint32_t i = 0; i < KEEL_MSG_REG_WORDS; i++)
+        set_word(dst, 4 + i, i < words ? word(src, 4 + i) : 0);
     set_word(dst, 0, TAG_OK(KEEL_TAG_LABEL(tag), words, 0));
     set_word(dst, 2, label);
 }

@@ -19,6 +19,25 @@
 #define VECTOR_SIZE 0x80                /* 32 instructions per entry */
 #define SPSR_NZCV 0xf0000000            /* condition flags; M = EL0t, DAIF clear */
 
+/* x2-x30 to or from the frame at base: pair is stp or ldp, one str or ldr. */
+.macro X2_X30 pair, one, base
+    \pair x2, x3, [\base, #REGS_X(2)]
+    \pair x4, x5, [\base, #REGS_X(4)]
+    \pair x6, x7, [\base, #REGS_X(6)]
+    \pair x8, x9, [\base, #REGS_X(8)]
+    \pair x10, x11, [\base, #REGS_X(10)]
+    \pair x12, x13, [\base, #REGS_X(12)]
+    \pair x14, x15, [\base, #REGS_X(14)]
+    \pair x16, x17, [\base, #REGS_X(16)]
+    \pair x18, x19, [\base, #REGS_X(18)]
+    \pair x20, x21, [\base, #REGS_X(20)]
+    \pair x22, x23, [\base, #REGS_X(22)]
+    \pair x24, x25, [\base, #REGS_X(24)]
+    \pair x26, x27, [\base, #REGS_X(26)]
+    \pair x28, x29, [\base, #REGS_X(28)]
+    \one x30, [\base, #REGS_X(30)]
+.endm
+
 .macro vector num
     .balign VECTOR_SIZE
     .if \num >= 8
@@ -43,21 +62,7 @@ arm_vectors:
 
 /* x0 = vector number; x0 and x1 of the interrupted code already saved. */
 trap_common:
-    stp     x2, x3, [sp, #REGS_X(2)]
-    stp     x4, x5, [sp, #REGS_X(4)]
-    stp     x6, x7, [sp, #REGS_X(6)]
-    stp     x8, x9, [sp, #REGS_X(8)]
-    stp     x10, x11, [sp, #REGS_X(10)]
-    stp     x12, x13, [sp, #REGS_X(12)]
-    stp     x14, x15, [sp, #REGS_X(14)]
-    stp     x16, x17, [sp, #REGS_X(16)]
-    stp     x18, x19, [sp, #REGS_X(18)]
-    stp     x20, x21, [sp, #REGS_X(20)]
-    stp     x22, x23, [sp, #REGS_X(22)]
-    stp     x24, x25, [sp, #REGS_X(24)]
-    stp     x26, x27, [sp, #REGS_X(26)]
-    stp     x28, x29, [sp, #REGS_X(28)]
-    str     x30, [sp, #REGS_X(30)]
+    X2_X30 stp, str, sp
     /* The interrupted (kernel) sp is just above the frame. */
     add     x1, sp, #REGS_SIZE
     str     x1, [sp, #REGS_SP]
@@ -75,21 +80,7 @@ trap_common:
     ldp     x1, x2, [sp, #REGS_ELR]
     msr     elr_el1, x1
     msr     spsr_el1, x2
-    ldp     x2, x3, [sp, #REGS_X(2)]
-    ldp     x4, x5, [sp, #REGS_X(4)]
-    ldp     x6, x7, [sp, #REGS_X(6)]
-    ldp     x8, x9, [sp, #REGS_X(8)]
-    ldp     x10, x11, [sp, #REGS_X(10)]
-    ldp     x12, x13, [sp, #REGS_X(12)]
-    ldp     x14, x15, [sp, #REGS_X(14)]
-    ldp     x16, x17, [sp, #REGS_X(16)]
-    ldp     x18, x19, [sp, #REGS_X(18)]
-    ldp     x20, x21, [sp, #REGS_X(20)]
-    ldp     x22, x23, [sp, #REGS_X(22)]
-    ldp     x24, x25, [sp, #REGS_X(24)]
-    ldp     x26, x27, [sp, #REGS_X(26)]
-    ldp     x28, x29, [sp, #REGS_X(28)]
-    ldr     x30, [sp, #REGS_X(30)]
+    X2_X30 ldp, ldr, sp
     ldp     x0, x1, [sp, #REGS_X(0)]
     add     sp, sp, #REGS_SIZE
     eret
@@ -97,21 +88,7 @@ trap_common:
 /* x1 = vector number; the user's x0 and x1 at [sp], sp = kernel stack top - 16. */
 user_trap_common:
     mrs     x0, tpidr_el1               /* the current thread's frame */
-    stp     x2, x3, [x0, #REGS_X(2)]
-    stp     x4, x5, [x0, #REGS_X(4)]
-    stp     x6, x7, [x0, #REGS_X(6)]
-    stp     x8, x9, [x0, #REGS_X(8)]
-    stp     x10, x11, [x0, #REGS_X(10)]
-    stp     x12, x13, [x0, #REGS_X(12)]
-    stp     x14, x15, [x0, #REGS_X(14)]
-    stp     x16, x17, [x0, #REGS_X(16)]
-    stp     x18, x19, [x0, #REGS_X(18)]
-    stp     x20, x21, [x0, #REGS_X(20)]
-    stp     x22, x23, [x0, #REGS_X(22)]
-    stp     x24, x25, [x0, #REGS_X(24)]
-    stp     x26, x27, [x0, #REGS_X(26)]
-    stp     x28, x29, [x0, #REGS_X(28)]
-    str     x30, [x0, #REGS_X(30)]
+    X2_X30 stp, str, x0
     ldp     x2, x3, [sp], #16
     stp     x2, x3, [x0, #REGS_X(0)]
     mrs     x2, sp_el0
@@ -144,20 +121,6 @@ arch_return_to_user:
     /* Page-table updates complete before user code walks them (the eret is
      * context-synchronising but does not wait for stores). */
     dsb     ish
-    ldp     x2, x3, [x0, #REGS_X(2)]
-    ldp     x4, x5, [x0, #REGS_X(4)]
-    ldp     x6, x7, [x0, #REGS_X(6)]
-    ldp     x8, x9, [x0, #REGS_X(8)]
-    ldp     x10, x11, [x0, #REGS_X(10)]
-    ldp     x12, x13, [x0, #REGS_X(12)]
-    ldp     x14, x15, [x0, #REGS_X(14)]
-    ldp     x16, x17, [x0, #REGS_X(16)]
-    ldp     x18, x19, [x0, #REGS_X(18)]
-    ldp     x20, x21, [x0, #REGS_X(20)]
-    ldp     x22, x23, [x0, #REGS_X(22)]
-    ldp     x24, x25, [x0, #REGS_X(24)]
-    ldp     x26, x27, [x0, #REGS_X(26)]
-    ldp     x28, x29, [x0, #REGS_X(28)]
-    ldr     x30, [x0, #REGS_X(30)]
+    X2_X30 ldp, ldr, x0
     ldp     x0, x1, [x0, #REGS_X(0)]
     eret

@@ -326,6 +326,31 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat)
     return false;
 }
 
+int fdt_find_compatible(const struct fdt *f, const char *compat)
+{
+    int depth = 0;
+    for (int n = fdt_next_node(f, -1, &depth); n >= 0; n = fdt_next_node(f, n, &depth))
+        if (fdt_is_compatible(f, n, compat))
+            return n;
+    return -1;
+}
+
+int fdt_parent(const struct fdt *f, int node)
+{
+    /* The last node seen at each depth: when node turns up, its parent is
+     * the last one seen one level up.  fdt_open() bounded the depth. */
+    int last[FDT_MAX_DEPTH + 1];
+    int depth = 0;
+    for (int n = fdt_next_node(f, -1, &depth); n >= 0; n = fdt_next_node(f, n, &depth)) {
+        if (depth < 0 || depth > FDT_MAX_DEPTH)
+            return -1;
+        last[depth] = n;
+        if (n == node)
+            return depth > 0 ? last[depth - 1] : -1;
+    }
+    return -1;
+}
+
 static uint32_t cells_prop(const struct fdt *f, int node, const char *name, uint32_t dflt)
 {
     uint32_t len;

@@ -127,6 +127,8 @@ HOST_ELFS = {
 HOST_QEMU_DTBS = {
     "qemu-riscv64-virt": ("qemu-system-riscv64 -m 256M -smp 2", "virt"),
     "qemu-aarch64-virt": ("qemu-system-aarch64 -cpu cortex-a72 -m 256M -smp 2", "virt"),
+    "qemu-aarch64-virt-gicv3": ("qemu-system-aarch64 -cpu cortex-a53 -m 256M -smp 2",
+                                "virt,gic-version=3"),
     "qemu-ppc64-powernv9": ("qemu-system-ppc64 -m 1G", "powernv9"),
 }
 

@@ -4,12 +4,15 @@
 /* From kernel.ld: the loaded image including .bss and the boot stack. */
 extern char __kernel_start[], __kernel_end[];
 
+const void *arm_fdt;
+
 noreturn void arm_boot(uint64_t fdt)
 {
     static struct boot_info bi;
 
     /* The MMU is off: addresses are physical. */
-    bi.fdt = (const void *)(uintptr_t)fdt;
+    arm_fdt = (const void *)(uintptr_t)fdt;
+    bi.fdt = arm_fdt;
     bi.kernel_base = (uintptr_t)__kernel_start;
     bi.kernel_end = (uintptr_t)__kernel_end;
     kernel_main(&bi);

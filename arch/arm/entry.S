@@ -14,6 +14,9 @@
 #define CNTHCTL_EL1PCTEN (1 << 0)       /* EL1 may read the physical counter */
 #define CNTHCTL_EL1PCEN (1 << 1)        /* EL1 may use the physical timer */
 #define SPSR_EL1H_MASKED 0x3c5          /* EL1h, D, A, I, F masked */
+#define ID_AA64PFR0_GIC_SHIFT 24        /* non-zero: GICv3 system-register interface */
+#define ICC_SRE_EL2_SRE (1 << 0)        /* EL2 uses the system registers */
+#define ICC_SRE_EL2_ENABLE (1 << 3)     /* EL1 may use ICC_SRE_EL1 (else it traps to EL2) */
 /* SCTLR_EL1: the ARMv8.0 RES1 bits, stack alignment check, I-cache on;
  * MMU, D-cache and alignment checking (A) off. */
 #define SCTLR_EL1_RES1 ((1 << 29) | (1 << 28) | (1 << 23) | (1 << 22) | (1 << 20) | (1 << 11))
@@ -55,6 +58,20 @@ entry:
     msr     vpidr_el2, x1
     mrs     x1, mpidr_el1
     msr     vmpidr_el2, x1
+
+    /* A GICv3 CPU interface: let EL1 use its system registers itself (the
+     * kernel talks to the physical interface, no virtual one), so EL1's
+     * ICC_SRE_EL1 accesses do not trap to EL2, where no vectors are set. */
+    mrs     x1, id_aa64pfr0_el1
+    ubfx    x1, x1, #ID_AA64PFR0_GIC_SHIFT, #4
+    cbz     x1, 1f
+    mrs     x1, icc_sre_el2
+    orr     x1, x1, #ICC_SRE_EL2_SRE    /* two orrs: 0b1001 is no logical immediate */
+    orr     x1, x1, #ICC_SRE_EL2_ENABLE
+    msr     icc_sre_el2, x1
+    isb
+    msr     ich_hcr_el2, xzr            /* virtual CPU interface off */
+1:
     mov     x1, #SPSR_EL1H_MASKED
     msr     spsr_el2, x1
     adr     x1, at_el1

@@ -1,72 +1,66 @@
-/* GICv2 on QEMU virt: distributor and CPU interface, boot CPU only.
- * Without the security extensions (virt's default) every interrupt is in
- * group 0 and is signalled as IRQ. */
-#include <arm.h>
+/* The interrupt controller: find it in the device tree, pick its driver
+ * (GICv2 or GICv3) by "compatible", and route the arch hooks to it. */
+#include <gic.h>
+#include <kernel.h>
+#include <print.h>
 
-#define GICD_CTLR 0x000
-#define GICD_TYPER 0x004
-#define GICD_IGROUPR 0x080
-#define GICD_ICENABLER 0x180
-#define GICD_ISENABLER 0x100
-#define GICD_ICPENDR 0x280
-#define GICD_IPRIORITYR 0x400
-#define GICD_CTLR_ENABLE 1u
-#define GICD_TYPER_LINES(t) ((((t) & 0x1f) + 1) * 32)
+static const struct gic_driver *const drivers[] = { &gicv3_driver, &gicv2_driver };
+static const struct gic_driver *gic;
 
-#define GICC_CTLR 0x000
-#define GICC_PMR 0x004
-#define GICC_BPR 0x008
-#define GICC_IAR 0x00c
-#define GICC_EOIR 0x010
-#define GICC_CTLR_ENABLE 1u
-#define GICC_PMR_ALL 0xff       /* lowest mask: let every priority through */
-#define GICC_IAR_ID(v) ((v) & 0x3ff)
-
-#define GIC_PRIO_DEFAULT 0xa0   /* one priority for all: no preemption */
-#define IRQS_PER_WORD 32
-
-static uintptr_t bank(uint32_t reg, uint32_t irq)
+uintptr_t gic_reg(const struct fdt *f, int node, uint32_t idx, uint32_t addr_cells,
+                  uint32_t size_cells, const char *what, uint64_t *size)
 {
-    return VIRT_GICD_BASE + reg + irq / IRQS_PER_WORD * 4;
+    uint64_t base, len;
+    if (fdt_reg(f, node, idx, addr_cells, size_cells, &base, &len) != KERR_OK)
+        panic("gic: the device tree gives no %s (reg entry %u)", what, idx);
+    if (size)
+        *size = len;
+    return (uintptr_t)base;
+}
+
+/* The first driver with a node in the tree, and that node. */
+static const struct gic_driver *find_driver(const struct fdt *f, int *node)
+{
+    for (uint32_t d = 0; d < ARRAY_SIZE(drivers); d++)
+        for (const char *const *c = drivers[d]->compatible; *c; c++)
+            if ((*node = fdt_find_compatible(f, *c)) >= 0)
+                return drivers[d];
+    return NULL;
 }
 
 void gic_init(void)
 {
-    uint32_t lines = GICD_TYPER_LINES(mmio_read32(VIRT_GICD_BASE + GICD_TYPER));
-
-    mmio_write32(VIRT_GICD_BASE + GICD_CTLR, 0);
-    for (uint32_t irq = 0; irq < lines; irq += IRQS_PER_WORD) {
-        mmio_write32(bank(GICD_ICENABLER, irq), ~0u);
-        mmio_write32(bank(GICD_ICPENDR, irq), ~0u);
-        mmio_write32(bank(GICD_IGROUPR, irq), 0);
-    }
-    for (uint32_t irq = 0; irq < lines; irq++)
-        mmio_write8(VIRT_GICD_BASE + GICD_IPRIORITYR + irq, GIC_PRIO_DEFAULT);
-    mmio_write32(VIRT_GICD_BASE + GICD_CTLR, GICD_CTLR_ENABLE);
-
-    mmio_write32(VIRT_GICC_BASE + GICC_PMR, GICC_PMR_ALL);
-    mmio_write32(VIRT_GICC_BASE + GICC_BPR, 0);
-    mmio_write32(VIRT_GICC_BASE + GICC_CTLR, GICC_CTLR_ENABLE);
+    struct fdt f;
+    int node;
+    if (!arm_fdt || fdt_open(&f, arm_fdt, fdt_claimed_size(arm_fdt)) != KERR_OK)
+        panic("gic: no device tree to find the interrupt controller in");
+    const struct gic_driver *d = find_driver(&f, &node);
+    if (!d)
+        panic("gic: the device tree names no supported interrupt controller "
+              "(arm,gic-v3, arm,cortex-a15-gic, arm,gic-400)");
+    int parent = fdt_parent(&f, node);
+    d->init(&f, node, fdt_address_cells(&f, parent), fdt_size_cells(&f, parent));
+    gic = d;
+    kprintf("gic: %s (%s)\n", d->name, fdt_node_name(&f, node));
 }
 
 uint32_t gic_ack(void)
 {
-    return GICC_IAR_ID(mmio_read32(VIRT_GICC_BASE + GICC_IAR));
+    uint32_t id = gic->ack();
+    return id >= GIC_SPURIOUS_FIRST && id <= GIC_SPURIOUS ? GIC_SPURIOUS : id;
 }
 
 void arch_irq_enable(uint32_t irq)
 {
-    mmio_write32(bank(GICD_ISENABLER, irq), 1u << (irq % IRQS_PER_WORD));
+    gic->set_enabled(irq, true);
 }
 
 void arch_irq_mask(uint32_t irq)
 {
-    mmio_write32(bank(GICD_ICENABLER, irq), 1u << (irq % IRQS_PER_WORD));
+    gic->set_enabled(irq, false);
 }
 
-/* IDs of PPIs and SPIs carry no source-CPU bits, so the ID is the whole
- * EOIR value.  (SGIs, when they arrive, will need the full IAR value.) */
 void arch_irq_ack(uint32_t irq)
 {
-    mmio_write32(VIRT_GICC_BASE + GICC_EOIR, irq);
+    gic->eoi(irq);
 }

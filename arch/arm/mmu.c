@@ -74,9 +74,6 @@ static arch_pte_t kernel_l1[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)))
 static arch_pte_t kernel_l2_tail[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)));
 static uint32_t asid_bits;
 
-#define sysreg_read(name) ({ uint64_t v_; __asm__ volatile("mrs %0, " #name : "=r"(v_)); v_; })
-#define sysreg_write(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)) : "memory")
-
 void arch_mmu_init(uint64_t phys_end)
 {
     phys_end = (phys_end + L2_BLOCK_SIZE - 1) & ~(L2_BLOCK_SIZE - 1);

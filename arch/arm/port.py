@@ -20,7 +20,7 @@ LDFLAGS = "--build-id=none -z max-page-size=4096"
 
 # Port sources under arch/arm/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
-           "gic.c", "timer.c", "power.c", "mmu.c", "user.c"]
+           "gic.c", "gicv2.c", "gicv3.c", "timer.c", "power.c", "mmu.c", "user.c"]
 
 
 # keel.elf -> keel.img: QEMU boots the ELF bare-metal without a device tree,

@@ -58,6 +58,13 @@ int fdt_path(const struct fdt *f, const char *path);
 /* True if node's "compatible" list contains compat. */
 bool fdt_is_compatible(const struct fdt *f, int node, const char *compat);
 
+/* First node in document order whose "compatible" list contains compat;
+ * -1 if none. */
+int fdt_find_compatible(const struct fdt *f, const char *compat);
+
+/* Parent of node; -1 for the root or if node is not a node. */
+int fdt_parent(const struct fdt *f, int node);
+
 /* #address-cells / #size-cells declared by node (for its children), with the
  * specification's defaults (2 and 1) when absent. */
 uint32_t fdt_address_cells(const struct fdt *f, int node);

@@ -176,6 +176,52 @@ static void test_rejects(const char *path)
     free(b);
 }
 
+static void test_find_compatible(void)
+{
+    size_t len;
+    unsigned char *b = load("out/host/basic.dtb", &len);
+    struct fdt f;
+    if (!b)
+        return;
+    CHECK_EQ_U(fdt_open(&f, b, len), KERR_OK);
+    int uart = fdt_path(&f, "/soc/serial@10000000");
+    CHECK_EQ_U(fdt_find_compatible(&f, "ns16550"), uart);      /* second entry */
+    CHECK_EQ_U(fdt_find_compatible(&f, "ns16550a"), uart);
+    CHECK_EQ_U(fdt_find_compatible(&f, "vendor,other"), fdt_path(&f, "/soc/serial@10001000"));
+    CHECK_EQ_U(fdt_find_compatible(&f, "keel,test-board"), 0);
+    CHECK_EQ_U(fdt_find_compatible(&f, "ns1655"), -1);          /* no prefix match */
+    CHECK_EQ_U(fdt_parent(&f, uart), fdt_path(&f, "/soc"));
+    CHECK_EQ_U(fdt_parent(&f, fdt_path(&f, "/cpus/cpu-map/cluster0/core0")),
+               fdt_path(&f, "/cpus/cpu-map/cluster0"));
+    CHECK_EQ_U(fdt_parent(&f, fdt_path(&f, "/chosen")), 0);
+    CHECK_EQ_U(fdt_parent(&f, 0), -1);
+    CHECK_EQ_U(fdt_parent(&f, uart + 1), -1);                   /* not a node */
+    free(b);
+}
+
+/* The interrupt controller QEMU's virt machine describes, as arch/arm/gic.c
+ * finds it: compatible string, parent's cells, distributor and second region. */
+static void test_qemu_gic(const char *path, const char *compat, uint64_t second)
+{
+    size_t len;
+    unsigned char *b = load(path, &len);
+    struct fdt f;
+    uint64_t base = 0, size = 0;
+    if (!b)
+        return;
+    CHECK_EQ_U(fdt_open(&f, b, len), KERR_OK);
+    int gic = fdt_find_compatible(&f, compat);
+    CHECK(gic > 0);
+    int parent = fdt_parent(&f, gic);
+    CHECK_EQ_U(parent, 0);
+    uint32_t ac = fdt_address_cells(&f, parent), sc = fdt_size_cells(&f, parent);
+    CHECK_EQ_U(fdt_reg(&f, gic, 0, ac, sc, &base, &size), KERR_OK);
+    CHECK_EQ_U(base, 0x08000000);
+    CHECK_EQ_U(fdt_reg(&f, gic, 1, ac, sc, &base, &size), KERR_OK);
+    CHECK_EQ_U(base, second);
+    free(b);
+}
+
 static void test_qemu_tree(const char *path, uint32_t min_cpus)
 {
     size_t len;
@@ -203,6 +249,9 @@ int main(void)
     test_rejects("out/host/basic.dtb");
     test_qemu_tree("out/host/qemu-riscv64-virt.dtb", 1);
     test_qemu_tree("out/host/qemu-aarch64-virt.dtb", 1);
+    test_find_compatible();
+    test_qemu_gic("out/host/qemu-aarch64-virt.dtb", "arm,cortex-a15-gic", 0x08010000);
+    test_qemu_gic("out/host/qemu-aarch64-virt-gicv3.dtb", "arm,gic-v3", 0x080a0000);
     test_qemu_tree("out/host/qemu-ppc64-powernv9.dtb", 1);
     test_rejects("out/host/qemu-riscv64-virt.dtb");
     test_rejects("out/host/qemu-aarch64-virt.dtb");

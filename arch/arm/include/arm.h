@@ -3,13 +3,15 @@
 
 #include <arch.h>
 
-/* QEMU virt physical map (hw/arm/virt.c; also in the device tree). */
-#define VIRT_GICD_BASE 0x08000000ul     /* GICv2 distributor */
-#define VIRT_GICC_BASE 0x08010000ul     /* GICv2 CPU interface */
+/* QEMU virt physical map (hw/arm/virt.c; also in the device tree).  The
+ * GIC's addresses come from the device tree (gic.c). */
 #define VIRT_UART_BASE 0x09000000ul     /* PL011 */
 
 /* GIC interrupt ID of the EL1 virtual timer (PPI 11). */
 #define TIMER_VIRT_INTID 27
+
+#define sysreg_read(name) ({ uint64_t v_; __asm__ volatile("mrs %0, " #name : "=r"(v_)); v_; })
+#define sysreg_write(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)) : "memory")
 
 static inline uint32_t mmio_read32(uintptr_t addr)
 {
@@ -28,6 +30,8 @@ static inline void mmio_write8(uintptr_t addr, uint8_t val)
 
 /* boot.c: C entry from entry.S with the device-tree address from x0. */
 noreturn void arm_boot(uint64_t fdt);
+/* The device tree the loader handed over (for the port's own look-ups). */
+extern const void *arm_fdt;
 
 /* trap.c: called by trap.S with the saved frame and the vector number:
  * for kernel traps (returns to the interrupted code) and user traps (ends
@@ -35,7 +39,7 @@ noreturn void arm_boot(uint64_t fdt);
 void arm_trap(struct arch_regs *regs, uint64_t vector);
 noreturn void arm_user_trap(struct arch_regs *regs, uint64_t vector);
 
-/* gic.c */
+/* gic.c: find the interrupt controller in the device tree and set it up. */
 void gic_init(void);
 /* Acknowledge the highest-priority pending interrupt; returns its ID
  * (GIC_SPURIOUS if none). */

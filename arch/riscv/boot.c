@@ -6,12 +6,13 @@ extern char __kernel_start[], __kernel_end[];
 void riscv_boot(uint64_t hartid, const void *fdt);
 
 const void *riscv_fdt;
+uint64_t riscv_boot_hart;
 
 void riscv_boot(uint64_t hartid, const void *fdt)
 {
     static struct boot_info bi;
 
-    (void)hartid; /* secondary harts stay parked in OpenSBI */
+    riscv_boot_hart = hartid; /* secondary harts stay parked in OpenSBI */
     riscv_fdt = fdt;
     bi.fdt = fdt;
     bi.kernel_base = (uintptr_t)__kernel_start;

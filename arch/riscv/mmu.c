@@ -1,6 +1,8 @@
 /* Sv48 translation: the kernel's 1:1 gigapages and the PTE format that
  * generic code builds user tables with. */
 #include <arch.h>
+#include <fdt.h>
+#include <kernel.h>
 #include <kstring.h>
 #include <riscv.h>
 
@@ -13,7 +15,8 @@
 #define PTE_A (1u << 6)
 #define PTE_D (1u << 7)
 #define PTE_PPN_SHIFT 10
-#define SATP_SV48 (9ull << 60)
+#define SATP_MODE_SHIFT 60
+#define SATP_SV48 (9ull << SATP_MODE_SHIFT)
 #define SATP_ASID_SHIFT 44
 #define GIB_SHIFT 30
 #define ENTRIES 512
@@ -27,15 +30,62 @@ static arch_pte_t make_pte(uint64_t pa, uint64_t flags)
     return (pa >> ARCH_PAGE_SHIFT) << PTE_PPN_SHIFT | flags;
 }
 
+/* The boot hart's device-tree node under /cpus (reg = hart id), or -1. */
+static int boot_cpu_node(const struct fdt *f)
+{
+    int cpus = fdt_path(f, "/cpus"), depth = 0;
+    uint64_t reg;
+    if (cpus < 0)
+        return -1;
+    for (int n = fdt_next_node(f, cpus, &depth); n >= 0 && depth > 0;
+         n = fdt_next_node(f, n, &depth))
+        if (depth == 1 && fdt_prop_uint(f, n, "reg", &reg) == KERR_OK && reg == riscv_boot_hart)
+            return n;
+    return -1;
+}
+
+/* mmu-type names the widest mode a hart has; a hart with Sv57 has Sv48. */
+static bool mmu_type_has_sv48(const char *type)
+{
+    return strcmp(type, "riscv,sv48") == 0 || strcmp(type, "riscv,sv57") == 0;
+}
+
+/* Stop with a clear message if the device tree says this hart cannot do
+ * Sv48 ("riscv,none" with -cpu rv64,mmu=false, "riscv,sv39", ...).  No
+ * property or no tree: the satp probe in arch_mmu_init decides. */
+static void check_dt_mmu_type(void)
+{
+    struct fdt f;
+    if (!riscv_fdt || fdt_open(&f, riscv_fdt, fdt_claimed_size(riscv_fdt)) != KERR_OK)
+        return;
+    const char *type = fdt_prop_string(&f, boot_cpu_node(&f), "mmu-type");
+    if (type && !mmu_type_has_sv48(type))
+        panic("mmu: the device tree gives hart %llu mmu-type \"%s\"; Keel needs Sv48 "
+              "paging (an MMU)", (unsigned long long)riscv_boot_hart, type);
+}
+
+/* Turn translation on; a hart without Sv48 ignores the whole satp write
+ * (the privileged spec: an unsupported MODE leaves satp unchanged), so
+ * reading it back tells. */
+static void enable_sv48(uint64_t satp)
+{
+    csr_write(satp, satp);
+    uint64_t got = csr_read(satp);
+    if (got != satp)
+        panic("mmu: this hart has no Sv48 paging (satp reads %llx after writing %llx); "
+              "Keel needs an MMU", (unsigned long long)got, (unsigned long long)satp);
+    __asm__ volatile("sfence.vma" ::: "memory");
+}
+
 void arch_mmu_init(uint64_t phys_end)
 {
+    check_dt_mmu_type();
     uint64_t gigs = MIN((phys_end + GIB(1) - 1) >> GIB_SHIFT, (uint64_t)ENTRIES);
     for (uint64_t i = 0; i < gigs; i++)
         kernel_l1[i] = make_pte(i << GIB_SHIFT,
                                 PTE_V | PTE_RD | PTE_WR | PTE_EX | PTE_G | PTE_A | PTE_D);
     kernel_root[0] = make_pte((uintptr_t)kernel_l1, PTE_V);
-    csr_write(satp, SATP_SV48 | (uintptr_t)kernel_root >> ARCH_PAGE_SHIFT);
-    __asm__ volatile("sfence.vma" ::: "memory");
+    enable_sv48(SATP_SV48 | (uintptr_t)kernel_root >> ARCH_PAGE_SHIFT);
 }
 
 uint32_t arch_pt_index_bits(uint32_t level)

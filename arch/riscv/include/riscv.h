@@ -20,6 +20,8 @@ long sbi_call(long eid, long fid, uint64_t a0);
 
 /* The device tree OpenSBI handed over (for the port's own look-ups). */
 extern const void *riscv_fdt;
+/* The hart OpenSBI entered the kernel on (a0 at entry). */
+extern uint64_t riscv_boot_hart;
 
 /* Platform-level interrupt controller: claim the next pending source (0: none). */
 uint32_t plic_claim(void);

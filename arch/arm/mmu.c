@@ -59,6 +59,8 @@
 #define MMFR0_PARANGE_48 5              /* larger needs TCR.DS with 4 KiB pages */
 #define MMFR0_ASIDBITS(v) (((v) >> 4) & 0xf)
 #define MMFR0_ASID16 2
+#define MMFR0_TGRAN4(v) (((v) >> 28) & 0xf)
+#define MMFR0_TGRAN4_NONE 0xf           /* 4 KiB granule not implemented */
 
 #define SCTLR_M (1ull << 0)
 #define SCTLR_C (1ull << 2)
@@ -73,6 +75,26 @@ static arch_pte_t kernel_l1[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)))
  * past phys_end is mapped as Normal memory (speculation could touch it). */
 static arch_pte_t kernel_l2_tail[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)));
 static uint32_t asid_bits;
+
+/* Physical address bits of each ID_AA64MMFR0_EL1.PARange value. */
+static const uint8_t parange_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
+
+/* The translation regime the kernel builds must exist on this CPU: the
+ * 4 KiB granule, and a physical range (as TCR.IPS will be set) that
+ * reaches all of RAM.  Returns the IPS value. */
+static uint64_t check_mmu_features(uint64_t mmfr0, uint64_t phys_end)
+{
+    if (MMFR0_TGRAN4(mmfr0) == MMFR0_TGRAN4_NONE)
+        panic("mmu: this CPU has no 4 KiB translation granule "
+              "(ID_AA64MMFR0_EL1 %llx); Keel needs it", (unsigned long long)mmfr0);
+    uint64_t ips = MMFR0_PARANGE(mmfr0);
+    if (ips > MMFR0_PARANGE_48)
+        ips = MMFR0_PARANGE_48;
+    if (phys_end > (uint64_t)1 << parange_bits[ips])
+        panic("mmu: RAM ends at %p, beyond this CPU's %u-bit physical range",
+              (void *)(uintptr_t)phys_end, parange_bits[ips]);
+    return ips;
+}
 
 void arch_mmu_init(uint64_t phys_end)
 {
@@ -92,9 +114,7 @@ void arch_mmu_init(uint64_t phys_end)
     kernel_l0[0] = arch_pte_table((uintptr_t)kernel_l1);
 
     uint64_t mmfr0 = sysreg_read(id_aa64mmfr0_el1);
-    uint64_t ips = MMFR0_PARANGE(mmfr0);
-    if (ips > MMFR0_PARANGE_48)
-        ips = MMFR0_PARANGE_48;
+    uint64_t ips = check_mmu_features(mmfr0, phys_end);
     uint64_t tcr = TCR_BASE | ips << TCR_IPS_SHIFT;
     asid_bits = 8;
     if (MMFR0_ASIDBITS(mmfr0) == MMFR0_ASID16) {

@@ -96,8 +96,25 @@ static void host_tree_init(uint64_t phys_end)
                             PTE_READ | PTE_WRITE | PTE_EXEC);
 }
 
+/* PVR version field (bits 0:15) of the first processor with ISA 3.0 radix
+ * translation (POWER9, 0x004e; POWER10 is 0x0080).  Every earlier server
+ * processor (POWER7 0x003f ... POWER8 0x004d) has a lower one. */
+#define PVR_VERSION(pvr) ((pvr) >> 16)
+#define PVR_VERSION_POWER9 0x004e
+
+/* The kernel needs radix translation (and ISA 3.0's "stop"): refuse an
+ * older processor with a message instead of faulting somewhere later. */
+static void check_radix(void)
+{
+    uint64_t pvr = mfspr(SPRN_PVR);
+    if (PVR_VERSION(pvr) < PVR_VERSION_POWER9)
+        panic("radix: PVR %08llx is older than POWER9: no radix translation (ISA 3.0); "
+              "Keel needs it", (unsigned long long)pvr);
+}
+
 void arch_mmu_init(uint64_t phys_end)
 {
+    check_radix();
     host_tree_init(phys_end);
     partition_table[0].dw0 = be(PATE0_HR | RTS_52 | (uintptr_t)host_root | ROOT_BITS);
     partition_table[0].dw1 = be((uintptr_t)process_table |

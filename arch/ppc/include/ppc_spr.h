@@ -17,6 +17,7 @@
 #define SPRN_HSRR1  315
 #define SPRN_LPCR   318
 #define SPRN_LPIDR  319
+#define SPRN_PVR    287     /* processor version (read-only) */
 #define SPRN_HEIR   339
 #define SPRN_PTCR   464     /* partition-table base and size */
 #define SPRN_PSSCR  855

@@ -39,7 +39,12 @@ def exit_code(status):
     """QEMU's exit code when the kernel powers off with status (None: not carried)."""
     return status      # semihosting SYS_EXIT, ADP_Stopped_ApplicationExit + status
 
-# Also boot the self-test entered at EL2 (the kernel drops to EL1).
+# Other configurations ./keel test boots the self-test, the system demo and
+# ktest on: entered at EL2 (the kernel drops to EL1) with the default GICv2;
+# a GICv3 (chosen from the device tree) on a Cortex-A53 (ARMv8.0, 40-bit
+# PA); and a GICv3 entered at EL2 (ICC_SRE_EL2 must let EL1 in).
 TEST_MACHINES = {
     "el2": ["-M", "virt,virtualization=on", "-cpu", "max", "-semihosting"],
+    "gicv3-a53": ["-M", "virt,gic-version=3", "-cpu", "cortex-a53", "-semihosting"],
+    "el2-gicv3": ["-M", "virt,gic-version=3,virtualization=on", "-cpu", "max", "-semihosting"],
 }

@@ -45,3 +45,10 @@ ICOUNT = False
 def exit_code(status):
     """QEMU's exit code when the kernel powers off with status (None: not carried)."""
     return None        # powernv has no exit-status device; QEMU exits 0
+
+# Another configuration ./keel test boots the self-test, the system demo and
+# ktest on: POWER10 (PVR 0x0080; Debian's skiboot knows it, XIVE2 is
+# skiboot's business since the kernel drives no device interrupts).
+TEST_MACHINES = {
+    "powernv10": ["-M", "powernv10"] + QEMU_ARGS[2:],
+}

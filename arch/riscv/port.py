@@ -31,3 +31,22 @@ MEM_MIN_MIB = 256
 def exit_code(status):
     """QEMU's exit code when the kernel powers off with status (None: not carried)."""
     return status      # sifive,test0: (status << 16) | 0x3333, or 0x5555 for 0
+
+# Other configurations ./keel test boots the self-test, the system demo and
+# ktest on (name -> QEMU machine arguments, replacing QEMU_ARGS): the H
+# extension asked for explicitly (QEMU 7.2's rv64 already has it on: its
+# riscv,isa reads rv64imafdch...), and SiFive's U54 core model (a fixed
+# rv64imafdc, no H, no Sstc, no bit-manipulation extensions).
+TEST_MACHINES = {
+    "h-ext": ["-M", "virt", "-cpu", "rv64,h=true", "-bios", "default"],
+    "u54": ["-M", "virt", "-cpu", "sifive-u54", "-bios", "default"],
+}
+# Machines the kernel must refuse (name -> (QEMU arguments, output patterns)):
+# ./keel test boots ktest's image on them and demands the patterns, a kernel
+# panic and KEEL VERDICT: FAIL (status 2) within the timeout.  Without an MMU
+# the root task used to fault at its first instruction and the kernel idled.
+REFUSED_MACHINES = {
+    "no-mmu": (["-M", "virt", "-cpu", "rv64,mmu=false", "-bios", "default"],
+               [r'mmu: the device tree gives hart 0 mmu-type "riscv,none"; '
+                r"Keel needs Sv48 paging"]),
+}

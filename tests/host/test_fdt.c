@@ -21,6 +21,23 @@ static unsigned char *copy(const unsigned char *b, size_t len)
     return c;
 }
 
+/* Load the blob at path and open it into f; NULL (after a failed check) if
+ * either fails. */
+static unsigned char *open_tree(const char *path, struct fdt *f)
+{
+    size_t len;
+    unsigned char *b = load(path, &len);
+    if (!b)
+        return NULL;
+    enum kerr e = fdt_open(f, b, len);
+    CHECK_EQ_U(e, KERR_OK);
+    if (e != KERR_OK) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
 static void put_be32(unsigned char *p, uint32_t v)
 {
     p[0] = v >> 24, p[1] = v >> 16, p[2] = v >> 8, p[3] = v;
@@ -28,12 +45,10 @@ static void put_be32(unsigned char *p, uint32_t v)
 
 static void test_basic_queries(void)
 {
-    size_t len;
-    unsigned char *b = load("out/host/basic.dtb", &len);
     struct fdt f;
+    unsigned char *b = open_tree("out/host/basic.dtb", &f);
     if (!b)
         return;
-    CHECK_EQ_U(fdt_open(&f, b, len), KERR_OK);
     CHECK_STR(fdt_node_name(&f, 0), "");
     CHECK_STR(fdt_prop_string(&f, 0, "model"), "Keel test board");
     CHECK(fdt_is_compatible(&f, 0, "keel,test-board"));
@@ -178,12 +193,10 @@ static void test_rejects(const char *path)
 
 static void test_find_compatible(void)
 {
-    size_t len;
-    unsigned char *b = load("out/host/basic.dtb", &len);
     struct fdt f;
+    unsigned char *b = open_tree("out/host/basic.dtb", &f);
     if (!b)
         return;
-    CHECK_EQ_U(fdt_open(&f, b, len), KERR_OK);
     int uart = fdt_path(&f, "/soc/serial@10000000");
     CHECK_EQ_U(fdt_find_compatible(&f, "ns16550"), uart);      /* second entry */
     CHECK_EQ_U(fdt_find_compatible(&f, "ns16550a"), uart);
@@ -203,13 +216,11 @@ static void test_find_compatible(void)
  * finds it: compatible string, parent's cells, distributor and second region. */
 static void test_qemu_gic(const char *path, const char *compat, uint64_t second)
 {
-    size_t len;
-    unsigned char *b = load(path, &len);
     struct fdt f;
     uint64_t base = 0, size = 0;
+    unsigned char *b = open_tree(path, &f);
     if (!b)
         return;
-    CHECK_EQ_U(fdt_open(&f, b, len), KERR_OK);
     int gic = fdt_find_compatible(&f, compat);
     CHECK(gic > 0);
     int parent = fdt_parent(&f, gic);
@@ -224,12 +235,10 @@ static void test_qemu_gic(const char *path, const char *compat, uint64_t second)
 
 static void test_qemu_tree(const char *path, uint32_t min_cpus)
 {
-    size_t len;
-    unsigned char *b = load(path, &len);
     struct fdt f;
+    unsigned char *b = open_tree(path, &f);
     if (!b)
         return;
-    CHECK_EQ_U(fdt_open(&f, b, len), KERR_OK);
     int depth = 0, memory_nodes = 0, cpus = 0;
     for (int n = fdt_next_node(&f, -1, &depth); n >= 0; n = fdt_next_node(&f, n, &depth)) {
         const char *type = fdt_prop_string(&f, n, "device_type");

@@ -67,13 +67,13 @@ static void check_dt_mmu_type(void)
 /* Turn translation on; a hart without Sv48 ignores the whole satp write
  * (the privileged spec: an unsupported MODE leaves satp unchanged), so
  * reading it back tells. */
-static void enable_sv48(uint64_t satp)
+static void enable_sv48(uint64_t want)
 {
-    csr_write(satp, satp);
+    csr_write(satp, want);
     uint64_t got = csr_read(satp);
-    if (got != satp)
+    if (got != want)
         panic("mmu: this hart has no Sv48 paging (satp reads %llx after writing %llx); "
-              "Keel needs an MMU", (unsigned long long)got, (unsigned long long)satp);
+              "Keel needs an MMU", (unsigned long long)got, (unsigned long long)want);
     __asm__ volatile("sfence.vma" ::: "memory");
 }
 

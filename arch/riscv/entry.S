@@ -1,4 +1,6 @@
 /* Boot entry: OpenSBI jumps here in S-mode with a0 = hart id, a1 = FDT. */
+#include <arch_asm.h>
+
 #define BOOT_STACK_SIZE 16384
 
     .section .text.entry, "ax"
@@ -15,6 +17,17 @@ _start:
 2:  call    riscv_boot          /* (hart id, fdt); never returns */
 3:  wfi
     j       3b
+
+    /* A hart other than the boot hart, started by riscv_boot only to hand
+     * it straight back to OpenSBI (boot.c says why): stop it again through
+     * SBI HSM.  No stack, no memory touched; the loop is never reached. */
+    .globl riscv_hart_stop_again
+riscv_hart_stop_again:
+    li      a7, SBI_EXT_HSM
+    li      a6, SBI_HSM_HART_STOP
+    ecall
+4:  wfi
+    j       4b
 
     .section .bss
     .balign 16

@@ -11,12 +11,14 @@
 
 static uint64_t timebase_hz = DEFAULT_TIMEBASE_HZ;
 
-long sbi_call(long eid, long fid, uint64_t arg0)
+long sbi_call(long eid, long fid, uint64_t arg0, uint64_t arg1, uint64_t arg2)
 {
     register uint64_t a0 __asm__("a0") = arg0;
+    register uint64_t a1 __asm__("a1") = arg1;
+    register uint64_t a2 __asm__("a2") = arg2;
     register long a6 __asm__("a6") = fid;
     register long a7 __asm__("a7") = eid;
-    __asm__ volatile("ecall" : "+r"(a0) : "r"(a6), "r"(a7) : "a1", "memory");
+    __asm__ volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a6), "r"(a7) : "memory");
     return (long)a0;
 }
 
@@ -54,10 +56,10 @@ uint64_t arch_counter_hz(void)
 
 void arch_timer_set_deadline(uint64_t deadline)
 {
-    sbi_call(SBI_EXT_TIME, SBI_TIME_SET_TIMER, deadline); /* also clears STIP */
+    sbi_call(SBI_EXT_TIME, SBI_TIME_SET_TIMER, deadline, 0, 0); /* also clears STIP */
 }
 
 void arch_timer_cancel(void)
 {
-    sbi_call(SBI_EXT_TIME, SBI_TIME_SET_TIMER, UINT64_MAX);
+    sbi_call(SBI_EXT_TIME, SBI_TIME_SET_TIMER, UINT64_MAX, 0, 0);
 }

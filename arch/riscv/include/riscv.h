@@ -2,6 +2,7 @@
 #pragma once
 
 #include <types.h>
+#include <arch_asm.h>
 
 #define csr_read(csr) ({ uint64_t v_; __asm__ volatile("csrr %0, " #csr : "=r"(v_)); v_; })
 #define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" :: "r"((uint64_t)(v)))
@@ -15,8 +16,9 @@
 #define IRQ_S_TIMER 5
 #define IRQ_S_EXTERNAL 9
 
-/* SBI call (extension eid, function fid); returns the SBI error code. */
-long sbi_call(long eid, long fid, uint64_t a0);
+/* SBI call (extension eid, function fid, arguments a0-a2); returns the SBI
+ * error code. */
+long sbi_call(long eid, long fid, uint64_t a0, uint64_t a1, uint64_t a2);
 
 /* The device tree OpenSBI handed over (for the port's own look-ups). */
 extern const void *riscv_fdt;

@@ -36,6 +36,8 @@ KERNEL_SOURCES = [
     "kernel/runqueue.c",
     "kernel/compiler_rt.c",
     "kernel/pagealloc.c",
+    "kernel/stack.S",
+    "kernel/stack.c",
 ]
 
 # User-level components in the boot image: name -> sources.  The kernel starts

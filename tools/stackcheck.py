@@ -2,20 +2,22 @@
 """stackcheck - bound the kernel's stack use from its binary; fail if it can overflow.
 
     stackcheck.py --port x86 --cc gcc --elf out/gcc/x86_64/keel.elf \\
-        --objdump x86_64-linux-gnu-objdump --su a.c.su b.c.su ... --out stack.txt
+        --objdump x86_64-linux-gnu-objdump --su a.c.su ... --out stack.txt
 
 The call graph comes from the disassembly of keel.elf (direct calls, and
 jumps from one function into another: tail calls), the frame sizes from the
-compiler's -fstack-usage files (.su, one per C file), the rest from the port
-(arch/<dir>/port.py, STACK_*): the symbols bracketing the kernel stack, the C
-functions that start on it (boot, a trap from user mode), the function a trap
-taken in kernel mode calls and the bytes its entry code pushes first, the
-stack use of assembly functions C calls, and the ABI's red zone.
+compiler's -fstack-usage files (.su, one per C file), the stack's size from
+the symbols of kernel/stack.S, the rest from the port (arch/<dir>/port.py,
+STACK_*): the C functions that start on the kernel stack (boot, a trap from
+user mode), the function a trap taken in kernel mode calls and the bytes its
+entry code pushes first, the stack use of assembly functions C calls, and
+the ABI's red zone.
 
 The worst case is the deepest path from any entry, plus one trap taken in
 kernel mode on top of it (the kernel runs with interrupts masked except when
 it idles, but a fault can strike anywhere), plus the red zone.  It must stay
-below the stack size minus MARGIN.  The check refuses, with a message naming
+below the stack size minus MARGIN, and the trap alone below the fault stack's
+(where x86's #DF and the overflow paths run).  The check refuses, with a message naming
 the path or the function:
   - recursion (a cycle in the call graph), unless kernel/stackcheck.conf
     tolerates that cycle ("recursion"); each function then counts once;
@@ -23,7 +25,9 @@ the path or the function:
     declare ("indirect"); the kernel is built with -fno-jump-tables, so every
     indirect branch is a call through a function pointer;
   - a function without a known frame size (no .su entry, not in STACK_ASM);
-  - a dynamic (unbounded alloca/VLA) frame;
+  - a dynamic (unbounded alloca/VLA) frame, or one larger than the guard
+    page below the stack (MAX_FRAME, or the port's STACK_MAX_FRAME), which
+    could step over it;
   - a C function called from assembly that no declared entry covers.
 
 Python 3 standard library only.  tests/host/test_stackcheck.py tests the graph
@@ -40,6 +44,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ports  # noqa: E402
 
 MARGIN = 1024          # bytes of the stack the bound must leave untouched
+# kernel/stack.S: the kernel stack, and the stack fault paths switch to when
+# it is unusable (a trap taken in kernel mode must fit in that one too).
+STACK = ("kernel_stack_bottom", "kernel_stack_top")
+FAULT_STACK = ("kernel_fault_stack", "kernel_fault_stack_top")
+# The guard below the stack is one page: a bigger frame could step over it.
+MAX_FRAME = 4096
 
 # "   100770:\tjmp    *0x10a738(,%rax,8)" -> address, mnemonic, operands
 INSN = re.compile(r"^\s*([0-9a-f]+):\s+(\S+)\s*(.*)$")
@@ -209,6 +219,16 @@ def su_name(sym, frames):
     return base if base in frames else None
 
 
+def source_name(sym):
+    """The C name of a binary symbol: GCC's clones (foo.isra.0,
+    foo.constprop.0, foo.part.0) are still foo in the source."""
+    while True:
+        base = re.sub(r"\.(isra|constprop|part|cold)(\.\d+)?$", "", sym)
+        if base == sym:
+            return sym
+        sym = base
+
+
 # ---------------------------------------------------------------- config ----
 
 class Config:
@@ -231,7 +251,8 @@ class Config:
                 raise CheckError(f"stackcheck.conf:{n}: cannot read '{raw.strip()}'")
 
     def cycle_allowed(self, cycle):
-        return any(set(cycle) <= allowed for allowed in self.recursion)
+        names = {source_name(n) for n in cycle}
+        return any(names <= allowed for allowed in self.recursion)
 
 
 # ----------------------------------------------------------------- graph ----
@@ -292,6 +313,10 @@ def build_graph(funcs, su_frames, su_files, port, config):
         s = su_name(name, su_frames)
         if s is not None:
             frames[name], sources[name] = su_frames[s], su_files[s]
+            limit = getattr(port, "STACK_MAX_FRAME", MAX_FRAME)
+            if frames[name] > limit:
+                raise CheckError(f"{name} has a {frames[name]}-byte frame: a frame over "
+                                 f"{limit} bytes could step over the guard below the stack")
         elif name.endswith(".cold"):
             frames[name] = 0            # GCC's cold part runs in its parent's frame
         elif name in asm:
@@ -346,7 +371,7 @@ def fmt_path(graph, path):
     return " > ".join(f"{n} ({graph.frames[n]})" for n in path)
 
 
-def analyse(port, funcs, su_frames, su_files, config, stack_size):
+def analyse(port, funcs, su_frames, su_files, config, stack_size, fault_size=None):
     """The report lines; raises CheckError on any violation."""
     frames, edges, sources = build_graph(funcs, su_frames, su_files, port, config)
     graph = Graph(frames, edges, config)
@@ -390,6 +415,12 @@ def analyse(port, funcs, su_frames, su_files, config, stack_size):
     lines.append(f"worst case: {total} bytes = entry {worst_entry[1]} {worst_entry[0]} "
                  f"+ kernel-mode trap {trap_total} + red zone {red}; stack {stack_size}, "
                  f"limit {limit} (margin {MARGIN}): {verdict}")
+    if fault_size is not None:
+        lines.insert(-1, f"fault stack: {fault_size} bytes, a kernel-mode trap needs "
+                         f"{trap_total + red}")
+        if trap_total + red > fault_size - MARGIN:
+            raise CheckError(f"a kernel-mode trap ({trap_total} bytes) does not fit the "
+                             f"{fault_size}-byte fault stack: " + fmt_path(graph, trap_path))
     if total > limit:
         raise CheckError("kernel stack overflow possible: " + lines[-1] + "\n  path: " +
                          fmt_path(graph, worst_entry[2]) + " + trap " +
@@ -420,11 +451,12 @@ def main(argv=None):
         su_frames, su_files, errors = parse_su(args.su)
         if errors:
             raise CheckError("; ".join(errors))
-        bottom, top = port.STACK_SYMBOLS
-        if bottom not in syms or top not in syms:
-            raise CheckError(f"{bottom} or {top} (STACK_SYMBOLS) is not in {args.elf}")
-        lines, total = analyse(port, funcs, su_frames, su_files, config,
-                               syms[top][0] - syms[bottom][0])
+        for sym in STACK + FAULT_STACK:
+            if sym not in syms:
+                raise CheckError(f"{sym} (kernel/stack.S) is not in {args.elf}")
+        size = syms[STACK[1]][0] - syms[STACK[0]][0]
+        fault = syms[FAULT_STACK[1]][0] - syms[FAULT_STACK[0]][0]
+        lines, total = analyse(port, funcs, su_frames, su_files, config, size, fault)
     except CheckError as e:
         if os.path.exists(args.out):
             os.remove(args.out)

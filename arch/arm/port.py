@@ -44,12 +44,11 @@ TEST_MACHINES = {
     "el2": ["-M", "virt,virtualization=on", "-cpu", "max", "-semihosting"],
 }
 
-# The kernel stack bound (tools/stackcheck.py; see arch/x86/port.py): the
-# stack between __stack_bottom and __stack_top (entry.S); boot and every trap
-# from EL0 start on the empty stack; a trap taken at EL1 puts struct
-# arch_regs (REGS_SIZE, 288 bytes) on the current stack and calls arm_trap;
-# the stack use of the assembly functions C calls; AAPCS64 has no red zone.
-STACK_SYMBOLS = ("__stack_bottom", "__stack_top")
+# The kernel stack bound (tools/stackcheck.py; see arch/x86/port.py): boot and
+# every trap from EL0 start on the empty stack; a trap taken at EL1 puts
+# struct arch_regs (REGS_SIZE, 288 bytes) on the current stack and calls
+# arm_trap; the stack use of the assembly functions C calls; AAPCS64 has no
+# red zone.
 STACK_ENTRIES = {"arm_boot": 0, "arm_user_trap": 0}
 STACK_KERNEL_TRAP = ("arm_trap", 288)
 STACK_ASM = {"arch_probe_read": 0, "arch_trap_roundtrip_check": 96 + 31 * 8 + 8,

@@ -1,11 +1,11 @@
-/* Boot entry: OpenSBI jumps here in S-mode with a0 = hart id, a1 = FDT. */
-#define BOOT_STACK_SIZE 16384
+/* Boot entry: OpenSBI jumps here in S-mode with a0 = hart id, a1 = FDT.
+ * The kernel stack is kernel/stack.S's. */
 
     .section .text.entry, "ax"
     .globl _start
 _start:
     /* No compressed-instruction or relaxation tricks before gp is unused. */
-    la      sp, boot_stack_top
+    la      sp, kernel_stack_top
     la      t0, __bss_start
     la      t1, __bss_end
 1:  bgeu    t0, t1, 2f
@@ -15,10 +15,3 @@ _start:
 2:  call    riscv_boot          /* (hart id, fdt); never returns */
 3:  wfi
     j       3b
-
-    .section .bss
-    .balign 16
-boot_stack:
-    .skip   BOOT_STACK_SIZE
-    .globl boot_stack_top
-boot_stack_top:

@@ -1,6 +1,7 @@
 /* Sv48 translation: the kernel's 1:1 gigapages and the PTE format that
  * generic code builds user tables with. */
 #include <arch.h>
+#include <kstack.h>
 #include <kstring.h>
 #include <riscv.h>
 
@@ -16,23 +17,44 @@
 #define SATP_SV48 (9ull << 60)
 #define SATP_ASID_SHIFT 44
 #define GIB_SHIFT 30
+#define MIB2_SHIFT 21
 #define ENTRIES 512
+#define KERNEL_LEAF (PTE_V | PTE_RD | PTE_WR | PTE_EX | PTE_G | PTE_A | PTE_D)
 
 /* The kernel's tables: root[0] -> l1, whose entries are 1 GiB pages. */
 static arch_pte_t kernel_root[ENTRIES] __attribute__((aligned(4096)));
 static arch_pte_t kernel_l1[ENTRIES] __attribute__((aligned(4096)));
+/* The GiB and the 2 MiB around the kernel stack's guard page, split down to
+ * 4 KiB pages so that the guard alone stays unmapped. */
+static arch_pte_t guard_l2[ENTRIES] __attribute__((aligned(4096)));
+static arch_pte_t guard_l3[ENTRIES] __attribute__((aligned(4096)));
 
 static arch_pte_t make_pte(uint64_t pa, uint64_t flags)
 {
     return (pa >> ARCH_PAGE_SHIFT) << PTE_PPN_SHIFT | flags;
 }
 
+/* Leave the page below the kernel stack unmapped: an overflow faults there,
+ * and the trap entry sees sp in it (trap.S) and reports it. */
+static void unmap_stack_guard(void)
+{
+    uint64_t guard = (uintptr_t)kernel_stack_guard;
+    uint64_t gib = ALIGN_DOWN(guard, GIB(1)), block = ALIGN_DOWN(guard, MIB(2));
+    for (uint64_t i = 0; i < ENTRIES; i++) {
+        guard_l2[i] = make_pte(gib + (i << MIB2_SHIFT), KERNEL_LEAF);
+        guard_l3[i] = make_pte(block + (i << ARCH_PAGE_SHIFT), KERNEL_LEAF);
+    }
+    guard_l3[(guard - block) >> ARCH_PAGE_SHIFT] = 0;
+    guard_l2[(block - gib) >> MIB2_SHIFT] = make_pte((uintptr_t)guard_l3, PTE_V);
+    kernel_l1[gib >> GIB_SHIFT] = make_pte((uintptr_t)guard_l2, PTE_V);
+}
+
 void arch_mmu_init(uint64_t phys_end)
 {
     uint64_t gigs = MIN((phys_end + GIB(1) - 1) >> GIB_SHIFT, (uint64_t)ENTRIES);
     for (uint64_t i = 0; i < gigs; i++)
-        kernel_l1[i] = make_pte(i << GIB_SHIFT,
-                                PTE_V | PTE_RD | PTE_WR | PTE_EX | PTE_G | PTE_A | PTE_D);
+        kernel_l1[i] = make_pte(i << GIB_SHIFT, KERNEL_LEAF);
+    unmap_stack_guard();
     kernel_root[0] = make_pte((uintptr_t)kernel_l1, PTE_V);
     csr_write(satp, SATP_SV48 | (uintptr_t)kernel_root >> ARCH_PAGE_SHIFT);
     __asm__ volatile("sfence.vma" ::: "memory");

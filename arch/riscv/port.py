@@ -32,13 +32,11 @@ def exit_code(status):
     """QEMU's exit code when the kernel powers off with status (None: not carried)."""
     return status      # sifive,test0: (status << 16) | 0x3333, or 0x5555 for 0
 
-# The kernel stack bound (tools/stackcheck.py; see arch/x86/port.py): the
-# boot stack (entry.S) is the kernel stack; boot and every trap from U-mode
-# (riscv_trap, then kernel_user_resume) start on it empty; a trap taken in
-# S-mode puts struct arch_regs (REGS_SIZE, 36 words) on the current stack and
-# calls riscv_trap; the stack use of the assembly functions C calls; the
-# RISC-V psABI has no red zone.
-STACK_SYMBOLS = ("boot_stack", "boot_stack_top")
+# The kernel stack bound (tools/stackcheck.py; see arch/x86/port.py): boot and
+# every trap from U-mode (riscv_trap, then kernel_user_resume) start on the
+# empty stack; a trap taken in S-mode puts struct arch_regs (REGS_SIZE, 36
+# words) on the current stack and calls riscv_trap; the stack use of the
+# assembly functions C calls; the RISC-V psABI has no red zone.
 STACK_ENTRIES = {"riscv_boot": 0, "riscv_trap": 0, "kernel_user_resume": 0}
 STACK_KERNEL_TRAP = ("riscv_trap", 36 * 8)
 STACK_ASM = {"arch_probe_read": 0, "arch_trap_roundtrip_check": 2 * 32 * 8,

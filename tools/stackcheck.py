@@ -28,7 +28,9 @@ the path or the function:
   - a dynamic (unbounded alloca/VLA) frame, or one larger than the guard
     page below the stack (MAX_FRAME, or the port's STACK_MAX_FRAME), which
     could step over it;
-  - a C function called from assembly that no declared entry covers.
+  - a C function called from assembly that no declared entry covers;
+  - a line of kernel/stackcheck.conf that nothing needs any more (so the fix
+    of a tolerated recursion must delete its line).
 
 Python 3 standard library only.  tests/host/test_stackcheck.py tests the graph
 logic on small synthetic graphs.
@@ -237,6 +239,7 @@ class Config:
     def __init__(self, text):
         self.indirect = {}      # source file or function -> set of targets
         self.recursion = []     # sets of functions whose cycles are tolerated
+        self.used = set()       # the indirect keys some call site needed
         for n, raw in enumerate(text.splitlines(), 1):
             line = raw.split("#", 1)[0].strip()
             if not line:
@@ -333,18 +336,32 @@ def resolve_indirect(funcs, edges, sources, config, reached):
         if f is None or not f.indirect:
             continue
         key = sources.get(name)
-        targets = config.indirect.get(key) if key else None
+        if key not in config.indirect:
+            key = name
+        targets = config.indirect.get(key)
         if targets is None:
-            targets = config.indirect.get(name)
-        if targets is None:
-            raise CheckError(f"indirect call in {name} ({key or 'assembly'}, at "
+            src = sources.get(name)
+            raise CheckError(f"indirect call in {name} ({src or 'assembly'}, at "
                              f"{f.indirect[0]:#x}) with no declared targets: add "
-                             f"'indirect {key or name}: <functions>' to kernel/stackcheck.conf")
+                             f"'indirect {src or name}: <functions>' to kernel/stackcheck.conf")
         for t in targets:
             if t != "-" and t not in funcs:
-                raise CheckError(f"kernel/stackcheck.conf: {key or name} may call {t}, "
+                raise CheckError(f"kernel/stackcheck.conf: {key} may call {t}, "
                                  "which is not in the kernel")
+        config.used.add(key)
         edges[name] |= {t for t in targets if t != "-"}
+
+
+def check_stale(config, tolerated):
+    """Every line of kernel/stackcheck.conf must still be needed: a fixed
+    recursion or a removed function pointer takes its line with it."""
+    for key in sorted(set(config.indirect) - config.used):
+        raise CheckError(f"kernel/stackcheck.conf: 'indirect {key}' matches no indirect "
+                         "call the kernel makes: delete the line")
+    for allowed in config.recursion:
+        if not any({source_name(n) for n in c} <= allowed for c in tolerated):
+            raise CheckError(f"kernel/stackcheck.conf: 'recursion {' '.join(sorted(allowed))}'"
+                             " matches no recursion the kernel has: delete the line")
 
 
 # ------------------------------------------------------------------ main ----
@@ -408,6 +425,7 @@ def analyse(port, funcs, su_frames, su_files, config, stack_size, fault_size=Non
     red = getattr(port, "STACK_RED_ZONE", 0)
     total = worst_entry[0] + trap_total + red
     limit = stack_size - MARGIN
+    check_stale(config, graph.tolerated)
     for cycle in graph.tolerated:
         lines.append("TOLERATED RECURSION (kernel/stackcheck.conf; its depth is not "
                      "bounded): " + " -> ".join(cycle))

@@ -127,6 +127,14 @@ def test_analyse():
     funcs["kmem_ptr"] = sc.Function("kmem_ptr", 0x2000)
     ok = cfg("indirect m.c: kmem_ptr\n")
     lines, total = sc.analyse(Port, funcs, frames, files, ok, 4096)
+    stale = cfg("indirect m.c: kmem_ptr\nindirect gone.c: kmem_ptr\n")
+    check("stale indirect line refused",
+          raises(lambda: sc.analyse(Port, funcs, frames, files, stale, 4096),
+                 "'indirect gone.c' matches no indirect call"))
+    stale = cfg("indirect m.c: kmem_ptr\nrecursion main leaf\n")
+    check("stale recursion line refused",
+          raises(lambda: sc.analyse(Port, funcs, frames, files, stale, 4096),
+                 "'recursion leaf main' matches no recursion"))
     # main 48 + tail 16, + trap 100 + stub 0 + leaf 8
     check("bound", total == 172)
     check("limit enforced", raises(lambda: sc.analyse(Port, funcs, frames, files, ok,

@@ -106,7 +106,7 @@ HOST_TESTS = {
                    "kernel/runqueue.c", "kernel/compiler_rt.c"],
 }
 # Host tests written in Python (standard library): name -> the tools they test.
-HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py"]}
+HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"]}
 # Extra link flags of some host tests: kcore.h counts the scheduler's
 # ready-queue operations by wrapping them.
 RQ_WRAP = "-Wl," + ",".join(f"--wrap={f}" for f in
@@ -271,7 +271,7 @@ def target_block(cc, port):
     # The kernel's worst-case stack use, checked against its stack: the
     # build fails if a path could overflow it (tools/stackcheck.py).
     stack = f"{out}/stack.txt"
-    lines.append(f"build {stack}: stackcheck {elf} | tools/stackcheck.py "
+    lines.append(f"build {stack}: stackcheck {elf} | tools/stackcheck.py tools/ports.py "
                  f"{STACK_CONFIG} arch/{port.DIR}/port.py {' '.join(sus)}")
     lines.append(f"  port = {port.DIR}")
     lines.append(f"  cctype = {cc}")

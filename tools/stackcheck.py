@@ -394,9 +394,9 @@ def analyse(port, funcs, su_frames, su_files, config, stack_size, fault_size=Non
     graph = Graph(frames, edges, config)
     trap_fn, trap_bytes = port.STACK_KERNEL_TRAP
     roots = list(port.STACK_ENTRIES) + [trap_fn]
-    for r in roots:
+    for r in roots + list(getattr(port, "STACK_ASM", {})):
         if r not in funcs:
-            raise CheckError(f"entry {r} (port.py) is not a function of the kernel")
+            raise CheckError(f"{r} (port.py STACK_*) is not a function of the kernel")
     # Indirect targets first (they add edges), until nothing new is reached.
     reached = set()
     while True:

@@ -153,12 +153,12 @@ static void dispatch(struct arch_regs *regs)
 
 /* The kernel runs untranslated, so nothing faults when its stack overflows
  * (docs/ports/ppc.md): a trap taken in the kernel checks that its frame
- * landed on the kernel stack and that the canary in the guard below is
+ * did not land in the guard below the stack and that the canary there is
  * intact; a return to user mode checks the canary.  An entry from user mode
  * needs no check: nothing ran in the kernel since the last return. */
 static void check_kernel_stack(const struct arch_regs *regs)
 {
-    if ((uintptr_t)regs - (uintptr_t)kernel_stack_bottom >= KSTACK_SIZE)
+    if (kstack_guard_hit((uintptr_t)regs))
         kstack_overflow(regs->nip, (uintptr_t)regs);
     kstack_canary_check();
 }

@@ -12,7 +12,9 @@ _Static_assert(KSTACK_SIZE % ARCH_PAGE_SIZE == 0, "the stack ends at a page boun
 #define ARCH_KSTACK_CANARY 0        /* the port unmaps the guard */
 #endif
 
-#define CANARY 0x6b73746b63616e79ull        /* arbitrary: neither a kernel address nor a small number */
+/* Arbitrary, but neither a kernel address nor a small number. */
+#define CANARY 0x6b73746b63616e79ull
+
 /* What the check reads: the top KSTACK_CANARY_SPAN bytes of the guard, one
  * word per 16 bytes.  Every frame starts on a 16-byte boundary and its first
  * word is written (the back chain on POWER), so an overflow whose deepest

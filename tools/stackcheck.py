@@ -308,8 +308,8 @@ class Graph:
         return seen
 
 
-def build_graph(funcs, su_frames, su_files, port, config):
-    """Frames and edges of every function, indirect targets resolved."""
+def build_graph(funcs, su_frames, su_files, port):
+    """Frame size, direct callees and source file of every function."""
     asm = getattr(port, "STACK_ASM", {})
     frames, edges, sources = {}, {}, {}
     for name, f in funcs.items():
@@ -390,7 +390,7 @@ def fmt_path(graph, path):
 
 def analyse(port, funcs, su_frames, su_files, config, stack_size, fault_size=None):
     """The report lines; raises CheckError on any violation."""
-    frames, edges, sources = build_graph(funcs, su_frames, su_files, port, config)
+    frames, edges, sources = build_graph(funcs, su_frames, su_files, port)
     graph = Graph(frames, edges, config)
     trap_fn, trap_bytes = port.STACK_KERNEL_TRAP
     roots = list(port.STACK_ENTRIES) + [trap_fn]

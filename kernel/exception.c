@@ -2,6 +2,7 @@
 #include <kernel.h>
 #include <print.h>
 #include <keel/kobj.h>
+#include <kstack.h>
 #include <thread.h>
 
 static const char *const fault_names[FAULT_KIND_COUNT] = {
@@ -62,6 +63,8 @@ void kernel_exception(struct arch_regs *regs, const struct fault_info *f)
         user_exception(regs, f);
         return;
     }
+    if (kstack_guard_hit(f->addr))
+        kstack_overflow(f->ip, f->addr);    /* before printing: it takes stack */
     kernel_faults.count++;
     kernel_faults.last = *f;
     kprintf("\n*** kernel exception: %s\n    ip %p  address %p  cause 0x%llx\n",

@@ -7,6 +7,7 @@
 #include <selftest.h>
 #include <ticker.h>
 #include <kmem.h>
+#include <kstack.h>
 #include <loader.h>
 
 #define DEMO_TICKS 5
@@ -94,6 +95,8 @@ noreturn void kernel_main(struct boot_info *bi)
         kprintf("executing a trap instruction with no fix-up\n");
         __builtin_trap();
     }
+    if (cmdline_has(desc.cmdline, "stack_overflow"))
+        kstack_overflow_test();     /* for the harness: the guard must catch it */
     if (cmdline_has(desc.cmdline, "selftest"))
         kernel_finish(selftest_run(&desc) ? EXIT_FAIL : EXIT_PASS);
     if (desc.initrd_size)

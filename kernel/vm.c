@@ -138,28 +138,56 @@ bool vm_range_ok(const struct vm_space *vs, uintptr_t va, size_t len, uint32_t r
     }
 }
 
-/* Free the table at pa (of level) and every table below it.  At the root
- * only the user entries are followed: the kernel's are shared. */
-static void free_tables(struct vm_space *vs, uint64_t pa, uint32_t level, bool pages)
+/* The entries of a table of level that belong to user space: at the root
+ * only the user ones (the kernel's are shared), below it all of them. */
+static uint32_t user_first(uint32_t level)
 {
-    arch_pte_t *t = table(vs, pa);
-    uint32_t first = level ? 0 : index_at(USER_BASE, 0);
-    uint32_t entries = level ? 1u << arch_pt_index_bits(level) : index_at(USER_END - 1, 0) + 1;
-    for (uint32_t i = first; i < entries; i++) {
-        if (!arch_pte_valid(t[i]))
-            continue;
-        if (level < ARCH_PT_LEVELS - 1)
-            free_tables(vs, arch_pte_addr(t[i]), level + 1, pages);
-        else if (pages)
-            vs->pt->free(vs->pt->ctx, arch_pte_addr(t[i]));
-    }
+    return level ? 0 : index_at(USER_BASE, 0);
+}
+
+static uint32_t user_end(uint32_t level)
+{
+    return level ? 1u << arch_pt_index_bits(level) : index_at(USER_END - 1, 0) + 1;
+}
+
+static void free_table(struct vm_space *vs, uint64_t pa, uint32_t level)
+{
     size_t bytes = level == 0 ? MAX(root_bytes(), ARCH_PAGE_SIZE) : ARCH_PAGE_SIZE;
     for (size_t off = 0; off < bytes; off += ARCH_PAGE_SIZE)
         vs->pt->free(vs->pt->ctx, pa + off);
 }
 
+/* Free every table of vs, the root last, and with pages the mapped pages.
+ * Depth first with one cursor per level rather than by recursion: the build's
+ * stack check (tools/stackcheck.py) refuses any cycle in the call graph. */
+static void free_tables(struct vm_space *vs, bool pages)
+{
+    uint64_t pa[ARCH_PT_LEVELS] = { vs->root };
+    uint32_t next[ARCH_PT_LEVELS] = { user_first(0) };
+    uint32_t level = 0;
+    for (;;) {
+        if (next[level] == user_end(level)) {
+            free_table(vs, pa[level], level);
+            if (level == 0)
+                return;
+            level--;
+            continue;
+        }
+        arch_pte_t e = table(vs, pa[level])[next[level]++];
+        if (!arch_pte_valid(e))
+            continue;
+        if (level < ARCH_PT_LEVELS - 1) {
+            level++;
+            pa[level] = arch_pte_addr(e);
+            next[level] = user_first(level);
+        } else if (pages) {
+            vs->pt->free(vs->pt->ctx, arch_pte_addr(e));
+        }
+    }
+}
+
 void vm_destroy(struct vm_space *vs, bool free_pages)
 {
-    free_tables(vs, vs->root, 0, free_pages);
+    free_tables(vs, free_pages);
     vs->root = 0;
 }

@@ -36,6 +36,8 @@ KERNEL_SOURCES = [
     "kernel/runqueue.c",
     "kernel/compiler_rt.c",
     "kernel/pagealloc.c",
+    "kernel/stack.S",
+    "kernel/stack.c",
 ]
 
 # User-level components in the boot image: name -> sources.  The kernel starts
@@ -77,6 +79,10 @@ CORE_SOURCES = [
     "kernel/timeout.c",
 ]
 
+# What tools/stackcheck.py may not derive from the binary: the targets of
+# indirect calls and the recursion it tolerates (see the file).
+STACK_CONFIG = "kernel/stackcheck.conf"
+
 # Host unit tests: test name -> generic sources under test.
 HOST_TESTS = {
     "test_print": ["kernel/print.c"],
@@ -99,6 +105,8 @@ HOST_TESTS = {
     "test_sched": ["kernel/ipc.c", "kernel/sched.c", "kernel/timeout.c", "kernel/cap.c",
                    "kernel/runqueue.c", "kernel/compiler_rt.c"],
 }
+# Host tests written in Python (standard library): name -> the tools they test.
+HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"]}
 # Extra link flags of some host tests: kcore.h counts the scheduler's
 # ready-queue operations by wrapping them.
 RQ_WRAP = "-Wl," + ",".join(f"--wrap={f}" for f in
@@ -132,8 +140,11 @@ HOST_QEMU_DTBS = {
     "qemu-ppc64-powernv9": ("qemu-system-ppc64 -m 1G", "powernv9"),
 }
 
+# -fno-jump-tables: every indirect branch in the kernel is then a call (or a
+# tail call) through a function pointer, which tools/stackcheck.py can hold
+# against its table of known targets; a switch's jump table would look the same.
 COMMON_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "
-                 "-fno-stack-protector -fno-pic -fno-omit-frame-pointer "
+                 "-fno-stack-protector -fno-pic -fno-omit-frame-pointer -fno-jump-tables "
                  "-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "
                  "-Wmissing-prototypes -Wno-unused-parameter")
 
@@ -198,6 +209,15 @@ rule qemudtb
   command = $qemu -M $machine,dumpdtb=$out -nodefaults -display none >/dev/null 2>&1
   description = DUMPDTB $out
 
+rule pytest
+  command = cp $in $out && chmod +x $out
+  description = PYTEST $out
+
+rule stackcheck
+  command = python3 tools/stackcheck.py --port $port --cc $cctype --elf $in $
+    --objdump $objdump --su $su --out $out
+  description = STACKCHECK $out
+
 rule doxygen
   command = tools/docs.sh $out
   description = DOXYGEN
@@ -227,15 +247,22 @@ def target_block(cc, port):
                        f"-Ikernel/include -Iarch/{port.DIR}/include -Isdk/include",
                        f"-DKEEL_CC=\\\"{cc}\\\""])
     lines = [f"# ---- {cc} / {port.ISA} ----"]
-    objs = []
+    objs, sus = [], []
     srcs = (KERNEL_SOURCES + CORE_SOURCES +
             [f"arch/{port.DIR}/{s}" for s in port.SOURCES])
     for src in srcs:
         o = obj_path(out, src)
-        rule = "as" if src.endswith(".S") else "cc"
-        lines.append(f"build {o}: {rule} {src}")
+        if src.endswith(".S"):
+            lines.append(f"build {o}: as {src}")
+            lines.append(f"  cflags = {cflags}")
+        else:
+            # Each C file also reports its functions' frame sizes (x.c.su),
+            # which tools/stackcheck.py adds up along the call graph.
+            su = o[:-len(".o")] + ".su"
+            lines.append(f"build {o} | {su}: cc {src}")
+            lines.append(f"  cflags = {cflags} -fstack-usage")
+            sus.append(su)
         lines.append(f"  cc = {t['cc']}")
-        lines.append(f"  cflags = {cflags}")
         objs.append(o)
     ldscript = f"arch/{port.DIR}/kernel.ld"
     elf = f"{out}/keel.elf"
@@ -243,12 +270,21 @@ def target_block(cc, port):
     lines.append(f"  ld = {t['ld']}")
     lines.append(f"  ldflags = {t['ldflags']}")
     lines.append(f"  ldscript = {ldscript}")
+    # The kernel's worst-case stack use, checked against its stack: the
+    # build fails if a path could overflow it (tools/stackcheck.py).
+    stack = f"{out}/stack.txt"
+    lines.append(f"build {stack}: stackcheck {elf} | tools/stackcheck.py tools/ports.py "
+                 f"{STACK_CONFIG} arch/{port.DIR}/port.py {' '.join(sus)}")
+    lines.append(f"  port = {port.DIR}")
+    lines.append(f"  cctype = {cc}")
+    lines.append(f"  objdump = {port.GCC_PREFIX}objdump")
+    lines.append(f"  su = {' '.join(sus)}")
     img = f"{out}/keel.img"
     lines.append(f"build {img}: objcopy {elf}")
     lines.append(f"  objcopy = {t['objcopy']}")
     lines.append(f"  objcopyflags = {port.IMAGE_OBJCOPY_FLAGS}")
     cpio = user_block(lines, cc, port, out, t)
-    lines.append(f"build {cc}-{port.ISA}: phony {img} {cpio}")
+    lines.append(f"build {cc}-{port.ISA}: phony {img} {stack} {cpio}")
     lines.append("")
     return lines, img
 
@@ -320,6 +356,10 @@ def host_block():
         lines.append(f"build {exe}: hostcc tests/host/{name}.c {' '.join(srcs)}")
         if name in HOST_TEST_LDFLAGS:
             lines.append(f"  hostldflags = {HOST_TEST_LDFLAGS[name]}")
+        outs.append(exe)
+    for name, deps in HOST_PY_TESTS.items():
+        exe = f"out/host/{name}"
+        lines.append(f"build {exe}: pytest tests/host/{name}.py | {' '.join(deps)}")
         outs.append(exe)
     lines.append(f"build host: phony {' '.join(outs)}")
     lines.append("")

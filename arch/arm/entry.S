@@ -82,8 +82,8 @@ at_el1:
     ldr     x1, =SCTLR_EL1_BOOT
     msr     sctlr_el1, x1
     isb
-    adrp    x1, __stack_top
-    add     x1, x1, :lo12:__stack_top
+    adrp    x1, kernel_stack_top            /* kernel/stack.S */
+    add     x1, x1, :lo12:kernel_stack_top
     mov     sp, x1
 
     /* .bss is 16-byte aligned and sized by kernel.ld. */
@@ -101,13 +101,3 @@ at_el1:
 3:  wfi                                 /* arm_boot never returns */
     b       3b
     .ltorg
-
-    /* The boot stack, then the kernel stack of CPU 0: kernel trap frames
-     * land on it, and arch_return_to_user resets it (user mode leaves it
-     * empty, SP_EL1 at its top). */
-    .section .bss.stack, "aw", %nobits
-    .balign 16
-__stack_bottom:
-    .space  16384
-    .globl __stack_top
-__stack_top:

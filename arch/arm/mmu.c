@@ -6,6 +6,7 @@
  */
 #include <arm.h>
 #include <kernel.h>
+#include <kstack.h>
 
 #define PT_ENTRIES 512
 #define PT_INDEX_BITS 9
@@ -38,6 +39,7 @@
 
 #define KERNEL_DEVICE (DESC_BLOCK | DESC_ATTR(MAIR_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN)
 #define KERNEL_RAM (DESC_BLOCK | DESC_ATTR(MAIR_NORMAL) | DESC_SH_INNER | DESC_AF | DESC_UXN)
+#define KERNEL_RAM_PAGE ((KERNEL_RAM & ~DESC_BLOCK) | DESC_PAGE)
 
 /* TCR_EL1 fields. */
 #define TCR_T0SZ(bits) (64ull - (bits))
@@ -74,6 +76,10 @@ static arch_pte_t kernel_l1[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)))
 /* Only the last, partial GiB of RAM is split into 2 MiB blocks, so nothing
  * past phys_end is mapped as Normal memory (speculation could touch it). */
 static arch_pte_t kernel_l2_tail[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)));
+/* The 1 GiB and the 2 MiB around the kernel stack's guard page, split down
+ * to 4 KiB pages so that the guard alone stays unmapped. */
+static arch_pte_t guard_l2[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)));
+static arch_pte_t guard_l3[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)));
 static uint32_t asid_bits;
 
 /* Physical address bits of each ID_AA64MMFR0_EL1.PARange value. */
@@ -96,6 +102,27 @@ static uint64_t check_mmu_features(uint64_t mmfr0, uint64_t phys_end)
     return ips;
 }
 
+/* Leave the page below the kernel stack unmapped: an overflow faults there,
+ * and the kernel vectors see sp in it (trap.S) and report it.  Its GiB (if
+ * not the tail one, already in 2 MiB blocks) and its 2 MiB block are split. */
+static void unmap_stack_guard(void)
+{
+    uint64_t guard = (uintptr_t)kernel_stack_guard;
+    uint64_t gib = guard & ~(L1_BLOCK_SIZE - 1), block = guard & ~(L2_BLOCK_SIZE - 1);
+    arch_pte_t *l1e = &kernel_l1[gib >> L1_BLOCK_SHIFT], *l2 = guard_l2;
+    if (arch_pte_is_table(*l1e)) {
+        l2 = (arch_pte_t *)(uintptr_t)arch_pte_addr(*l1e);
+    } else {
+        for (uint64_t i = 0; i < PT_ENTRIES; i++)
+            guard_l2[i] = (gib + i * L2_BLOCK_SIZE) | KERNEL_RAM;
+        *l1e = arch_pte_table((uintptr_t)guard_l2);
+    }
+    for (uint64_t i = 0; i < PT_ENTRIES; i++)
+        guard_l3[i] = (block + i * ARCH_PAGE_SIZE) | KERNEL_RAM_PAGE;
+    guard_l3[(guard - block) >> ARCH_PAGE_SHIFT] = 0;
+    l2[(block - gib) >> L2_BLOCK_SHIFT] = arch_pte_table((uintptr_t)guard_l3);
+}
+
 void arch_mmu_init(uint64_t phys_end)
 {
     phys_end = (phys_end + L2_BLOCK_SIZE - 1) & ~(L2_BLOCK_SIZE - 1);
@@ -111,6 +138,7 @@ void arch_mmu_init(uint64_t phys_end)
             kernel_l2_tail[(b - pa) >> L2_BLOCK_SHIFT] = b | KERNEL_RAM;
         kernel_l1[pa >> L1_BLOCK_SHIFT] = arch_pte_table((uintptr_t)kernel_l2_tail);
     }
+    unmap_stack_guard();
     kernel_l0[0] = arch_pte_table((uintptr_t)kernel_l1);
 
     uint64_t mmfr0 = sysreg_read(id_aa64mmfr0_el1);

@@ -48,3 +48,14 @@ TEST_MACHINES = {
     "gicv3-a53": ["-M", "virt,gic-version=3", "-cpu", "cortex-a53", "-semihosting"],
     "el2-gicv3": ["-M", "virt,gic-version=3,virtualization=on", "-cpu", "max", "-semihosting"],
 }
+
+# The kernel stack bound (tools/stackcheck.py; see arch/x86/port.py): boot and
+# every trap from EL0 start on the empty stack; a trap taken at EL1 puts
+# struct arch_regs (REGS_SIZE, 288 bytes) on the current stack and calls
+# arm_trap; the stack use of the assembly functions C calls; AAPCS64 has no
+# red zone.
+STACK_ENTRIES = {"arm_boot": 0, "arm_user_trap": 0}
+STACK_KERNEL_TRAP = ("arm_trap", 288)
+STACK_ASM = {"arch_probe_read": 0, "arch_trap_roundtrip_check": 96 + 31 * 8 + 8,
+             "arch_return_to_user": 0}
+STACK_RED_ZONE = 0

@@ -3,8 +3,9 @@
  * current EL with SP_ELx, 8-11 lower EL AArch64, 12-15 lower EL AArch32;
  * within each group sync, IRQ, FIQ, SError.
  *
- * Kernel traps (0-7) save the full struct arch_regs on the current stack,
- * call arm_trap(regs, vector) and restore every register from the frame
+ * Kernel traps (0-7) first check that the kernel stack has room (else it
+ * overflowed: stack_overflow), save the full struct arch_regs on the current
+ * stack, call arm_trap(regs, vector) and restore every register from the frame
  * (the C side may have changed elr, e.g. to a fix-up) before eret.
  *
  * User traps (8-15) save the user registers into the frame named by
@@ -14,6 +15,7 @@
  * stack, so its top 16 bytes serve as scratch while x0/x1 are freed.
  */
 #include <arch_asm.h>
+#include <kstack.h>
 
 #define VECTOR_ALIGN 0x800              /* VBAR_EL1 bits [10:0] are RES0 */
 #define VECTOR_SIZE 0x80                /* 32 instructions per entry */
@@ -45,11 +47,33 @@
     mov     x1, #\num
     b       user_trap_common
     .else
+    STACK_CHECK
     sub     sp, sp, #REGS_SIZE
     stp     x0, x1, [sp, #REGS_X(0)]
     mov     x0, #\num
     b       trap_common
     .endif
+.endm
+
+/* Before a kernel trap pushes its frame: if sp lies in the guard page below
+ * the kernel stack, or so close above it that the frame would reach into it,
+ * the stack has overflowed, and pushing would only fault again (and again,
+ * walking down into what lies below the guard).  Leave for stack_overflow
+ * instead.  x0 is parked in SP_EL0, which holds the user's sp only in user
+ * mode; the flags are the handler's to clobber (SPSR has the interrupted
+ * ones).  (sp - guard) >> 5 < GUARD_WINDOW means sp - guard < guard + frame. */
+#define GUARD_WINDOW ((KSTACK_GUARD_SIZE + REGS_SIZE) >> 5)
+.if (KSTACK_GUARD_SIZE + REGS_SIZE) % 32
+.error "GUARD_WINDOW must be exact"
+.endif
+.macro STACK_CHECK
+    msr     sp_el0, x0
+    adrp    x0, kernel_stack_guard      /* page aligned: adrp is exact */
+    sub     x0, sp, x0
+    lsr     x0, x0, #5
+    cmp     x0, #GUARD_WINDOW
+    mrs     x0, sp_el0
+    b.lo    stack_overflow
 .endm
 
     .text
@@ -59,6 +83,18 @@ arm_vectors:
     .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
     vector \n
     .endr
+
+/* The kernel stack overflowed: report it from the fault stack (kernel/stack.S)
+ * with the faulting instruction and address. */
+stack_overflow:
+    adrp    x0, kernel_fault_stack_top
+    add     x0, x0, :lo12:kernel_fault_stack_top
+    mov     sp, x0
+    mov     x29, xzr                    /* end of the frame-pointer chain */
+    mrs     x0, elr_el1
+    mrs     x1, far_el1
+    bl      kstack_overflow             /* never returns */
+    b       .
 
 /* x0 = vector number; x0 and x1 of the interrupted code already saved. */
 trap_common:
@@ -107,8 +143,8 @@ user_trap_common:
     .globl arch_return_to_user
 arch_return_to_user:
     msr     daifset, #3                 /* ELR/SPSR must survive until eret */
-    adrp    x1, __stack_top             /* nothing of the kernel stack is kept */
-    add     x1, x1, :lo12:__stack_top
+    adrp    x1, kernel_stack_top        /* nothing of the kernel stack is kept */
+    add     x1, x1, :lo12:kernel_stack_top
     mov     sp, x1
     ldp     x1, x2, [x0, #REGS_ELR]
     msr     elr_el1, x1

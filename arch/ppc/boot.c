@@ -1,6 +1,7 @@
 /* C entry on the boot CPU: remember OPAL, make interrupts arrive
  * little-endian, describe the hand-over, enter the generic kernel. */
 #include <kernel.h>
+#include <kstack.h>
 #include <ppc.h>
 
 uint64_t ppc_opal_base, ppc_opal_entry;
@@ -13,6 +14,7 @@ noreturn void ppc_boot(const void *fdt, uint64_t opal_base, uint64_t opal_entry)
 {
     static struct boot_info bi;
 
+    kstack_canary_fill();           /* before anything runs deep (trap.c) */
     ppc_opal_base = opal_base;
     ppc_opal_entry = opal_entry;
     ppc_fdt = fdt;

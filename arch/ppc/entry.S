@@ -2,8 +2,6 @@
  * r3 = device tree, r8 = OPAL base, r9 = OPAL entry. */
 #include <arch_asm.h>
 
-#define BOOT_STACK_SIZE 16384
-
     .section .text.entry, "ax"
     .globl _start
 _start:
@@ -22,7 +20,7 @@ _start:
 2:
     LOAD_TOC %r2
 
-    /* Clear .bss (it holds the boot stack). */
+    /* Clear .bss (it holds the kernel stack). */
     addis %r10, %r2, __bss_start@toc@ha
     addi %r10, %r10, __bss_start@toc@l
     addis %r11, %r2, __bss_end@toc@ha
@@ -34,8 +32,8 @@ _start:
     addi %r10, %r10, 8
     b 3b
 4:
-    addis %r1, %r2, boot_stack_top@toc@ha
-    addi %r1, %r1, boot_stack_top@toc@l
+    addis %r1, %r2, kernel_stack_top@toc@ha    /* kernel/stack.S */
+    addi %r1, %r1, kernel_stack_top@toc@l
     stdu %r0, -STACK_MIN_FRAME(%r1)     /* null back chain ends stack walks */
 
     mr %r4, %r8
@@ -43,10 +41,3 @@ _start:
     bl ppc_boot                 /* (fdt, opal_base, opal_entry); never returns */
     nop
 5:  b 5b
-
-    .section .bss
-    .balign 16
-boot_stack:
-    .space BOOT_STACK_SIZE
-    .globl boot_stack_top       /* also the kernel stack for traps from user mode */
-boot_stack_top:

@@ -52,3 +52,19 @@ def exit_code(status):
 TEST_MACHINES = {
     "powernv10": ["-M", "powernv10"] + QEMU_ARGS[2:],
 }
+# The kernel stack bound (tools/stackcheck.py; see arch/x86/port.py): boot and
+# every trap from problem state start on it with one 32-byte minimal frame
+# (STACK_MIN_FRAME); a trap taken in the kernel skips the interrupted code's
+# 288-byte protected zone, puts struct arch_regs (REGS_SIZE, 336) below it
+# 16-aligned (up to 15 more) and a minimal frame, then calls ppc_trap; the
+# stack use of the assembly functions C calls (opal.S, selftest.S); and the
+# ELFv2 protected zone of 288 bytes below r1 that the deepest function may
+# use.
+STACK_ENTRIES = {"ppc_boot": 32, "ppc_trap": 32}
+STACK_KERNEL_TRAP = ("ppc_trap", 288 + 336 + 15 + 32)
+STACK_ASM = {"opal_call": 64, "arch_probe_read": 0,
+             "arch_trap_roundtrip_check": 32 + 19 * 8 + 8, "arch_return_to_user": 0}
+STACK_RED_ZONE = 288
+# The guard below the stack is a canary the kernel checks (docs/ports/ppc.md),
+# which notices frames up to KSTACK_CANARY_SPAN (kernel/include/kstack.h).
+STACK_MAX_FRAME = 1024

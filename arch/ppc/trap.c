@@ -1,6 +1,7 @@
 /* Trap set-up and decoding: install the vectors, sort each interrupt into
  * the timer, a fault for kernel_exception(), or a fatal surprise. */
 #include <kernel.h>
+#include <kstack.h>
 #include <kstring.h>
 #include <ppc.h>
 #include <print.h>
@@ -150,12 +151,29 @@ static void dispatch(struct arch_regs *regs)
     kernel_exception(regs, &f);
 }
 
+/* The kernel runs untranslated, so nothing faults when its stack overflows
+ * (docs/ports/ppc.md): a trap taken in the kernel checks that its frame
+ * did not land in the guard below the stack and that the canary there is
+ * intact; a return to user mode checks the canary.  An entry from user mode
+ * needs no check: nothing ran in the kernel since the last return. */
+static void check_kernel_stack(const struct arch_regs *regs)
+{
+    if (kstack_guard_hit((uintptr_t)regs))
+        kstack_overflow(regs->nip, (uintptr_t)regs);
+    kstack_canary_check();
+}
+
 void ppc_trap(struct arch_regs *regs)
 {
     bool from_user = (regs->msr & MSR_PR) != 0;   /* regs may be gone after */
+    if (!from_user)
+        check_kernel_stack(regs);
     dispatch(regs);
-    if (from_user)
-        arch_return_to_user(kernel_user_resume());
+    if (from_user) {
+        struct arch_regs *next = kernel_user_resume();
+        kstack_canary_check();
+        arch_return_to_user(next);
+    }
 }
 
 uintptr_t arch_regs_ip(const struct arch_regs *regs)

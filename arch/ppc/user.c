@@ -1,5 +1,6 @@
 /* User mode: the first frame of a thread, where traps from problem state
  * save, and the system-call ABI (selector r0, words r3..r10 both ways). */
+#include <kstack.h>
 #include <kstring.h>
 #include <ppc.h>
 #include <ppc_cpu.h>
@@ -12,13 +13,11 @@
 #define MSR_USER (MSR_SF | MSR_HV | MSR_EE | MSR_PR | MSR_ME | MSR_IR | MSR_DR | \
                   MSR_RI | MSR_LE)
 
-extern char boot_stack_top[];
-
 static struct ppc_cpu boot_cpu;
 
 void ppc_cpu_init(void)
 {
-    boot_cpu.kstack_top = (uintptr_t)boot_stack_top;
+    boot_cpu.kstack_top = (uintptr_t)kernel_stack_top;
     mtspr(SPRN_HSPRG0, &boot_cpu);
 }
 

@@ -1,13 +1,12 @@
-/* Boot entry: OpenSBI jumps here in S-mode with a0 = hart id, a1 = FDT. */
+/* Boot entry: OpenSBI jumps here in S-mode with a0 = hart id, a1 = FDT.
+ * The kernel stack is kernel/stack.S's. */
 #include <arch_asm.h>
-
-#define BOOT_STACK_SIZE 16384
 
     .section .text.entry, "ax"
     .globl _start
 _start:
     /* No compressed-instruction or relaxation tricks before gp is unused. */
-    la      sp, boot_stack_top
+    la      sp, kernel_stack_top
     la      t0, __bss_start
     la      t1, __bss_end
 1:  bgeu    t0, t1, 2f
@@ -28,10 +27,3 @@ riscv_hart_stop_again:
     ecall
 4:  wfi
     j       4b
-
-    .section .bss
-    .balign 16
-boot_stack:
-    .skip   BOOT_STACK_SIZE
-    .globl boot_stack_top
-boot_stack_top:

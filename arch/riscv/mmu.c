@@ -3,6 +3,7 @@
 #include <arch.h>
 #include <fdt.h>
 #include <kernel.h>
+#include <kstack.h>
 #include <kstring.h>
 #include <riscv.h>
 
@@ -19,11 +20,17 @@
 #define SATP_SV48 (9ull << SATP_MODE_SHIFT)
 #define SATP_ASID_SHIFT 44
 #define GIB_SHIFT 30
+#define MIB2_SHIFT 21
 #define ENTRIES 512
+#define KERNEL_LEAF (PTE_V | PTE_RD | PTE_WR | PTE_EX | PTE_G | PTE_A | PTE_D)
 
 /* The kernel's tables: root[0] -> l1, whose entries are 1 GiB pages. */
 static arch_pte_t kernel_root[ENTRIES] __attribute__((aligned(4096)));
 static arch_pte_t kernel_l1[ENTRIES] __attribute__((aligned(4096)));
+/* The GiB and the 2 MiB around the kernel stack's guard page, split down to
+ * 4 KiB pages so that the guard alone stays unmapped. */
+static arch_pte_t guard_l2[ENTRIES] __attribute__((aligned(4096)));
+static arch_pte_t guard_l3[ENTRIES] __attribute__((aligned(4096)));
 
 static arch_pte_t make_pte(uint64_t pa, uint64_t flags)
 {
@@ -77,13 +84,28 @@ static void enable_sv48(uint64_t want)
     __asm__ volatile("sfence.vma" ::: "memory");
 }
 
+/* Leave the page below the kernel stack unmapped: an overflow faults there,
+ * and the trap entry sees sp in it (trap.S) and reports it. */
+static void unmap_stack_guard(void)
+{
+    uint64_t guard = (uintptr_t)kernel_stack_guard;
+    uint64_t gib = ALIGN_DOWN(guard, GIB(1)), block = ALIGN_DOWN(guard, MIB(2));
+    for (uint64_t i = 0; i < ENTRIES; i++) {
+        guard_l2[i] = make_pte(gib + (i << MIB2_SHIFT), KERNEL_LEAF);
+        guard_l3[i] = make_pte(block + (i << ARCH_PAGE_SHIFT), KERNEL_LEAF);
+    }
+    guard_l3[(guard - block) >> ARCH_PAGE_SHIFT] = 0;
+    guard_l2[(block - gib) >> MIB2_SHIFT] = make_pte((uintptr_t)guard_l3, PTE_V);
+    kernel_l1[gib >> GIB_SHIFT] = make_pte((uintptr_t)guard_l2, PTE_V);
+}
+
 void arch_mmu_init(uint64_t phys_end)
 {
     check_dt_mmu_type();
     uint64_t gigs = MIN((phys_end + GIB(1) - 1) >> GIB_SHIFT, (uint64_t)ENTRIES);
     for (uint64_t i = 0; i < gigs; i++)
-        kernel_l1[i] = make_pte(i << GIB_SHIFT,
-                                PTE_V | PTE_RD | PTE_WR | PTE_EX | PTE_G | PTE_A | PTE_D);
+        kernel_l1[i] = make_pte(i << GIB_SHIFT, KERNEL_LEAF);
+    unmap_stack_guard();
     kernel_root[0] = make_pte((uintptr_t)kernel_l1, PTE_V);
     enable_sv48(SATP_SV48 | (uintptr_t)kernel_root >> ARCH_PAGE_SHIFT);
 }

@@ -1,12 +1,14 @@
 /* Trap entry and exit.  sscratch is 0 while the kernel runs and holds the
  * current thread's user frame while user code runs, so one swap tells where
  * a trap came from.
- *  - From the kernel: save every register into a struct arch_regs on the
- *    kernel stack, call riscv_trap(regs), restore every register, sret.
+ *  - From the kernel: check that the kernel stack has room (else it
+ *    overflowed: stack_overflow), save every register into a struct arch_regs
+ *    on the kernel stack, call riscv_trap(regs), restore every register, sret.
  *  - From user mode: save every register into the user frame, switch to the
  *    top of the kernel stack, call riscv_trap(frame), then resume whichever
  *    frame kernel_user_resume() names through arch_return_to_user. */
 #include <arch_asm.h>
+#include <kstack.h>
 
 /* Save x0-x31 but sp into the frame at sp. */
 .macro SAVE_GPRS_BUT_SP
@@ -29,6 +31,26 @@
     sd      t0, REG_STVAL(sp)
 .endm
 
+/* Before a kernel trap pushes its frame: if sp lies in the guard page below
+ * the kernel stack, or so close above it that the frame would reach into it,
+ * the stack has overflowed, and pushing would fault again (and again, walking
+ * down into what lies below the guard): leave for stack_overflow.  t0 is
+ * parked in sscratch, which is 0 again before anything can trap.
+ * (sp - guard) >> 5 < GUARD_WINDOW means sp - guard < guard + frame. */
+#define GUARD_WINDOW ((KSTACK_GUARD_SIZE + REGS_SIZE) >> 5)
+.if (KSTACK_GUARD_SIZE + REGS_SIZE) % 32
+.error "GUARD_WINDOW must be exact"
+.endif
+.macro STACK_CHECK
+    csrw    sscratch, t0
+    la      t0, kernel_stack_guard
+    sub     t0, sp, t0
+    srli    t0, t0, 5
+    sltiu   t0, t0, GUARD_WINDOW
+    bnez    t0, stack_overflow
+    csrrw   t0, sscratch, zero
+.endm
+
     .text
     .balign 4
     .globl riscv_trap_entry
@@ -36,6 +58,7 @@ riscv_trap_entry:
     csrrw   sp, sscratch, sp
     bnez    sp, from_user
     csrrw   sp, sscratch, sp            /* from the kernel: undo the swap */
+    STACK_CHECK
 
     addi    sp, sp, -REGS_SIZE
     SAVE_GPRS_BUT_SP
@@ -57,6 +80,16 @@ riscv_trap_entry:
     ld      sp, REG_X(2)(sp)
     sret
 
+/* The kernel stack overflowed: report it from the fault stack (kernel/stack.S)
+ * with the faulting instruction and address. */
+stack_overflow:
+    csrw    sscratch, zero              /* the kernel's again */
+    la      sp, kernel_fault_stack_top
+    mv      s0, zero                    /* end of the frame-pointer chain */
+    csrr    a0, sepc
+    csrr    a1, stval
+    call    kstack_overflow             /* never returns */
+
 from_user:                              /* sp = user frame, sscratch = user sp */
     SAVE_GPRS_BUT_SP
     csrrw   t0, sscratch, zero          /* kernel from here: sscratch = 0 */
@@ -64,7 +97,7 @@ from_user:                              /* sp = user frame, sscratch = user sp *
     SAVE_TRAP_CSRS
 
     mv      a0, sp
-    la      sp, boot_stack_top          /* the CPU's kernel stack, empty */
+    la      sp, kernel_stack_top        /* the CPU's kernel stack, empty */
     call    riscv_trap
     call    kernel_user_resume
     j       arch_return_to_user

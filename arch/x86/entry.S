@@ -2,7 +2,9 @@
  * Boot entry: QEMU's Multiboot loader jumps to _start in 32-bit protected mode
  * (paging off, eax = Multiboot magic, ebx = physical address of the info).
  * Identity-map the low 4 GiB with 2 MiB pages, enter long mode, and call
- * x86_boot(magic, info) on the boot stack.
+ * x86_boot(magic, info) on the kernel stack (kernel/stack.S): kernel_main
+ * runs on it, and from the first entry to user mode on every trap from ring 3
+ * starts it afresh.
  */
 #include <x86.h>
 
@@ -32,7 +34,6 @@
 /* q35 never puts RAM in 3-4 GiB (PCI hole, MMCONFIG, IOAPIC, HPET, LAPIC):
  * map that GiB uncached so device registers are not cached. */
 #define FIRST_DEVICE_PDE (3 * PT_ENTRIES)
-#define BOOT_STACK_SIZE 16384
 
     .section .multiboot, "a"
     .balign 4
@@ -52,7 +53,7 @@ _start:
     sub %edi, %ecx
     xor %eax, %eax
     rep stosb
-    mov $boot_stack_top, %esp
+    mov $kernel_stack_top, %esp
 
     /* PML4[0] -> PDPT; PDPT[0..3] -> the four page directories. */
     mov $boot_pdpt + (PTE_P | PTE_W), %eax
@@ -114,7 +115,7 @@ long_mode:
     xor %eax, %eax
     mov %eax, %fs
     mov %eax, %gs
-    mov $boot_stack_top, %rsp
+    mov $kernel_stack_top, %rsp
     xor %ebp, %ebp                      /* end of the frame-pointer chain */
     mov %esi, %edi                      /* x86_boot(magic, info_pa) */
     mov %ebx, %esi
@@ -144,11 +145,3 @@ boot_pdpt:
     .skip PAGE_SIZE
 boot_pd:
     .skip PAGE_SIZE * PD_COUNT
-    .balign 16
-boot_stack:
-    .skip BOOT_STACK_SIZE
-    /* kernel_main runs on it; from the first entry to user mode on it is the
-     * kernel stack every trap from ring 3 starts afresh. */
-    .globl x86_kernel_stack_top
-x86_kernel_stack_top:
-boot_stack_top:

@@ -4,6 +4,7 @@
  * ring 3 switches to (rsp0) and the double-fault stack (IST).
  */
 #include <kernel.h>
+#include <kstack.h>
 #include <x86.h>
 
 /* Flat segments: in long mode only L, DPL and the access bytes matter. */
@@ -14,7 +15,6 @@
 #define TSS_TYPE_AVAILABLE 0x89ull              /* present, 64-bit TSS (available) */
 #define TSS_TYPE_SHIFT 40
 #define GDT_ENTRIES 7                           /* the TSS descriptor takes two */
-#define IST_STACK_SIZE 4096
 
 struct tss {
     uint32_t reserved0;
@@ -31,7 +31,6 @@ _Static_assert(__builtin_offsetof(struct tss, rsp) == X86_TSS_RSP0, "syscall.S r
 
 struct tss x86_tss __attribute__((aligned(16)));
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
-static uint8_t double_fault_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 
 void x86_tss_set_rsp0(uint64_t rsp0)
 {
@@ -41,8 +40,10 @@ void x86_tss_set_rsp0(uint64_t rsp0)
 void x86_gdt_init(void)
 {
     uint64_t base = (uintptr_t)&x86_tss, limit = sizeof(x86_tss) - 1;
-    x86_tss.rsp[0] = (uintptr_t)x86_kernel_stack_top;
-    x86_tss.ist[X86_IST_DOUBLE_FAULT - 1] = (uintptr_t)(double_fault_stack + IST_STACK_SIZE);
+    x86_tss.rsp[0] = (uintptr_t)kernel_stack_top;
+    /* #DF gets a stack of its own: a kernel stack overflow arrives as a #DF
+     * (the #PF cannot push its frame into the guard page). */
+    x86_tss.ist[X86_IST_DOUBLE_FAULT - 1] = (uintptr_t)kernel_fault_stack_top;
     x86_tss.iomap_base = sizeof(x86_tss);
 
     gdt[X86_KERNEL_CS / 8] = GDT_KERNEL_CODE64;

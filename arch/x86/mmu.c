@@ -5,6 +5,7 @@
  * when the CPU has PCIDs, so switching does not flush the TLB.
  */
 #include <kernel.h>
+#include <kstack.h>
 #include <print.h>
 #include <x86.h>
 
@@ -44,6 +45,8 @@
 static arch_pte_t kernel_pml4[PT_ENTRIES] __attribute__((aligned(4096)));
 static arch_pte_t kernel_pdpt[PT_ENTRIES] __attribute__((aligned(4096)));
 static arch_pte_t kernel_pd[KERNEL_MAP_MAX_GIB][PT_ENTRIES] __attribute__((aligned(4096)));
+/* The 2 MiB around the kernel stack's guard page, in 4 KiB pages. */
+static arch_pte_t guard_pt[PT_ENTRIES] __attribute__((aligned(4096)));
 
 static struct {
     bool nx, pcid, invpcid;
@@ -86,6 +89,18 @@ static void find_features(void)
     }
 }
 
+/* Leave the page below the kernel stack unmapped: an overflow then faults
+ * there (as a #DF on its own stack, trap.c) instead of overwriting what lies
+ * below.  Its 2 MiB page becomes a table of 4 KiB pages. */
+static void unmap_stack_guard(void)
+{
+    uint64_t guard = (uintptr_t)kernel_stack_guard, base = ALIGN_DOWN(guard, MIB(2));
+    for (uint64_t i = 0; i < PT_ENTRIES; i++)
+        guard_pt[i] = (base + i * ARCH_PAGE_SIZE) | PTE_P | PTE_RW | PTE_G;
+    guard_pt[(guard - base) / ARCH_PAGE_SIZE] = 0;
+    kernel_pd[base / GIB(1)][base % GIB(1) / MIB(2)] = (uintptr_t)guard_pt | PTE_P | PTE_RW;
+}
+
 void arch_mmu_init(uint64_t phys_end)
 {
     uint64_t end = ALIGN_UP(MAX(phys_end, KERNEL_MAP_MIN), GIB(1));
@@ -103,13 +118,15 @@ void arch_mmu_init(uint64_t phys_end)
             kernel_pd[g][i] = e;
         }
     }
+    unmap_stack_guard();
     kernel_pml4[0] = (uintptr_t)kernel_pdpt | PTE_P | PTE_RW; /* no US: kernel-only */
     if (mmu.nx)
         wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
     write_cr3((uintptr_t)kernel_pml4);  /* PCID 0, as CR4.PCIDE requires */
     set_cr4(CR4_PGE | (mmu.pcid ? CR4_PCIDE : 0));
     mmu.map_end = end;
-    kprintf("mmu: 0-%llu GiB 1:1 (2 MiB global pages), NX %s, PCID %s\n",
+    kprintf("mmu: 0-%llu GiB 1:1 (2 MiB global pages; no page below the kernel stack), "
+            "NX %s, PCID %s\n",
             (unsigned long long)(end / GIB(1)), mmu.nx ? "on" : "off",
             mmu.pcid ? (mmu.invpcid ? "on (INVPCID)" : "on") : "off (CPU lacks it)");
 }

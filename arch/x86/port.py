@@ -50,3 +50,15 @@ TEST_MACHINES = {
     "cpu-max": ["-M", "q35", "-cpu", "max", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
                 "-no-reboot"],
 }
+# The kernel stack bound (tools/stackcheck.py, run by every build; the stack
+# itself is kernel/stack.S): the C functions that start on the empty stack
+# (boot; every trap from ring 3) with the bytes below them; the C function a
+# trap taken in ring 0 calls and what the CPU and trap.S push first: ss, rsp,
+# rflags, cs, rip, error code, vector, 15 GPRs (22 words), plus up to 8 bytes
+# of the CPU's 16-byte alignment; the stack use of assembly functions C code
+# calls; no red zone (-mno-red-zone).
+STACK_ENTRIES = {"x86_boot": 0, "x86_user_trap": 0}
+STACK_KERNEL_TRAP = ("x86_trap", 22 * 8 + 8)
+STACK_ASM = {"arch_probe_read": 8, "arch_trap_roundtrip_check": 8 + 6 * 8,
+             "x86_iret_to_user": 8, "x86_sysret_to_user": 8, "restore_frame": 0}
+STACK_RED_ZONE = 0

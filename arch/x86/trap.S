@@ -76,7 +76,7 @@ restore_frame:
     iretq
 
 from_user:
-    lea x86_kernel_stack_top(%rip), %rsp /* each entry from ring 3 starts afresh */
+    lea kernel_stack_top(%rip), %rsp /* each entry from ring 3 starts afresh */
     xor %ebp, %ebp                      /* end of the frame-pointer chain */
     call x86_user_trap
     ud2

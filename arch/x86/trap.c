@@ -109,6 +109,11 @@ static struct fault_info decode(const struct arch_regs *r)
     case VEC_AC:
         f.kind = FAULT_MISALIGNED;
         break;
+    case VEC_DF:
+        /* A #PF whose frame could not be pushed: CR2 names the address, in
+         * the guard page if the kernel stack overflowed. */
+        f.addr = read_cr2();
+        break;
     case VEC_PF:
         f.addr = read_cr2();
         f.kind = r->error & PF_FETCH ? FAULT_PAGE_EXEC

@@ -25,6 +25,11 @@
  *   ARCH_ELF_MACHINE       the ELF e_machine of user programs.
  *   ARCH_SYSCALL_NUMBER_OFFSET, ARCH_SYSCALL_WORD_OFFSETS: the system-call
  *                          registers in struct arch_regs (see the end).
+ * and may define:
+ *   ARCH_KSTACK_CANARY     1 where the kernel runs untranslated: the guard
+ *                          page below the kernel stack then holds a canary
+ *                          the port checks instead of being unmapped
+ *                          (kernel/include/kstack.h).
  */
 #include <arch_port.h>
 
@@ -100,7 +105,10 @@ struct fault_info {
     bool from_user;         /**< trapped from user mode */
 };
 
-/** Upcall: a synchronous exception.  Returning resumes at arch_regs_ip(regs). */
+/** Upcall: a synchronous exception.  Returning resumes at arch_regs_ip(regs).
+ * A fault in the kernel stack's guard page panics ("kernel stack overflow");
+ * a port whose kernel-mode trap finds no room for its frame on the stack
+ * calls kstack_overflow() on kernel_fault_stack_top instead (<kstack.h>). */
 void kernel_exception(struct arch_regs *regs, const struct fault_info *fault);
 
 /** Upcall: the timer deadline set with arch_timer_set_deadline() has passed.
@@ -220,8 +228,10 @@ noreturn void arch_halt(void);
 enum pte_rights { PTE_R = 1, PTE_W = 2, PTE_X = 4, PTE_USER = 8 };
 
 /** Map all memory below phys_end and the devices the port uses 1:1 and
- * kernel-only, and turn translation on for the kernel (a no-op where the
- * kernel runs untranslated).  Called once, before any address space exists. */
+ * kernel-only, but not the guard page below the kernel stack
+ * (kernel_stack_guard, <kstack.h>), and turn translation on for the kernel
+ * (a no-op where the kernel runs untranslated: ARCH_KSTACK_CANARY).  Called
+ * once, before any address space exists. */
 void arch_mmu_init(uint64_t phys_end);
 
 /** Page-table layout: generic code walks ARCH_PT_LEVELS levels (0 = root),

@@ -5,6 +5,9 @@
 #define ARCH_NAME "ppc64le"
 #define ARCH_PAGE_SHIFT 12
 #define ARCH_ELF_MACHINE 21     /* EM_PPC64 */
+/* The kernel runs in real mode, so the guard page below its stack cannot
+ * fault: it holds a canary that trap.c checks (kernel/include/kstack.h). */
+#define ARCH_KSTACK_CANARY 1
 
 /* Offsets in struct arch_regs, for assembly. */
 #define REGS_GPR(n)  ((n) * 8)

@@ -92,9 +92,6 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
     *(volatile uint32_t *)addr = v;
 }
 
-/* entry.S: top of the boot stack, which is this CPU's kernel stack for good. */
-extern char x86_kernel_stack_top[];
-
 /* gdt.c: GDT with user segments and the TSS (before x86_idt_init: #DF uses
  * the TSS's IST); rsp0 is where a trap from ring 3 pushes its frame. */
 void x86_gdt_init(void);

@@ -490,7 +490,9 @@ static void test_bad_caps(void)
         { 50, 0, KEEL_IPC_SEND, KEEL_E_CAP },                  /* empty */
         { recv_only, 0, KEEL_IPC_SEND, KEEL_E_RIGHTS },        /* no send right */
         { recv_only, 0, KEEL_IPC_CALL, KEEL_E_RIGHTS },
-        { reply_cap, 0, KEEL_IPC_SEND, KEEL_E_CAP },           /* no such invocation */
+        { reply_cap, 0, KEEL_IPC_CALL, KEEL_E_INVALID },       /* a reply waits for nothing */
+        { reply_cap, 0, KEEL_IPC_SEND, KEEL_E_PARTNER },       /* its call is over (used up) */
+        { reply_cap, 0, KEEL_IPC_SEND, KEEL_E_CAP },           /* gone */
         { n_send, 0, KEEL_IPC_CALL, KEEL_E_INVALID },          /* calling a notification */
         { 0, TASK_CAP_SLOTS, KEEL_IPC_RECV, KEEL_E_CAP },
         { 0, 50, KEEL_IPC_RECV, KEEL_E_CAP },
@@ -1057,6 +1059,306 @@ static void test_exception_too_long(void)
     CHECK_EQ_U(consistency(), 0);
 }
 
+
+/* ---- issue 7: chains, callers, reply capabilities ---- */
+
+/* n threads of one task, each blocked in send+receive to a gate bound to
+ * the one before, the first to srv's gate; then srv receives once.  Every
+ * link completes; returns how deep the kernel's stack went below ours. */
+static uintptr_t chain(int n)
+{
+    reset();
+    ta = mk_task(TASK_CAP_SLOTS);
+    srv = mk_thread(ta, 10, true);
+    struct gate *prev = mk_gate(srv, 0x1000);
+    struct thread *link[NTHREAD];
+    for (int i = 1; i <= n; i++) {
+        struct thread *t = link[i] = started(mk_thread(ta, 10, true));
+        uint32_t slot = give(ta, CAP_GATE, prev, SG);
+        CHECK(run() == t);
+        set_mr(t, 0, (uintptr_t)i);
+        sys(t, KEEL_TAG(1, 1, 0), slot, OPEN, OPTS(KEEL_IPC_SEND | KEEL_IPC_RECV, NEVER, NEVER));
+        CHECK_EQ_U(t->state, THREAD_SEND);
+        CHECK_EQ_U(cap_delete(&ta->caps, slot), KERR_OK); /* the gate stays: t sends through it */
+        prev = mk_gate(t, 0x1000 + (uint64_t)i);
+    }
+    started(srv);
+    CHECK(run() == srv);
+    rqw.low_frame = 0;
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    CHECK_EQ_U(mr(srv, 0), 1);
+    int wrong = 0;
+    for (int i = 1; i < n; i++) /* each took the next one's message */
+        wrong += link[i]->state != THREAD_READY || mr(link[i], 0) != (uintptr_t)i + 1 ||
+                 w(link[i], 2) != 0x1000 + (uint64_t)i;
+    CHECK_EQ_U(wrong, 0);
+    CHECK_EQ_U(link[n]->state, THREAD_RECV);    /* the last one waits: no one sends to it */
+    CHECK_EQ_U(consistency(), 0);
+    return rqw.low_frame ? (uintptr_t)__builtin_frame_address(0) - rqw.low_frame : 0;
+}
+
+/* The completion of a chain is a loop: a long chain goes no deeper into the
+ * stack than a short one (it recursed once per link, issue 7 finding 1). */
+static void test_chain_iterative(void)
+{
+    uintptr_t short_chain = chain(3), long_chain = chain(NTHREAD - 2);
+    CHECK(short_chain > 0);
+    CHECK_EQ_U(long_chain, short_chain);
+    printf("test_ipc: chain: %lu / %lu bytes\n", (unsigned long)short_chain, (unsigned long)long_chain);
+}
+
+/* srv receives a call from each of c[0..n), saving the rights of the first
+ * `saved` into reply capabilities (their slots in slot[]). */
+static void hold_calls(struct thread **c, int n, int saved, uint32_t *slot)
+{
+    started(srv);
+    for (int i = 0; i < n; i++)
+        started(c[i]);
+    CHECK(run() == srv);
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    for (int i = 0; i < n; i++) {
+        CHECK(run() == c[i]);
+        set_mr(c[i], 0, 0xc0 + (uintptr_t)i);
+        sys(c[i], KEEL_TAG(1, 1, 0), gc, 0, CALL_OPTS(NEVER));
+        CHECK_EQ_U(c[i]->state, THREAD_REPLY);
+        CHECK(run() == srv);
+        CHECK_EQ_U(mr(srv, 0), 0xc0 + (uintptr_t)i);
+        if (i < saved) {
+            slot[i] = OPEN;
+            CHECK_EQ_U(ipc_save_reply(srv, &slot[i]), KEEL_OK);
+            CHECK(srv->reply_to == NULL);
+        }
+        if (i + 1 < n)
+            sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    }
+}
+
+static void test_callers_fail_with_their_server(void)
+{
+    /* Two saved, one implicit: the server's death fails all three. */
+    pair(10, 10);
+    struct thread *c[3] = { cli, mk_thread(tb, 10, true), mk_thread(tb, 10, true) };
+    uint32_t slot[3];
+    hold_calls(c, 3, 2, slot);
+    CHECK(srv->callers.head == c[0] && srv->callers.tail == c[1] && srv->reply_to == c[2]);
+    CHECK_EQ_U(consistency(), 0);
+    sched_block(srv, THREAD_DEAD);
+    ipc_release(srv);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_U(c[i]->state, THREAD_READY);
+        CHECK_EQ_U(err(c[i]), KEEL_E_PARTNER);
+        CHECK(c[i]->reply_from == NULL && c[i]->queue == NULL);
+    }
+    CHECK(srv->callers.head == NULL && srv->reply_to == NULL);
+    /* Its capabilities are stale now: using one fails, and empties it. */
+    sys(run(), 0, 0, OPEN, RECV_OPTS(NEVER));
+    CHECK_EQ_U(consistency(), 0);
+
+    /* An unsaved right is replaced by the next call: its caller is told at
+     * once instead of waiting for an answer no one can give. */
+    pair(10, 10);
+    struct thread *d[2] = { cli, mk_thread(tb, 10, true) };
+    hold_calls(d, 2, 0, slot);
+    CHECK_EQ_U(d[0]->state, THREAD_READY);
+    CHECK_EQ_U(err(d[0]), KEEL_E_PARTNER);
+    CHECK(srv->reply_to == d[1]);
+    CHECK_EQ_U(consistency(), 0);
+}
+
+static void reply_through(struct thread *t, uint32_t slot, uintptr_t word0, uint32_t ops)
+{
+    set_mr(t, 0, word0);
+    sys(t, KEEL_TAG(9, 1, 0), slot, OPEN, OPTS(ops, ZERO, NEVER));
+}
+
+static void test_reply_caps(void)
+{
+    /* Three held, answered in reverse order, each once. */
+    pair(10, 10);
+    struct thread *c[3] = { cli, mk_thread(tb, 10, true), mk_thread(tb, 10, true) };
+    uint32_t slot[3];
+    hold_calls(c, 3, 3, slot);
+    CHECK(srv->callers.head == c[0] && srv->callers.tail == c[2] && !srv->reply_to);
+    CHECK_EQ_U(consistency(), 0);
+    for (int i = 2; i >= 0; i--) {
+        CHECK(sched_current() == srv);
+        reply_through(srv, slot[i], 0xa0 + (uintptr_t)i, KEEL_IPC_SEND);
+        CHECK_EQ_U(err(srv), 0);
+        CHECK_EQ_U(c[i]->state, THREAD_READY);
+        CHECK_EQ_U(w(c[i], 0), KEEL_TAG(9, 1, 0));
+        CHECK_EQ_U(mr(c[i], 0), 0xa0 + (uintptr_t)i);
+        CHECK_EQ_U(cap_lookup(&ta->caps, slot[i], CAP_TYPE_ANY, 0, NULL), KERR_NOENT);
+        CHECK(run() == srv || run() == c[i]);
+        if (sched_current() != srv) { /* equal priority: the caller ran; back to srv */
+            sys(c[i], 0, 0, OPEN, RECV_OPTS(NEVER));
+            CHECK(run() == srv);
+        }
+        reply_through(srv, slot[i], 0, KEEL_IPC_SEND);
+        CHECK_EQ_U(err(srv), KEEL_E_CAP);   /* used up */
+    }
+    CHECK(srv->callers.head == NULL);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* 64 words through a capability, then a receive in the same call. */
+    pair(10, 10);
+    hold_calls(&cli, 1, 1, slot);
+    fill(srv, cli, 64, 500);
+    sys(srv, KEEL_TAG(3, 64, 0), slot[0], OPEN, OPTS(KEEL_IPC_SEND | KEEL_IPC_RECV, ZERO, NEVER));
+    CHECK(words_arrived(cli, 64, 500));
+    CHECK_EQ_U(srv->state, THREAD_RECV);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* Stale: the caller gave up, then called again; the old capability
+     * does not answer the new call, the new one does. */
+    pair(10, 10);
+    started(srv), started(cli);
+    CHECK(run() == srv);
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    CHECK(run() == cli);
+    sys(cli, KEEL_TAG(1, 0, 0), gc, 0, CALL_OPTS(100));
+    CHECK(run() == srv);
+    uint32_t old = OPEN, fresh = OPEN;
+    CHECK_EQ_U(ipc_save_reply(srv, &old), KEEL_OK);
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    timer_fires(cli->deadline);
+    CHECK_EQ_U(err(cli), KEEL_E_TIMEOUT);
+    CHECK(srv->callers.head == NULL);
+    CHECK(run() == cli);
+    sys(cli, KEEL_TAG(1, 0, 0), gc, 0, CALL_OPTS(NEVER));
+    CHECK(run() == srv);
+    CHECK_EQ_U(ipc_save_reply(srv, &fresh), KEEL_OK);
+    reply_through(srv, old, 1, KEEL_IPC_SEND);
+    CHECK_EQ_U(err(srv), KEEL_E_PARTNER);
+    CHECK_EQ_U(cli->state, THREAD_REPLY);
+    CHECK_EQ_U(cap_lookup(&ta->caps, old, CAP_TYPE_ANY, 0, NULL), KERR_NOENT);
+    reply_through(srv, fresh, 2, KEEL_IPC_SEND);
+    CHECK_EQ_U(err(srv), 0);
+    CHECK_EQ_U(mr(cli, 0), 2);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* Deleting a live reply capability fails its caller (what deleting the
+     * slot, or destroying the task that holds it, does in kobj.c). */
+    pair(10, 10);
+    hold_calls(&cli, 1, 1, slot);
+    struct cap rc;
+    CHECK_EQ_U(cap_lookup(&ta->caps, slot[0], CAP_REPLY, CAP_RIGHT_SEND, &rc), KERR_OK);
+    CHECK_EQ_U(cap_delete(&ta->caps, slot[0]), KERR_OK);
+    ipc_reply_cap_deleted(&rc);
+    CHECK_EQ_U(cli->state, THREAD_READY);
+    CHECK_EQ_U(err(cli), KEEL_E_PARTNER);
+    CHECK(srv->callers.head == NULL);
+    ipc_reply_cap_deleted(&rc);             /* stale: nothing happens */
+    CHECK_EQ_U(cli->state, THREAD_READY);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* Errors: nothing to save; an occupied slot; a reply capability is
+     * neither called nor copied as an item. */
+    pair(10, 10);
+    uint32_t s0 = OPEN;
+    CHECK_EQ_U(ipc_save_reply(srv, &s0), KEEL_E_CAP);
+    hold_calls(&cli, 1, 0, slot);
+    s0 = gs;
+    CHECK_EQ_U(ipc_save_reply(srv, &s0), KEEL_E_INVALID);
+    CHECK(srv->reply_to == cli);
+    s0 = OPEN;
+    CHECK_EQ_U(ipc_save_reply(srv, &s0), KEEL_OK);
+    sys(srv, KEEL_TAG(1, 0, 0), s0, 0, CALL_OPTS(NEVER));
+    CHECK_EQ_U(err(srv), KEEL_E_INVALID);
+    struct gate *back = mk_gate(cli, 0xb);
+    uint32_t bs = give(ta, CAP_GATE, back, SG);
+    item(srv, 0, s0, CAP_RIGHT_SEND);
+    sys(srv, KEEL_TAG(1, 0, 1), bs, 0, SEND_OPTS(ZERO));
+    CHECK_EQ_U(err(srv), KEEL_E_CAP);
+    CHECK_EQ_U(cli->state, THREAD_REPLY);   /* still waiting: the capability is intact */
+    reply_through(srv, s0, 5, KEEL_IPC_SEND);
+    CHECK_EQ_U(err(srv), 0);
+    CHECK_EQ_U(mr(cli, 0), 5);
+    CHECK_EQ_U(consistency(), 0);
+}
+
+static const uint64_t exit_msg[1 + KEEL_EXC_WORDS] = { KEEL_TAG(KEEL_LABEL_EXIT, 1, 0), 3 };
+
+/* srv, waiting, hears msg from cli (its handler is g). */
+static void deliver(const uint64_t *msg)
+{
+    cli->handler = g;
+    started(srv), started(cli);
+    run();
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    CHECK(run() == cli);
+    CHECK(ipc_exception(cli, msg));
+    CHECK(run() == srv);
+}
+
+static void test_exception_verdicts(void)
+{
+    /* An exited thread stays stopped, even if told to resume. */
+    pair(10, 10);
+    deliver(exit_msg);
+    CHECK_EQ_U(mr(srv, 0), 3);
+    set_mr(srv, 0, 0x8000002000);
+    sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), 0, 0, OPTS(KEEL_IPC_REPLY, 0, 0));
+    CHECK_EQ_U(err(srv), 0);
+    CHECK_EQ_U(cli->state, THREAD_STOPPED);
+    CHECK(!cli->in_exception && fk.entry_regs == NULL);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* A handler without a UTCB takes the one-word exit message; a resume
+     * of 10 words it has nowhere to hold is refused, not read from NULL. */
+    pair(10, 10);
+    srv->utcb = NULL;
+    deliver(exit_msg);
+    sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 10, 0), 0, 0, OPTS(KEEL_IPC_REPLY, 0, 0));
+    CHECK_EQ_U(err(srv), KEEL_E_INVALID);
+    CHECK_EQ_U(cli->state, THREAD_STOPPED);
+    CHECK(!cli->in_exception && fk.entry_regs == NULL);
+    /* Every length of resume to a fault from such a handler: up to four
+     * words resume it, more are refused and leave it stopped. */
+    for (uint32_t n = 0; n <= KEEL_MSG_WORDS; n++) {
+        pair(10, 10);
+        srv->utcb = NULL;
+        deliver(exit_msg);
+        cli->exc_msg[0] = exc_msg[0];   /* as if it had faulted (1 word was delivered) */
+        set_mr(srv, 0, 0);
+        sys(srv, KEEL_TAG(KEEL_EXC_RESUME, n, 0), 0, 0, OPTS(KEEL_IPC_REPLY, 0, 0));
+        CHECK_EQ_U(err(srv), n <= KEEL_MSG_REG_WORDS ? 0 : KEEL_E_INVALID);
+        CHECK_EQ_U(cli->state, n <= KEEL_MSG_REG_WORDS ? THREAD_READY : THREAD_STOPPED);
+        CHECK_EQ_U(consistency(), 0);
+    }
+
+    /* A saved exception: the verdict comes through the capability. */
+    pair(10, 10);
+    deliver(exc_msg);
+    uint32_t rs = OPEN;
+    CHECK_EQ_U(ipc_save_reply(srv, &rs), KEEL_OK);
+    set_mr(srv, 0, 0x8000003000);
+    sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), rs, 0, SEND_OPTS(ZERO));
+    CHECK_EQ_U(err(srv), 0);
+    CHECK_EQ_U(cli->state, THREAD_READY);
+    CHECK(fk.entry_regs == &cli->regs && fk.entry == 0x8000003000);
+    CHECK_EQ_U(consistency(), 0);
+}
+
+/* A blocking send or call to a gate only the sender receives on. */
+static void test_deadlock(void)
+{
+    pair(10, 10);
+    started(srv);
+    run();
+    static const uint32_t ops[] = { KEEL_IPC_CALL, KEEL_IPC_SEND, KEEL_IPC_SEND | KEEL_IPC_RECV };
+    for (uint32_t i = 0; i < ARRAY_SIZE(ops); i++) {
+        sys(srv, KEEL_TAG(1, 0, 0), gs, OPEN, OPTS(ops[i], NEVER, NEVER));
+        CHECK_EQ_U(err(srv), KEEL_E_DEADLOCK);
+        CHECK_EQ_U(srv->state, THREAD_READY);
+    }
+    CHECK(srv->senders.head == NULL);
+    /* A thread whose handler is its own gate: not delivered (stopped). */
+    srv->handler = g;
+    CHECK(!ipc_exception(srv, exc_msg));
+    CHECK(!srv->in_exception);
+    CHECK_EQ_U(consistency(), 0);
+}
+
 /* ---- random system calls against a model ---- */
 
 #define RT 6            /* threads */
@@ -1294,6 +1596,11 @@ int main(void)
     test_timeouts();
     test_exceptions();
     test_exception_too_long();
+    test_chain_iterative();
+    test_callers_fail_with_their_server();
+    test_reply_caps();
+    test_exception_verdicts();
+    test_deadlock();
     test_random();
     reset();
     return check_summary("test_ipc");

@@ -86,7 +86,8 @@ void arch_wait_for_interrupt(void)
     longjmp(idle_jmp, 1); /* nothing would ever wake the machine: run() says NULL */
 }
 
-/* kobj_invoke stand-in: records the invocation and answers one word. */
+/* kobj_invoke stand-in: records the invocation and answers one word; a
+ * thread saving its own reply right (KEEL_THREAD_SAVE_REPLY) is served. */
 static struct {
     int calls;
     struct thread *t;
@@ -96,6 +97,13 @@ static struct {
 
 void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag)
 {
+    if (cap->type == CAP_THREAD && cap->object == t &&
+        KEEL_TAG_LABEL(tag) == KEEL_THREAD_SAVE_REPLY) { /* as kobj.c does it */
+        uint32_t slot = (uint32_t)t->regs.r[4], e = ipc_save_reply(t, &slot);
+        arch_syscall_set_word(&t->regs, 0, KEEL_TAG(0, e ? 0 : 1, 0) | (uint64_t)e << 16);
+        arch_syscall_set_word(&t->regs, 4, e ? 0 : slot);
+        return;
+    }
     kinv.calls++;
     kinv.t = t;
     kinv.cap = *cap;

@@ -1133,6 +1133,12 @@ static void hold_calls(struct thread **c, int n, int saved, uint32_t *slot)
     }
 }
 
+static void reply_through(struct thread *t, uint32_t slot, uintptr_t word0, uint32_t ops)
+{
+    set_mr(t, 0, word0);
+    sys(t, KEEL_TAG(9, 1, 0), slot, OPEN, OPTS(ops, ZERO, NEVER));
+}
+
 static void test_callers_fail_with_their_server(void)
 {
     /* Two saved, one implicit: the server's death fails all three. */
@@ -1151,7 +1157,11 @@ static void test_callers_fail_with_their_server(void)
     }
     CHECK(srv->callers.head == NULL && srv->reply_to == NULL);
     /* Its capabilities are stale now: using one fails, and empties it. */
-    sys(run(), 0, 0, OPEN, RECV_OPTS(NEVER));
+    struct thread *mate = started(mk_thread(ta, 20, true));
+    CHECK(run() == mate);
+    reply_through(mate, slot[0], 1, KEEL_IPC_SEND);
+    CHECK_EQ_U(err(mate), KEEL_E_PARTNER);
+    CHECK_EQ_U(cap_lookup(&ta->caps, slot[0], CAP_TYPE_ANY, 0, NULL), KERR_NOENT);
     CHECK_EQ_U(consistency(), 0);
 
     /* An unsaved right is replaced by the next call: its caller is told at
@@ -1163,12 +1173,6 @@ static void test_callers_fail_with_their_server(void)
     CHECK_EQ_U(err(d[0]), KEEL_E_PARTNER);
     CHECK(srv->reply_to == d[1]);
     CHECK_EQ_U(consistency(), 0);
-}
-
-static void reply_through(struct thread *t, uint32_t slot, uintptr_t word0, uint32_t ops)
-{
-    set_mr(t, 0, word0);
-    sys(t, KEEL_TAG(9, 1, 0), slot, OPEN, OPTS(ops, ZERO, NEVER));
 }
 
 static void test_reply_caps(void)
@@ -1380,7 +1384,13 @@ static struct {
     bool delivered;         /* someone received msg */
     uint64_t last_call;     /* id of the last call it received (its reply right) */
     bool signalled;         /* its op signals a notification */
+    bool invoked;           /* its op saved its reply right (a kernel-object call) */
+    uint32_t nsaved;        /* reply capabilities it saved and has not used */
+    uint32_t saved_slot[4];
+    uint64_t saved_id[4];   /* the call each answers */
 } m[RT];
+static uint32_t self_cap[RT];   /* each thread's capability to itself */
+static int cap_answers, cap_stale, cap_deletes, releases;
 static uintptr_t outstanding;    /* notification bits signalled and not yet taken */
 static int model_errors, completions, deliveries, replies, timeouts_seen;
 
@@ -1434,7 +1444,7 @@ static void completed(int i)
     uint32_t e = err(t);
     completions++;
     timeouts_seen += e == KEEL_E_TIMEOUT;
-    if (!e && (m[i].ops & (KEEL_IPC_RECV | KEEL_IPC_CALL)))
+    if (!e && !m[i].invoked && (m[i].ops & (KEEL_IPC_RECV | KEEL_IPC_CALL)))
         received(i, w(t, 0));
 }
 
@@ -1444,7 +1454,7 @@ static void sent(int i)
     uint32_t e = err(&threads[i]), ops = m[i].ops;
     if (ops == KEEL_IPC_SEND && !m[i].signalled && m[i].msg && !e != m[i].delivered)
         model_bad(e ? "a failed send was delivered" : "a successful send went nowhere", i);
-    if (ops == KEEL_IPC_CALL && !e && !m[i].delivered)
+    if (ops == KEEL_IPC_CALL && !e && !m[i].delivered && !m[i].invoked)
         model_bad("a call answered without being received", i);
 }
 
@@ -1457,9 +1467,37 @@ static void random_op(struct thread *t, uint32_t gcap[RG], uint32_t ncap)
     uint32_t ops, send = gcap[rnd(RG)], recv = rnd(3) ? OPEN : (rnd(2) ? ncap : gcap[rnd(RG)]);
     uint64_t id = ((uint64_t)(i + 1) << 32) | (uint32_t)rnd(1u << 30) << 1 | 1;
     m[i].signalled = false;
+    m[i].invoked = false;
     m[i].msg = 0;
     m[i].delivered = false;
-    switch (rnd(8)) {
+    uint32_t kind = rnd(11);
+    bool save = kind == 8 || ((kind == 5 || kind == 6) && rnd(2)); /* instead of a reply */
+    if (save && m[i].last_call && m[i].nsaved < 4) {
+        /* Save the reply right: the fixture's kobj_invoke runs ipc_save_reply. */
+        m[i].ops = KEEL_IPC_CALL;
+        m[i].invoked = true;
+        set_mr(t, 0, OPEN);
+        sys(t, KEEL_TAG(KEEL_THREAD_SAVE_REPLY, 1, 0), self_cap[i], 0, CALL_OPTS(NEVER));
+        if (!err(t)) { /* else the right stays where it was */
+            m[i].saved_slot[m[i].nsaved] = (uint32_t)mr(t, 0);
+            m[i].saved_id[m[i].nsaved++] = m[i].last_call;
+            m[i].last_call = 0;
+        }
+        return;
+    }
+    uint32_t pick = m[i].nsaved ? rnd(m[i].nsaved) : 0;
+    bool by_cap = kind >= 9 && m[i].nsaved;
+    uint64_t cap_id = by_cap ? m[i].saved_id[pick] : 0;
+    if (by_cap) { /* answer a saved call through its capability (used up) */
+        send = m[i].saved_slot[pick];
+        m[i].nsaved--;
+        m[i].saved_slot[pick] = m[i].saved_slot[m[i].nsaved];
+        m[i].saved_id[pick] = m[i].saved_id[m[i].nsaved];
+        kind = rnd(2) ? 9 : 10;
+    }
+    switch (kind) {
+    case 9: ops = KEEL_IPC_SEND; break;
+    case 10: ops = KEEL_IPC_SEND | KEEL_IPC_RECV; break;
     case 0: ops = KEEL_IPC_SEND; break;
     case 1: ops = KEEL_IPC_SEND | KEEL_IPC_RECV; break;
     case 2: case 3: ops = KEEL_IPC_CALL; break;
@@ -1482,6 +1520,8 @@ static void random_op(struct thread *t, uint32_t gcap[RG], uint32_t ncap)
     } else if (ops & KEEL_IPC_REPLY) {
         set_mr(t, 0, m[i].last_call ^ MAGIC);
         m[i].last_call = 0;     /* a reply uses the right up, whatever comes of it */
+    } else if (by_cap) {
+        set_mr(t, 0, cap_id ^ MAGIC);
     } else if (ops & (KEEL_IPC_SEND | KEEL_IPC_CALL)) {
         set_mr(t, 0, id);
         m[i].msg = id;
@@ -1493,6 +1533,33 @@ static void random_op(struct thread *t, uint32_t gcap[RG], uint32_t ncap)
     if (items)
         item(t, 0, gcap[rnd(RG)], CAP_RIGHT_SEND);
     sys(t, KEEL_TAG(1, words, items), send, recv, OPTS(ops, sto, rto));
+    if (by_cap) {
+        cap_answers += !err(t);
+        cap_stale += err(t) == KEEL_E_PARTNER;
+        /* (a receive phase may put a received item into the freed slot) */
+        if (cap_lookup(&t->task->caps, send, CAP_REPLY, 0, NULL) == KERR_OK)
+            model_bad("a reply capability survived its use", i);
+    }
+}
+
+/* A thread deletes one of its saved reply capabilities unused. */
+static void random_delete(struct thread *t)
+{
+    int i = (int)(t - threads);
+    if (!m[i].nsaved)
+        return;
+    uint32_t k = rnd(m[i].nsaved), slot = m[i].saved_slot[k];
+    struct cap c;
+    if (cap_lookup(&t->task->caps, slot, CAP_REPLY, 0, &c) != KERR_OK) {
+        model_bad("a saved reply capability is gone", i);
+        return;
+    }
+    cap_delete(&t->task->caps, slot);
+    ipc_reply_cap_deleted(&c);
+    cap_deletes++;
+    m[i].nsaved--;
+    m[i].saved_slot[k] = m[i].saved_slot[m[i].nsaved];
+    m[i].saved_id[k] = m[i].saved_id[m[i].nsaved];
 }
 
 static void test_random(void)
@@ -1512,6 +1579,8 @@ static void test_random(void)
     }
     for (int j = 0; j < 2; j++)
         ncap = give(tk[j], CAP_NOTIFICATION, n, ALL);
+    for (int i = 0; i < RT; i++)
+        self_cap[i] = give(tk[i % 2], CAP_THREAD, &threads[i], ALL);
     memset(m, 0, sizeof(m));
     outstanding = 0;
     for (int i = 0; i < RT; i++)
@@ -1538,6 +1607,17 @@ static void test_random(void)
             }
             break;
         }
+        case 3: /* a reply capability is deleted unused */
+            random_delete(&threads[rnd(RT)]);
+            break;
+        case 4: /* a thread forgets everyone waiting on it, as if it died */
+            if (rnd(8) == 0) {
+                struct thread *x = &threads[rnd(RT)];
+                ipc_release(x);
+                m[x - threads].last_call = 0;
+                releases++;
+            }
+            break;
         default:
             t = run();
             if (!t) {
@@ -1571,8 +1651,11 @@ static void test_random(void)
     /* The run exercised what it should. */
     CHECK(deliveries > STEPS / 50 && replies > STEPS / 500 && timeouts_seen > STEPS / 100);
     CHECK(idle > 0);
+    CHECK(cap_answers > 25 && cap_stale > 10 && cap_deletes > 10 && releases > 500);
     printf("test_ipc: random: %d completions, %d deliveries, %d replies, %d timeouts, %d idle\n",
            completions, deliveries, replies, timeouts_seen, idle);
+    printf("test_ipc: random: %d answers through reply capabilities, %d stale, %d deleted, "
+           "%d servers released\n", cap_answers, cap_stale, cap_deletes, releases);
 }
 
 int main(void)

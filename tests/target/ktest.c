@@ -1207,8 +1207,6 @@ int main(void)
     test_exceptions();
     test_scheduling();
     test_random_calls();
-    keel_invoke(U, FACTORY, KEEL_FACTORY_QUOTA, 0, 0, 0, 0);
-    keel_printf("ktest: %lu pages of quota left before the issue 7 cases\n", (unsigned long)U->mr[0]);
     test_own_gate();
     test_exit_stays_stopped();
     test_handler_without_utcb();
@@ -1218,8 +1216,6 @@ int main(void)
     test_server_task_dies();
     test_chain_of_senders();
     test_random_hardening();
-    keel_invoke(U, FACTORY, KEEL_FACTORY_QUOTA, 0, 0, 0, 0);
-    keel_printf("ktest: %lu pages of quota left\n", (unsigned long)U->mr[0]);
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;
 }

@@ -539,8 +539,8 @@ static enum phase receive_phase(struct thread *t)
 /* Registers-only message (at most 4 words, no items) from src to dst.
  * Always inlined: as a call it costs the fast path about 20 guest
  * instructions per round trip (GCC stops inlining it once ipc_syscall grows). */
-static inline __attribute__((always_inline)) void transfer_registers(struct thread *src, struct thread *dst, uint64_t tag,
-                               uint64_t label)
+static inline __attribute__((always_inline)) void
+transfer_registers(struct thread *src, struct thread *dst, uint64_t tag, uint64_t label)
 {
     uint32_t words = KEEL_TAG_WORDS(tag);
     /* Not copy_register_words(): the fast path never carries an exception

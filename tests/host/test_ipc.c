@@ -1104,7 +1104,8 @@ static void test_chain_iterative(void)
     uintptr_t short_chain = chain(3), long_chain = chain(NTHREAD - 2);
     CHECK(short_chain > 0);
     CHECK_EQ_U(long_chain, short_chain);
-    printf("test_ipc: chain: %lu / %lu bytes\n", (unsigned long)short_chain, (unsigned long)long_chain);
+    printf("test_ipc: chain: %lu / %lu bytes of stack\n", (unsigned long)short_chain,
+           (unsigned long)long_chain);
 }
 
 /* srv receives a call from each of c[0..n), saving the rights of the first

@@ -721,7 +721,8 @@ static volatile uint32_t bare_words = 10, bare_replies;
 static void bare_handler(uintptr_t gate)
 {
     for (;;) {
-        bare_tag = raw_ipc(0, 0, (uint32_t)gate, KEEL_IPC_OPTS(KEEL_IPC_RECV, 0, KEEL_TIMEOUT_NEVER), 0);
+        bare_tag = raw_ipc(0, 0, (uint32_t)gate,
+                           KEEL_IPC_OPTS(KEEL_IPC_RECV, 0, KEEL_TIMEOUT_NEVER), 0);
         uint64_t r = raw_ipc(KEEL_TAG(KEEL_EXC_RESUME, bare_words, 0), 0, 0,
                              KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0), 0);
         bare_err = KEEL_TAG_ERROR(r);
@@ -746,7 +747,8 @@ static bool bare_start(void)
     bare_gate = bare_thread = KEEL_CAP_OPEN;
     if (!stack || !bare_victim_stack || keel_thread_create(U, FACTORY, SELF_TASK, &bare_thread) ||
         keel_gate_create(U, FACTORY, bare_thread, 0xba, &bare_gate) ||
-        keel_invoke(U, bare_thread, KEEL_THREAD_SET_REGS, (uintptr_t)bare_handler, stack, bare_gate, 0) ||
+        keel_invoke(U, bare_thread, KEEL_THREAD_SET_REGS, (uintptr_t)bare_handler, stack,
+                    bare_gate, 0) ||
         keel_invoke(U, bare_thread, KEEL_THREAD_SET_PRIO, MAIN_PRIO, 0, 0, 0) ||
         keel_invoke(U, bare_thread, KEEL_THREAD_START, 0, 0, 0, 0) ||
         keel_thread_create(U, FACTORY, SELF_TASK, &bare_victim) ||
@@ -907,7 +909,8 @@ static bool puppet_start(struct puppet *p, uint8_t prio)
         keel_gate_create(U, FACTORY, SELF_THREAD, 0x9e, &p->handler) ||
         keel_invoke(U, p->task, KEEL_TASK_LOAD_ELF, (uintptr_t)puppet_elf, puppet_image(), 0, 0) ||
         keel_invoke(U, p->task, KEEL_TASK_GIVE_CAP, p->thread, KEEL_RIGHTS_ALL, 0, 0) ||
-        keel_invoke(U, p->thread, KEEL_THREAD_SET_REGS, PUPPET_SC + sizeof(puppet_code) / 2, 0, 0, 0) ||
+        keel_invoke(U, p->thread, KEEL_THREAD_SET_REGS, PUPPET_SC + sizeof(puppet_code) / 2,
+                    0, 0, 0) ||
         keel_invoke(U, p->thread, KEEL_THREAD_SET_PRIO, prio, 0, 0, 0) ||
         keel_invoke(U, p->thread, KEEL_THREAD_SET_HANDLER, p->handler, 0, 0, 0) ||
         keel_invoke(U, p->thread, KEEL_THREAD_START, 0, 0, 0, 0))

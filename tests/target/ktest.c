@@ -769,8 +769,7 @@ static bool bare_round(uint32_t words, uint32_t want)
                     bare_victim_stack, 0, 0) ||
         keel_invoke(U, bare_victim, KEEL_THREAD_START, 0, 0, 0, 0))
         return false;
-    for (int i = 0; i < 200 && bare_replies == before; i++)
-        sleep_us(MS);
+    settle();
     bool stopped = !keel_invoke(U, bare_victim, KEEL_THREAD_SET_REGS, (uintptr_t)exits_at_once,
                                 bare_victim_stack, 0, 0);
     return bare_replies == before + 1 && KEEL_TAG_LABEL(bare_tag) == KEEL_LABEL_EXIT &&
@@ -1048,6 +1047,7 @@ static void test_three_reply_caps(void)
     for (uint32_t i = 0; i < 3; i++)
         c[i] = start_caller(i, g, MAIN_PRIO - 1);
     bool done = callers_done(3);
+    settle();                           /* the server finishes after its last answer */
     bool ok = done && srv_errs == 0 && srv_step == 4;
     for (uint32_t i = 0; i < 3; i++)
         ok = ok && caller_err[i] == 0 && caller_got[i] == 0x100 + i && caller_order[i] == 3 - i;
@@ -1081,13 +1081,12 @@ static void test_stale_reply_cap(void)
     uint32_t s = spawn(stale_server, 0, MAIN_PRIO, KEEL_CAP_OPEN), g = KEEL_CAP_OPEN;
     srv_self = s;
     keel_gate_create(U, FACTORY, s, 0x57, &g);
-    sleep_us(MS);
+    settle();                           /* it waits for calls */
     struct keel_ipc_result first = keel_call(U, g, KEEL_TAG(1, 0, 0), 5 * MS);
     U->mr[0] = 0;
     struct keel_ipc_result second = keel_call(U, g, KEEL_TAG(1, 0, 0), 3000 * MS);
     uintptr_t got = U->mr[0];
-    for (int i = 0; i < 1000 && !srv_step; i++)  /* the server finishes after our reply */
-        sleep_us(MS);
+    settle();                           /* the server finishes after our reply */
     check(err(first) == KEEL_E_TIMEOUT && !err(second) && got == 0x600d &&
           srv_errs == 0 && srv_step == 1,
           "reply caps: one saved before its caller timed out does not answer its next call");
@@ -1113,8 +1112,7 @@ static void test_delete_reply_cap(void)
     srv_self = s;
     keel_gate_create(U, FACTORY, s, 0xde, &g);
     uint32_t c = start_caller(0, g, MAIN_PRIO);
-    for (int i = 0; i < 1000 && !srv_step; i++)
-        sleep_us(MS);
+    settle();                           /* the call is received and saved */
     uint32_t copy = keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, srv_slot, KEEL_RIGHT_SEND,
                                 KEEL_CAP_OPEN, 0);
     bool waiting = srv_step == 1 && srv_errs == 0 && !caller_done[0];

@@ -277,12 +277,7 @@ static void thread_halt(struct thread *t, enum thread_state why)
 void thread_kill(struct thread *t)
 {
     thread_halt(t, THREAD_DEAD);
-    while (t->senders.head)
-        ipc_abort(t->senders.head, KEEL_E_PARTNER);
-    struct thread *c = t->reply_to;
-    t->reply_to = NULL;
-    if (c && c->state == THREAD_REPLY && c->reply_from == t)
-        ipc_abort(c, KEEL_E_PARTNER);
+    ipc_release(t);     /* its senders and every caller it received fail */
     for (struct gate *g = t->gates; g; g = g->next_bound)
         g->receiver = NULL;
     t->gates = NULL;
@@ -303,7 +298,7 @@ uint32_t thread_set_utcb(struct thread *t, uintptr_t va)
     return KEEL_OK;
 }
 
-static uint32_t thread_op(struct thread *t, struct thread *target, uint32_t op)
+static uint32_t thread_op(struct thread *t, struct thread *target, uint32_t op, uintptr_t *out)
 {
     void *obj;
     uint32_t err;
@@ -349,6 +344,15 @@ static uint32_t thread_op(struct thread *t, struct thread *target, uint32_t op)
     case KEEL_THREAD_STOP:
         thread_halt(target, THREAD_STOPPED);
         return KEEL_OK;
+    case KEEL_THREAD_SAVE_REPLY: {
+        uint32_t slot = (uint32_t)arg(t, 0);
+        if (target != t)
+            return KEEL_E_INVALID;  /* a thread saves only its own reply right */
+        if ((err = ipc_save_reply(t, &slot)))
+            return err;
+        out[0] = slot;
+        return KEEL_OK;
+    }
     default:
         return KEEL_E_NOSYS;
     }
@@ -356,13 +360,24 @@ static uint32_t thread_op(struct thread *t, struct thread *target, uint32_t op)
 
 /* ---- tasks ---- */
 
+/* Empty slot of task; a reply capability deleted unused fails its caller. */
+static uint32_t delete_cap(struct task *task, uint32_t slot)
+{
+    struct cap c;
+    if (cap_lookup(&task->caps, slot, CAP_TYPE_ANY, 0, &c) || cap_delete(&task->caps, slot))
+        return KEEL_E_CAP;
+    if (c.type == CAP_REPLY)
+        ipc_reply_cap_deleted(&c);
+    return KEEL_OK;
+}
+
 static void task_destroy(struct task *task)
 {
     for (struct thread *t = task->threads; t; t = t->task_next)
         if (t->state != THREAD_DEAD)
             thread_kill(t);
     for (uint32_t i = 0; i < task->caps.size; i++)
-        (void)cap_delete(&task->caps, i);
+        (void)delete_cap(task, i);
     vm_destroy(&task->vm, true);
     task->dead = true;
 }
@@ -418,6 +433,8 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uintpt
     case KEEL_TASK_GIVE_CAP: {
         uint32_t to = (uint32_t)arg(t, 2);
         to = to == KEEL_CAP_OPEN ? CAP_SLOT_ANY : to;
+        if (cap_lookup(&t->task->caps, (uint32_t)arg(t, 0), CAP_REPLY, 0, NULL) == KERR_OK)
+            return KEEL_E_CAP;  /* a reply capability answers one call: no copies */
         enum kerr e = cap_derive(&t->task->caps, (uint32_t)arg(t, 0), &task->caps, &to,
                                  (uint32_t)arg(t, 1), 0);
         if (e)
@@ -430,7 +447,7 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uintpt
     case KEEL_TASK_DELETE_CAP:
         if (task == t->task && arg(t, 0) == KEEL_SLOT_SELF_TASK && task->is_root)
             return KEEL_E_INVALID; /* the root task keeps its own capability */
-        return cap_delete(&task->caps, (uint32_t)arg(t, 0)) ? KEEL_E_CAP : KEEL_OK;
+        return delete_cap(task, (uint32_t)arg(t, 0));
     default:
         return KEEL_E_NOSYS;
     }
@@ -445,7 +462,7 @@ void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag)
     else if (cap->type == CAP_FACTORY)
         err = factory_op(t, cap->object, op, out);
     else if (cap->type == CAP_THREAD)
-        err = thread_op(t, cap->object, op);
+        err = thread_op(t, cap->object, op, out);
     else
         err = task_op(t, cap->object, op, out);
     if (t->state == THREAD_READY || t->state == THREAD_INACTIVE)

@@ -63,8 +63,10 @@ struct thread {
     struct gate *recv_gate;     /* THREAD_RECV: only from this gate; NULL = open */
     struct notification *recv_notif;
     struct waitq senders;       /* threads sending through gates bound to this one */
-    struct thread *reply_to;    /* a caller waiting for this thread's reply */
-    struct thread *reply_from;  /* THREAD_REPLY: the callee */
+    struct thread *reply_to;    /* the caller its implicit reply right answers, or NULL */
+    struct waitq callers;       /* callers whose rights it saved as reply capabilities */
+    struct thread *reply_from;  /* THREAD_REPLY: the thread that received the call */
+    uint64_t call_seq;          /* reply capabilities made for its calls: stamps them */
     uint64_t deadline;          /* counter value; 0 = none */
     struct thread *t_next;      /* timeout list */
 
@@ -122,6 +124,15 @@ void ipc_syscall(struct thread *t);
 void ipc_abort(struct thread *t, uint32_t err);
 /* Deliver a user exception of t to its handler; false if it has none. */
 bool ipc_exception(struct thread *t, const uint64_t *msg);
+/* t is going away: every thread waiting on it (senders, its caller, the
+ * callers of its saved reply capabilities) fails with KEEL_E_PARTNER. */
+void ipc_release(struct thread *t);
+/* Move t's implicit reply right into a CAP_REPLY capability in slot *slot
+ * of its task (KEEL_CAP_OPEN: any free one; *slot is then where it went). */
+uint32_t ipc_save_reply(struct thread *t, uint32_t *slot);
+/* Reply capability c was deleted unused: its caller, if it still waits for
+ * that very call, fails with KEEL_E_PARTNER. */
+void ipc_reply_cap_deleted(const struct cap *c);
 
 /* ---- timeouts (timeout.c) ---- */
 void timeout_arm(struct thread *t, uint64_t deadline);

@@ -86,7 +86,8 @@ void arch_wait_for_interrupt(void)
     longjmp(idle_jmp, 1); /* nothing would ever wake the machine: run() says NULL */
 }
 
-/* kobj_invoke stand-in: records the invocation and answers one word. */
+/* kobj_invoke stand-in: records the invocation and answers one word; a
+ * thread saving its own reply right (KEEL_THREAD_SAVE_REPLY) is served. */
 static struct {
     int calls;
     struct thread *t;
@@ -96,6 +97,13 @@ static struct {
 
 void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag)
 {
+    if (cap->type == CAP_THREAD && cap->object == t &&
+        KEEL_TAG_LABEL(tag) == KEEL_THREAD_SAVE_REPLY) { /* as kobj.c does it */
+        uint32_t slot = (uint32_t)t->regs.r[4], e = ipc_save_reply(t, &slot);
+        arch_syscall_set_word(&t->regs, 0, KEEL_TAG(0, e ? 0 : 1, 0) | (uint64_t)e << 16);
+        arch_syscall_set_word(&t->regs, 4, e ? 0 : slot);
+        return;
+    }
     kinv.calls++;
     kinv.t = t;
     kinv.cap = *cap;
@@ -118,10 +126,14 @@ struct rq_node *__wrap_rq_pop(struct runqueue *rq);
 static struct {
     int ops;                /* enqueues and removals (a pop that finds nothing is none) */
     struct runqueue *rq;    /* the scheduler's queue, once seen */
+    uintptr_t low_frame;    /* deepest stack frame an enqueue ran in (0: none yet) */
 } rqw;
 
 enum kerr __wrap_rq_enqueue(struct runqueue *rq, struct rq_node *n, uint8_t prio)
 {
+    uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
+    if (!rqw.low_frame || frame < rqw.low_frame)
+        rqw.low_frame = frame;  /* how deep the kernel's stack went (it grows down) */
     rqw.ops++, rqw.rq = rq;
     return __real_rq_enqueue(rq, n, prio);
 }
@@ -149,8 +161,8 @@ struct rq_node *__wrap_rq_pop(struct runqueue *rq)
 /* ---- object pools ---- */
 
 #define NTASK 4
-#define NTHREAD 16
-#define NGATE 16
+#define NTHREAD 256
+#define NGATE 256
 #define NNOTIF 4
 #define HZ 10000000u            /* 10 MHz: 10 ticks per microsecond */
 #define T0 1000000u             /* the counter when a test starts */
@@ -404,6 +416,24 @@ KC int consistency(void)
                 bad("sender queue tail", r);
         }
     }
+    for (int r = 0; r < nthread; r++) {
+        struct thread *prev = NULL;
+        for (struct thread *s = threads[r].callers.head; s; prev = s, s = s->q_next) {
+            int i = index_of(s);
+            if (i < 0)
+                return bad("callers queue holds a stranger", r), bad_count;
+            if (in_wq[i]++)
+                bad("thread twice in wait queues", i);
+            if (s->queue != &threads[r].callers || s->q_prev != prev)
+                bad("callers queue links", i);
+            if (s->state != THREAD_REPLY || s->reply_from != &threads[r])
+                bad("saved caller not waiting for this thread's reply", i);
+            if (threads[r].reply_to == s)
+                bad("saved caller also the implicit reply right", i);
+            if (!s->q_next && threads[r].callers.tail != s)
+                bad("callers queue tail", r);
+        }
+    }
     for (int k = 0; k < nnotif; k++) {
         struct thread *prev = NULL;
         for (struct thread *s = notifs[k].waiters.head; s; prev = s, s = s->q_next) {
@@ -432,14 +462,16 @@ KC int consistency(void)
         if (t->state != THREAD_READY && queued)
             bad("blocked thread in the ready queue", i);
         bool waits = t->state == THREAD_SEND || t->state == THREAD_NOTIFY;
-        if (waits != (in_wq[i] == 1) || (!waits && t->queue))
+        bool saved = t->state == THREAD_REPLY && t->queue; /* on its server's callers */
+        if ((waits || saved) != (in_wq[i] == 1) || (!waits && !saved && t->queue))
             bad("wait queue membership does not match the state", i);
         bool blocked = waits || t->state == THREAD_RECV || t->state == THREAD_REPLY;
         if (t->deadline && !blocked)
             bad("deadline on a thread that does not wait", i);
         if (t->state == THREAD_REPLY && !t->reply_from)
             bad("waits for a reply from no one", i);
-        if (t->reply_to && (t->reply_to->state != THREAD_REPLY || t->reply_to->reply_from != t))
+        if (t->reply_to && (t->reply_to->state != THREAD_REPLY || t->reply_to->reply_from != t ||
+                            t->reply_to->queue))
             bad("reply right to a thread that does not wait for it", i);
         if (t->state == THREAD_RECV && t->recv_gate && t->recv_gate->receiver != t)
             bad("receives from a gate not bound to it", i);

@@ -490,7 +490,9 @@ static void test_bad_caps(void)
         { 50, 0, KEEL_IPC_SEND, KEEL_E_CAP },                  /* empty */
         { recv_only, 0, KEEL_IPC_SEND, KEEL_E_RIGHTS },        /* no send right */
         { recv_only, 0, KEEL_IPC_CALL, KEEL_E_RIGHTS },
-        { reply_cap, 0, KEEL_IPC_SEND, KEEL_E_CAP },           /* no such invocation */
+        { reply_cap, 0, KEEL_IPC_CALL, KEEL_E_INVALID },       /* a reply waits for nothing */
+        { reply_cap, 0, KEEL_IPC_SEND, KEEL_E_PARTNER },       /* its call is over (used up) */
+        { reply_cap, 0, KEEL_IPC_SEND, KEEL_E_CAP },           /* gone */
         { n_send, 0, KEEL_IPC_CALL, KEEL_E_INVALID },          /* calling a notification */
         { 0, TASK_CAP_SLOTS, KEEL_IPC_RECV, KEEL_E_CAP },
         { 0, 50, KEEL_IPC_RECV, KEEL_E_CAP },
@@ -1057,6 +1059,311 @@ static void test_exception_too_long(void)
     CHECK_EQ_U(consistency(), 0);
 }
 
+
+/* ---- issue 7: chains, callers, reply capabilities ---- */
+
+/* n threads of one task, each blocked in send+receive to a gate bound to
+ * the one before, the first to srv's gate; then srv receives once.  Every
+ * link completes; returns how deep the kernel's stack went below ours. */
+static uintptr_t chain(int n)
+{
+    reset();
+    ta = mk_task(TASK_CAP_SLOTS);
+    srv = mk_thread(ta, 10, true);
+    struct gate *prev = mk_gate(srv, 0x1000);
+    struct thread *link[NTHREAD];
+    for (int i = 1; i <= n; i++) {
+        struct thread *t = link[i] = started(mk_thread(ta, 10, true));
+        uint32_t slot = give(ta, CAP_GATE, prev, SG);
+        CHECK(run() == t);
+        set_mr(t, 0, (uintptr_t)i);
+        sys(t, KEEL_TAG(1, 1, 0), slot, OPEN, OPTS(KEEL_IPC_SEND | KEEL_IPC_RECV, NEVER, NEVER));
+        CHECK_EQ_U(t->state, THREAD_SEND);
+        CHECK_EQ_U(cap_delete(&ta->caps, slot), KERR_OK); /* the gate stays: t sends through it */
+        prev = mk_gate(t, 0x1000 + (uint64_t)i);
+    }
+    started(srv);
+    CHECK(run() == srv);
+    rqw.low_frame = 0;
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    CHECK_EQ_U(mr(srv, 0), 1);
+    int wrong = 0;
+    for (int i = 1; i < n; i++) /* each took the next one's message */
+        wrong += link[i]->state != THREAD_READY || mr(link[i], 0) != (uintptr_t)i + 1 ||
+                 w(link[i], 2) != 0x1000 + (uint64_t)i;
+    CHECK_EQ_U(wrong, 0);
+    CHECK_EQ_U(link[n]->state, THREAD_RECV);    /* the last one waits: no one sends to it */
+    CHECK_EQ_U(consistency(), 0);
+    return rqw.low_frame ? (uintptr_t)__builtin_frame_address(0) - rqw.low_frame : 0;
+}
+
+/* The completion of a chain is a loop: a long chain goes no deeper into the
+ * stack than a short one (it recursed once per link, issue 7 finding 1). */
+static void test_chain_iterative(void)
+{
+    uintptr_t short_chain = chain(3), long_chain = chain(NTHREAD - 2);
+    CHECK(short_chain > 0);
+    CHECK_EQ_U(long_chain, short_chain);
+    printf("test_ipc: chain: %lu / %lu bytes of stack\n", (unsigned long)short_chain,
+           (unsigned long)long_chain);
+}
+
+/* srv receives a call from each of c[0..n), saving the rights of the first
+ * `saved` into reply capabilities (their slots in slot[]). */
+static void hold_calls(struct thread **c, int n, int saved, uint32_t *slot)
+{
+    started(srv);
+    for (int i = 0; i < n; i++)
+        started(c[i]);
+    CHECK(run() == srv);
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    for (int i = 0; i < n; i++) {
+        CHECK(run() == c[i]);
+        set_mr(c[i], 0, 0xc0 + (uintptr_t)i);
+        sys(c[i], KEEL_TAG(1, 1, 0), gc, 0, CALL_OPTS(NEVER));
+        CHECK_EQ_U(c[i]->state, THREAD_REPLY);
+        CHECK(run() == srv);
+        CHECK_EQ_U(mr(srv, 0), 0xc0 + (uintptr_t)i);
+        if (i < saved) {
+            slot[i] = OPEN;
+            CHECK_EQ_U(ipc_save_reply(srv, &slot[i]), KEEL_OK);
+            CHECK(srv->reply_to == NULL);
+        }
+        if (i + 1 < n)
+            sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    }
+}
+
+static void reply_through(struct thread *t, uint32_t slot, uintptr_t word0, uint32_t ops)
+{
+    set_mr(t, 0, word0);
+    sys(t, KEEL_TAG(9, 1, 0), slot, OPEN, OPTS(ops, ZERO, NEVER));
+}
+
+static void test_callers_fail_with_their_server(void)
+{
+    /* Two saved, one implicit: the server's death fails all three. */
+    pair(10, 10);
+    struct thread *c[3] = { cli, mk_thread(tb, 10, true), mk_thread(tb, 10, true) };
+    uint32_t slot[3];
+    hold_calls(c, 3, 2, slot);
+    CHECK(srv->callers.head == c[0] && srv->callers.tail == c[1] && srv->reply_to == c[2]);
+    CHECK_EQ_U(consistency(), 0);
+    sched_block(srv, THREAD_DEAD);
+    ipc_release(srv);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_U(c[i]->state, THREAD_READY);
+        CHECK_EQ_U(err(c[i]), KEEL_E_PARTNER);
+        CHECK(c[i]->reply_from == NULL && c[i]->queue == NULL);
+    }
+    CHECK(srv->callers.head == NULL && srv->reply_to == NULL);
+    /* Its capabilities are stale now: using one fails, and empties it. */
+    struct thread *mate = started(mk_thread(ta, 20, true));
+    CHECK(run() == mate);
+    reply_through(mate, slot[0], 1, KEEL_IPC_SEND);
+    CHECK_EQ_U(err(mate), KEEL_E_PARTNER);
+    CHECK_EQ_U(cap_lookup(&ta->caps, slot[0], CAP_TYPE_ANY, 0, NULL), KERR_NOENT);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* An unsaved right is replaced by the next call: its caller is told at
+     * once instead of waiting for an answer no one can give. */
+    pair(10, 10);
+    struct thread *d[2] = { cli, mk_thread(tb, 10, true) };
+    hold_calls(d, 2, 0, slot);
+    CHECK_EQ_U(d[0]->state, THREAD_READY);
+    CHECK_EQ_U(err(d[0]), KEEL_E_PARTNER);
+    CHECK(srv->reply_to == d[1]);
+    CHECK_EQ_U(consistency(), 0);
+}
+
+static void test_reply_caps(void)
+{
+    /* Three held, answered in reverse order, each once. */
+    pair(10, 10);
+    struct thread *c[3] = { cli, mk_thread(tb, 10, true), mk_thread(tb, 10, true) };
+    uint32_t slot[3];
+    hold_calls(c, 3, 3, slot);
+    CHECK(srv->callers.head == c[0] && srv->callers.tail == c[2] && !srv->reply_to);
+    CHECK_EQ_U(consistency(), 0);
+    for (int i = 2; i >= 0; i--) {
+        CHECK(sched_current() == srv);
+        reply_through(srv, slot[i], 0xa0 + (uintptr_t)i, KEEL_IPC_SEND);
+        CHECK_EQ_U(err(srv), 0);
+        CHECK_EQ_U(c[i]->state, THREAD_READY);
+        CHECK_EQ_U(w(c[i], 0), KEEL_TAG(9, 1, 0));
+        CHECK_EQ_U(mr(c[i], 0), 0xa0 + (uintptr_t)i);
+        CHECK_EQ_U(cap_lookup(&ta->caps, slot[i], CAP_TYPE_ANY, 0, NULL), KERR_NOENT);
+        CHECK(run() == srv || run() == c[i]);
+        if (sched_current() != srv) { /* equal priority: the caller ran; back to srv */
+            sys(c[i], 0, 0, OPEN, RECV_OPTS(NEVER));
+            CHECK(run() == srv);
+        }
+        reply_through(srv, slot[i], 0, KEEL_IPC_SEND);
+        CHECK_EQ_U(err(srv), KEEL_E_CAP);   /* used up */
+    }
+    CHECK(srv->callers.head == NULL);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* 64 words through a capability, then a receive in the same call. */
+    pair(10, 10);
+    hold_calls(&cli, 1, 1, slot);
+    fill(srv, cli, 64, 500);
+    sys(srv, KEEL_TAG(3, 64, 0), slot[0], OPEN, OPTS(KEEL_IPC_SEND | KEEL_IPC_RECV, ZERO, NEVER));
+    CHECK(words_arrived(cli, 64, 500));
+    CHECK_EQ_U(srv->state, THREAD_RECV);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* Stale: the caller gave up, then called again; the old capability
+     * does not answer the new call, the new one does. */
+    pair(10, 10);
+    started(srv), started(cli);
+    CHECK(run() == srv);
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    CHECK(run() == cli);
+    sys(cli, KEEL_TAG(1, 0, 0), gc, 0, CALL_OPTS(100));
+    CHECK(run() == srv);
+    uint32_t old = OPEN, fresh = OPEN;
+    CHECK_EQ_U(ipc_save_reply(srv, &old), KEEL_OK);
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    timer_fires(cli->deadline);
+    CHECK_EQ_U(err(cli), KEEL_E_TIMEOUT);
+    CHECK(srv->callers.head == NULL);
+    CHECK(run() == cli);
+    sys(cli, KEEL_TAG(1, 0, 0), gc, 0, CALL_OPTS(NEVER));
+    CHECK(run() == srv);
+    CHECK_EQ_U(ipc_save_reply(srv, &fresh), KEEL_OK);
+    reply_through(srv, old, 1, KEEL_IPC_SEND);
+    CHECK_EQ_U(err(srv), KEEL_E_PARTNER);
+    CHECK_EQ_U(cli->state, THREAD_REPLY);
+    CHECK_EQ_U(cap_lookup(&ta->caps, old, CAP_TYPE_ANY, 0, NULL), KERR_NOENT);
+    reply_through(srv, fresh, 2, KEEL_IPC_SEND);
+    CHECK_EQ_U(err(srv), 0);
+    CHECK_EQ_U(mr(cli, 0), 2);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* Deleting a live reply capability fails its caller (what deleting the
+     * slot, or destroying the task that holds it, does in kobj.c). */
+    pair(10, 10);
+    hold_calls(&cli, 1, 1, slot);
+    struct cap rc;
+    CHECK_EQ_U(cap_lookup(&ta->caps, slot[0], CAP_REPLY, CAP_RIGHT_SEND, &rc), KERR_OK);
+    CHECK_EQ_U(cap_delete(&ta->caps, slot[0]), KERR_OK);
+    ipc_reply_cap_deleted(&rc);
+    CHECK_EQ_U(cli->state, THREAD_READY);
+    CHECK_EQ_U(err(cli), KEEL_E_PARTNER);
+    CHECK(srv->callers.head == NULL);
+    ipc_reply_cap_deleted(&rc);             /* stale: nothing happens */
+    CHECK_EQ_U(cli->state, THREAD_READY);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* Errors: nothing to save; an occupied slot; a reply capability is
+     * neither called nor copied as an item. */
+    pair(10, 10);
+    uint32_t s0 = OPEN;
+    CHECK_EQ_U(ipc_save_reply(srv, &s0), KEEL_E_CAP);
+    hold_calls(&cli, 1, 0, slot);
+    s0 = gs;
+    CHECK_EQ_U(ipc_save_reply(srv, &s0), KEEL_E_INVALID);
+    CHECK(srv->reply_to == cli);
+    s0 = OPEN;
+    CHECK_EQ_U(ipc_save_reply(srv, &s0), KEEL_OK);
+    sys(srv, KEEL_TAG(1, 0, 0), s0, 0, CALL_OPTS(NEVER));
+    CHECK_EQ_U(err(srv), KEEL_E_INVALID);
+    struct gate *back = mk_gate(cli, 0xb);
+    uint32_t bs = give(ta, CAP_GATE, back, SG);
+    item(srv, 0, s0, CAP_RIGHT_SEND);
+    sys(srv, KEEL_TAG(1, 0, 1), bs, 0, SEND_OPTS(ZERO));
+    CHECK_EQ_U(err(srv), KEEL_E_CAP);
+    CHECK_EQ_U(cli->state, THREAD_REPLY);   /* still waiting: the capability is intact */
+    reply_through(srv, s0, 5, KEEL_IPC_SEND);
+    CHECK_EQ_U(err(srv), 0);
+    CHECK_EQ_U(mr(cli, 0), 5);
+    CHECK_EQ_U(consistency(), 0);
+}
+
+static const uint64_t exit_msg[1 + KEEL_EXC_WORDS] = { KEEL_TAG(KEEL_LABEL_EXIT, 1, 0), 3 };
+
+/* srv, waiting, hears msg from cli (its handler is g). */
+static void deliver(const uint64_t *msg)
+{
+    cli->handler = g;
+    started(srv), started(cli);
+    run();
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    CHECK(run() == cli);
+    CHECK(ipc_exception(cli, msg));
+    CHECK(run() == srv);
+}
+
+static void test_exception_verdicts(void)
+{
+    /* An exited thread stays stopped, even if told to resume. */
+    pair(10, 10);
+    deliver(exit_msg);
+    CHECK_EQ_U(mr(srv, 0), 3);
+    set_mr(srv, 0, 0x8000002000);
+    sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), 0, 0, OPTS(KEEL_IPC_REPLY, 0, 0));
+    CHECK_EQ_U(err(srv), 0);
+    CHECK_EQ_U(cli->state, THREAD_STOPPED);
+    CHECK(!cli->in_exception && fk.entry_regs == NULL);
+    CHECK_EQ_U(consistency(), 0);
+
+    /* A handler without a UTCB takes the one-word exit message; a resume
+     * of 10 words it has nowhere to hold is refused, not read from NULL. */
+    pair(10, 10);
+    srv->utcb = NULL;
+    deliver(exit_msg);
+    sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 10, 0), 0, 0, OPTS(KEEL_IPC_REPLY, 0, 0));
+    CHECK_EQ_U(err(srv), KEEL_E_INVALID);
+    CHECK_EQ_U(cli->state, THREAD_STOPPED);
+    CHECK(!cli->in_exception && fk.entry_regs == NULL);
+    /* Every length of resume to a fault from such a handler: up to four
+     * words resume it, more are refused and leave it stopped. */
+    for (uint32_t n = 0; n <= KEEL_MSG_WORDS; n++) {
+        pair(10, 10);
+        srv->utcb = NULL;
+        deliver(exit_msg);
+        cli->exc_msg[0] = exc_msg[0];   /* as if it had faulted (1 word was delivered) */
+        set_mr(srv, 0, 0);
+        sys(srv, KEEL_TAG(KEEL_EXC_RESUME, n, 0), 0, 0, OPTS(KEEL_IPC_REPLY, 0, 0));
+        CHECK_EQ_U(err(srv), n <= KEEL_MSG_REG_WORDS ? 0 : KEEL_E_INVALID);
+        CHECK_EQ_U(cli->state, n <= KEEL_MSG_REG_WORDS ? THREAD_READY : THREAD_STOPPED);
+        CHECK_EQ_U(consistency(), 0);
+    }
+
+    /* A saved exception: the verdict comes through the capability. */
+    pair(10, 10);
+    deliver(exc_msg);
+    uint32_t rs = OPEN;
+    CHECK_EQ_U(ipc_save_reply(srv, &rs), KEEL_OK);
+    set_mr(srv, 0, 0x8000003000);
+    sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), rs, 0, SEND_OPTS(ZERO));
+    CHECK_EQ_U(err(srv), 0);
+    CHECK_EQ_U(cli->state, THREAD_READY);
+    CHECK(fk.entry_regs == &cli->regs && fk.entry == 0x8000003000);
+    CHECK_EQ_U(consistency(), 0);
+}
+
+/* A blocking send or call to a gate only the sender receives on. */
+static void test_deadlock(void)
+{
+    pair(10, 10);
+    started(srv);
+    run();
+    static const uint32_t ops[] = { KEEL_IPC_CALL, KEEL_IPC_SEND, KEEL_IPC_SEND | KEEL_IPC_RECV };
+    for (uint32_t i = 0; i < ARRAY_SIZE(ops); i++) {
+        sys(srv, KEEL_TAG(1, 0, 0), gs, OPEN, OPTS(ops[i], NEVER, NEVER));
+        CHECK_EQ_U(err(srv), KEEL_E_DEADLOCK);
+        CHECK_EQ_U(srv->state, THREAD_READY);
+    }
+    CHECK(srv->senders.head == NULL);
+    /* A thread whose handler is its own gate: not delivered (stopped). */
+    srv->handler = g;
+    CHECK(!ipc_exception(srv, exc_msg));
+    CHECK(!srv->in_exception);
+    CHECK_EQ_U(consistency(), 0);
+}
+
 /* ---- random system calls against a model ---- */
 
 #define RT 6            /* threads */
@@ -1078,7 +1385,13 @@ static struct {
     bool delivered;         /* someone received msg */
     uint64_t last_call;     /* id of the last call it received (its reply right) */
     bool signalled;         /* its op signals a notification */
+    bool invoked;           /* its op saved its reply right (a kernel-object call) */
+    uint32_t nsaved;        /* reply capabilities it saved and has not used */
+    uint32_t saved_slot[4];
+    uint64_t saved_id[4];   /* the call each answers */
 } m[RT];
+static uint32_t self_cap[RT];   /* each thread's capability to itself */
+static int cap_answers, cap_stale, cap_deletes, releases;
 static uintptr_t outstanding;    /* notification bits signalled and not yet taken */
 static int model_errors, completions, deliveries, replies, timeouts_seen;
 
@@ -1132,7 +1445,7 @@ static void completed(int i)
     uint32_t e = err(t);
     completions++;
     timeouts_seen += e == KEEL_E_TIMEOUT;
-    if (!e && (m[i].ops & (KEEL_IPC_RECV | KEEL_IPC_CALL)))
+    if (!e && !m[i].invoked && (m[i].ops & (KEEL_IPC_RECV | KEEL_IPC_CALL)))
         received(i, w(t, 0));
 }
 
@@ -1142,7 +1455,7 @@ static void sent(int i)
     uint32_t e = err(&threads[i]), ops = m[i].ops;
     if (ops == KEEL_IPC_SEND && !m[i].signalled && m[i].msg && !e != m[i].delivered)
         model_bad(e ? "a failed send was delivered" : "a successful send went nowhere", i);
-    if (ops == KEEL_IPC_CALL && !e && !m[i].delivered)
+    if (ops == KEEL_IPC_CALL && !e && !m[i].delivered && !m[i].invoked)
         model_bad("a call answered without being received", i);
 }
 
@@ -1155,9 +1468,37 @@ static void random_op(struct thread *t, uint32_t gcap[RG], uint32_t ncap)
     uint32_t ops, send = gcap[rnd(RG)], recv = rnd(3) ? OPEN : (rnd(2) ? ncap : gcap[rnd(RG)]);
     uint64_t id = ((uint64_t)(i + 1) << 32) | (uint32_t)rnd(1u << 30) << 1 | 1;
     m[i].signalled = false;
+    m[i].invoked = false;
     m[i].msg = 0;
     m[i].delivered = false;
-    switch (rnd(8)) {
+    uint32_t kind = rnd(11);
+    bool save = kind == 8 || ((kind == 5 || kind == 6) && rnd(2)); /* instead of a reply */
+    if (save && m[i].last_call && m[i].nsaved < 4) {
+        /* Save the reply right: the fixture's kobj_invoke runs ipc_save_reply. */
+        m[i].ops = KEEL_IPC_CALL;
+        m[i].invoked = true;
+        set_mr(t, 0, OPEN);
+        sys(t, KEEL_TAG(KEEL_THREAD_SAVE_REPLY, 1, 0), self_cap[i], 0, CALL_OPTS(NEVER));
+        if (!err(t)) { /* else the right stays where it was */
+            m[i].saved_slot[m[i].nsaved] = (uint32_t)mr(t, 0);
+            m[i].saved_id[m[i].nsaved++] = m[i].last_call;
+            m[i].last_call = 0;
+        }
+        return;
+    }
+    uint32_t pick = m[i].nsaved ? rnd(m[i].nsaved) : 0;
+    bool by_cap = kind >= 9 && m[i].nsaved;
+    uint64_t cap_id = by_cap ? m[i].saved_id[pick] : 0;
+    if (by_cap) { /* answer a saved call through its capability (used up) */
+        send = m[i].saved_slot[pick];
+        m[i].nsaved--;
+        m[i].saved_slot[pick] = m[i].saved_slot[m[i].nsaved];
+        m[i].saved_id[pick] = m[i].saved_id[m[i].nsaved];
+        kind = rnd(2) ? 9 : 10;
+    }
+    switch (kind) {
+    case 9: ops = KEEL_IPC_SEND; break;
+    case 10: ops = KEEL_IPC_SEND | KEEL_IPC_RECV; break;
     case 0: ops = KEEL_IPC_SEND; break;
     case 1: ops = KEEL_IPC_SEND | KEEL_IPC_RECV; break;
     case 2: case 3: ops = KEEL_IPC_CALL; break;
@@ -1180,6 +1521,8 @@ static void random_op(struct thread *t, uint32_t gcap[RG], uint32_t ncap)
     } else if (ops & KEEL_IPC_REPLY) {
         set_mr(t, 0, m[i].last_call ^ MAGIC);
         m[i].last_call = 0;     /* a reply uses the right up, whatever comes of it */
+    } else if (by_cap) {
+        set_mr(t, 0, cap_id ^ MAGIC);
     } else if (ops & (KEEL_IPC_SEND | KEEL_IPC_CALL)) {
         set_mr(t, 0, id);
         m[i].msg = id;
@@ -1191,6 +1534,33 @@ static void random_op(struct thread *t, uint32_t gcap[RG], uint32_t ncap)
     if (items)
         item(t, 0, gcap[rnd(RG)], CAP_RIGHT_SEND);
     sys(t, KEEL_TAG(1, words, items), send, recv, OPTS(ops, sto, rto));
+    if (by_cap) {
+        cap_answers += !err(t);
+        cap_stale += err(t) == KEEL_E_PARTNER;
+        /* (a receive phase may put a received item into the freed slot) */
+        if (cap_lookup(&t->task->caps, send, CAP_REPLY, 0, NULL) == KERR_OK)
+            model_bad("a reply capability survived its use", i);
+    }
+}
+
+/* A thread deletes one of its saved reply capabilities unused. */
+static void random_delete(struct thread *t)
+{
+    int i = (int)(t - threads);
+    if (!m[i].nsaved)
+        return;
+    uint32_t k = rnd(m[i].nsaved), slot = m[i].saved_slot[k];
+    struct cap c;
+    if (cap_lookup(&t->task->caps, slot, CAP_REPLY, 0, &c) != KERR_OK) {
+        model_bad("a saved reply capability is gone", i);
+        return;
+    }
+    cap_delete(&t->task->caps, slot);
+    ipc_reply_cap_deleted(&c);
+    cap_deletes++;
+    m[i].nsaved--;
+    m[i].saved_slot[k] = m[i].saved_slot[m[i].nsaved];
+    m[i].saved_id[k] = m[i].saved_id[m[i].nsaved];
 }
 
 static void test_random(void)
@@ -1210,6 +1580,8 @@ static void test_random(void)
     }
     for (int j = 0; j < 2; j++)
         ncap = give(tk[j], CAP_NOTIFICATION, n, ALL);
+    for (int i = 0; i < RT; i++)
+        self_cap[i] = give(tk[i % 2], CAP_THREAD, &threads[i], ALL);
     memset(m, 0, sizeof(m));
     outstanding = 0;
     for (int i = 0; i < RT; i++)
@@ -1236,6 +1608,17 @@ static void test_random(void)
             }
             break;
         }
+        case 3: /* a reply capability is deleted unused */
+            random_delete(&threads[rnd(RT)]);
+            break;
+        case 4: /* a thread forgets everyone waiting on it, as if it died */
+            if (rnd(8) == 0) {
+                struct thread *x = &threads[rnd(RT)];
+                ipc_release(x);
+                m[x - threads].last_call = 0;
+                releases++;
+            }
+            break;
         default:
             t = run();
             if (!t) {
@@ -1269,8 +1652,11 @@ static void test_random(void)
     /* The run exercised what it should. */
     CHECK(deliveries > STEPS / 50 && replies > STEPS / 500 && timeouts_seen > STEPS / 100);
     CHECK(idle > 0);
+    CHECK(cap_answers > 25 && cap_stale > 10 && cap_deletes > 10 && releases > 500);
     printf("test_ipc: random: %d completions, %d deliveries, %d replies, %d timeouts, %d idle\n",
            completions, deliveries, replies, timeouts_seen, idle);
+    printf("test_ipc: random: %d answers through reply capabilities, %d stale, %d deleted, "
+           "%d servers released\n", cap_answers, cap_stale, cap_deletes, releases);
 }
 
 int main(void)
@@ -1294,6 +1680,11 @@ int main(void)
     test_timeouts();
     test_exceptions();
     test_exception_too_long();
+    test_chain_iterative();
+    test_callers_fail_with_their_server();
+    test_reply_caps();
+    test_exception_verdicts();
+    test_deadlock();
     test_random();
     reset();
     return check_summary("test_ipc");

@@ -587,6 +587,608 @@ static void test_random_calls(void)
     check(echo_words(4) && echo_words(64), "random: 100000 random system calls, then IPC still works");
 }
 
+/* ---- IPC hardening (issue 7) ---- */
+
+static void drop(uint32_t slot)
+{
+    keel_invoke(U, SELF_TASK, KEEL_TASK_DELETE_CAP, slot, 0, 0, 0);
+}
+
+/* A thread of this task with no UTCB, running fn(arg) at prio on the stack
+ * below sp (fn uses raw system calls only); its slot or KEEL_CAP_OPEN. */
+static uint32_t spawn_bare(void (*fn)(uintptr_t), uintptr_t arg, uint8_t prio, uintptr_t sp,
+                           uint32_t handler)
+{
+    uint32_t t = KEEL_CAP_OPEN;
+    if (keel_thread_create(U, FACTORY, SELF_TASK, &t) ||
+        keel_invoke(U, t, KEEL_THREAD_SET_REGS, (uintptr_t)fn, sp, arg, 0) ||
+        keel_invoke(U, t, KEEL_THREAD_SET_PRIO, prio, 0, 0, 0) ||
+        keel_invoke(U, t, KEEL_THREAD_SET_HANDLER, handler, 0, 0, 0) ||
+        keel_invoke(U, t, KEEL_THREAD_START, 0, 0, 0, 0))
+        return KEEL_CAP_OPEN;
+    return t;
+}
+
+/* A fresh stack area of pages; the address of its top. */
+static uintptr_t new_stack(uint32_t pages)
+{
+    uintptr_t base = AREA + (uintptr_t)next_area++ * SLOT_AREA;
+    if (keel_map_anon(U, SELF_TASK, base, pages, KEEL_MAP_R | KEEL_MAP_W))
+        return 0;
+    return base + (uintptr_t)pages * 4096;
+}
+
+/* One IPC system call with raw words (a thread without a UTCB); the tag. */
+static uint64_t raw_ipc(uint64_t tag, uint32_t send, uint32_t recv, uint64_t opts, uintptr_t w0)
+{
+    struct keel_words k = { { tag, send, recv, opts, w0 } };
+    keel_syscall(KEEL_SYS_IPC, &k);
+    return k.w[0];
+}
+
+static _Noreturn void park(void)
+{
+    for (;;)
+        raw_ipc(0, 0, KEEL_CAP_OPEN, KEEL_IPC_OPTS(KEEL_IPC_RECV, 0, KEEL_TIMEOUT_NEVER), 0);
+}
+
+/* settle(): every ready thread above SETTLE_PRIO runs until it blocks.  A
+ * thread below them all signals us back only when none of them is left. */
+#define SETTLE_PRIO (MAIN_PRIO - 20)
+static uint32_t settle_go = KEEL_CAP_OPEN, settle_done = KEEL_CAP_OPEN;
+
+static void settler(struct keel_utcb *u, uintptr_t arg)
+{
+    for (;;) {
+        keel_wait(u, settle_go, KEEL_TIMEOUT_NEVER);
+        keel_signal(u, settle_done, 1);
+    }
+}
+
+static void settle(void)
+{
+    if (settle_go == KEEL_CAP_OPEN) {
+        keel_notification_create(U, FACTORY, 0, &settle_go);
+        keel_notification_create(U, FACTORY, 0, &settle_done);
+        drop(spawn(settler, 0, SETTLE_PRIO, KEEL_CAP_OPEN));
+    }
+    keel_signal(U, settle_go, 1);
+    keel_wait(U, settle_done, 5000 * MS);
+}
+
+/* -- finding 1: a chain of threads blocked in send+receive -- */
+
+#define CHAIN_MAX 400
+static volatile uintptr_t chain_got[CHAIN_MAX + 1];
+
+/* Link i: send i to the gate in slot (arg & 0xff), then receive; records
+ * what it received (the next link's number). */
+static void chain_link(uintptr_t arg)
+{
+    uintptr_t i = arg >> 8;
+    struct keel_words k = { { KEEL_TAG(1, 1, 0), arg & 0xff, KEEL_CAP_OPEN,
+                              KEEL_IPC_OPTS(KEEL_IPC_SEND | KEEL_IPC_RECV, KEEL_TIMEOUT_NEVER,
+                                            KEEL_TIMEOUT_NEVER), i } };
+    keel_syscall(KEEL_SYS_IPC, &k);
+    chain_got[i] = KEEL_TAG_ERROR(k.w[0]) ? 0xdead : k.w[4];
+    park();
+}
+
+/* n links, each blocked sending to a gate bound to the one before, the
+ * first to a gate of ours; then we receive once.  True if every link got
+ * the next one's message. */
+static bool chain(uint32_t n)
+{
+    uint32_t head = KEEL_CAP_OPEN, prev, t;
+    uintptr_t stacks = new_stack((n + 3) / 4);     /* 1 KiB each */
+    if (!stacks || keel_gate_create(U, FACTORY, SELF_THREAD, 0xc0, &head))
+        return false;
+    prev = head;
+    for (uint32_t i = 1; i <= n; i++) {
+        chain_got[i] = 0;
+        t = spawn_bare(chain_link, (uintptr_t)i << 8 | prev, MAIN_PRIO,
+                       stacks - (uintptr_t)(i - 1) * 1024, KEEL_CAP_OPEN);
+        uint32_t g = KEEL_CAP_OPEN;
+        if (t == KEEL_CAP_OPEN || keel_gate_create(U, FACTORY, t, 0xc0 + i, &g))
+            return false;
+        settle();                   /* it is blocked: the slots may go */
+        if (prev != head)
+            drop(prev);
+        drop(t);
+        prev = g;
+    }
+    drop(prev);
+    struct keel_ipc_result r = keel_recv(U, head, 1000 * MS);
+    bool ok = !err(r) && U->mr[0] == 1 && r.label == 0xc0;
+    settle();
+    for (uint32_t i = 1; i < n; i++)
+        ok &= chain_got[i] == i + 1;
+    drop(head);
+    return ok;
+}
+
+static void test_chain_of_senders(void)
+{
+    check(chain(CHAIN_MAX), "chain: 400 threads blocked in send+receive complete one by one");
+}
+
+/* -- finding 2: a handler without a UTCB -- */
+
+static volatile uint64_t bare_tag, bare_err;
+static volatile uint32_t bare_words = 10, bare_replies;
+
+/* Receive on the gate in arg, reply "resume" with bare_words words; again. */
+static void bare_handler(uintptr_t gate)
+{
+    for (;;) {
+        bare_tag = raw_ipc(0, 0, (uint32_t)gate,
+                           KEEL_IPC_OPTS(KEEL_IPC_RECV, 0, KEEL_TIMEOUT_NEVER), 0);
+        uint64_t r = raw_ipc(KEEL_TAG(KEEL_EXC_RESUME, bare_words, 0), 0, 0,
+                             KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0), 0);
+        bare_err = KEEL_TAG_ERROR(r);
+        bare_replies++;
+    }
+}
+
+static void exits_at_once(uintptr_t status)
+{
+    keel_debug_exit((int)status);
+}
+
+static uint32_t bare_thread, bare_gate, bare_victim = KEEL_CAP_OPEN;
+static uintptr_t bare_victim_stack;
+
+/* A handler thread without a UTCB, a gate to it, and a victim (no UTCB
+ * either) whose handler it is. */
+static bool bare_start(void)
+{
+    uintptr_t stack = new_stack(1);
+    bare_victim_stack = new_stack(1);
+    bare_gate = bare_thread = KEEL_CAP_OPEN;
+    if (!stack || !bare_victim_stack || keel_thread_create(U, FACTORY, SELF_TASK, &bare_thread) ||
+        keel_gate_create(U, FACTORY, bare_thread, 0xba, &bare_gate) ||
+        keel_invoke(U, bare_thread, KEEL_THREAD_SET_REGS, (uintptr_t)bare_handler, stack,
+                    bare_gate, 0) ||
+        keel_invoke(U, bare_thread, KEEL_THREAD_SET_PRIO, MAIN_PRIO, 0, 0, 0) ||
+        keel_invoke(U, bare_thread, KEEL_THREAD_START, 0, 0, 0, 0) ||
+        keel_thread_create(U, FACTORY, SELF_TASK, &bare_victim) ||
+        keel_invoke(U, bare_victim, KEEL_THREAD_SET_PRIO, MAIN_PRIO, 0, 0, 0) ||
+        keel_invoke(U, bare_victim, KEEL_THREAD_SET_HANDLER, bare_gate, 0, 0, 0))
+        return false;
+    return true;
+}
+
+/* The victim exits; the bare handler replies "resume" with `words` words.
+ * True if that reply got the error `want` and the victim stayed stopped
+ * (only a stopped thread takes new registers). */
+static bool bare_round(uint32_t words, uint32_t want)
+{
+    uint32_t before = bare_replies;
+    bare_words = words;
+    if (keel_invoke(U, bare_victim, KEEL_THREAD_SET_REGS, (uintptr_t)exits_at_once,
+                    bare_victim_stack, 0, 0) ||
+        keel_invoke(U, bare_victim, KEEL_THREAD_START, 0, 0, 0, 0))
+        return false;
+    settle();
+    bool stopped = !keel_invoke(U, bare_victim, KEEL_THREAD_SET_REGS, (uintptr_t)exits_at_once,
+                                bare_victim_stack, 0, 0);
+    return bare_replies == before + 1 && KEEL_TAG_LABEL(bare_tag) == KEEL_LABEL_EXIT &&
+           bare_err == want && stopped;
+}
+
+static void test_handler_without_utcb(void)
+{
+    bool ok = bare_start();
+    check(ok && bare_round(10, KEEL_E_INVALID),
+          "exception: a handler without a UTCB replying 'resume' with 10 words is refused");
+    check(ok && bare_round(4, KEEL_OK) && bare_round(0, KEEL_OK),
+          "exception: its short replies work; the exited thread stays stopped");
+}
+
+/* -- finding 10: an exit stays an exit -- */
+
+static void returns_at_once(struct keel_utcb *u, uintptr_t arg)
+{
+}
+
+static void test_exit_stays_stopped(void)
+{
+    uint32_t g = KEEL_CAP_OPEN;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0xe1, &g);
+    uint32_t t = spawn(returns_at_once, 0, MAIN_PRIO, g);
+    struct keel_ipc_result r = keel_recv(U, g, 1000 * MS);
+    bool exited = !err(r) && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT;
+    U->mr[0] = 0;
+    r = keel_ipc(U, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+    bool replied = !err(r);
+    r = keel_recv(U, g, 20 * MS);      /* resumed, it would exit again */
+    bool stopped = !keel_invoke(U, t, KEEL_THREAD_SET_REGS, (uintptr_t)trampoline, AREA, 0, 0);
+    check(exited && replied && err(r) == KEEL_E_TIMEOUT && stopped,
+          "exception: replying 'resume' to an exit leaves the thread stopped");
+    drop(t);
+    drop(g);
+}
+
+/* -- finding 13: a call no one can answer -- */
+
+static void test_own_gate(void)
+{
+    uint32_t g = KEEL_CAP_OPEN;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x5e1f, &g);
+    struct keel_ipc_result c = keel_call(U, g, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_NEVER);
+    struct keel_ipc_result s = keel_send(U, g, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_NEVER);
+    check(err(c) == KEEL_E_DEADLOCK && err(s) == KEEL_E_DEADLOCK,
+          "deadlock: a call or blocking send to one's own gate is an error");
+    drop(g);
+}
+
+/* -- finding 3: callers of a server in another task -- */
+
+/*
+ * A "puppet": a thread in a task of its own, for tests that destroy a
+ * server's task (ktest cannot destroy its own).  Its task gets one code
+ * page, loaded from an ELF image built here: a system-call instruction and
+ * a trap.  Its exception handler is our main thread: each trap is a
+ * message to us, and our "resume" reply puts it back on the system-call
+ * instruction with the eight words of its next system call (reply words
+ * 2-9 are its argument registers, keel/kobj.h).  So we make it issue any
+ * system call, one at a time, and hear when each has returned.  It needs
+ * no stack and no UTCB; its own thread capability is its slot 0.
+ */
+#define PUPPET_VA ((uintptr_t)0x0000008000400000ull)
+#define PUPPET_OFF 0x100
+#define PUPPET_SC (PUPPET_VA + PUPPET_OFF)
+
+#if defined(__x86_64__)
+static const uint8_t puppet_code[] = { 0x0f, 0x05, 0x0f, 0x0b };    /* syscall; ud2 */
+#define PUPPET_MACHINE 62
+#elif defined(__aarch64__)
+static const uint8_t puppet_code[] = { 0x01, 0, 0, 0xd4, 0, 0, 0x20, 0xd4 }; /* svc #0; brk #0 */
+#define PUPPET_MACHINE 183
+#elif defined(__powerpc64__)
+static const uint8_t puppet_code[] = { 0x02, 0, 0, 0x44, 0x08, 0, 0xe0, 0x7f }; /* sc; trap */
+#define PUPPET_MACHINE 21
+#else
+static const uint8_t puppet_code[] = { 0x73, 0, 0, 0, 0x73, 0, 0x10, 0 };  /* ecall; ebreak */
+#define PUPPET_MACHINE 243
+#endif
+
+static uint8_t puppet_elf[4096] __attribute__((aligned(4096)));
+
+static void put(uint32_t at, uint64_t v, uint32_t bytes)
+{
+    for (uint32_t i = 0; i < bytes; i++)
+        puppet_elf[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The ELF image: one R+X segment holding puppet_code at PUPPET_SC. */
+static uint32_t puppet_image(void)
+{
+    static const uint8_t ident[8] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, 0 };
+    for (uint32_t i = 0; i < sizeof(ident); i++)
+        puppet_elf[i] = ident[i];
+    put(16, 2, 2);                  /* ET_EXEC */
+    put(18, PUPPET_MACHINE, 2);
+    put(20, 1, 4);
+    put(24, PUPPET_SC, 8);          /* entry */
+    put(32, 64, 8);                 /* phoff */
+    put(52, 64, 2);
+    put(54, 56, 2);
+    put(56, 1, 2);                  /* one program header */
+    put(64, 1, 4);                  /* PT_LOAD */
+    put(68, 5, 4);                  /* R X */
+    put(72, PUPPET_OFF, 8);
+    put(80, PUPPET_SC, 8);
+    put(88, PUPPET_SC, 8);
+    put(96, sizeof(puppet_code), 8);
+    put(104, sizeof(puppet_code), 8);
+    put(112, 4096, 8);
+    for (uint32_t i = 0; i < sizeof(puppet_code); i++)
+        puppet_elf[PUPPET_OFF + i] = puppet_code[i];
+    return PUPPET_OFF + sizeof(puppet_code);
+}
+
+struct puppet {
+    uint32_t task, thread, handler;
+};
+
+/* Wait for the puppet's next trap. */
+static bool puppet_trapped(struct puppet *p)
+{
+    struct keel_ipc_result r = keel_recv(U, p->handler, 1000 * MS);
+    return !err(r) && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXCEPTION &&
+           U->mr[KEEL_EXC_IP] > PUPPET_SC;
+}
+
+static bool puppet_start(struct puppet *p, uint8_t prio)
+{
+    p->task = p->thread = p->handler = KEEL_CAP_OPEN;
+    if (keel_task_create(U, FACTORY, &p->task) ||
+        keel_thread_create(U, FACTORY, p->task, &p->thread) ||
+        keel_gate_create(U, FACTORY, SELF_THREAD, 0x9e, &p->handler) ||
+        keel_invoke(U, p->task, KEEL_TASK_LOAD_ELF, (uintptr_t)puppet_elf, puppet_image(), 0, 0) ||
+        keel_invoke(U, p->task, KEEL_TASK_GIVE_CAP, p->thread, KEEL_RIGHTS_ALL, 0, 0) ||
+        keel_invoke(U, p->thread, KEEL_THREAD_SET_REGS, PUPPET_SC + sizeof(puppet_code) / 2,
+                    0, 0, 0) ||
+        keel_invoke(U, p->thread, KEEL_THREAD_SET_PRIO, prio, 0, 0, 0) ||
+        keel_invoke(U, p->thread, KEEL_THREAD_SET_HANDLER, p->handler, 0, 0, 0) ||
+        keel_invoke(U, p->thread, KEEL_THREAD_START, 0, 0, 0, 0))
+        return false;
+    return puppet_trapped(p);   /* it starts on the trap */
+}
+
+/* Let the puppet (stopped at a trap) make one system call with words w. */
+static bool puppet_do(const uintptr_t w[8])
+{
+    U->mr[0] = PUPPET_SC;
+    U->mr[1] = 0;
+    for (uint32_t i = 0; i < 8; i++)
+        U->mr[2 + i] = w[i];
+    return !err(keel_ipc(U, KEEL_TAG(KEEL_EXC_RESUME, 10, 0), 0, 0,
+                         KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0)));
+}
+
+static void puppet_end(struct puppet *p)
+{
+    keel_invoke(U, p->task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    drop(p->task);
+    drop(p->thread);
+    drop(p->handler);
+}
+
+static const uintptr_t puppet_recv[8] = {
+    0, 0, KEEL_CAP_OPEN, KEEL_IPC_OPTS(KEEL_IPC_RECV, 0, KEEL_TIMEOUT_NEVER),
+};
+static const uintptr_t puppet_save[8] = {
+    KEEL_TAG(KEEL_THREAD_SAVE_REPLY, 1, 0), 0, 0,
+    KEEL_IPC_OPTS(KEEL_IPC_CALL, KEEL_TIMEOUT_NEVER, KEEL_TIMEOUT_NEVER), KEEL_CAP_OPEN,
+};
+
+#define CALLERS 8
+static volatile uint32_t caller_err[CALLERS], caller_done[CALLERS], caller_order[CALLERS];
+static volatile uintptr_t caller_got[CALLERS];
+static volatile uint32_t answers;
+
+/* Call the gate in arg >> 8 with word arg & 0xff (= its index), for 3 s at most. */
+static void caller(struct keel_utcb *u, uintptr_t arg)
+{
+    uint32_t i = arg & 0xff;
+    u->mr[0] = i;
+    struct keel_ipc_result r = keel_call(u, (uint32_t)(arg >> 8), KEEL_TAG(1, 1, 0), 3000 * MS);
+    caller_err[i] = err(r);
+    caller_got[i] = u->mr[0];
+    caller_order[i] = ++answers;
+    caller_done[i] = 1;
+}
+
+static uint32_t start_caller(uint32_t i, uint32_t gate, uint8_t prio)
+{
+    caller_done[i] = 0;
+    caller_err[i] = 0xff;
+    return spawn(caller, (uintptr_t)gate << 8 | i, prio, KEEL_CAP_OPEN);
+}
+
+static bool callers_done(uint32_t n)
+{
+    for (int k = 0; k < 1000; k++) {
+        uint32_t done = 0;
+        for (uint32_t i = 0; i < n; i++)
+            done += caller_done[i];
+        if (done == n)
+            return true;
+        sleep_us(MS);
+    }
+    return false;
+}
+
+/* A puppet server receives n calls, saving each reply right but the last
+ * (held implicitly); then its task is destroyed: every caller must hear. */
+static bool server_task_dies(uint32_t n)
+{
+    struct puppet p;
+    uint32_t g = KEEL_CAP_OPEN, threads[CALLERS];
+    bool ok = puppet_start(&p, MAIN_PRIO) &&
+              !keel_gate_create(U, FACTORY, p.thread, 0x5e, &g);
+    for (uint32_t i = 0; ok && i < n; i++) {
+        ok = puppet_do(puppet_recv);
+        threads[i] = start_caller(i, g, MAIN_PRIO);
+        ok = ok && puppet_trapped(&p);          /* it received the call */
+        if (ok && i + 1 < n)
+            ok = puppet_do(puppet_save) && puppet_trapped(&p);
+    }
+    puppet_end(&p);
+    ok = ok && callers_done(n);
+    for (uint32_t i = 0; i < n; i++) {
+        ok = ok && caller_err[i] == KEEL_E_PARTNER;
+        drop(threads[i]);
+    }
+    drop(g);
+    return ok;
+}
+
+static void test_server_task_dies(void)
+{
+    check(server_task_dies(3),
+          "partner: 3 callers held by a server in another task all fail when it is destroyed");
+}
+
+/* -- reply capabilities -- */
+
+static volatile uint32_t srv_self, srv_errs, srv_step;
+static volatile uint32_t srv_slot;
+
+/* Receive 3 calls, save each reply right, answer them in reverse order. */
+static void three_caps_server(struct keel_utcb *u, uintptr_t arg)
+{
+    uint32_t slot[3];
+    for (uint32_t i = 0; i < 3; i++) {
+        struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+        slot[i] = KEEL_CAP_OPEN;
+        srv_errs += err(r) || keel_save_reply(u, srv_self, &slot[i]);
+        srv_step++;
+    }
+    for (uint32_t i = 3; i-- > 0;) {
+        u->mr[0] = 0x100 + i;
+        srv_errs += err(keel_reply_cap(u, slot[i], KEEL_TAG(0, 1, 0)));
+        /* used up: */
+        srv_errs += err(keel_reply_cap(u, slot[i], KEEL_TAG(0, 1, 0))) != KEEL_E_CAP;
+    }
+    srv_step++;
+}
+
+static void test_three_reply_caps(void)
+{
+    srv_errs = srv_step = 0;
+    answers = 0;
+    uint32_t s = spawn(three_caps_server, 0, MAIN_PRIO - 2, KEEL_CAP_OPEN), g = KEEL_CAP_OPEN;
+    srv_self = s;
+    keel_gate_create(U, FACTORY, s, 0x3c, &g);
+    uint32_t c[3];
+    for (uint32_t i = 0; i < 3; i++)
+        c[i] = start_caller(i, g, MAIN_PRIO - 1);
+    bool done = callers_done(3);
+    settle();                           /* the server finishes after its last answer */
+    bool ok = done && srv_errs == 0 && srv_step == 4;
+    for (uint32_t i = 0; i < 3; i++)
+        ok = ok && caller_err[i] == 0 && caller_got[i] == 0x100 + i && caller_order[i] == 3 - i;
+    check(ok, "reply caps: a server holds 3 calls and answers them in reverse order");
+    for (uint32_t i = 0; i < 3; i++)
+        drop(c[i]);
+    drop(s);
+    drop(g);
+}
+
+/* Receive a call (the caller gives up meanwhile), then its next call: the
+ * first reply capability must not answer the second call. */
+static void stale_server(struct keel_utcb *u, uintptr_t arg)
+{
+    uint32_t old = KEEL_CAP_OPEN, fresh = KEEL_CAP_OPEN;
+    struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+    srv_errs += err(r) || keel_save_reply(u, srv_self, &old);
+    sleep_us(30 * MS);
+    r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+    srv_errs += err(r) || keel_save_reply(u, srv_self, &fresh);
+    u->mr[0] = 0x0bad;
+    srv_errs += err(keel_reply_cap(u, old, KEEL_TAG(0, 1, 0))) != KEEL_E_PARTNER;
+    u->mr[0] = 0x600d;
+    srv_errs += err(keel_reply_cap(u, fresh, KEEL_TAG(0, 1, 0))) != 0;
+    srv_step++;
+}
+
+static void test_stale_reply_cap(void)
+{
+    srv_errs = srv_step = 0;
+    uint32_t s = spawn(stale_server, 0, MAIN_PRIO, KEEL_CAP_OPEN), g = KEEL_CAP_OPEN;
+    srv_self = s;
+    keel_gate_create(U, FACTORY, s, 0x57, &g);
+    settle();                           /* it waits for calls */
+    struct keel_ipc_result first = keel_call(U, g, KEEL_TAG(1, 0, 0), 5 * MS);
+    U->mr[0] = 0;
+    struct keel_ipc_result second = keel_call(U, g, KEEL_TAG(1, 0, 0), 3000 * MS);
+    uintptr_t got = U->mr[0];
+    settle();                           /* the server finishes after our reply */
+    check(err(first) == KEEL_E_TIMEOUT && !err(second) && got == 0x600d &&
+          srv_errs == 0 && srv_step == 1,
+          "reply caps: one saved before its caller timed out does not answer its next call");
+    drop(s);
+    drop(g);
+}
+
+/* Receive a call and save its reply right in srv_slot; nothing more. */
+static void saving_server(struct keel_utcb *u, uintptr_t arg)
+{
+    uint32_t slot = KEEL_CAP_OPEN;
+    struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+    srv_errs += err(r) || keel_save_reply(u, srv_self, &slot);
+    srv_slot = slot;
+    srv_step++;
+    keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+}
+
+static void test_delete_reply_cap(void)
+{
+    srv_errs = srv_step = 0;
+    uint32_t s = spawn(saving_server, 0, MAIN_PRIO, KEEL_CAP_OPEN), g = KEEL_CAP_OPEN;
+    srv_self = s;
+    keel_gate_create(U, FACTORY, s, 0xde, &g);
+    uint32_t c = start_caller(0, g, MAIN_PRIO);
+    settle();                           /* the call is received and saved */
+    uint32_t copy = keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, srv_slot, KEEL_RIGHT_SEND,
+                                KEEL_CAP_OPEN, 0);
+    bool waiting = srv_step == 1 && srv_errs == 0 && !caller_done[0];
+    uint32_t e = keel_invoke(U, SELF_TASK, KEEL_TASK_DELETE_CAP, srv_slot, 0, 0, 0);
+    check(waiting && copy == KEEL_E_CAP && e == 0 && callers_done(1) &&
+          caller_err[0] == KEEL_E_PARTNER,
+          "reply caps: deleting one fails its caller; none can be copied");
+    drop(c);
+    drop(s);
+    drop(g);
+}
+
+/* -- the random system-call test, continued: the classes of issue 7 -- */
+
+static volatile uintptr_t refault_arg;
+static volatile uint32_t refaults;
+
+/* Resumed here (or not, for short replies) after each fault: fault again. */
+static void refault(uintptr_t a0)
+{
+    refault_arg = a0;
+    refaults++;
+    *(volatile uintptr_t *)BAD_ADDR = a0;
+    for (;;)
+        ;
+}
+
+/* A thread faults again and again; each "resume" reply has another length
+ * (every one from 0 to 64 words, the rest of the words random). */
+static bool resume_every_length(void)
+{
+    uint32_t g = KEEL_CAP_OPEN;
+    uintptr_t stack = new_stack(2);
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0xf0, &g);
+    uint32_t t = spawn(fault_write, 0, MAIN_PRIO, g);
+    struct keel_ipc_result r = keel_recv(U, g, 1000 * MS);
+    bool ok = stack && !err(r) && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXCEPTION;
+    for (uint32_t n = 0; ok && n <= KEEL_MSG_WORDS; n++) {
+        uint32_t before = refaults;
+        for (uint32_t i = 0; i < KEEL_MSG_WORDS; i++)
+            U->mr[i] = rnd();
+        U->mr[0] = (uintptr_t)refault;
+        U->mr[1] = stack - 256;
+        U->mr[2] = n;
+        r = keel_ipc(U, KEEL_TAG(KEEL_EXC_RESUME, n, 0), 0, g,
+                     KEEL_IPC_OPTS(KEEL_IPC_REPLY | KEEL_IPC_RECV, 0, 1000 * MS));
+        ok = !err(r) && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXCEPTION &&
+             U->mr[KEEL_EXC_KIND] == KEEL_FAULT_PAGE_WRITE &&
+             refaults == before + (n > 0) && (n < 3 || refault_arg == n);
+    }
+    keel_ipc(U, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+    drop(t);
+    drop(g);
+    return ok;
+}
+
+static void test_random_hardening(void)
+{
+    rng = 0x6a09e667f3bcc908ull;        /* its own seed: the same every run */
+    bool resumes = resume_every_length();
+    bool bare = bare_victim != KEEL_CAP_OPEN;
+    for (uint32_t n = 0; bare && n <= KEEL_MSG_WORDS; n++)
+        bare = bare_round(n, n <= KEEL_MSG_REG_WORDS ? KEEL_OK : KEEL_E_INVALID);
+    bool chains = true;
+    for (uint32_t i = 0; i < 3 && chains; i++)
+        chains = chain(10 + (uint32_t)(rnd() % 50));
+    bool servers = true;
+    for (uint32_t i = 0; i < 4 && servers; i++)
+        servers = server_task_dies(1 + (uint32_t)(rnd() % 4));
+    check(resumes, "random: 'resume' replies of every length from 0 to 64 words");
+    check(bare, "random: a handler without a UTCB, 'resume' replies of every length");
+    check(chains, "random: chains of blocked senders of random length");
+    check(servers, "random: servers holding 1-4 calls, then destroyed");
+    check(echo_words(4) && echo_words(64), "random: afterwards IPC still works");
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -606,6 +1208,15 @@ int main(void)
     test_exceptions();
     test_scheduling();
     test_random_calls();
+    test_own_gate();
+    test_exit_stays_stopped();
+    test_handler_without_utcb();
+    test_three_reply_caps();
+    test_stale_reply_cap();
+    test_delete_reply_cap();
+    test_server_task_dies();
+    test_chain_of_senders();
+    test_random_hardening();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;
 }

@@ -19,4 +19,6 @@ enum keel_error {
     KEEL_E_QUOTA = 7,       /**< out of kernel-memory quota */
     KEEL_E_NOSYS = 8,       /**< no such system call or operation */
     KEEL_E_FAULT = 9,       /**< a user buffer is not mapped with the needed rights */
+    KEEL_E_DEADLOCK = 10,   /**< the operation could never complete: a blocking send or
+                                 call through a gate bound to the calling thread itself */
 };

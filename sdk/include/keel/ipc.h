@@ -133,6 +133,18 @@ static inline struct keel_ipc_result keel_reply_wait(struct keel_utcb *u, uint64
                     KEEL_IPC_OPTS(KEEL_IPC_REPLY | KEEL_IPC_RECV, KEEL_TIMEOUT_ZERO, timeout_us));
 }
 
+/**
+ * Answer the call whose reply capability is at reply_cap (made with
+ * KEEL_THREAD_SAVE_REPLY), with tag and its words in *u; the capability is
+ * used up.  KEEL_E_PARTNER if that caller no longer waits for this answer
+ * (it timed out or died, even if it has called again since).
+ */
+static inline struct keel_ipc_result keel_reply_cap(struct keel_utcb *u, uint32_t reply_cap,
+                                                    uint64_t tag)
+{
+    return keel_send(u, reply_cap, tag, KEEL_TIMEOUT_ZERO);
+}
+
 /** Set bits on notification cap. */
 static inline uint32_t keel_signal(struct keel_utcb *u, uint32_t cap, uintptr_t bits)
 {

@@ -83,6 +83,16 @@ static inline uint32_t keel_factory_create(struct keel_utcb *u, uint32_t factory
     return e;
 }
 
+/** Move the calling thread's implicit reply right (to the last call it
+ * received) into a reply capability; self_thread is the caller's own thread
+ * capability; slot as above.  Answer it later with keel_reply_cap(). */
+static inline uint32_t keel_save_reply(struct keel_utcb *u, uint32_t self_thread, uint32_t *slot)
+{
+    uint32_t e = keel_invoke(u, self_thread, KEEL_THREAD_SAVE_REPLY, *slot, 0, 0, 0);
+    *slot = (uint32_t)u->mr[0];
+    return e;
+}
+
 /** Map pages of zeroed memory at addr in task, with KEEL_MAP_* rights. */
 static inline uint32_t keel_map_anon(struct keel_utcb *u, uint32_t task, uintptr_t addr,
                                      uintptr_t pages, uint32_t rights)

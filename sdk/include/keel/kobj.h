@@ -47,6 +47,10 @@ enum keel_thread_op {
     KEEL_THREAD_SET_UTCB = 4,       /**< mr0 = user address for its UTCB page in its task */
     KEEL_THREAD_START = 5,          /**< make it runnable */
     KEEL_THREAD_STOP = 6,           /**< take it off the processor; an IPC in progress fails */
+    KEEL_THREAD_SAVE_REPLY = 7,     /**< on the caller's own thread: move its implicit reply
+                                         right into a reply capability; mr0 = slot for it
+                                         (KEEL_CAP_OPEN: any free one); out mr0 = the slot.
+                                         KEEL_E_CAP if it holds no reply right */
 };
 
 /** Operations on a task (tag label). */
@@ -68,7 +72,8 @@ enum keel_map_rights {
 /** Label of an exception message (the faulting thread "calls" its handler). */
 #define KEEL_LABEL_EXCEPTION 0xfffffff0u
 /** Label of the message a thread's handler gets when it exits (word 0:
- * status); the handler's reply leaves it stopped. */
+ * status); the handler's reply, whatever it says (even KEEL_EXC_RESUME),
+ * leaves it stopped. */
 #define KEEL_LABEL_EXIT 0xfffffff1u
 
 /** Kind of exception (exception message word 0). */
@@ -97,6 +102,9 @@ enum keel_fault {
 enum keel_exc_reply {
     KEEL_EXC_RESUME = 0,            /**< resume; mr0 = a function to continue in (entered as if
                                          called) or 0 to retry, mr1 = new sp or 0, mr2-mr9 =
-                                         argument registers 0-7 (if the reply carries them) */
+                                         argument registers 0-7 (if the reply carries them).
+                                         A malformed reply (more than 4 words from a handler
+                                         without a UTCB: KEEL_E_INVALID) fails and leaves the
+                                         thread stopped */
     KEEL_EXC_STOP = 1,              /**< leave the thread stopped */
 };

@@ -52,11 +52,14 @@ USER_PROGRAMS = {
     "ktest": ["tests/target/ktest.c"],
     "ipcbench": ["samples/ipcbench/bench.c"],
     "bench-server": ["samples/ipcbench/server.c"],
+    # for the harness: root's service table
+    "echo-server": ["tests/target/echo-server.c"],
+    "echo-client": ["tests/target/echo-client.c"],
 }
 # Boot images: file -> programs in it.  The demo system, and the test suite.
 BOOT_IMAGES = {
     "boot.cpio": ["root", "hello", "ping-server", "ping-client"],
-    "test.cpio": ["root", "ktest"],
+    "test.cpio": ["root", "ktest", "echo-server", "echo-client"],
     "bench.cpio": ["root", "ipcbench", "bench-server"],
 }
 USER_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "

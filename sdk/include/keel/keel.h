@@ -104,6 +104,13 @@ int keel_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int keel_snprintf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** Find boot module name in the boot image the root task received; 0 and
- * its contents, or KEEL_E_INVALID if there is none. */
+/** Find boot module name (a regular file) in the boot image the root task
+ * received; 0 and its contents, or KEEL_E_INVALID if there is none. */
 uint32_t keel_boot_module(const char *name, const void **data, size_t *size);
+
+/** Iterate over the boot modules (regular files) of the boot image: the one
+ * after position *pos (0: the first), its name, contents and size; *pos
+ * moves past it.  KEEL_E_INVALID after the last (or for an unreadable
+ * image). */
+uint32_t keel_boot_module_next(size_t *pos, const char **name, const void **data,
+                               size_t *size);

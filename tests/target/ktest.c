@@ -387,6 +387,11 @@ static void test_elf_loading(void)
     e = keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, 4096, 0, 0);
     check(e == KEEL_E_QUOTA, "elf: loading beyond the task's quota is a quota error");
     keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    /* The SDK's wrappers must not turn the error reply's 0 into slot 0. */
+    uint32_t none = KEEL_CAP_OPEN;
+    e = keel_task_create(U, f, &none);
+    check(e == KEEL_E_QUOTA && none == KEEL_CAP_OPEN,
+          "sdk: a failed create leaves the caller's slot variable alone");
 }
 
 /* ---- cases: message transfer ---- */

@@ -39,11 +39,14 @@ static inline uint32_t keel_invoke(struct keel_utcb *u, uint32_t cap, uint32_t o
 }
 
 /** Create a task through factory; its capability goes to slot *slot
- * (KEEL_CAP_OPEN: any free one), and *slot says where it went. */
+ * (KEEL_CAP_OPEN: any free one), and *slot says where it went.  On an error
+ * *slot is left alone (the reply's words are 0 then: slot 0 is the caller's
+ * own task capability, not a result). */
 static inline uint32_t keel_task_create(struct keel_utcb *u, uint32_t factory, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_TASK, *slot, 0, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -52,7 +55,8 @@ static inline uint32_t keel_thread_create(struct keel_utcb *u, uint32_t factory,
                                           uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_THREAD, task, *slot, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -61,7 +65,8 @@ static inline uint32_t keel_gate_create(struct keel_utcb *u, uint32_t factory, u
                                         uint64_t label, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_GATE, thread, label, *slot, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -70,7 +75,8 @@ static inline uint32_t keel_notification_create(struct keel_utcb *u, uint32_t fa
                                                 uint64_t label, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_NOTIFICATION, label, *slot, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -79,7 +85,8 @@ static inline uint32_t keel_factory_create(struct keel_utcb *u, uint32_t factory
                                            uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_FACTORY, pages, *slot, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 

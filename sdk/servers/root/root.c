@@ -144,9 +144,12 @@ static int launch(struct keel_utcb *u, uint32_t i)
     }
     m->task = m->thread = KEEL_CAP_OPEN;
     e = start(u, m, i, gate);
-    if (!e && m->serves != NONE)
-        e = keel_gate_create(u, KEEL_SLOT_FACTORY, m->thread, 0x9090 + m->serves,
-                             &services[m->serves]);
+    if (!e && m->serves != NONE) {
+        uint32_t made = KEEL_CAP_OPEN;
+        e = keel_gate_create(u, KEEL_SLOT_FACTORY, m->thread, 0x9090 + m->serves, &made);
+        if (!e)
+            services[m->serves] = made;
+    }
     if (e) {
         keel_printf("root: starting %s FAILED: error %u\n", m->name, e);
         if (m->task != KEEL_CAP_OPEN)

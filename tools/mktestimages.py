@@ -11,6 +11,7 @@ Writes into OUTDIR (names are the harness's, see IMAGES and ELF_KINDS):
     garbage.img          not a cpio archive
     no-root.cpio         a cpio without "root"
     badroot.cpio         "root" faults at once
+    roothang.cpio        "root" waits for a message no one can send
     modules.cpio         root, a client whose server is missing, an unknown file
     elf-<kind>.cpio      "root" is ROOT spoilt in one way (ELF_KINDS)
 
@@ -96,7 +97,8 @@ def spoilt(root, kind):
     return bytes(elf)
 
 
-FIXED = ["empty.img", "garbage.img", "no-root.cpio", "badroot.cpio", "modules.cpio"]
+FIXED = ["empty.img", "garbage.img", "no-root.cpio", "badroot.cpio", "roothang.cpio",
+         "modules.cpio"]
 
 
 def images(root, badroot, echo_client, stray):
@@ -106,6 +108,7 @@ def images(root, badroot, echo_client, stray):
         "garbage.img": b"this is not a cpio archive\n" * 40,
         "no-root.cpio": cpio([("hello", stray)]),
         "badroot.cpio": cpio([("root", badroot)]),
+        "roothang.cpio": cpio([("root", badroot), ("hang", b"")]),
         "modules.cpio": cpio([("root", root), ("echo-client", echo_client),
                               ("stray", stray)]),
     }

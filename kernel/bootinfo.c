@@ -84,19 +84,25 @@ static uint32_t fdt_count_cpus(const struct fdt *f)
     return count;
 }
 
-static void fdt_chosen(struct boot_desc *d)
+/* Command line and boot image.  Both initrd properties mean a boot image was
+ * handed over, even an empty one (start = end, as QEMU's riscv virt reports
+ * an empty -initrd; its arm virt and powernv leave the properties out). */
+static enum kerr fdt_chosen(struct boot_desc *d)
 {
     int chosen = fdt_path(&d->fdt, "/chosen");
     uint64_t start, end;
     if (chosen < 0)
-        return;
+        return KERR_OK;
     copy_cmdline(d, fdt_prop_string(&d->fdt, chosen, "bootargs"));
-    if (fdt_prop_uint(&d->fdt, chosen, "linux,initrd-start", &start) == KERR_OK &&
-        fdt_prop_uint(&d->fdt, chosen, "linux,initrd-end", &end) == KERR_OK &&
-        end > start) {
-        d->initrd_base = start;
-        d->initrd_size = end - start;
-    }
+    if (fdt_prop_uint(&d->fdt, chosen, "linux,initrd-start", &start) != KERR_OK ||
+        fdt_prop_uint(&d->fdt, chosen, "linux,initrd-end", &end) != KERR_OK)
+        return KERR_OK;
+    if (end < start)
+        return KERR_RANGE;
+    d->initrd_present = true;
+    d->initrd_base = start;
+    d->initrd_size = end - start;
+    return KERR_OK;
 }
 
 static enum kerr describe_from_fdt(const struct boot_info *bi, struct boot_desc *d)
@@ -113,8 +119,7 @@ static enum kerr describe_from_fdt(const struct boot_info *bi, struct boot_desc 
     d->fdt_base = (uintptr_t)bi->fdt;
     d->fdt_size = claimed;
     d->cpus = fdt_count_cpus(&d->fdt);
-    fdt_chosen(d);
-    if ((e = fdt_ram(d)) || (e = fdt_reserved(d)))
+    if ((e = fdt_chosen(d)) || (e = fdt_ram(d)) || (e = fdt_reserved(d)))
         return e;
     return memmap_add(&d->reserved, d->fdt_base, d->fdt_size);
 }
@@ -125,6 +130,7 @@ static enum kerr describe_from_lists(const struct boot_info *bi, struct boot_des
     for (uint32_t i = 0; i < bi->ram_count && i < BOOT_MAX_RANGES; i++)
         if ((e = memmap_add(&d->ram, bi->ram[i].base, bi->ram[i].size)))
             return e;
+    d->initrd_present = bi->initrd_present;
     d->initrd_base = bi->initrd_base;
     d->initrd_size = bi->initrd_size;
     copy_cmdline(d, bi->cmdline);
@@ -147,6 +153,8 @@ enum kerr boot_describe(const struct boot_info *bi, struct boot_desc *d)
     if (bi->kernel_end > bi->kernel_base &&
         (e = memmap_add(&d->reserved, bi->kernel_base, bi->kernel_end - bi->kernel_base)))
         return e;
+    if (d->initrd_size > UINT64_MAX - d->initrd_base)
+        return KERR_RANGE;
     if (d->initrd_size && (e = memmap_add(&d->reserved, d->initrd_base, d->initrd_size)))
         return e;
 
@@ -178,8 +186,10 @@ void boot_print(const struct boot_desc *d)
             (unsigned long long)(memmap_total(&d->usable) >> 20));
     if (d->cpus)
         kprintf("cpus: %u described, 1 running\n", d->cpus);
-    if (d->initrd_size)
+    if (d->initrd_present)
         kprintf("boot image: %llu bytes at 0x%llx\n", (unsigned long long)d->initrd_size,
                 (unsigned long long)d->initrd_base);
+    else
+        kprintf("boot image: none\n");
     kprintf("command line: \"%s\"\n", d->cmdline);
 }

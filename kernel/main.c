@@ -1,5 +1,6 @@
 /* Generic kernel entry: describe the machine, bring up traps and the timer,
- * then run the self-tests or the demo. */
+ * then start the system from the boot image, or run the self-tests or the
+ * kernel demo if the command line asks. */
 #include <bootinfo.h>
 #include <cmdline.h>
 #include <kernel.h>
@@ -9,6 +10,7 @@
 #include <kmem.h>
 #include <kstack.h>
 #include <loader.h>
+#include <thread.h>
 
 #define DEMO_TICKS 5
 #define SCHED_HZ 100    /* round-robin tick */
@@ -60,18 +62,45 @@ static void run_demo(void)
     kprintf("demo: the kernel survived the fault; done\n");
 }
 
+/* A boot image was handed over: it must have contents the kernel can read.
+ * Says what is wrong with it, or returns true. */
+static bool boot_image_readable(const struct boot_desc *d)
+{
+    if (d->initrd_size == 0) {
+        kprintf("[kernel] the boot image is empty (0 bytes): no root task to start\n");
+        return false;
+    }
+    if (!memmap_contains(&d->ram, d->initrd_base, d->initrd_size)) {
+        kprintf("[kernel] the boot image [0x%llx-0x%llx] is not in RAM: cannot read it\n",
+                (unsigned long long)d->initrd_base,
+                (unsigned long long)(d->initrd_base + d->initrd_size - 1));
+        return false;
+    }
+    return true;
+}
+
 /* Hand RAM to the kernel allocator and start the root task from the boot
- * image; from here on the kernel only runs on behalf of user threads. */
+ * image; from here on the kernel only runs on behalf of user threads.  A
+ * boot image that cannot start a system fails the boot (root_start() and
+ * boot_image_readable() have said why). */
 static noreturn void start_system(const struct boot_desc *d)
 {
+    if (!boot_image_readable(d))
+        kernel_finish(EXIT_FAIL);
     enum kerr e = kmem_init(d);
     if (e)
         panic("cannot take over RAM: %s", kerr_name(e));
-    e = root_start(d->initrd_base, (size_t)d->initrd_size);
-    if (e)
-        panic("cannot start the root task: %s", kerr_name(e));
+    if (root_start(d->initrd_base, (size_t)d->initrd_size))
+        kernel_finish(EXIT_FAIL);
     ticker_start(SCHED_HZ);
     arch_return_to_user(kernel_user_resume());
+}
+
+noreturn void kernel_stuck(void)
+{
+    kprintf("[kernel] no thread can run and none waits for a timeout: nothing can wake "
+            "one, so the system would hang\n");
+    kernel_finish(EXIT_FAIL);
 }
 
 noreturn void kernel_main(struct boot_info *bi)
@@ -97,10 +126,20 @@ noreturn void kernel_main(struct boot_info *bi)
     }
     if (cmdline_has(desc.cmdline, "stack_overflow"))
         kstack_overflow_test();     /* for the harness: the guard must catch it */
+    /* The self-tests ignore the boot image (the harness hands them one that
+     * is not a cpio, to check it is kept out of the memory map). */
     if (cmdline_has(desc.cmdline, "selftest"))
         kernel_finish(selftest_run(&desc) ? EXIT_FAIL : EXIT_PASS);
-    if (desc.initrd_size)
+    if (desc.initrd_present)
         start_system(&desc);
+    if (!cmdline_has(desc.cmdline, "demo")) {
+        /* PASS only for what was asked: with no boot image nothing was.  (An
+         * empty -initrd looks the same on QEMU's arm virt and powernv, which
+         * do not report it at all.) */
+        kprintf("[kernel] no boot image was handed over, and the command line asks for "
+                "neither \"selftest\" nor \"demo\": nothing to run\n");
+        kernel_finish(EXIT_FAIL);
+    }
     run_demo();
     kernel_finish(EXIT_PASS);
 }

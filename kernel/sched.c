@@ -53,6 +53,9 @@ void sched_block(struct thread *t, enum thread_state why)
     if (rq_node_queued(&t->rq))
         rq_remove(&sched.ready, &t->rq);
     t->state = why;
+    /* Every path that stops or kills a thread comes here. */
+    if ((why == THREAD_STOPPED || why == THREAD_DEAD) && t->task->is_root)
+        root_thread_stopped(t);
 }
 
 struct thread *sched_current(void)
@@ -146,6 +149,8 @@ struct arch_regs *kernel_user_resume(void)
             arch_set_user_frame(&t->regs);
             return &t->regs;
         }
-        arch_wait_for_interrupt(); /* timeouts and interrupts make threads ready */
+        if (!timeout_pending())
+            kernel_stuck(); /* nothing could ever make a thread ready */
+        arch_wait_for_interrupt(); /* timeouts make threads ready */
     }
 }

@@ -37,3 +37,8 @@ uint64_t timeout_expire(uint64_t now)
         ipc_abort(pending, KEEL_E_TIMEOUT); /* cancels the timeout too */
     return pending ? pending->deadline : 0;
 }
+
+bool timeout_pending(void)
+{
+    return pending != NULL;
+}

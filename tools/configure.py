@@ -14,6 +14,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import ports  # noqa: E402
+import mktestimages  # noqa: E402
 
 COMPILERS = ("gcc", "clang")
 
@@ -54,13 +55,20 @@ USER_PROGRAMS = {
     "ktest": ["tests/target/ktest.c"],
     "ipcbench": ["samples/ipcbench/bench.c"],
     "bench-server": ["samples/ipcbench/server.c"],
+    # for the harness: root's service table, a root task that faults
+    "echo-server": ["tests/target/echo-server.c"],
+    "echo-client": ["tests/target/echo-client.c"],
+    "badroot": ["tests/target/badroot.c"],
 }
 # Boot images: file -> programs in it.  The demo system, and the test suite.
 BOOT_IMAGES = {
     "boot.cpio": ["root", "hello", "ping-server", "ping-client"],
-    "test.cpio": ["root", "ktest"],
+    "test.cpio": ["root", "ktest", "echo-server", "echo-client"],
     "bench.cpio": ["root", "ipcbench", "bench-server"],
 }
+# Bad boot images for the harness, from these programs (tools/mktestimages.py,
+# in this order): into out/<cc>/<isa>/bad/.
+TEST_IMAGE_PROGRAMS = ["root", "badroot", "echo-client", "hello"]
 USER_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "
                "-fno-stack-protector -fno-omit-frame-pointer "
                "-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "
@@ -178,6 +186,10 @@ rule mkcpio
   command = tools/mkcpio.sh $out $in
   description = CPIO $out
 
+rule testimages
+  command = python3 tools/mktestimages.py $outdir $in
+  description = TESTIMAGES $outdir
+
 rule objcopy
   command = $objcopy $objcopyflags $in $out
   description = OBJCOPY $out
@@ -228,7 +240,7 @@ rule configure
   description = CONFIGURE
   generator = 1
 
-build build.ninja: configure tools/configure.py tools/ports.py | $portfiles
+build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py | $portfiles
 
 hostflags = -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter $
   -fsanitize=address,undefined -fno-sanitize-recover=all $
@@ -320,7 +332,11 @@ def user_block(lines, cc, port, out, t):
         images.append(f"{out}/{image}")
         lines.append(f"build {images[-1]}: mkcpio {' '.join(elfs[n] for n in names)}"
                      " | tools/mkcpio.sh")
-    return " ".join(images)
+    bad = [f"{out}/bad/{name}" for name in mktestimages.outputs()]
+    lines.append(f"build {' '.join(bad)}: testimages "
+                 f"{' '.join(elfs[n] for n in TEST_IMAGE_PROGRAMS)} | tools/mktestimages.py")
+    lines.append(f"  outdir = {out}/bad")
+    return " ".join(images + bad)
 
 
 def host_block():

@@ -101,8 +101,10 @@ noreturn void x86_boot(uint32_t magic, uint32_t info_pa)
     if ((mb->flags & MB_INFO_MODS) && mb->mods_count) {
         /* The first module is the boot image (QEMU: the first -initrd file). */
         const struct mb_module *mod = (const void *)(uintptr_t)mb->mods_addr;
+        bi.initrd_present = true;
         bi.initrd_base = mod->mod_start;
-        bi.initrd_size = mod->mod_end - mod->mod_start;
+        /* 64-bit: an end below the start wraps far and is refused as a range. */
+        bi.initrd_size = (uint64_t)mod->mod_end - mod->mod_start;
         add_range(bi.reserved, &bi.reserved_count, mb->mods_addr,
                   mb->mods_count * sizeof(*mod));
     }

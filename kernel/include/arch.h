@@ -59,7 +59,8 @@ struct boot_info {
     struct mem_range reserved[BOOT_MAX_RANGES]; /**< RAM the kernel must not hand out (always honoured) */
     uint32_t reserved_count;         /**< entries used in reserved[] */
     uint64_t initrd_base;            /**< boot image address (ditto) */
-    uint64_t initrd_size;            /**< boot image size; 0 if none (ditto) */
+    uint64_t initrd_size;            /**< boot image size (ditto) */
+    bool initrd_present;             /**< a boot image was handed over, maybe empty (ditto) */
     const char *cmdline;             /**< kernel command line (ditto), or NULL */
     uint64_t kernel_base;            /**< physical start of the loaded kernel image */
     uint64_t kernel_end;             /**< physical end of the loaded kernel image */

@@ -139,6 +139,17 @@ void timeout_arm(struct thread *t, uint64_t deadline);
 void timeout_cancel(struct thread *t);
 /* Wake every thread whose deadline has passed; returns the next deadline or 0. */
 uint64_t timeout_expire(uint64_t now);
+/* True if some thread waits with a deadline (the timer will wake it). */
+bool timeout_pending(void);
+
+/* ---- the end of the system ---- */
+/* A thread of the root task was stopped or killed (sched_block calls it):
+ * if none of root's threads can run again, the boot ends, failed (loader.c). */
+void root_thread_stopped(const struct thread *t);
+/* No thread is ready and none waits for a timeout: since nothing else wakes
+ * threads (no interrupt reaches user space yet), the system would idle
+ * forever; report it and end the boot, failed (main.c). */
+noreturn void kernel_stuck(void);
 
 /* ---- objects (kobj.c) ---- */
 /* Charge one page to f and allocate it zeroed; KEEL_E_QUOTA if none. */

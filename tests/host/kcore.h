@@ -6,7 +6,8 @@
  * and a way to play the machine:
  *
  *   run()          asks kernel_user_resume() which thread runs next (NULL
- *                  when the processor would idle);
+ *                  when the processor would idle: fk.idles counts idling
+ *                  with a timeout pending, fk.stuck idling with none);
  *   sys(t, ...)    makes t, which must be running, issue the IPC system
  *                  call with the given words, as the trap path would.
  *
@@ -37,6 +38,8 @@ static struct {
     int wakes;              /* timer_wake_at calls */
     bool idle_expires;      /* idling lets the timer fire at wake */
     int idles;              /* arch_wait_for_interrupt calls */
+    int stuck;              /* kernel_stuck calls: idle with nothing to wake */
+    int root_stops;         /* root_thread_stopped calls */
     const struct arch_aspace *as;   /* last activated */
     struct arch_regs *frame;        /* last arch_set_user_frame */
     struct arch_regs *entry_regs;   /* last arch_regs_set_entry */
@@ -84,6 +87,20 @@ void arch_wait_for_interrupt(void)
         return;
     }
     longjmp(idle_jmp, 1); /* nothing would ever wake the machine: run() says NULL */
+}
+
+/* The kernel's verdict on an idle processor with no timeout to wait for:
+ * run() says NULL. */
+void kernel_stuck(void)
+{
+    fk.stuck++;
+    longjmp(idle_jmp, 1);
+}
+
+/* The loader's check that the root task still has a thread that can run. */
+void root_thread_stopped(const struct thread *t)
+{
+    fk.root_stops++;
 }
 
 /* kobj_invoke stand-in: records the invocation and answers one word; a

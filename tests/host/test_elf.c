@@ -126,7 +126,7 @@ static void test_real(const char *name, uint16_t machine, uint16_t type)
     snprintf(path, sizeof(path), "out/host/elf/%s.elf.txt", name);
     CHECK(read_ref(path, &ref));
 
-    CHECK_EQ_U(elf_parse(b, len, machine, USER_LIMIT, &im), KERR_OK);
+    CHECK_EQ_U(elf_parse(b, len, machine, 0, USER_LIMIT, &im), KERR_OK);
     check_result(b, len, USER_LIMIT, &im);
     CHECK_EQ_U(im.type, type);
     CHECK_EQ_U(im.entry, ref.entry);
@@ -147,14 +147,14 @@ static void test_real(const char *name, uint16_t machine, uint16_t type)
 
     for (size_t m = 0; m < ARRAY_SIZE(machines); m++)
         if (machines[m] != machine)
-            CHECK_EQ_U(elf_parse(b, len, machines[m], USER_LIMIT, &im), KERR_BADFMT);
+            CHECK_EQ_U(elf_parse(b, len, machines[m], 0, USER_LIMIT, &im), KERR_BADFMT);
 
     /* The user limit: the exact end of the last segment is fine, one less is not. */
-    CHECK_EQ_U(elf_parse(b, len, machine, USER_LIMIT, &im), KERR_OK);
+    CHECK_EQ_U(elf_parse(b, len, machine, 0, USER_LIMIT, &im), KERR_OK);
     uint64_t end = im.seg[im.count - 1].vaddr + im.seg[im.count - 1].memsz;
-    CHECK_EQ_U(elf_parse(b, len, machine, end, &im), KERR_OK);
-    CHECK_EQ_U(elf_parse(b, len, machine, end - 1, &im), KERR_RANGE);
-    CHECK_EQ_U(elf_parse(b, len, machine, 0, &im), KERR_RANGE);
+    CHECK_EQ_U(elf_parse(b, len, machine, 0, end, &im), KERR_OK);
+    CHECK_EQ_U(elf_parse(b, len, machine, 0, end - 1, &im), KERR_RANGE);
+    CHECK_EQ_U(elf_parse(b, len, machine, 0, 0, &im), KERR_RANGE);
     free(b);
 }
 
@@ -174,13 +174,13 @@ static void test_truncations(const char *name, uint16_t machine)
     struct elf_image im;
     if (!b)
         return;
-    CHECK_EQ_U(elf_parse(b, len, machine, USER_LIMIT, &im), KERR_OK);
+    CHECK_EQ_U(elf_parse(b, len, machine, 0, USER_LIMIT, &im), KERR_OK);
     size_t need = needed_size(b, &im), wrong = 0;
     for (size_t n = 0; n <= len; n += (n < 1024 ? 1 : n / 16 + 1)) {
         for (size_t k = 0; k < 3; k++) {
             size_t cut = k == 0 ? n : k == 1 ? need - 1 : need; /* and both edges */
             unsigned char *c = copy(b, cut);
-            enum kerr e = elf_parse(c, cut, machine, USER_LIMIT, &im);
+            enum kerr e = elf_parse(c, cut, machine, 0, USER_LIMIT, &im);
             wrong += cut < need ? e == KERR_OK : e != KERR_OK;
             free(c);
         }
@@ -203,7 +203,7 @@ static void test_corruptions(const char *name, uint16_t machine)
     for (size_t off = 0; off < MIN(len, (size_t)1024); off++) {
         for (int k = 0; k < 2; k++) {
             c[off] = k ? (unsigned char)~b[off] : (unsigned char)(b[off] ^ 0x80);
-            if (elf_parse(c, len, machine, USER_LIMIT, &im) == KERR_OK) {
+            if (elf_parse(c, len, machine, 0, USER_LIMIT, &im) == KERR_OK) {
                 accepted++;
                 check_result(c, len, USER_LIMIT, &im);
             } else {
@@ -229,7 +229,14 @@ static size_t phdr_of(const unsigned char *b, uint32_t type, int n)
     return 0;
 }
 
-struct patch { const char *what; size_t off; unsigned bytes; uint64_t val; enum kerr want; };
+struct patch {
+    const char *what;
+    size_t off;
+    unsigned bytes;
+    uint64_t val;
+    enum kerr want;
+    enum elf_problem problem;   /* what elf_parse() must name */
+};
 
 static void apply(const unsigned char *b, size_t len, const struct patch *p, size_t n)
 {
@@ -237,10 +244,11 @@ static void apply(const unsigned char *b, size_t len, const struct patch *p, siz
     for (size_t i = 0; i < n; i++) {
         unsigned char *c = copy(b, len);
         put_le(c + p[i].off, p[i].val, p[i].bytes);
-        enum kerr e = elf_parse(c, len, EM_X86_64, USER_LIMIT, &im);
-        if (e != p[i].want)
-            printf("     patch \"%s\"\n", p[i].what);
+        enum kerr e = elf_parse(c, len, EM_X86_64, 0, USER_LIMIT, &im);
+        if (e != p[i].want || im.problem != p[i].problem)
+            printf("     patch \"%s\": %s\n", p[i].what, elf_problem_name(im.problem));
         CHECK_EQ_U(e, p[i].want);
+        CHECK_EQ_U(im.problem, p[i].problem);
         free(c);
     }
 }
@@ -252,7 +260,7 @@ static void test_bad_fields(void)
     struct elf_image im;
     if (!b)
         return;
-    CHECK_EQ_U(elf_parse(b, len, EM_X86_64, USER_LIMIT, &im), KERR_OK);
+    CHECK_EQ_U(elf_parse(b, len, EM_X86_64, 0, USER_LIMIT, &im), KERR_OK);
     size_t text = phdr_of(b, 1, 1), data = phdr_of(b, 1, 3), note = phdr_of(b, 4, 0);
     CHECK(text && data && note);
     CHECK_EQ_U(im.count, 4);
@@ -261,54 +269,80 @@ static void test_bad_fields(void)
     uint64_t tva = im.seg[1].vaddr, dva = im.seg[3].vaddr, top = (uint64_t)-1;
 
     const struct patch p[] = {
-        { "magic", 1, 1, 'e', KERR_BADFMT },
-        { "ELFCLASS32", 4, 1, 1, KERR_BADFMT },
-        { "ELFDATA2MSB", 5, 1, 2, KERR_BADFMT },
-        { "ident version", 6, 1, 0, KERR_BADFMT },
-        { "ET_REL", 16, 2, 1, KERR_BADFMT },
-        { "ET_CORE", 16, 2, 4, KERR_BADFMT },
-        { "ET_DYN", 16, 2, ET_DYN, KERR_OK },
-        { "machine", 18, 2, EM_RISCV, KERR_BADFMT },
-        { "e_version", 20, 4, 2, KERR_BADFMT },
-        { "e_ehsize", 52, 2, 52, KERR_BADFMT },
-        { "e_phentsize", 54, 2, 64, KERR_BADFMT },
-        { "e_phnum 0", 56, 2, 0, KERR_BADFMT },
-        { "e_phnum PN_XNUM", 56, 2, 0xffff, KERR_BADFMT },
-        { "e_phnum too big", 56, 2, 4000, KERR_RANGE },
-        { "e_phoff outside", 32, 8, len, KERR_RANGE },
-        { "e_phoff wraps", 32, 8, top - 8, KERR_RANGE },
-        { "entry outside", 24, 8, 0, KERR_BADFMT },
-        { "entry in data", 24, 8, dva, KERR_BADFMT },
-        { "entry past text", 24, 8, tva + im.seg[1].memsz, KERR_BADFMT },
-        { "entry at text end", 24, 8, tva + im.seg[1].memsz - 1, KERR_OK },
-        { "text not executable", text + 4, 4, 4, KERR_BADFMT },
-        { "text writable too", text + 4, 4, 7, KERR_OK },
-        { "filesz > memsz", data + 32, 8, im.seg[3].memsz + 1, KERR_BADFMT },
-        { "filesz past the file", text + 32, 8, len, KERR_BADFMT },
-        { "data past the end", data + 8, 8, len - 2, KERR_RANGE },
-        { "offset past the file", text + 8, 8, len + 0x1000, KERR_RANGE },
-        { "offset wraps", text + 8, 8, top - 0xfff, KERR_RANGE },
-        { "vaddr at limit", data + 16, 8, USER_LIMIT, KERR_RANGE },
-        { "vaddr + memsz wraps", data + 16, 8, top - 0xfff, KERR_RANGE },
-        { "memsz wraps", data + 40, 8, top, KERR_RANGE },
-        { "align not power of 2", text + 48, 8, 0x3000, KERR_BADFMT },
-        { "align 0", text + 48, 8, 0, KERR_OK },
-        { "vaddr off page", text + 16, 8, tva + 8, KERR_BADFMT },
-        { "overlap previous", data + 16, 8, im.seg[2].vaddr, KERR_BADFMT },
-        { "share a page", data + 16, 8, im.seg[2].vaddr + 0x40, KERR_BADFMT },
-        { "unsorted", data + 16, 8, 0x1000, KERR_BADFMT },
-        { "PT_INTERP", note, 4, 3, KERR_BADFMT },
+        { "magic", 1, 1, 'e', KERR_BADFMT, ELF_MAGIC },
+        { "ELFCLASS32", 4, 1, 1, KERR_BADFMT, ELF_NOT_64LE },
+        { "ELFDATA2MSB", 5, 1, 2, KERR_BADFMT, ELF_NOT_64LE },
+        { "ident version", 6, 1, 0, KERR_BADFMT, ELF_NOT_64LE },
+        { "ET_REL", 16, 2, 1, KERR_BADFMT, ELF_NOT_EXEC },
+        { "ET_CORE", 16, 2, 4, KERR_BADFMT, ELF_NOT_EXEC },
+        { "ET_DYN", 16, 2, ET_DYN, KERR_OK, ELF_OK },
+        { "machine", 18, 2, EM_RISCV, KERR_BADFMT, ELF_MACHINE },
+        { "e_version", 20, 4, 2, KERR_BADFMT, ELF_VERSION },
+        { "e_ehsize", 52, 2, 52, KERR_BADFMT, ELF_VERSION },
+        { "e_phentsize", 54, 2, 64, KERR_BADFMT, ELF_VERSION },
+        { "e_phnum 0", 56, 2, 0, KERR_BADFMT, ELF_NO_PHDRS },
+        { "e_phnum PN_XNUM", 56, 2, 0xffff, KERR_BADFMT, ELF_NO_PHDRS },
+        { "e_phnum too big", 56, 2, 4000, KERR_RANGE, ELF_PHDRS_OUTSIDE },
+        { "e_phoff outside", 32, 8, len, KERR_RANGE, ELF_PHDRS_OUTSIDE },
+        { "e_phoff wraps", 32, 8, top - 8, KERR_RANGE, ELF_PHDRS_OUTSIDE },
+        { "entry outside", 24, 8, 0, KERR_BADFMT, ELF_ENTRY },
+        { "entry in data", 24, 8, dva, KERR_BADFMT, ELF_ENTRY },
+        { "entry past text", 24, 8, tva + im.seg[1].memsz, KERR_BADFMT, ELF_ENTRY },
+        { "entry at text end", 24, 8, tva + im.seg[1].memsz - 1, KERR_OK, ELF_OK },
+        { "text not executable", text + 4, 4, 4, KERR_BADFMT, ELF_ENTRY },
+        { "text writable too", text + 4, 4, 7, KERR_OK, ELF_OK },
+        { "filesz > memsz", data + 32, 8, im.seg[3].memsz + 1, KERR_BADFMT, ELF_FILESZ },
+        { "filesz past the file", text + 32, 8, len, KERR_BADFMT, ELF_FILESZ },
+        { "data past the end", data + 8, 8, len - 2, KERR_RANGE, ELF_SEG_OUTSIDE },
+        { "offset past the file", text + 8, 8, len + 0x1000, KERR_RANGE, ELF_SEG_OUTSIDE },
+        { "offset wraps", text + 8, 8, top - 0xfff, KERR_RANGE, ELF_SEG_OUTSIDE },
+        { "vaddr at limit", data + 16, 8, USER_LIMIT, KERR_RANGE, ELF_SEG_ABOVE },
+        { "vaddr + memsz wraps", data + 16, 8, top - 0xfff, KERR_RANGE, ELF_SEG_ABOVE },
+        { "memsz wraps", data + 40, 8, top, KERR_RANGE, ELF_SEG_ABOVE },
+        { "align not power of 2", text + 48, 8, 0x3000, KERR_BADFMT, ELF_ALIGN },
+        { "align 0", text + 48, 8, 0, KERR_OK, ELF_OK },
+        { "vaddr off page", text + 16, 8, tva + 8, KERR_BADFMT, ELF_ALIGN },
+        { "overlap previous", data + 16, 8, im.seg[2].vaddr, KERR_BADFMT, ELF_ORDER },
+        { "share a page", data + 16, 8, (im.seg[2].vaddr & ~0xfffull) + dva % 0x1000, KERR_BADFMT,
+          ELF_ORDER },
+        { "page offset differs", data + 16, 8, dva + 0x40, KERR_BADFMT, ELF_ALIGN },
+        { "unsorted", data + 16, 8, 0x1000, KERR_BADFMT, ELF_ORDER },
+        { "PT_INTERP", note, 4, 3, KERR_BADFMT, ELF_INTERP },
     };
     apply(b, len, p, ARRAY_SIZE(p));
-    CHECK_EQ_U(elf_parse(NULL, 0, EM_X86_64, USER_LIMIT, &im), KERR_INVAL);
+    CHECK_EQ_U(elf_parse(NULL, 0, EM_X86_64, 0, USER_LIMIT, &im), KERR_INVAL);
+    CHECK_EQ_U(im.problem, ELF_NO_IMAGE);
+    CHECK_EQ_U(elf_parse(b, 0, EM_X86_64, 0, USER_LIMIT, &im), KERR_BADFMT);
+    CHECK_EQ_U(im.problem, ELF_EMPTY);
+    CHECK_EQ_U(elf_parse(b, 63, EM_X86_64, 0, USER_LIMIT, &im), KERR_BADFMT);
+    CHECK_EQ_U(im.problem, ELF_SHORT);
+    /* The lower end of user space: the first segment's page is in or out. */
+    uint64_t first = im.seg[0].vaddr;
+    CHECK_EQ_U(elf_parse(b, len, EM_X86_64, first & ~0xfffull, USER_LIMIT, &im), KERR_OK);
+    CHECK_EQ_U(im.problem, ELF_OK);
+    CHECK_EQ_U(elf_parse(b, len, EM_X86_64, first + 1, USER_LIMIT, &im), KERR_RANGE);
+    CHECK_EQ_U(im.problem, ELF_SEG_BELOW);
 
     /* Without any PT_LOAD. */
     unsigned char *c = copy(b, len);
     for (int i = 0; i < 4; i++)
         put_le(c + phdr_of(b, 1, i), 4, 4);
-    CHECK_EQ_U(elf_parse(c, len, EM_X86_64, USER_LIMIT, &im), KERR_BADFMT);
+    CHECK_EQ_U(elf_parse(c, len, EM_X86_64, 0, USER_LIMIT, &im), KERR_BADFMT);
+    CHECK_EQ_U(im.problem, ELF_NO_LOAD);
     free(c);
     free(b);
+}
+
+/* Every problem has its own words. */
+static void test_problem_names(void)
+{
+    for (int i = 0; i < ELF_PROBLEMS; i++) {
+        CHECK(elf_problem_name(i) && elf_problem_name(i)[0]);
+        for (int j = 0; j < i; j++)
+            CHECK(strcmp(elf_problem_name(i), elf_problem_name(j)) != 0);
+    }
+    CHECK(strcmp(elf_problem_name(ELF_PROBLEMS), "unknown problem") == 0);
+    CHECK(strcmp(elf_problem_name(ELF_MAGIC), "bad ELF magic") == 0);
 }
 
 /* ---- synthetic images ---- */
@@ -356,7 +390,7 @@ static enum kerr parse_built(const struct spec *s, unsigned n, uint64_t entry,
     size_t size = build(buf, ET_EXEC, entry, s, n);
     free(built);
     built = copy(buf, size);
-    enum kerr e = elf_parse(built, size, EM_RISCV, USER_LIMIT, im);
+    enum kerr e = elf_parse(built, size, EM_RISCV, 0, USER_LIMIT, im);
     if (e == KERR_OK)
         check_result(built, size, USER_LIMIT, im);
     return e;
@@ -381,6 +415,7 @@ static void test_synthetic(void)
     /* One more loadable segment than fits. */
     s[8] = (struct spec){ 0x40000, 0x10, 0x10, 4 };
     CHECK_EQ_U(parse_built(s, 9, s[7].vaddr, &im), KERR_NOMEM);
+    CHECK_EQ_U(im.problem, ELF_TOO_MANY);
 
     /* Empty segments are skipped, even beyond the maximum. */
     s[8] = (struct spec){ 0x40000, 0, 0, 4 };
@@ -413,6 +448,7 @@ int main(void)
         test_corruptions(progs[i].name, progs[i].machine);
     }
     test_bad_fields();
+    test_problem_names();
     test_synthetic();
     return check_summary("test_elf");
 }

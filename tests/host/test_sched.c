@@ -61,8 +61,9 @@ static void test_priority_order(void)
     }
     CHECK_EQ_U(wrong, 0);
     CHECK_EQ_U(frames, ARRAY_SIZE(want));
-    CHECK(run() == NULL);                   /* all blocked: the processor idles */
-    CHECK_EQ_U(fk.idles, 1);
+    CHECK(run() == NULL);                   /* all blocked, no timeout: stuck for good */
+    CHECK_EQ_U(fk.stuck, 1);
+    CHECK_EQ_U(fk.idles, 0);
     CHECK(sched_current() == NULL);
     CHECK_EQ_U(consistency(), 0);
 }
@@ -295,8 +296,11 @@ static void test_idle(void)
     CHECK(run() == b);
     CHECK_EQ_U(fk.now, T0 + 301);
     CHECK_EQ_U(fk.idles, 2);
+    CHECK_EQ_U(fk.stuck, 0);                /* waiting for a deadline is not stuck */
     park(b, NEVER);
     CHECK(run() == NULL);
+    CHECK_EQ_U(fk.stuck, 1);
+    CHECK_EQ_U(fk.idles, 2);
     CHECK_EQ_U(consistency(), 0);
 }
 
@@ -438,6 +442,26 @@ static void test_random(void)
     CHECK(switches > STEPS / 50);
 }
 
+/* Stopping or killing a thread of the root task asks the loader whether the
+ * root task can still run; other tasks' threads and plain blocking do not. */
+static void test_root_stops(void)
+{
+    setup();
+    tk[0]->is_root = true;
+    struct thread *r = mk_thread(tk[0], 5, true), *o = mk_thread(tk[1], 5, true);
+    started(r), started(o);
+    sched_block(o, THREAD_STOPPED);
+    CHECK_EQ_U(fk.root_stops, 0);
+    CHECK(run() == r);
+    park(r, NEVER);
+    CHECK_EQ_U(fk.root_stops, 0);
+    sched_block(r, THREAD_STOPPED);
+    CHECK_EQ_U(fk.root_stops, 1);
+    sched_block(r, THREAD_DEAD);
+    CHECK_EQ_U(fk.root_stops, 2);
+    tk[0]->is_root = false;
+}
+
 int main(void)
 {
     hang_guard(60);
@@ -448,6 +472,7 @@ int main(void)
     test_direct_switch();
     test_no_duplicates();
     test_idle();
+    test_root_stops();
     test_random();
     reset();
     return check_summary("test_sched");

@@ -269,6 +269,144 @@ static void test_quota(void)
     check(e == KEEL_E_QUOTA, "quota: asking for more pages than exist fails");
 }
 
+/* ---- cases: loading ELF executables ---- */
+
+#define ELF_BUF ((uintptr_t)0x0000020000000000ull) /* one page: physically contiguous */
+#define ELF_VA ((uintptr_t)0x0000008000010000ull)  /* where the test image links */
+#define USER_BASE ((uintptr_t)0x0000008000000000ull)
+
+static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
+{
+    for (unsigned i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> 8 * i);
+}
+
+/* The smallest valid executable, in one page: header, one program header,
+ * and a single R+X segment of the whole page, entered 0x100 into it. */
+static void make_elf(uint8_t *b, uint16_t machine)
+{
+    for (int i = 0; i < 4096; i++)
+        b[i] = 0;
+    b[0] = 0x7f, b[1] = 'E', b[2] = 'L', b[3] = 'F', b[4] = 2, b[5] = 1, b[6] = 1;
+    put_le(b + 16, 2, 2);               /* ET_EXEC */
+    put_le(b + 18, machine, 2);
+    put_le(b + 20, 1, 4);
+    put_le(b + 24, ELF_VA + 0x100, 8);  /* entry */
+    put_le(b + 32, 64, 8);              /* phoff */
+    put_le(b + 52, 64, 2);
+    put_le(b + 54, 56, 2);
+    put_le(b + 56, 1, 2);               /* phnum */
+    uint8_t *ph = b + 64;
+    put_le(ph, 1, 4);                   /* PT_LOAD */
+    put_le(ph + 4, 5, 4);               /* R X */
+    put_le(ph + 16, ELF_VA, 8);
+    put_le(ph + 32, 4096, 8);           /* filesz */
+    put_le(ph + 40, 4096, 8);           /* memsz */
+    put_le(ph + 48, 4096, 8);
+}
+
+/* Empty one of our capability slots: the table is small, and later cases
+ * need room. */
+static void drop(uint32_t slot)
+{
+    if (slot != KEEL_CAP_OPEN)
+        keel_invoke(U, SELF_TASK, KEEL_TASK_DELETE_CAP, slot, 0, 0, 0);
+}
+
+/* Load the image in ELF_BUF (size bytes) into a new task of factory f, which
+ * is then destroyed; the error, and the entry point in *entry. */
+static uint32_t load_fresh(uint32_t f, uintptr_t size, uintptr_t *entry)
+{
+    uint32_t task = KEEL_CAP_OPEN;
+    uint32_t e = keel_task_create(U, f, &task);
+    if (e)
+        return 100 + e;
+    e = keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, size, 0, 0);
+    *entry = U->mr[0];
+    keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    drop(task);
+    return e;
+}
+
+/* A bad image of each kind gets KEEL_E_INVALID, never a crash or a load. */
+static void test_bad_elfs(uint16_t machine)
+{
+    static const struct { const char *what; unsigned off, bytes; uint64_t val; } bad[] = {
+        { "bad magic", 1, 1, 'e' },
+        { "program headers past the file", 32, 8, 0xffffffffffff0000ull },
+        { "too many program headers", 56, 2, 0xfff0 },
+        { "a segment past the file", 64 + 32, 8, (uint64_t)1 << 40 },
+        { "a segment below user space", 64 + 16, 8, ELF_VA - USER_BASE },
+        { "an entry point outside the image", 24, 8, 0 },
+    };
+    uint8_t *b = (uint8_t *)ELF_BUF;
+    uintptr_t entry;
+    char name[96];
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        make_elf(b, machine);
+        put_le(b + bad[i].off, bad[i].val, bad[i].bytes);
+        if (bad[i].off == 64 + 32)
+            put_le(b + 64 + 40, bad[i].val, 8);  /* memsz too: only the file is short */
+        uint32_t e = load_fresh(FACTORY, 4096, &entry);
+        keel_snprintf(name, sizeof(name), "elf: %s is invalid (error %u)", bad[i].what, e);
+        check(e == KEEL_E_INVALID, name);
+    }
+    make_elf(b, machine);
+    check(load_fresh(FACTORY, 0, &entry) == KEEL_E_INVALID, "elf: an empty image is invalid");
+}
+
+static void test_elf_loading(void)
+{
+    static const uint16_t machines[] = { 62, 183, 21, 243 }; /* x86-64, AArch64, POWER, RISC-V */
+    uint16_t machine = 0;
+    uintptr_t entry, entry_ok = 0;
+    int accepted = 0;
+    if (keel_map_anon(U, SELF_TASK, ELF_BUF, 1, KEEL_MAP_R | KEEL_MAP_W)) {
+        check(false, "elf: a page for the test images");
+        return;
+    }
+    for (unsigned i = 0; i < 4; i++) {
+        make_elf((uint8_t *)ELF_BUF, machines[i]);
+        if (load_fresh(FACTORY, 4096, &entry) == KEEL_OK) {
+            machine = machines[i];
+            entry_ok = entry;
+            accepted++;
+        }
+    }
+    check(accepted == 1 && entry_ok == ELF_VA + 0x100,
+          "elf: a minimal image loads for this machine only, entry as given");
+    test_bad_elfs(machine);
+
+    /* The same segment twice into one task: its page is taken. */
+    uint32_t task = KEEL_CAP_OPEN, f = KEEL_CAP_OPEN, sink = KEEL_CAP_OPEN;
+    make_elf((uint8_t *)ELF_BUF, machine);
+    keel_task_create(U, FACTORY, &task);
+    keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, 4096, 0, 0);
+    uint32_t e = keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, 4096, 0, 0);
+    check(e == KEEL_E_INVALID, "elf: loading over loaded pages is invalid");
+    keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    drop(task);
+
+    /* A task whose factory is empty: no page for the segment. */
+    task = KEEL_CAP_OPEN;
+    keel_factory_create(U, FACTORY, 64, &f);
+    keel_task_create(U, f, &task);
+    keel_invoke(U, f, KEEL_FACTORY_QUOTA, 0, 0, 0, 0);
+    if (U->mr[0] > 0)
+        keel_factory_create(U, f, U->mr[0] - 1, &sink); /* takes all that is left */
+    e = keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, 4096, 0, 0);
+    check(e == KEEL_E_QUOTA, "elf: loading beyond the task's quota is a quota error");
+    keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    /* The SDK's wrappers must not turn the error reply's 0 into slot 0. */
+    uint32_t none = KEEL_CAP_OPEN;
+    e = keel_task_create(U, f, &none);
+    check(e == KEEL_E_QUOTA && none == KEEL_CAP_OPEN,
+          "sdk: a failed create leaves the caller's slot variable alone");
+    drop(task);
+    drop(sink);
+    drop(f);
+}
+
 /* ---- cases: message transfer ---- */
 
 static bool echo_words(uint32_t n)
@@ -588,11 +726,6 @@ static void test_random_calls(void)
 }
 
 /* ---- IPC hardening (issue 7) ---- */
-
-static void drop(uint32_t slot)
-{
-    keel_invoke(U, SELF_TASK, KEEL_TASK_DELETE_CAP, slot, 0, 0, 0);
-}
 
 /* A thread of this task with no UTCB, running fn(arg) at prio on the stack
  * below sp (fn uses raw system calls only); its slot or KEEL_CAP_OPEN. */
@@ -1200,6 +1333,7 @@ int main(void)
     test_rights();
     test_objects();
     test_quota();
+    test_elf_loading();
     test_messages();
     test_cap_transfer();
     test_notifications();

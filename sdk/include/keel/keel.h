@@ -39,11 +39,14 @@ static inline uint32_t keel_invoke(struct keel_utcb *u, uint32_t cap, uint32_t o
 }
 
 /** Create a task through factory; its capability goes to slot *slot
- * (KEEL_CAP_OPEN: any free one), and *slot says where it went. */
+ * (KEEL_CAP_OPEN: any free one), and *slot says where it went.  On an error
+ * *slot is left alone (the reply's words are 0 then: slot 0 is the caller's
+ * own task capability, not a result). */
 static inline uint32_t keel_task_create(struct keel_utcb *u, uint32_t factory, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_TASK, *slot, 0, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -52,7 +55,8 @@ static inline uint32_t keel_thread_create(struct keel_utcb *u, uint32_t factory,
                                           uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_THREAD, task, *slot, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -61,7 +65,8 @@ static inline uint32_t keel_gate_create(struct keel_utcb *u, uint32_t factory, u
                                         uint64_t label, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_GATE, thread, label, *slot, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -70,7 +75,8 @@ static inline uint32_t keel_notification_create(struct keel_utcb *u, uint32_t fa
                                                 uint64_t label, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_NOTIFICATION, label, *slot, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -79,7 +85,8 @@ static inline uint32_t keel_factory_create(struct keel_utcb *u, uint32_t factory
                                            uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_FACTORY, pages, *slot, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -114,6 +121,13 @@ int keel_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int keel_snprintf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** Find boot module name in the boot image the root task received; 0 and
- * its contents, or KEEL_E_INVALID if there is none. */
+/** Find boot module name (a regular file) in the boot image the root task
+ * received; 0 and its contents, or KEEL_E_INVALID if there is none. */
 uint32_t keel_boot_module(const char *name, const void **data, size_t *size);
+
+/** Iterate over the boot modules (regular files) of the boot image: the one
+ * after position *pos (0: the first), its name, contents and size; *pos
+ * moves past it.  KEEL_E_INVALID after the last (or for an unreadable
+ * image). */
+uint32_t keel_boot_module_next(size_t *pos, const char **name, const void **data,
+                               size_t *size);

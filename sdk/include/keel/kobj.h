@@ -56,7 +56,10 @@ enum keel_thread_op {
 /** Operations on a task (tag label). */
 enum keel_task_op {
     KEEL_TASK_MAP_ANON = 1,         /**< mr0 = address, mr1 = pages, mr2 = KEEL_MAP_* rights: zeroed memory */
-    KEEL_TASK_LOAD_ELF = 2,         /**< mr0 = caller address of an ELF image, mr1 = size; out mr0 = entry */
+    KEEL_TASK_LOAD_ELF = 2,         /**< mr0 = caller address of an ELF image, mr1 = size; out mr0 = entry.
+                                         Errors: KEEL_E_FAULT image not mapped readable; KEEL_E_INVALID
+                                         bad image, size 0, not physically contiguous, or a page taken;
+                                         KEEL_E_QUOTA out of quota (docs/abi.md) */
     KEEL_TASK_DESTROY = 3,          /**< end every thread of another task and free it */
     KEEL_TASK_GIVE_CAP = 4,         /**< mr0 = caller slot, mr1 = rights, mr2 = slot in the task */
     KEEL_TASK_DELETE_CAP = 5,       /**< mr0 = slot in the task to empty */

@@ -5,6 +5,12 @@
  * them: it is their exception handler, so it hears when one exits or
  * faults, reports it, and destroys the task.  When every module has ended it
  * powers the machine off with the verdict.
+ *
+ * The verdict is PASS only if root started what the boot image holds: a file
+ * it does not know, a module whose service no module provides, or a boot
+ * image with nothing root can start is a failure, named on the console.
+ * Servers start before their clients, and a client gets only the gate made
+ * for the service it uses, never some other capability of root's.
  */
 #include <keel/keel.h>
 
@@ -15,18 +21,30 @@
 #define CHILD_SLOT_FACTORY 2
 #define CHILD_SLOT_SERVICE 3
 
-enum service { NONE, PING, BENCH, SERVICES };
+enum service { NONE, PING, BENCH, ECHO, SERVICES };
+
+static const char *const service_names[SERVICES] = {
+    [NONE] = "no", [PING] = "ping", [BENCH] = "bench", [ECHO] = "echo",
+};
+
+/* Root's slot of the gate made for each service; KEEL_CAP_OPEN until its
+ * server has started.  Set up by init_services(), not by an initialiser
+ * list that a new service could outgrow (its entry would be 0: root's own
+ * task capability). */
+static uint32_t services[SERVICES];
 
 struct module {
     const char *name;
     bool daemon;            /* a server: ended by root once the others are done */
     enum service serves;    /* a gate bound to it is made for this service */
     enum service uses;      /* it gets that gate */
-    bool present;
+    bool present;           /* in the boot image */
     bool running;
     uint32_t task, thread;  /* root's slots for them */
 };
 
+/* The test pair echo-client/echo-server is listed client first: root must
+ * start servers first whatever the order. */
 static struct module script[] = {
     { .name = "hello" },
     { .name = "ping-server", .daemon = true, .serves = PING },
@@ -34,6 +52,8 @@ static struct module script[] = {
     { .name = "bench-server", .daemon = true, .serves = BENCH },
     { .name = "ipcbench", .uses = BENCH },
     { .name = "ktest" },
+    { .name = "echo-client", .uses = ECHO },
+    { .name = "echo-server", .daemon = true, .serves = ECHO },
 };
 #define MODULES (sizeof(script) / sizeof(script[0]))
 
@@ -61,14 +81,13 @@ static uint32_t give(struct keel_utcb *u, struct module *m, uint32_t cap, uint32
     return keel_invoke(u, m->task, KEEL_TASK_GIVE_CAP, cap, rights, slot, 0);
 }
 
-/* Start module m from its ELF image. */
-static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index,
-                      const uint32_t *services)
+/* Start module m from its ELF image; gate is what it gets in
+ * CHILD_SLOT_SERVICE (KEEL_CAP_OPEN: nothing). */
+static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index, uint32_t gate)
 {
     const void *elf;
     size_t size;
     uint32_t e, factory = KEEL_CAP_OPEN, handler = KEEL_CAP_OPEN;
-    m->task = m->thread = KEEL_CAP_OPEN;
     if ((e = keel_boot_module(m->name, &elf, &size)))
         return e;
     if ((e = keel_task_create(u, KEEL_SLOT_FACTORY, &m->task)) ||
@@ -84,13 +103,119 @@ static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index,
         (e = give(u, m, m->task, KEEL_RIGHTS_ALL, CHILD_SLOT_TASK)) ||
         (e = give(u, m, m->thread, KEEL_RIGHTS_ALL, CHILD_SLOT_THREAD)) ||
         (e = give(u, m, factory, KEEL_RIGHTS_ALL, CHILD_SLOT_FACTORY)) ||
-        (m->uses && (e = give(u, m, services[m->uses], KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT,
-                              CHILD_SLOT_SERVICE))))
+        (gate != KEEL_CAP_OPEN &&
+         (e = give(u, m, gate, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT, CHILD_SLOT_SERVICE))))
         return e;
     e = keel_thread_start(u, m->thread, entry, KEEL_MAIN_STACK_TOP, KEEL_MAIN_UTCB,
                           MODULE_PRIO, handler);
     m->running = !e;
     return e;
+}
+
+static void init_services(void)
+{
+    for (uint32_t s = 0; s < SERVICES; s++)
+        services[s] = KEEL_CAP_OPEN;
+}
+
+/* The gate made for the service m uses, if its server has started. */
+static bool service_gate(const struct module *m, uint32_t *gate)
+{
+    if (m->uses <= NONE || m->uses >= SERVICES || services[m->uses] == KEEL_CAP_OPEN)
+        return false;
+    *gate = services[m->uses];
+    return true;
+}
+
+/* Start script[i] and, for a server, make the gate of its service; 1 and a
+ * message if that fails (a task half set up is destroyed again). */
+static int launch(struct keel_utcb *u, uint32_t i)
+{
+    struct module *m = &script[i];
+    uint32_t gate = KEEL_CAP_OPEN, e;
+    if (m->serves >= SERVICES || m->uses >= SERVICES) {
+        keel_printf("root: %s: no such service in root's table: not started\n", m->name);
+        return 1;
+    }
+    if (m->uses != NONE && !service_gate(m, &gate)) {
+        keel_printf("root: %s needs the %s service, but no module provides it: "
+                    "not started\n", m->name, service_names[m->uses]);
+        return 1;
+    }
+    m->task = m->thread = KEEL_CAP_OPEN;
+    e = start(u, m, i, gate);
+    if (!e && m->serves != NONE) {
+        uint32_t made = KEEL_CAP_OPEN;
+        e = keel_gate_create(u, KEEL_SLOT_FACTORY, m->thread, 0x9090 + m->serves, &made);
+        if (!e)
+            services[m->serves] = made;
+    }
+    if (e) {
+        keel_printf("root: starting %s FAILED: error %u\n", m->name, e);
+        if (m->task != KEEL_CAP_OPEN)
+            keel_invoke(u, m->task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+        m->running = false;
+        return 1;
+    }
+    keel_printf("root: started %s\n", m->name);
+    return 0;
+}
+
+static bool same(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+static struct module *find_module(const char *name)
+{
+    for (uint32_t i = 0; i < MODULES; i++)
+        if (same(script[i].name, name))
+            return &script[i];
+    return NULL;
+}
+
+/* Mark the modules the boot image holds; every other file in it (but root
+ * itself) is a problem, named. */
+static int scan_boot_image(void)
+{
+    int unknown = 0;
+    size_t pos = 0, size;
+    const char *name;
+    const void *data;
+    while (keel_boot_module_next(&pos, &name, &data, &size) == KEEL_OK) {
+        struct module *m = find_module(name);
+        if (m)
+            m->present = true;
+        else if (!same(name, "root")) {
+            keel_printf("root: the boot image holds \"%s\", which is no module root "
+                        "knows\n", name);
+            unknown++;
+        }
+    }
+    return unknown;
+}
+
+/* Start every module present, servers first; returns the failures. */
+static int start_all(struct keel_utcb *u)
+{
+    int bad = 0, started = 0;
+    init_services();
+    for (int servers = 1; servers >= 0; servers--) {
+        for (uint32_t i = 0; i < MODULES; i++) {
+            if (script[i].present && (script[i].serves != NONE) == servers) {
+                bad += launch(u, i);
+                started += script[i].running;
+            }
+        }
+    }
+    if (!started) {
+        keel_printf("root: started no module: the boot image holds none that root can "
+                    "start\n");
+        bad++;
+    }
+    return bad;
 }
 
 static bool others_running(void)
@@ -139,24 +264,8 @@ int main(void)
     keel_printf("root: running in user mode\n");
     int bad = check_errors(u);
     keel_printf("root: system-call error checks %s\n", bad ? "FAILED" : "passed");
-
-    uint32_t services[SERVICES] = { KEEL_CAP_OPEN, KEEL_CAP_OPEN, KEEL_CAP_OPEN };
-    for (uint32_t i = 0; i < MODULES; i++) {
-        struct module *m = &script[i];
-        const void *elf;
-        size_t size;
-        if (keel_boot_module(m->name, &elf, &size))
-            continue;
-        uint32_t e = start(u, m, i, services);
-        if (!e && m->serves)
-            e = keel_gate_create(u, KEEL_SLOT_FACTORY, m->thread, 0x9090 + m->serves,
-                                 &services[m->serves]);
-        if (e)
-            keel_printf("root: starting %s FAILED: error %u\n", m->name, e);
-        else
-            keel_printf("root: started %s\n", m->name);
-        bad += e != 0;
-    }
+    bad += scan_boot_image();
+    bad += start_all(u);
     bad += supervise(u);
     keel_printf("root: all modules ended, %d problem(s)\n", bad);
     keel_debug_poweroff(bad ? 1 : 0);

@@ -9,12 +9,12 @@
 #include <print.h>
 
 /* Give one segment its pages, copying its file contents in. */
-static uint32_t load_segment(struct task *task, const struct elf_segment *s)
+static uint32_t load_segment(struct task *task, struct factory *f, const struct elf_segment *s)
 {
     uintptr_t first = ALIGN_DOWN(s->vaddr, ARCH_PAGE_SIZE);
     for (uintptr_t va = first; va < s->vaddr + s->memsz; va += ARCH_PAGE_SIZE) {
         uint64_t pa;
-        uint32_t err = task_map_page(task, va, s->rights, &pa);
+        uint32_t err = task_map_page(task, f, va, s->rights, &pa);
         if (err)
             return err;
         uint8_t *page = kmem_ptr(pa);
@@ -26,7 +26,8 @@ static uint32_t load_segment(struct task *task, const struct elf_segment *s)
     return KEEL_OK;
 }
 
-uint32_t elf_load(struct task *task, const void *img, size_t size, uintptr_t *entry)
+uint32_t elf_load(struct task *task, struct factory *f, const void *img, size_t size,
+                  uintptr_t *entry)
 {
     struct elf_image elf;
     if (elf_parse(img, size, ARCH_ELF_MACHINE, USER_STACK_TOP, &elf) != KERR_OK)
@@ -34,7 +35,7 @@ uint32_t elf_load(struct task *task, const void *img, size_t size, uintptr_t *en
     for (uint32_t i = 0; i < elf.count; i++) {
         if (elf.seg[i].vaddr < USER_BASE)
             return KEEL_E_INVALID;
-        uint32_t err = load_segment(task, &elf.seg[i]);
+        uint32_t err = load_segment(task, f, &elf.seg[i]);
         if (err)
             return err;
     }
@@ -42,8 +43,8 @@ uint32_t elf_load(struct task *task, const void *img, size_t size, uintptr_t *en
     return KEEL_OK;
 }
 
-uint32_t task_load_elf(struct task *task, const struct vm_space *from, uintptr_t va,
-                       uintptr_t size, uintptr_t *entry)
+uint32_t task_load_elf(struct task *task, struct factory *f, const struct vm_space *from,
+                       uintptr_t va, uintptr_t size, uintptr_t *entry)
 {
     uint64_t pa0 = 0, pa;
     uint32_t r;
@@ -58,7 +59,7 @@ uint32_t task_load_elf(struct task *task, const struct vm_space *from, uintptr_t
         else if (pa != pa0 + (p - page0))
             return KEEL_E_INVALID; /* not one physically contiguous image */
     }
-    return elf_load(task, (const uint8_t *)kmem_ptr(pa0) + (va - page0), size, entry);
+    return elf_load(task, f, (const uint8_t *)kmem_ptr(pa0) + (va - page0), size, entry);
 }
 
 /* Map the boot image read-only into the root task; not charged, not owned. */
@@ -92,16 +93,17 @@ enum kerr root_start(uint64_t image_pa, size_t size)
         return e;
 
     all_memory.pages_left = kmem_free_pages();
-    if (task_create(&all_memory, "root", &task) || thread_create(task, &t))
+    if (task_create(&all_memory, "root", &task) || thread_create(&all_memory, task, &t))
         return KERR_NOMEM;
     task->is_root = true;
     t->prio = ROOT_PRIO;
-    kprintf("[kernel] starting the root task (%u bytes), %llu pages of kernel memory\n",
-            root.size, (unsigned long long)all_memory.pages_left);
-    if (elf_load(task, root.data, root.size, &entry) ||
-        task_map_anon(task, USER_STACK_TOP - ROOT_STACK_PAGES * ARCH_PAGE_SIZE,
+    kprintf("[kernel] starting the root task (%u bytes), %llu pages of kernel memory, "
+            "%u-bit address-space tags\n", root.size,
+            (unsigned long long)all_memory.pages_left, vm_tag_bits());
+    if (elf_load(task, &all_memory, root.data, root.size, &entry) ||
+        task_map_anon(task, &all_memory, USER_STACK_TOP - ROOT_STACK_PAGES * ARCH_PAGE_SIZE,
                       ROOT_STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
-        thread_set_utcb(t, ROOT_UTCB_VA) ||
+        thread_set_utcb(t, &all_memory, ROOT_UTCB_VA) ||
         give_root_cap(task, KEEL_SLOT_SELF_TASK, CAP_TASK, task) ||
         give_root_cap(task, KEEL_SLOT_SELF_THREAD, CAP_THREAD, t) ||
         give_root_cap(task, KEEL_SLOT_FACTORY, CAP_FACTORY, &all_memory))

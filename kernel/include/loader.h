@@ -10,21 +10,17 @@
 #define ROOT_PRIO 200
 
 /* Load the ELF executable at kernel address [img, img + size) into task,
- * charging its pages to the task's quota; *entry is its entry point.
+ * charging its pages (and their tables) to f; *entry is its entry point.
  * Returns a keel_error. */
-uint32_t elf_load(struct task *task, const void *img, size_t size, uintptr_t *entry);
+uint32_t elf_load(struct task *task, struct factory *f, const void *img, size_t size,
+                  uintptr_t *entry);
 
 /* The same for an image at user address va of from: it must be mapped
  * readable and physically contiguous (as boot modules are). */
-uint32_t task_load_elf(struct task *task, const struct vm_space *from, uintptr_t va,
-                       uintptr_t size, uintptr_t *entry);
+uint32_t task_load_elf(struct task *task, struct factory *f, const struct vm_space *from,
+                       uintptr_t va, uintptr_t size, uintptr_t *entry);
 
 /* Build and start the root task from the boot image's file "root", with
  * capabilities to itself, its thread and a factory owning all free kernel
  * memory; the boot image is mapped read-only at BOOT_IMAGE_VA. */
 enum kerr root_start(uint64_t image_pa, size_t size);
-
-/* Map pages of zeroed memory at va in task (keel_map_rights); a keel_error. */
-uint32_t task_map_anon(struct task *task, uintptr_t va, uintptr_t pages, uintptr_t rights);
-/* Give thread t its UTCB page at user address va; a keel_error. */
-uint32_t thread_set_utcb(struct thread *t, uintptr_t va);

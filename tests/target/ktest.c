@@ -60,8 +60,8 @@ static uint32_t spawn(thread_fn fn, uintptr_t arg, uint8_t prio, uint32_t handle
     uintptr_t base = AREA + (uintptr_t)next_area++ * SLOT_AREA;
     uintptr_t stack_top = base + STACK_PAGES * 4096, utcb = base + SLOT_AREA / 2;
     if (keel_thread_create(U, FACTORY, SELF_TASK, &t) ||
-        keel_map_anon(U, SELF_TASK, base, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
-        keel_invoke(U, t, KEEL_THREAD_SET_UTCB, utcb, 0, 0, 0))
+        keel_map_anon(U, SELF_TASK, FACTORY, base, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
+        keel_thread_set_utcb(U, t, FACTORY, utcb))
         return KEEL_CAP_OPEN;
     struct keel_utcb *tu = (struct keel_utcb *)utcb;
     tu->user[0] = (uintptr_t)fn;
@@ -224,23 +224,23 @@ static void test_objects(void)
     check(e == KEEL_E_INVALID, "thread: starting a running thread is invalid");
     e = keel_invoke(U, SELF_THREAD, KEEL_THREAD_SET_REGS, 0, 0, 0, 0);
     check(e == KEEL_E_INVALID, "thread: registers of a running thread cannot be set");
-    e = keel_invoke(U, SELF_THREAD, KEEL_THREAD_SET_UTCB, AREA, 0, 0, 0);
+    e = keel_thread_set_utcb(U, SELF_THREAD, FACTORY, AREA);
     check(e == KEEL_E_INVALID, "thread: a second UTCB is refused");
-    e = keel_map_anon(U, SELF_TASK, 0x1000, 1, KEEL_MAP_R);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, 0x1000, 1, KEEL_MAP_R);
     check(e == KEEL_E_INVALID, "memory: mapping below user space is refused");
-    e = keel_map_anon(U, SELF_TASK, AREA + 123, 1, KEEL_MAP_R);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, AREA + 123, 1, KEEL_MAP_R);
     check(e == KEEL_E_INVALID, "memory: unaligned address is refused");
-    e = keel_map_anon(U, SELF_TASK, AREA, 1, KEEL_MAP_R);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, AREA, 1, KEEL_MAP_R);
     check(e == KEEL_E_INVALID, "memory: mapping over a mapping is refused");
-    e = keel_map_anon(U, SELF_TASK, BAD_ADDR, 0, KEEL_MAP_R);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, BAD_ADDR, 0, KEEL_MAP_R);
     check(e == KEEL_E_INVALID, "memory: zero pages is invalid");
-    e = keel_map_anon(U, SELF_TASK, BAD_ADDR, 1, 0);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, BAD_ADDR, 1, 0);
     check(e == KEEL_E_INVALID, "memory: no rights is invalid");
-    e = keel_map_anon(U, SELF_TASK, 0x00007ffffffff000ull, 2, KEEL_MAP_R);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, 0x00007ffffffff000ull, 2, KEEL_MAP_R);
     check(e == KEEL_E_INVALID, "memory: a range running past user space is refused");
-    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, AREA, 64, 0, 0);
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, AREA, 64, FACTORY, 0);
     check(e == KEEL_E_INVALID, "task: loading a non-ELF image fails");
-    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, BAD_ADDR, 64, 0, 0);
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, BAD_ADDR, 64, FACTORY, 0);
     check(e == KEEL_E_FAULT, "task: loading from unmapped memory is a fault");
     e = keel_invoke(U, SELF_TASK, 77, 0, 0, 0, 0);
     check(e == KEEL_E_NOSYS, "task: unknown operation");
@@ -413,7 +413,7 @@ static void test_partner_death(void)
           "partner: a caller blocked on a destroyed task gets an error");
     r = keel_send(U, g, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_ZERO);
     check(err(r) == KEEL_E_PARTNER, "partner: sending to a dead receiver fails at once");
-    e = keel_invoke(U, task, KEEL_TASK_MAP_ANON, AREA, 1, KEEL_MAP_R, 0);
+    e = keel_invoke(U, task, KEEL_TASK_MAP_ANON, AREA, 1, KEEL_MAP_R, FACTORY);
     check(e == KEEL_E_PARTNER, "partner: a destroyed task refuses operations");
     e = keel_invoke(U, thread, KEEL_THREAD_START, 0, 0, 0, 0);
     check(e == KEEL_E_PARTNER, "partner: a dead thread refuses operations");
@@ -469,7 +469,7 @@ static void test_exceptions(void)
     /* Resume it somewhere else, on a new stack, with an argument: it runs,
      * then exits with that argument as its status, which we hear too. */
     uintptr_t stack = AREA + (uintptr_t)next_area++ * SLOT_AREA;
-    keel_map_anon(U, SELF_TASK, stack, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W);
+    keel_map_anon(U, SELF_TASK, FACTORY, stack, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W);
     U->mr[0] = (uintptr_t)after_fault;
     U->mr[1] = stack + STACK_PAGES * 4096 - 256;
     U->mr[2] = 7;

@@ -97,9 +97,8 @@ enum kerr root_start(uint64_t image_pa, size_t size)
         return KERR_NOMEM;
     task->is_root = true;
     t->prio = ROOT_PRIO;
-    kprintf("[kernel] starting the root task (%u bytes), %llu pages of kernel memory, "
-            "%u-bit address-space tags\n", root.size,
-            (unsigned long long)all_memory.pages_left, vm_tag_bits());
+    kprintf("[kernel] starting the root task (%u bytes), %llu pages of kernel memory\n",
+            root.size, (unsigned long long)all_memory.pages_left);
     if (elf_load(task, &all_memory, root.data, root.size, &entry) ||
         task_map_anon(task, &all_memory, USER_STACK_TOP - ROOT_STACK_PAGES * ARCH_PAGE_SIZE,
                       ROOT_STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||

@@ -16,14 +16,20 @@ static struct {
     uint32_t next;          /* next tag of this generation to hand out */
 } tags;
 
+uint32_t vm_tags_init(uint32_t max_bits)
+{
+    uint32_t bits = arch_tag_bits();
+    bits = bits < max_bits ? bits : max_bits;
+    tags.bits = bits > 16 ? 16 : bits;
+    tags.count = 1u << tags.bits;
+    tags.next = 1;
+    return tags.bits;
+}
+
 uint32_t vm_tag_bits(void)
 {
-    if (!tags.count) {
-        uint32_t bits = arch_tag_bits();
-        tags.bits = bits > 16 ? 16 : bits;
-        tags.count = 1u << tags.bits;
-        tags.next = 1;
-    }
+    if (!tags.count)
+        vm_tags_init(16);
     return tags.bits;
 }
 

@@ -36,6 +36,11 @@ extern uint64_t vm_tag_generation;
  * tags are each flushed as they are handed out, when all are taken). */
 void vm_retag(struct vm_space *vs);
 
+/* Use at most max_bits of the tag width the hardware has (a test setting:
+ * fewer tags roll over sooner); returns the width in use.  Optional: the
+ * first activation uses the hardware's width otherwise. */
+uint32_t vm_tags_init(uint32_t max_bits);
+
 /* Width of the hardware tags in use (0: none). */
 uint32_t vm_tag_bits(void);
 

@@ -587,6 +587,245 @@ static void test_random_calls(void)
     check(echo_words(4) && echo_words(64), "random: 100000 random system calls, then IPC still works");
 }
 
+/* ---- quota and tags (issue 7) ---- */
+
+#define QT_AREA ((uintptr_t)0x0000020000000000ull)  /* fresh tables: a root entry of its own */
+#define CYCLES 10000                                /* more tasks than any tag width */
+
+/* Pages left in the factory at slot f (or ~0 if it cannot say). */
+static uint64_t quota(uint32_t f)
+{
+    return keel_invoke(U, f, KEEL_FACTORY_QUOTA, 0, 0, 0, 0) ? ~(uint64_t)0 : U->mr[0];
+}
+
+static void delete_cap(uint32_t slot)
+{
+    keel_invoke(U, SELF_TASK, KEEL_TASK_DELETE_CAP, slot, 0, 0, 0);
+}
+
+/* A sub-factory of FACTORY with pages; KEEL_CAP_OPEN if none. */
+static uint32_t sub_factory(uint64_t pages)
+{
+    uint32_t f = KEEL_CAP_OPEN;
+    return keel_factory_create(U, FACTORY, pages, &f) ? KEEL_CAP_OPEN : f;
+}
+
+/* Finding 4: MAP_ANON, repeated until it fails, is bounded by the factory
+ * named, which pays for the pages and their tables; no other factory pays. */
+static void test_quota_map_anon(void)
+{
+    uint64_t own = quota(FACTORY);
+    uint32_t e = keel_map_anon(U, SELF_TASK, FACTORY, QT_AREA, 1, KEEL_MAP_R | KEEL_MAP_W);
+    uint64_t first = own - quota(FACTORY);
+    e |= keel_map_anon(U, SELF_TASK, FACTORY, QT_AREA + 4096, 8, KEEL_MAP_R | KEEL_MAP_W);
+    check(!e && first >= 1 && first <= 4 && own - quota(FACTORY) == first + 8,
+          "quota: mapping into one's own task is charged to the factory named, tables included");
+
+    uint32_t s = sub_factory(64), task = KEEL_CAP_OPEN;
+    own = quota(FACTORY);
+    e = keel_task_create(U, s, &task);
+    uint64_t after_task = quota(s);
+    check(!e && after_task < 64 && quota(FACTORY) == own,
+          "quota: a task is charged to the factory that made it");
+    uint64_t left = after_task, mapped = 0;
+    bool exact = true;
+    for (uintptr_t va = AREA; !e; va += 4096) {
+        e = keel_map_anon(U, task, s, va, 1, KEEL_MAP_R);
+        uint64_t now = quota(s);
+        if (!e) {
+            mapped++;
+            exact &= mapped == 1 ? left - now >= 1 && left - now <= 4 : left - now == 1;
+        }
+        left = now;
+    }
+    check(e == KEEL_E_QUOTA && left == 0 && exact && mapped >= after_task - 3,
+          "quota: MAP_ANON until it fails uses exactly the named factory's pages");
+    check(quota(FACTORY) == own, "quota: the factory not named is untouched");
+    e = keel_map_anon(U, SELF_TASK, s, QT_AREA + 64 * 4096, 1, KEEL_MAP_R);
+    check(e == KEEL_E_QUOTA && quota(FACTORY) == own,
+          "quota: an exhausted factory maps nothing, not even into its holder's task");
+    e = keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    uint64_t after_destroy = quota(s);
+    delete_cap(task);
+    check(!e && after_destroy == 63 && quota(s) == 64,
+          "quota: destroying a task returns every page; its header goes with the last capability");
+}
+
+/* FACTORY_THREAD charges the invoked factory, not the task's maker. */
+static void test_quota_thread(void)
+{
+    uint32_t s = sub_factory(3), t = KEEL_CAP_OPEN, e = 0, made = 0;
+    uint64_t own = quota(FACTORY);
+    for (int i = 0; i < 5 && !e; i++) {
+        t = KEEL_CAP_OPEN;
+        e = keel_thread_create(U, s, SELF_TASK, &t);
+        made += !e;
+    }
+    check(e == KEEL_E_QUOTA && made == 3 && quota(s) == 0 && quota(FACTORY) == own,
+          "quota: FACTORY_THREAD charges the invoked factory");
+}
+
+/* The factory argument of MAP_ANON, LOAD_ELF and SET_UTCB. */
+static void test_quota_errors(void)
+{
+    uint32_t idle = KEEL_CAP_OPEN, weak = KEEL_CAP_OPEN, empty = sub_factory(0);
+    keel_thread_create(U, FACTORY, SELF_TASK, &idle);
+    keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, FACTORY, KEEL_RIGHT_RECV, KEEL_CAP_OPEN, 0);
+    weak = (uint32_t)U->mr[0];
+    uint64_t own = quota(FACTORY);
+    uint32_t e = keel_map_anon(U, SELF_TASK, 4000, BAD_ADDR, 1, KEEL_MAP_R);
+    check(e == KEEL_E_CAP, "quota: MAP_ANON charged to a bad slot is refused");
+    e = keel_map_anon(U, SELF_TASK, gate_a, BAD_ADDR, 1, KEEL_MAP_R);
+    check(e == KEEL_E_CAP, "quota: MAP_ANON charged to a gate is refused");
+    e = keel_map_anon(U, SELF_TASK, weak, BAD_ADDR, 1, KEEL_MAP_R);
+    check(e == KEEL_E_RIGHTS, "quota: charging a factory needs the send right");
+    e = keel_map_anon(U, SELF_TASK, empty, BAD_ADDR, 1, KEEL_MAP_R);
+    check(e == KEEL_E_QUOTA, "quota: MAP_ANON charged to an empty factory fails");
+    e = keel_thread_set_utcb(U, idle, 4000, BAD_ADDR);
+    check(e == KEEL_E_CAP, "quota: SET_UTCB charged to a bad slot is refused");
+    e = keel_thread_set_utcb(U, idle, empty, BAD_ADDR);
+    check(e == KEEL_E_QUOTA, "quota: SET_UTCB charged to an empty factory fails");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, AREA, 64, 4000, 0);
+    check(e == KEEL_E_CAP, "quota: LOAD_ELF charged to a bad slot is refused");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, AREA, 64, weak, 0);
+    check(e == KEEL_E_RIGHTS, "quota: LOAD_ELF charged without the send right is refused");
+    uint32_t t = KEEL_CAP_OPEN;
+    e = keel_task_create(U, empty, &t);
+    check(e == KEEL_E_QUOTA && quota(FACTORY) == own, "quota: none of these charged anyone");
+}
+
+/* One task that runs: its thread faults at its first instruction, which
+ * makes the kernel activate (and tag) its address space; then it goes. */
+static uint32_t run_and_destroy(uint32_t f, uint32_t handler)
+{
+    uint32_t task = KEEL_CAP_OPEN, t = KEEL_CAP_OPEN, e;
+    if ((e = keel_task_create(U, f, &task)))
+        return e;
+    if (!(e = keel_thread_create(U, f, task, &t)) &&
+        !(e = keel_thread_set_utcb(U, t, f, AREA)) &&
+        !(e = keel_invoke(U, t, KEEL_THREAD_SET_REGS, BAD_ADDR, 0, AREA, 0)) &&
+        !(e = keel_invoke(U, t, KEEL_THREAD_SET_HANDLER, handler, 0, 0, 0)) &&
+        !(e = keel_invoke(U, t, KEEL_THREAD_START, 0, 0, 0, 0))) {
+        struct keel_ipc_result r = keel_recv(U, handler, 1000 * MS);
+        if (err(r) || KEEL_TAG_LABEL(r.tag) != KEEL_LABEL_EXCEPTION)
+            e = err(r) ? err(r) : KEEL_E_INVALID;
+    }
+    uint32_t d = keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    if (t != KEEL_CAP_OPEN)
+        delete_cap(t);
+    delete_cap(task);
+    return e ? e : d;
+}
+
+/* Finding 5: more tasks than there are tags, each run once, all succeed,
+ * and each gives back every page it took. */
+static void test_tag_cycles(void)
+{
+    uint32_t f = sub_factory(64), g = KEEL_CAP_OPEN, bad = 0, leaks = 0;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x7a, &g);
+    uint64_t start = quota(f);
+    for (uint32_t i = 0; i < CYCLES; i++) {
+        bad += run_and_destroy(f, g) != KEEL_OK;
+        leaks += quota(f) != start;
+    }
+    char name[96];
+    keel_snprintf(name, sizeof(name), "tags: %u tasks made, run and destroyed (%u failed)",
+                  CYCLES, bad);
+    check(bad == 0, name);
+    check(leaks == 0 && quota(f) == start,
+          "tags: the factory's quota is back to its exact start after every cycle");
+    check(echo_words(4), "tags: IPC still works after the tags rolled over");
+}
+
+/* Random operations that allocate, charged to a small factory that runs
+ * dry over and over, with tasks that run (tags) and are destroyed; at the
+ * end every page not held by a permanent object (gate, notification,
+ * factory) is back. */
+static void test_random_quota(void)
+{
+    enum { OPS = 20000, TASKS = 4, Q = 48 };
+    uint32_t f = sub_factory(Q), g = KEEL_CAP_OPEN;
+    uint32_t task[TASKS], thread[TASKS];
+    uint64_t permanent = 0;
+    uint32_t quota_errors = 0;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x7b, &g);
+    for (int i = 0; i < TASKS; i++)
+        task[i] = thread[i] = KEEL_CAP_OPEN;
+    for (uint32_t n = 0; n < OPS; n++) {
+        uint32_t i = (uint32_t)(rnd() % TASKS), slot = KEEL_CAP_OPEN, e = 0;
+        uintptr_t va = AREA + (rnd() % 32) * 4096;
+        /* Mostly the small factory; sometimes any slot at all as the factory
+         * argument (never as the invoked capability: a gate would block). */
+        uint32_t charge = rnd() % 16 ? f : (uint32_t)rnd() % 70;
+        switch (rnd() % 9) {
+        case 0:
+            if (task[i] == KEEL_CAP_OPEN && (e = keel_task_create(U, f, &task[i])))
+                task[i] = KEEL_CAP_OPEN;
+            break;
+        case 1:
+            if (task[i] != KEEL_CAP_OPEN && thread[i] == KEEL_CAP_OPEN &&
+                (e = keel_thread_create(U, f, task[i], &thread[i])))
+                thread[i] = KEEL_CAP_OPEN;
+            break;
+        case 2:
+            if (task[i] != KEEL_CAP_OPEN)
+                e = keel_map_anon(U, task[i], charge, va, 1 + rnd() % 8,
+                                  (uint32_t)(rnd() % 9)); /* 0 and 8 are invalid */
+            break;
+        case 3:
+            if (thread[i] != KEEL_CAP_OPEN)
+                e = keel_thread_set_utcb(U, thread[i], charge, va);
+            break;
+        case 4:
+            e = keel_invoke(U, task[i] != KEEL_CAP_OPEN ? task[i] : SELF_TASK,
+                            KEEL_TASK_LOAD_ELF, AREA, 64 + rnd() % 4096, charge, 0);
+            break;
+        case 5: {
+            uint32_t kind = (uint32_t)(rnd() % 3);
+            uint64_t pages = rnd() % 8;
+            e = kind == 0 ? keel_notification_create(U, f, 1, &slot)
+              : kind == 1 ? keel_gate_create(U, f, server, 1, &slot)
+              : keel_factory_create(U, f, pages, &slot);
+            permanent += e ? 0 : kind == 2 ? 1 + pages : 1;
+            break;
+        }
+        case 6: /* run it: its thread faults at once, in its own address space */
+            if (thread[i] != KEEL_CAP_OPEN &&
+                !keel_invoke(U, thread[i], KEEL_THREAD_SET_REGS, BAD_ADDR, 0, 0, 0)) {
+                keel_invoke(U, thread[i], KEEL_THREAD_SET_HANDLER, g, 0, 0, 0);
+                keel_invoke(U, thread[i], KEEL_THREAD_START, 0, 0, 0, 0);
+                keel_recv(U, g, 100 * MS);
+            }
+            break;
+        default:
+            if (task[i] != KEEL_CAP_OPEN) {
+                keel_invoke(U, task[i], KEEL_TASK_DESTROY, 0, 0, 0, 0);
+                if (thread[i] != KEEL_CAP_OPEN)
+                    delete_cap(thread[i]);
+                delete_cap(task[i]);
+                task[i] = thread[i] = KEEL_CAP_OPEN;
+            }
+            break;
+        }
+        quota_errors += e == KEEL_E_QUOTA;
+    }
+    for (int i = 0; i < TASKS; i++) {
+        if (task[i] == KEEL_CAP_OPEN)
+            continue;
+        keel_invoke(U, task[i], KEEL_TASK_DESTROY, 0, 0, 0, 0);
+        if (thread[i] != KEEL_CAP_OPEN)
+            delete_cap(thread[i]);
+        delete_cap(task[i]);
+    }
+    char name[112];
+    keel_snprintf(name, sizeof(name),
+                  "random: %u allocating operations (%u ran out of quota), every page is back",
+                  (unsigned)OPS, quota_errors);
+    check(quota_errors > 0 && quota(f) == Q - permanent, name);
+    if (quota(f) != Q - permanent)
+        keel_printf("ktest: quota %u, expected %u\n", (unsigned)quota(f), (unsigned)(Q - permanent));
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -606,6 +845,11 @@ int main(void)
     test_exceptions();
     test_scheduling();
     test_random_calls();
+    test_quota_map_anon();
+    test_quota_thread();
+    test_quota_errors();
+    test_tag_cycles();
+    test_random_quota();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;
 }

@@ -611,23 +611,25 @@ static uint32_t sub_factory(uint64_t pages)
 }
 
 /* Finding 4: MAP_ANON, repeated until it fails, is bounded by the factory
- * named, which pays for the pages and their tables; no other factory pays. */
+ * named, which pays for the pages and their tables; no other factory pays,
+ * not even the one that made the task. */
 static void test_quota_map_anon(void)
 {
+    uint32_t s0 = sub_factory(16);
     uint64_t own = quota(FACTORY);
-    uint32_t e = keel_map_anon(U, SELF_TASK, FACTORY, QT_AREA, 1, KEEL_MAP_R | KEEL_MAP_W);
-    uint64_t first = own - quota(FACTORY);
-    e |= keel_map_anon(U, SELF_TASK, FACTORY, QT_AREA + 4096, 8, KEEL_MAP_R | KEEL_MAP_W);
-    check(!e && first >= 1 && first <= 4 && own - quota(FACTORY) == first + 8,
+    uint32_t e = keel_map_anon(U, SELF_TASK, s0, QT_AREA, 1, KEEL_MAP_R | KEEL_MAP_W);
+    uint64_t first = 16 - quota(s0);
+    e |= keel_map_anon(U, SELF_TASK, s0, QT_AREA + 4096, 8, KEEL_MAP_R | KEEL_MAP_W);
+    check(!e && first >= 1 && first <= 4 && 16 - quota(s0) == first + 8 && quota(FACTORY) == own,
           "quota: mapping into one's own task is charged to the factory named, tables included");
 
-    uint32_t s = sub_factory(64), task = KEEL_CAP_OPEN;
+    uint32_t maker = sub_factory(32), s = sub_factory(64), task = KEEL_CAP_OPEN;
     own = quota(FACTORY);
-    e = keel_task_create(U, s, &task);
-    uint64_t after_task = quota(s);
-    check(!e && after_task < 64 && quota(FACTORY) == own,
+    e = keel_task_create(U, maker, &task);
+    uint64_t made = quota(maker);
+    check(!e && made < 32 && quota(s) == 64 && quota(FACTORY) == own,
           "quota: a task is charged to the factory that made it");
-    uint64_t left = after_task, mapped = 0;
+    uint64_t left = 64, mapped = 0;
     bool exact = true;
     for (uintptr_t va = AREA; !e; va += 4096) {
         e = keel_map_anon(U, task, s, va, 1, KEEL_MAP_R);
@@ -638,17 +640,18 @@ static void test_quota_map_anon(void)
         }
         left = now;
     }
-    check(e == KEEL_E_QUOTA && left == 0 && exact && mapped >= after_task - 3,
+    check(e == KEEL_E_QUOTA && left == 0 && exact && mapped >= 61,
           "quota: MAP_ANON until it fails uses exactly the named factory's pages");
-    check(quota(FACTORY) == own, "quota: the factory not named is untouched");
+    check(quota(FACTORY) == own && quota(maker) == made,
+          "quota: the factories not named (the task's maker, our own) are untouched");
     e = keel_map_anon(U, SELF_TASK, s, QT_AREA + 64 * 4096, 1, KEEL_MAP_R);
     check(e == KEEL_E_QUOTA && quota(FACTORY) == own,
           "quota: an exhausted factory maps nothing, not even into its holder's task");
     e = keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
-    uint64_t after_destroy = quota(s);
+    bool back = quota(s) == 64 && quota(maker) == 31;
     delete_cap(task);
-    check(!e && after_destroy == 63 && quota(s) == 64,
-          "quota: destroying a task returns every page; its header goes with the last capability");
+    check(!e && back && quota(maker) == 32,
+          "quota: destroying a task returns every page to its payer; the header goes with the last capability");
 }
 
 /* FACTORY_THREAD charges the invoked factory, not the task's maker. */

@@ -39,11 +39,13 @@ static inline uint32_t keel_invoke(struct keel_utcb *u, uint32_t cap, uint32_t o
 }
 
 /** Create a task through factory, which pays for it; its capability goes
- * to slot *slot (KEEL_CAP_OPEN: any free one), and *slot says where it went. */
+ * to slot *slot (KEEL_CAP_OPEN: any free one), and *slot says where it went
+ * (on an error, *slot is left as it was). */
 static inline uint32_t keel_task_create(struct keel_utcb *u, uint32_t factory, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_TASK, *slot, 0, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -53,7 +55,8 @@ static inline uint32_t keel_thread_create(struct keel_utcb *u, uint32_t factory,
                                           uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_THREAD, task, *slot, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -62,7 +65,8 @@ static inline uint32_t keel_gate_create(struct keel_utcb *u, uint32_t factory, u
                                         uint64_t label, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_GATE, thread, label, *slot, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -71,7 +75,8 @@ static inline uint32_t keel_notification_create(struct keel_utcb *u, uint32_t fa
                                                 uint64_t label, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_NOTIFICATION, label, *slot, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -80,7 +85,8 @@ static inline uint32_t keel_factory_create(struct keel_utcb *u, uint32_t factory
                                            uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_FACTORY, pages, *slot, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
@@ -99,7 +105,8 @@ static inline uint32_t keel_task_load_elf(struct keel_utcb *u, uint32_t task, ui
                                           const void *image, size_t size, uintptr_t *entry)
 {
     uint32_t e = keel_invoke(u, task, KEEL_TASK_LOAD_ELF, (uintptr_t)image, size, factory, 0);
-    *entry = u->mr[0];
+    if (!e)
+        *entry = u->mr[0];
     return e;
 }
 

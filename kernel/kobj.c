@@ -179,7 +179,7 @@ static uint32_t lookup(struct thread *t, uint32_t slot, enum cap_type type, uint
  * right to invoke it): what a task or thread operation charges. */
 static uint32_t lookup_factory(struct thread *t, uintptr_t slot, struct factory **f)
 {
-    void *obj;
+    void *obj = NULL;
     uint32_t err = lookup(t, (uint32_t)slot, CAP_FACTORY, CAP_RIGHT_SEND, &obj);
     *f = obj;
     return err;

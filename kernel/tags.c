@@ -19,7 +19,8 @@ static struct {
 uint32_t vm_tags_init(uint32_t max_bits)
 {
     uint32_t bits = arch_tag_bits();
-    bits = bits < max_bits ? bits : max_bits;
+    if (bits > max_bits)
+        bits = max_bits ? max_bits : 1; /* tags exist: tag 0 is the kernel's */
     tags.bits = bits > 16 ? 16 : bits;
     tags.count = 1u << tags.bits;
     tags.next = 1;

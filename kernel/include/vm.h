@@ -36,8 +36,8 @@ extern uint64_t vm_tag_generation;
  * tags are each flushed as they are handed out, when all are taken). */
 void vm_retag(struct vm_space *vs);
 
-/* Use at most max_bits of the tag width the hardware has (a test setting:
- * fewer tags roll over sooner); returns the width in use.  Optional: the
+/* Use at most max_bits (at least 1) of the tag width the hardware has (a
+ * test setting: fewer tags roll over sooner); returns the width in use.  Optional: the
  * first activation uses the hardware's width otherwise. */
 uint32_t vm_tags_init(uint32_t max_bits);
 

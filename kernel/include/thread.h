@@ -162,6 +162,7 @@ uint32_t thread_create(struct factory *f, struct task *task, struct thread **out
 uint32_t thread_set_utcb(struct thread *t, struct factory *f, uintptr_t va);
 /* Handle a send/call to a kernel-object capability; result in t's words. */
 void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag);
-/* Take a thread off everything and mark it dead (its memory stays until
- * its task goes). */
+/* Take a thread off everything and mark it dead.  Its page stays until its
+ * task is dead and no capability names the task or a thread of it (kobj.c):
+ * every kernel link to t must be cut here, since none is counted. */
 void thread_kill(struct thread *t);

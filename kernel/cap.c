@@ -2,6 +2,13 @@
 #include <cap.h>
 #include <kstring.h>
 
+/* Default for builds without kernel objects (host tests of this file). */
+__attribute__((weak)) void cap_object_ref(const struct cap *c, int delta)
+{
+    (void)c;
+    (void)delta;
+}
+
 void cap_table_init(struct cap_table *t, struct cap_slot *slots, uint32_t size)
 {
     memset(slots, 0, sizeof(*slots) * size);
@@ -78,6 +85,7 @@ static void fill_slot(struct cap_slot *s, const struct cap *c, struct cap_slot *
     if (parent)
         parent->first_child = s;
     s->table->used++;
+    cap_object_ref(&s->cap, 1);
 }
 
 enum kerr cap_insert(struct cap_table *t, uint32_t *index, const struct cap *cap)
@@ -150,11 +158,13 @@ enum kerr cap_delete(struct cap_table *t, uint32_t index)
     if (e != KERR_OK)
         return e;
     struct cap_slot *s = &t->slots[index];
+    struct cap gone = s->cap;
     splice_children(s);
     memset(s, 0, sizeof(*s));
     s->table = t;
     t->used--;
     if (index < t->free_hint)
         t->free_hint = index;
+    cap_object_ref(&gone, -1); /* last: it may free the table's own task */
     return KERR_OK;
 }

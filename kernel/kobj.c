@@ -3,11 +3,18 @@
  * factory capability runs the operation its tag label names; the result
  * comes back as the reply (error in the tag, results in the words).
  *
- * Memory: every object takes whole pages, charged to a factory's quota, as
- * do a task's page tables and mapped memory.  A destroyed task gives back
- * its memory and capabilities; the headers of its task and thread objects
- * stay (other tasks may still hold capabilities naming them) and answer
- * KEEL_E_PARTNER from then on.
+ * Memory: every object takes whole pages, as do a task's page tables and
+ * mapped memory, each charged to the factory the request named: factory
+ * operations charge the invoked factory; MAP_ANON, LOAD_ELF and SET_UTCB
+ * charge the factory whose capability the invoker names in a message word,
+ * and the tables a mapping needs go to the same factory.  The frame table
+ * remembers who paid for each page (quota.c), so every free returns the
+ * page to its payer.
+ *
+ * A destroyed task gives back its address space, capability table and
+ * capabilities at once; its task and thread headers go back when the last
+ * capability naming the task or one of its threads is deleted (task.refs);
+ * until then they answer KEEL_E_PARTNER.
  */
 #include <kernel.h>
 #include <keel/errors.h>
@@ -17,38 +24,21 @@
 #include <loader.h>
 #include <thread.h>
 
-#define TAG_MAX 4095            /* address-space tags are 12 bits on every port */
 #define MAP_MAX_PAGES 4096      /* pages one MAP_ANON may ask for */
 #define PRIO_MAX 255
 
-static uint32_t next_tag = 1;   /* tags are not reused yet: see the docs */
+/* ---- memory of a task ---- */
 
-/* ---- quota ---- */
-
-uint32_t factory_page(struct factory *f, uint64_t *pa)
+uint32_t task_map_page(struct task *task, struct factory *f, uintptr_t va, uint32_t rights,
+                       uint64_t *pa)
 {
-    if (!f->pages_left)
-        return KEEL_E_QUOTA;
-    if (kmem_page(pa) != KERR_OK)
-        return KEEL_E_QUOTA;
-    f->pages_left--;
-    return KEEL_OK;
-}
-
-void factory_free(struct factory *f, uint64_t pa)
-{
-    kmem_free(pa);
-    f->pages_left++;
-}
-
-uint32_t task_map_page(struct task *task, uintptr_t va, uint32_t rights, uint64_t *pa)
-{
-    uint32_t err = factory_page(task->quota, pa);
+    uint32_t err = factory_page(f, pa);
     if (err)
         return err;
+    task->pt_charge = f;
     enum kerr e = vm_map(&task->vm, va, *pa, rights | PTE_USER);
     if (e) {
-        factory_free(task->quota, *pa);
+        factory_free(*pa);
         return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
     }
     return KEEL_OK;
@@ -57,24 +47,17 @@ uint32_t task_map_page(struct task *task, uintptr_t va, uint32_t rights, uint64_
 static uint64_t task_pt_alloc(void *ctx)
 {
     uint64_t pa;
-    return factory_page(((struct task *)ctx)->quota, &pa) == KEEL_OK ? pa : 0;
+    return factory_page(((struct task *)ctx)->pt_charge, &pa) == KEEL_OK ? pa : 0;
 }
 
 static uint64_t task_pt_alloc_root(void *ctx, size_t bytes)
 {
-    struct factory *f = ((struct task *)ctx)->quota;
-    uint64_t pages = bytes / ARCH_PAGE_SIZE;
-    if (f->pages_left < pages)
-        return 0;
-    uint64_t pa = kmem_block(bytes);
-    if (pa)
-        f->pages_left -= pages;
-    return pa;
+    return factory_block(((struct task *)ctx)->pt_charge, bytes);
 }
 
 static void task_pt_free(void *ctx, uint64_t pa)
 {
-    factory_free(((struct task *)ctx)->quota, pa);
+    factory_free(pa);
 }
 
 static void *task_pt_virt(void *ctx, uint64_t pa)
@@ -87,37 +70,34 @@ static void *task_pt_virt(void *ctx, uint64_t pa)
 uint32_t task_create(struct factory *f, const char *name, struct task **out)
 {
     uint64_t pa, slots_pa;
-    if (next_tag > TAG_MAX)
-        return KEEL_E_QUOTA;
     uint32_t err = factory_page(f, &pa);
     if (err)
         return err;
     if ((err = factory_page(f, &slots_pa))) {
-        factory_free(f, pa);
+        factory_free(pa);
         return err;
     }
     struct task *task = kmem_ptr(pa);
-    task->quota = f;
+    task->pt_charge = f;
     task->pt = (struct vm_pt_alloc){ .alloc = task_pt_alloc, .free = task_pt_free,
                                      .phys_to_virt = task_pt_virt, .ctx = task,
                                      .alloc_root = task_pt_alloc_root };
     cap_table_init(&task->caps, kmem_ptr(slots_pa), TASK_CAP_SLOTS);
     for (size_t i = 0; i + 1 < sizeof(task->name) && name[i]; i++)
         task->name[i] = name[i];
-    if (vm_init(&task->vm, &task->pt, next_tag) != KERR_OK) {
-        factory_free(f, slots_pa);
-        factory_free(f, pa);
+    if (vm_init(&task->vm, &task->pt) != KERR_OK) {
+        factory_free(slots_pa);
+        factory_free(pa);
         return KEEL_E_QUOTA;
     }
-    next_tag++;
     *out = task;
     return KEEL_OK;
 }
 
-uint32_t thread_create(struct task *task, struct thread **out)
+uint32_t thread_create(struct factory *f, struct task *task, struct thread **out)
 {
     uint64_t pa;
-    uint32_t err = factory_page(task->quota, &pa);
+    uint32_t err = factory_page(f, &pa);
     if (err)
         return err;
     struct thread *t = kmem_ptr(pa);
@@ -129,6 +109,33 @@ uint32_t thread_create(struct task *task, struct thread **out)
     task->threads = t;
     *out = t;
     return KEEL_OK;
+}
+
+/* The headers of a dead task no capability names any more: the thread
+ * pages, then the task page, each back to the factory that paid. */
+static void task_release(struct task *task)
+{
+    if (!task->dead || task->refs)
+        return;
+    for (struct thread *t = task->threads, *next; t; t = next) {
+        next = t->task_next;
+        factory_free((uint64_t)(uintptr_t)t);
+    }
+    factory_free((uint64_t)(uintptr_t)task);
+}
+
+/* Called by cap.c for every capability that appears (+1) or goes (-1):
+ * tasks and threads count the capabilities naming them (a reply capability
+ * names its caller's thread, which must outlive it). */
+void cap_object_ref(const struct cap *c, int delta)
+{
+    struct task *task = c->type == CAP_TASK ? c->object
+                      : c->type == CAP_THREAD || c->type == CAP_REPLY
+                      ? ((struct thread *)c->object)->task : NULL;
+    if (!task)
+        return;
+    task->refs += (uint32_t)delta;
+    task_release(task);
 }
 
 /* ---- results ---- */
@@ -170,6 +177,18 @@ static uint32_t lookup(struct thread *t, uint32_t slot, enum cap_type type, uint
     return KEEL_OK;
 }
 
+/* The factory at the caller's slot, which must carry the send right (the
+ * right to invoke it): what a task or thread operation charges. */
+static uint32_t lookup_factory(struct thread *t, uintptr_t slot, struct factory **f)
+{
+    void *obj = NULL;
+    uint32_t err = lookup(t, (uint32_t)slot, CAP_FACTORY, CAP_RIGHT_SEND, &obj);
+    *f = obj;
+    return err;
+}
+
+static void task_destroy(struct task *task);
+
 /* ---- factory ---- */
 
 /* A new zeroed object of type, charged to f, with its capability in the
@@ -182,7 +201,7 @@ static uint32_t give_new(struct thread *t, struct factory *f, enum cap_type type
     if (err)
         return err;
     if ((err = give(t, type, kmem_ptr(pa), slot))) {
-        factory_free(f, pa);
+        factory_free(pa);
         return err;
     }
     *obj = kmem_ptr(pa);
@@ -199,8 +218,10 @@ static uint32_t factory_op(struct thread *t, struct factory *f, uint32_t op, uin
         slot = (uint32_t)arg(t, 0);
         if ((err = task_create(f, "task", &task)))
             return err;
-        if ((err = give(t, CAP_TASK, task, &slot)))
-            return err; /* the task stays charged; quota reclaim needs destroy */
+        if ((err = give(t, CAP_TASK, task, &slot))) {
+            task_destroy(task); /* never handed out: all of it goes back */
+            return err;
+        }
         out[0] = slot;
         return KEEL_OK;
     }
@@ -211,8 +232,14 @@ static uint32_t factory_op(struct thread *t, struct factory *f, uint32_t op, uin
             return err;
         if (((struct task *)obj)->dead)
             return KEEL_E_PARTNER;
-        if ((err = thread_create(obj, &nt)) || (err = give(t, CAP_THREAD, nt, &slot)))
+        if ((err = thread_create(f, obj, &nt)))
             return err;
+        if ((err = give(t, CAP_THREAD, nt, &slot))) {
+            /* Never seen by anyone: unlink it and give its page back. */
+            nt->task->threads = nt->task_next;
+            factory_free((uint64_t)(uintptr_t)nt);
+            return err;
+        }
         out[0] = slot;
         return KEEL_OK;
     }
@@ -248,10 +275,7 @@ static uint32_t factory_op(struct thread *t, struct factory *f, uint32_t op, uin
             return KEEL_E_QUOTA;
         if ((err = give_new(t, f, CAP_FACTORY, &slot, &obj)))
             return err;
-        struct factory *child = obj;
-        child->parent = f;
-        child->pages_left = pages;
-        f->pages_left -= pages;
+        (void)factory_split(f, pages, obj); /* fits: checked above */
         out[0] = slot;
         return KEEL_OK;
     }
@@ -286,12 +310,12 @@ void thread_kill(struct thread *t)
     }
 }
 
-uint32_t thread_set_utcb(struct thread *t, uintptr_t va)
+uint32_t thread_set_utcb(struct thread *t, struct factory *f, uintptr_t va)
 {
     uint64_t pa;
     if (t->utcb)
         return KEEL_E_INVALID;
-    uint32_t err = task_map_page(t->task, va, PTE_R | PTE_W, &pa);
+    uint32_t err = task_map_page(t->task, f, va, PTE_R | PTE_W, &pa);
     if (err)
         return err;
     t->utcb = kmem_ptr(pa);
@@ -334,8 +358,12 @@ static uint32_t thread_op(struct thread *t, struct thread *target, uint32_t op, 
             return err;
         target->handler = obj;
         return KEEL_OK;
-    case KEEL_THREAD_SET_UTCB:
-        return thread_set_utcb(target, arg(t, 0));
+    case KEEL_THREAD_SET_UTCB: {
+        struct factory *f;
+        if ((err = lookup_factory(t, arg(t, 1), &f)))
+            return err;
+        return thread_set_utcb(target, f, arg(t, 0));
+    }
     case KEEL_THREAD_START:
         if (!idle)
             return KEEL_E_INVALID;
@@ -360,29 +388,40 @@ static uint32_t thread_op(struct thread *t, struct thread *target, uint32_t op, 
 
 /* ---- tasks ---- */
 
-/* Empty slot of task; a reply capability deleted unused fails its caller. */
+/* Empty slot of task; a reply capability deleted unused fails its caller
+ * (first: the capability keeps the caller's thread alive until it goes). */
 static uint32_t delete_cap(struct task *task, uint32_t slot)
 {
     struct cap c;
-    if (cap_lookup(&task->caps, slot, CAP_TYPE_ANY, 0, &c) || cap_delete(&task->caps, slot))
+    if (cap_lookup(&task->caps, slot, CAP_TYPE_ANY, 0, &c))
         return KEEL_E_CAP;
     if (c.type == CAP_REPLY)
         ipc_reply_cap_deleted(&c);
-    return KEEL_OK;
+    return cap_delete(&task->caps, slot) ? KEEL_E_CAP : KEEL_OK;
 }
 
+/* End every thread, drop every capability and give back the address space
+ * and the capability table; the headers follow when the last capability
+ * naming them goes (task_release). */
 static void task_destroy(struct task *task)
 {
+    task->refs++; /* deleting its own capabilities must not free it here */
+    task->dead = true;
     for (struct thread *t = task->threads; t; t = t->task_next)
         if (t->state != THREAD_DEAD)
             thread_kill(t);
     for (uint32_t i = 0; i < task->caps.size; i++)
         (void)delete_cap(task, i);
     vm_destroy(&task->vm, true);
-    task->dead = true;
+    factory_free((uint64_t)(uintptr_t)task->caps.slots);
+    task->caps.slots = NULL;
+    task->caps.size = 0;
+    task->refs--;
+    task_release(task);
 }
 
-uint32_t task_map_anon(struct task *task, uintptr_t va, uintptr_t pages, uintptr_t rights)
+uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintptr_t pages,
+                       uintptr_t rights)
 {
     uint64_t pa;
     uint32_t r;
@@ -396,15 +435,16 @@ uint32_t task_map_anon(struct task *task, uintptr_t va, uintptr_t pages, uintptr
     uint32_t pte = ((rights & KEEL_MAP_R) ? PTE_R : 0) |
                    ((rights & KEEL_MAP_W) ? PTE_W : 0) | ((rights & KEEL_MAP_X) ? PTE_X : 0);
     for (uintptr_t i = 0; i < pages; i++) {
-        if (task_map_page(task, va + i * ARCH_PAGE_SIZE, pte, &pa)) {
-            while (i--) { /* undo: the request fails whole */
+        uint32_t err = task_map_page(task, f, va + i * ARCH_PAGE_SIZE, pte, &pa);
+        if (err) {
+            while (i--) { /* undo: the request fails whole (tables made stay) */
                 uint64_t done;
                 if (vm_lookup(&task->vm, va + i * ARCH_PAGE_SIZE, &done, &r) == KERR_OK) {
                     vm_unmap(&task->vm, va + i * ARCH_PAGE_SIZE);
-                    factory_free(task->quota, done);
+                    factory_free(done);
                 }
             }
-            return KEEL_E_QUOTA;
+            return err;
         }
     }
     return KEEL_OK;
@@ -415,11 +455,17 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uintpt
     if (task->dead)
         return KEEL_E_PARTNER;
     switch (op) {
-    case KEEL_TASK_MAP_ANON:
-        return task_map_anon(task, arg(t, 0), arg(t, 1), arg(t, 2));
+    case KEEL_TASK_MAP_ANON: {
+        struct factory *f;
+        uint32_t err = lookup_factory(t, arg(t, 3), &f);
+        return err ? err : task_map_anon(task, f, arg(t, 0), arg(t, 1), arg(t, 2));
+    }
     case KEEL_TASK_LOAD_ELF: {
-        uintptr_t entry;
-        uint32_t err = task_load_elf(task, &t->task->vm, arg(t, 0), arg(t, 1), &entry);
+        uintptr_t entry = 0;
+        struct factory *f;
+        uint32_t err = lookup_factory(t, arg(t, 2), &f);
+        if (!err)
+            err = task_load_elf(task, f, &t->task->vm, arg(t, 0), arg(t, 1), &entry);
         out[0] = entry;
         return err;
     }

@@ -10,12 +10,12 @@
 #include <print.h>
 
 /* Give one segment its pages, copying its file contents in. */
-static uint32_t load_segment(struct task *task, const struct elf_segment *s)
+static uint32_t load_segment(struct task *task, struct factory *f, const struct elf_segment *s)
 {
     uintptr_t first = ALIGN_DOWN(s->vaddr, ARCH_PAGE_SIZE);
     for (uintptr_t va = first; va < s->vaddr + s->memsz; va += ARCH_PAGE_SIZE) {
         uint64_t pa;
-        uint32_t err = task_map_page(task, va, s->rights, &pa);
+        uint32_t err = task_map_page(task, f, va, s->rights, &pa);
         if (err)
             return err;
         uint8_t *page = kmem_ptr(pa);
@@ -27,8 +27,8 @@ static uint32_t load_segment(struct task *task, const struct elf_segment *s)
     return KEEL_OK;
 }
 
-uint32_t elf_load(struct task *task, const void *img, size_t size, uintptr_t *entry,
-                  enum elf_problem *why)
+uint32_t elf_load(struct task *task, struct factory *f, const void *img, size_t size,
+                  uintptr_t *entry, enum elf_problem *why)
 {
     struct elf_image elf;
     if (elf_parse(img, size, ARCH_ELF_MACHINE, USER_BASE, USER_STACK_TOP, &elf) != KERR_OK) {
@@ -37,7 +37,7 @@ uint32_t elf_load(struct task *task, const void *img, size_t size, uintptr_t *en
     }
     *why = ELF_OK;
     for (uint32_t i = 0; i < elf.count; i++) {
-        uint32_t err = load_segment(task, &elf.seg[i]);
+        uint32_t err = load_segment(task, f, &elf.seg[i]);
         if (err)
             return err;
     }
@@ -45,8 +45,8 @@ uint32_t elf_load(struct task *task, const void *img, size_t size, uintptr_t *en
     return KEEL_OK;
 }
 
-uint32_t task_load_elf(struct task *task, const struct vm_space *from, uintptr_t va,
-                       uintptr_t size, uintptr_t *entry)
+uint32_t task_load_elf(struct task *task, struct factory *f, const struct vm_space *from,
+                       uintptr_t va, uintptr_t size, uintptr_t *entry)
 {
     uint64_t pa0 = 0, pa;
     uint32_t r;
@@ -62,7 +62,7 @@ uint32_t task_load_elf(struct task *task, const struct vm_space *from, uintptr_t
             return KEEL_E_INVALID; /* not one physically contiguous image */
     }
     enum elf_problem why; /* the ABI has one error for every bad image */
-    return elf_load(task, (const uint8_t *)kmem_ptr(pa0) + (va - page0), size, entry, &why);
+    return elf_load(task, f, (const uint8_t *)kmem_ptr(pa0) + (va - page0), size, entry, &why);
 }
 
 /* Map the boot image read-only into the root task; not charged, not owned. */
@@ -119,19 +119,19 @@ static enum kerr build_root(struct task *task, struct thread *t, struct factory 
                             const struct cpio_entry *root, uintptr_t *entry)
 {
     enum elf_problem why;
-    uint32_t err = elf_load(task, root->data, root->size, entry, &why);
+    uint32_t err = elf_load(task, all, root->data, root->size, entry, &why);
     if (why != ELF_OK)
         return refuse(KERR_BADFMT, "cannot start the root task: \"root\" (%u bytes) is not "
                       "a usable executable: %s", root->size, elf_problem_name(why));
     if (err)
         return refuse(KERR_NOMEM, "cannot start the root task: %s", err == KEEL_E_QUOTA ?
                       "out of kernel memory" : "its segments cannot be mapped");
-    err = task_map_anon(task, USER_STACK_TOP - ROOT_STACK_PAGES * ARCH_PAGE_SIZE,
+    err = task_map_anon(task, all, USER_STACK_TOP - ROOT_STACK_PAGES * ARCH_PAGE_SIZE,
                         ROOT_STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W);
     if (err)
         return refuse(KERR_NOMEM, "cannot start the root task: %s", err == KEEL_E_QUOTA ?
                       "out of kernel memory" : "its image overlaps its stack");
-    if (thread_set_utcb(t, ROOT_UTCB_VA) ||
+    if (thread_set_utcb(t, all, ROOT_UTCB_VA) ||
         give_root_cap(task, KEEL_SLOT_SELF_TASK, CAP_TASK, task) ||
         give_root_cap(task, KEEL_SLOT_SELF_THREAD, CAP_THREAD, t) ||
         give_root_cap(task, KEEL_SLOT_FACTORY, CAP_FACTORY, all))
@@ -151,7 +151,7 @@ enum kerr root_start(uint64_t image_pa, size_t size)
         return e;
 
     all_memory.pages_left = kmem_free_pages();
-    if (task_create(&all_memory, "root", &task) || thread_create(task, &t))
+    if (task_create(&all_memory, "root", &task) || thread_create(&all_memory, task, &t))
         return refuse(KERR_NOMEM, "cannot start the root task: out of kernel memory");
     task->is_root = true;
     t->prio = ROOT_PRIO;

@@ -118,6 +118,10 @@ noreturn void kernel_main(struct boot_info *bi)
     kprintf("timer: counter at %llu Hz\n", (unsigned long long)arch_counter_hz());
     const struct mem_range *top = &desc.ram.r[desc.ram.count - 1];
     arch_mmu_init(top->base + top->size);
+    uint64_t tag_bits = 16; /* tag_bits=N: use fewer tags than the hardware has */
+    cmdline_uint(desc.cmdline, "tag_bits", &tag_bits);
+    kprintf("mmu: %u-bit address-space tags (the hardware has %u)\n",
+            vm_tags_init((uint32_t)MIN(tag_bits, 16)), arch_tag_bits());
 
     if (cmdline_has(desc.cmdline, "unhandled_fault")) {
         /* For the harness: a kernel fault with no fix-up must panic, not hang. */

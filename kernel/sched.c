@@ -143,7 +143,7 @@ struct arch_regs *kernel_user_resume(void)
         if (t) {
             t->timeslice_over = false;
             if (sched.space != &t->task->vm) {
-                arch_aspace_activate(&t->task->vm.arch);
+                vm_activate(&t->task->vm);
                 sched.space = &t->task->vm;
             }
             arch_set_user_frame(&t->regs);

@@ -32,7 +32,7 @@ static size_t root_bytes(void)
     return sizeof(arch_pte_t) << arch_pt_index_bits(0);
 }
 
-enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt, uint32_t tag)
+enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt)
 {
     uint64_t root = root_bytes() <= ARCH_PAGE_SIZE ? pt->alloc(pt->ctx)
                     : pt->alloc_root ? pt->alloc_root(pt->ctx, root_bytes()) : 0;
@@ -40,7 +40,9 @@ enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt, uint32_t ta
         return KERR_NOMEM;
     vs->root = root;
     vs->pt = pt;
-    arch_aspace_init(&vs->arch, root, tag);
+    vs->tag = 0;
+    vs->tag_gen = 0;
+    arch_aspace_init(&vs->arch, root);
     return KERR_OK;
 }
 

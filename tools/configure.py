@@ -84,6 +84,8 @@ CORE_SOURCES = [
     "kernel/loader.c",
     "kernel/ipc.c",
     "kernel/kobj.c",
+    "kernel/quota.c",
+    "kernel/tags.c",
     "kernel/timeout.c",
 ]
 
@@ -109,9 +111,14 @@ HOST_TESTS = {
     # The kernel core's IPC path and scheduler, with the arch hooks and
     # kobj_invoke stood in for by tests/host/kcore.h.
     "test_ipc": ["kernel/ipc.c", "kernel/sched.c", "kernel/timeout.c", "kernel/cap.c",
-                 "kernel/runqueue.c", "kernel/compiler_rt.c"],
+                 "kernel/runqueue.c", "kernel/compiler_rt.c", "kernel/tags.c"],
     "test_sched": ["kernel/ipc.c", "kernel/sched.c", "kernel/timeout.c", "kernel/cap.c",
-                   "kernel/runqueue.c", "kernel/compiler_rt.c"],
+                   "kernel/runqueue.c", "kernel/compiler_rt.c", "kernel/tags.c"],
+    # Quota accounting against a model: the object code (kobj.c) over the
+    # real frame table, page allocator and page tables, with the IPC and
+    # scheduler calls it makes stubbed.
+    "test_quota": ["kernel/kobj.c", "kernel/quota.c", "kernel/kmem.c", "kernel/pagealloc.c",
+                   "kernel/vm.c", "kernel/cap.c", "kernel/tags.c"],
 }
 # Host tests written in Python (standard library): name -> the tools they test.
 HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"]}

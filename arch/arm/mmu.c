@@ -221,13 +221,26 @@ uint32_t arch_pte_rights(arch_pte_t pte)
     return rights;
 }
 
-void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag)
+void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
 {
-    if (tag == 0 || tag >= (1u << asid_bits))
-        panic("mmu: ASID %u out of range (%u-bit ASIDs)", tag, asid_bits);
     ((arch_pte_t *)(uintptr_t)root_pa)[0] = kernel_l0[0];
     as->root_pa = root_pa;
+    as->asid = 0;
+}
+
+/* ID_AA64MMFR0_EL1.ASIDBits, as far as TCR_EL1.AS was set to use it. */
+uint32_t arch_tag_bits(void)
+{
+    return asid_bits;
+}
+
+void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag)
+{
+    if (tag >= (1u << asid_bits))
+        panic("mmu: ASID %u out of range (%u-bit ASIDs)", tag, asid_bits);
     as->asid = (uint16_t)tag;
+    uint64_t arg = (uint64_t)tag << TTBR_ASID_SHIFT;
+    __asm__ volatile("dsb ishst; tlbi aside1is, %0; dsb ish; isb" : : "r"(arg) : "memory");
 }
 
 /* Kernel entries are global and user ones ASID-tagged, so no flush. */

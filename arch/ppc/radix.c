@@ -18,7 +18,7 @@
 /* Tables hold 2^(12 + size field) bytes and are aligned to their size. */
 #define TABLE_SIZE_FIELD(bytes) (__builtin_ctzll(bytes) - 12)
 #define PARTITION_ENTRIES 256       /* 4 KiB, the minimum; only LPID 0 used */
-#define PROCESS_ENTRIES   4096      /* PIDs 0..4095 (arch_aspace_init tags) */
+#define PROCESS_ENTRIES   4096      /* PIDs 0..4095 (arch_aspace_set_tag) */
 
 #define PATE0_HR    (1ull << 63)    /* partition uses radix translation */
 /* Radix tree size: 2^(31 + RTS) bytes of EA; 52 bits (RTS = 21 = 0b10101)
@@ -174,13 +174,28 @@ uint32_t arch_pte_rights(arch_pte_t pte)
            (v & PTE_EXEC ? PTE_X : 0) | (v & PTE_PRIV ? 0 : PTE_USER);
 }
 
-void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag)
+void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
+{
+    as->root_pa = root_pa;
+    as->pid = 0;
+}
+
+/* The process table this port sets up has PROCESS_ENTRIES entries: the PIDs
+ * it can use (PIDR itself is 20 bits). */
+uint32_t arch_tag_bits(void)
+{
+    uint32_t bits = 0;
+    while ((1u << bits) < PROCESS_ENTRIES)
+        bits++;
+    return bits;
+}
+
+void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag)
 {
     if (tag == 0 || tag >= PROCESS_ENTRIES)
         panic("radix: PID %u outside 1..%u", tag, PROCESS_ENTRIES - 1);
-    as->root_pa = root_pa;
     as->pid = tag;
-    process_table[tag].dw0 = be(RTS_52 | (root_pa & RPDB_MASK) | ROOT_BITS);
+    process_table[tag].dw0 = be(RTS_52 | (as->root_pa & RPDB_MASK) | ROOT_BITS);
     process_table[tag].dw1 = 0;
     /* The PID may have served an older tree: drop its translations and
      * any cached copy of its process-table entry. */

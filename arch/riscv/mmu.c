@@ -19,6 +19,7 @@
 #define SATP_MODE_SHIFT 60
 #define SATP_SV48 (9ull << SATP_MODE_SHIFT)
 #define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK 0xffffull
 #define GIB_SHIFT 30
 #define MIB2_SHIFT 21
 #define ENTRIES 512
@@ -151,11 +152,34 @@ uint32_t arch_pte_rights(arch_pte_t pte)
            ((pte & PTE_EX) ? PTE_X : 0) | ((pte & PTE_U) ? PTE_USER : 0);
 }
 
-void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag)
+void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
 {
     arch_pte_t *root = (arch_pte_t *)(uintptr_t)root_pa;
     root[0] = kernel_root[0]; /* the kernel's 1:1 half, shared and global */
-    as->satp = SATP_SV48 | (uint64_t)tag << SATP_ASID_SHIFT | root_pa >> ARCH_PAGE_SHIFT;
+    as->satp = SATP_SV48 | root_pa >> ARCH_PAGE_SHIFT;
+}
+
+/* ASIDLEN: the satp.ASID bits that keep a written 1 (privileged spec,
+ * "satp"); probed once with the kernel's table, which is global anyway. */
+uint32_t arch_tag_bits(void)
+{
+    static uint32_t bits = UINT32_MAX;
+    if (bits == UINT32_MAX) {
+        uint64_t kernel = csr_read(satp);
+        csr_write(satp, kernel | SATP_ASID_MASK << SATP_ASID_SHIFT);
+        uint64_t asid = (csr_read(satp) >> SATP_ASID_SHIFT) & SATP_ASID_MASK;
+        for (bits = 0; asid & 1; asid >>= 1)
+            bits++; /* the implemented bits are the low ones */
+        csr_write(satp, kernel);
+        __asm__ volatile("sfence.vma" ::: "memory");
+    }
+    return bits;
+}
+
+void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag)
+{
+    as->satp = (as->satp & ~(SATP_ASID_MASK << SATP_ASID_SHIFT)) | (uint64_t)tag << SATP_ASID_SHIFT;
+    __asm__ volatile("sfence.vma x0, %0" :: "r"((uint64_t)tag) : "memory");
 }
 
 void arch_aspace_activate(const struct arch_aspace *as)
@@ -165,6 +189,6 @@ void arch_aspace_activate(const struct arch_aspace *as)
 
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)
 {
-    uint64_t asid = (as->satp >> SATP_ASID_SHIFT) & 0xffff;
+    uint64_t asid = (as->satp >> SATP_ASID_SHIFT) & SATP_ASID_MASK;
     __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"(asid) : "memory");
 }

@@ -195,13 +195,25 @@ static bool is_stale(uint32_t tag)
     return mmu.stale[tag / 8] & (1u << (tag % 8));
 }
 
-void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag)
+void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
 {
     arch_pte_t *root = (arch_pte_t *)(uintptr_t)root_pa;  /* 1:1 */
     root[0] = kernel_pml4[0];
     as->pml4_pa = root_pa;
+    as->pcid = 0;
+}
+
+/* 12-bit PCIDs if CPUID has them; none otherwise (every CR3 load flushes). */
+uint32_t arch_tag_bits(void)
+{
+    return mmu.pcid ? 12 : 0;
+}
+
+/* A reused tag may have old entries: its next CR3 load flushes them. */
+void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag)
+{
     as->pcid = (uint16_t)(tag & CR3_PCID_MASK);
-    mark_stale(as->pcid, true);     /* a reused tag may have old entries */
+    mark_stale(as->pcid, true);
 }
 
 /* CR3 of as without the no-flush bit (what reading CR3 gives back). */

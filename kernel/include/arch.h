@@ -251,8 +251,17 @@ uint64_t arch_pte_addr(arch_pte_t pte);
 /** Rights (PTE_R/W/X/USER) of a leaf entry. */
 uint32_t arch_pte_rights(arch_pte_t pte);
 /** Set up as around the zeroed root table at root_pa: install the kernel's
- * mappings in it and record the hardware tag (PCID/ASID/PID), 1..4095. */
-void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa, uint32_t tag);
+ * mappings in it.  It gets its tag from arch_aspace_set_tag before it is
+ * first activated. */
+void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa);
+/** Width in bits of the address-space tags (PCID/ASID/PID) the MMU was set
+ * up with, as the hardware reports it; 0 if there are none.  After
+ * arch_mmu_init. */
+uint32_t arch_tag_bits(void);
+/** Give as hardware tag tag (1 .. 2^arch_tag_bits() - 1, or 0 without tags),
+ * which may have tagged other address spaces before: every TLB entry (and
+ * cached table entry) of tag is dropped before as runs with it. */
+void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag);
 /** Make as the current user address space on this CPU (no full TLB flush). */
 void arch_aspace_activate(const struct arch_aspace *as);
 /** Drop any TLB entry of as for the page at va. */

@@ -110,3 +110,8 @@ enum kerr cap_derive(struct cap_table *src, uint32_t from, struct cap_table *dst
 /** Empty slot index of t, re-parenting its children (see above).
  * Errors: KERR_RANGE, KERR_NOENT (already empty). */
 enum kerr cap_delete(struct cap_table *t, uint32_t index);
+
+/* Called with +1 for every capability that comes into a slot and -1 for
+ * every one that leaves it, so objects can count the capabilities naming
+ * them (kobj.c; a no-op default otherwise). */
+void cap_object_ref(const struct cap *c, int delta);

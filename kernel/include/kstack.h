@@ -12,7 +12,7 @@
 #define KSTACK_GUARD_SIZE 4096      /* the guard below it: one page */
 /* The stack a port's fault path switches to when the kernel stack itself is
  * unusable (x86's #DF IST, the overflow paths of arm and riscv). */
-#define KSTACK_FAULT_SIZE 4096
+#define KSTACK_FAULT_SIZE 8192
 /* Ports with a canary: the bytes of the guard's top the check reads, and the
  * largest frame it is sure to notice crossing into the guard. */
 #define KSTACK_CANARY_SPAN 1024

@@ -11,21 +11,21 @@
 #define ROOT_PRIO 200
 
 /* Load the ELF executable at kernel address [img, img + size) into task,
- * charging its pages to the task's quota; *entry is its entry point.
+ * charging its pages (and their tables) to f; *entry is its entry point.
  * Returns a keel_error: KEEL_E_INVALID for an image elf_parse() refuses
  * (*why says what is wrong; otherwise *why is ELF_OK) or a segment on a page
- * the task has mapped already, KEEL_E_QUOTA when the task's quota or kernel
- * memory runs out.  After an error the task keeps the pages loaded so far
- * (charged to it, returned when it is destroyed). */
-uint32_t elf_load(struct task *task, const void *img, size_t size, uintptr_t *entry,
-                  enum elf_problem *why);
+ * the task has mapped already, KEEL_E_QUOTA when f's quota or kernel memory
+ * runs out.  After an error the task keeps the pages loaded so far (charged
+ * to f, returned when the task is destroyed). */
+uint32_t elf_load(struct task *task, struct factory *f, const void *img, size_t size,
+                  uintptr_t *entry, enum elf_problem *why);
 
 /* The same for an image at user address va of from (KEEL_TASK_LOAD_ELF): it
  * must be mapped readable (else KEEL_E_FAULT) and physically contiguous, as
  * boot modules are (else KEEL_E_INVALID, as for size 0 or a range that
  * wraps). */
-uint32_t task_load_elf(struct task *task, const struct vm_space *from, uintptr_t va,
-                       uintptr_t size, uintptr_t *entry);
+uint32_t task_load_elf(struct task *task, struct factory *f, const struct vm_space *from,
+                       uintptr_t va, uintptr_t size, uintptr_t *entry);
 
 /* Build and start the root task from the boot image's file "root", with
  * capabilities to itself, its thread and a factory owning all free kernel
@@ -33,8 +33,3 @@ uint32_t task_load_elf(struct task *task, const struct vm_space *from, uintptr_t
  * it has printed what is wrong (an archive that is not cpio, no "root", a
  * bad ELF image and the parser's reason, no memory); the boot cannot go on. */
 enum kerr root_start(uint64_t image_pa, size_t size);
-
-/* Map pages of zeroed memory at va in task (keel_map_rights); a keel_error. */
-uint32_t task_map_anon(struct task *task, uintptr_t va, uintptr_t pages, uintptr_t rights);
-/* Give thread t its UTCB page at user address va; a keel_error. */
-uint32_t thread_set_utcb(struct thread *t, uintptr_t va);

@@ -1,7 +1,8 @@
 /*
  * Kernel objects: tasks, threads, gates, notifications, factories, and the
  * scheduler.  Each object lives in kernel pages charged to the quota of the
- * factory that made it.
+ * factory the request named; the frame table (kmem.h) records which one
+ * paid for each page, and every free gives the page back to it.
  */
 #pragma once
 
@@ -20,8 +21,9 @@ struct task {
     struct vm_space vm;
     struct vm_pt_alloc pt;      /* its page tables, charged to quota */
     struct cap_table caps;      /* slots in their own page */
-    struct factory *quota;      /* charged for everything the task owns */
+    struct factory *pt_charge;  /* pays for the tables of the mapping being made */
     struct thread *threads;     /* list through thread.task_next */
+    uint32_t refs;              /* capabilities naming the task or one of its threads */
     bool dead;
     char name[TASK_NAME_MAX];
     bool is_root;               /* the first task: may power the machine off */
@@ -151,21 +153,38 @@ void root_thread_stopped(const struct thread *t);
  * forever; report it and end the boot, failed (main.c). */
 noreturn void kernel_stuck(void);
 
-/* ---- objects (kobj.c) ---- */
-/* Charge one page to f and allocate it zeroed; KEEL_E_QUOTA if none. */
+/* ---- quotas (quota.c) ---- */
+/* Charge one page to f and allocate it zeroed, recording f as its payer in
+ * the frame table; KEEL_E_QUOTA if f's quota or memory ran out. */
 uint32_t factory_page(struct factory *f, uint64_t *pa);
-/* Free a page charged to f. */
-void factory_free(struct factory *f, uint64_t pa);
-/* A zeroed page charged to task's quota, mapped at user address va with
- * rights (PTE_R/W/X; PTE_USER is added); a keel_error (QUOTA if memory or
- * quota ran out, INVALID for a bad or taken address). */
-uint32_t task_map_page(struct task *task, uintptr_t va, uint32_t rights, uint64_t *pa);
+/* bytes (a power-of-two number of pages) of zeroed, aligned, contiguous
+ * memory charged to f page by page; 0 if quota or memory ran out. */
+uint64_t factory_block(struct factory *f, size_t bytes);
+/* Free a page, giving it back to the factory that paid for it. */
+void factory_free(uint64_t pa);
+/* Move pages of f's quota to child (a new sub-factory); KEEL_E_QUOTA if f
+ * has fewer. */
+uint32_t factory_split(struct factory *f, uint64_t pages, struct factory *child);
+
+/* ---- objects (kobj.c) ---- */
+/* A zeroed page charged to f, mapped at user address va of task with rights
+ * (PTE_R/W/X; PTE_USER is added), tables it needs charged to f too; a
+ * keel_error (QUOTA if memory or quota ran out, INVALID for a bad or taken
+ * address). */
+uint32_t task_map_page(struct task *task, struct factory *f, uintptr_t va, uint32_t rights,
+                       uint64_t *pa);
+/* pages zeroed pages at va (KEEL_MAP_* rights), all or nothing, charged to f. */
+uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintptr_t pages,
+                       uintptr_t rights);
 /* A new task (empty address space and capability table) charged to f. */
 uint32_t task_create(struct factory *f, const char *name, struct task **out);
-/* A new inactive thread in task. */
-uint32_t thread_create(struct task *task, struct thread **out);
+/* A new inactive thread in task, charged to f. */
+uint32_t thread_create(struct factory *f, struct task *task, struct thread **out);
+/* Give thread t a UTCB page at va in its task, charged to f. */
+uint32_t thread_set_utcb(struct thread *t, struct factory *f, uintptr_t va);
 /* Handle a send/call to a kernel-object capability; result in t's words. */
 void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag);
-/* Take a thread off everything and mark it dead (its memory stays until
- * its task goes). */
+/* Take a thread off everything and mark it dead.  Its page stays until its
+ * task is dead and no capability names the task or a thread of it (kobj.c):
+ * every kernel link to t must be cut here, since none is counted. */
 void thread_kill(struct thread *t);

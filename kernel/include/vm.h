@@ -24,13 +24,41 @@ struct vm_space {
     struct arch_aspace arch;
     uint64_t root;                  /* physical address of the root table */
     const struct vm_pt_alloc *pt;
+    uint32_t tag;                   /* hardware tag, valid in generation tag_gen */
+    uint64_t tag_gen;               /* 0: never tagged */
 };
+
+/* The current tag generation (kernel/tags.c): a space whose tag_gen differs
+ * gets a fresh tag when it is next activated. */
+extern uint64_t vm_tag_generation;
+
+/* Give vs a tag of the current generation (rolling over to a new one, whose
+ * tags are each flushed as they are handed out, when all are taken). */
+void vm_retag(struct vm_space *vs);
+
+/* Use at most max_bits (at least 1) of the tag width the hardware has (a
+ * test setting: fewer tags roll over sooner); returns the width in use.  Optional: the
+ * first activation uses the hardware's width otherwise. */
+uint32_t vm_tags_init(uint32_t max_bits);
+
+/* Width of the hardware tags in use (0: none). */
+uint32_t vm_tag_bits(void);
+
+/* Make vs the current user address space, tagging it first if its tag is
+ * from an older generation. */
+static inline void vm_activate(struct vm_space *vs)
+{
+    if (vs->tag_gen != vm_tag_generation)
+        vm_retag(vs);
+    arch_aspace_activate(&vs->arch);
+}
 
 /* Bits of virtual address the tables translate (user half). */
 uint32_t vm_va_bits(void);
 
-/* Create an empty address space with hardware tag tag.  KERR_NOMEM if no page. */
-enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt, uint32_t tag);
+/* Create an empty address space (tagged when first activated).  KERR_NOMEM
+ * if no page. */
+enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt);
 
 /* Map the page at va to pa with rights (PTE_R/W/X/USER).  KERR_INVAL if va or
  * pa is not page aligned or rights is empty, KERR_RANGE if va is outside

@@ -31,8 +31,8 @@ static uint32_t start_local_server(struct keel_utcb *u)
 {
     uint32_t t = KEEL_CAP_OPEN, g = KEEL_CAP_OPEN;
     if (keel_thread_create(u, FACTORY, SELF_TASK, &t) ||
-        keel_map_anon(u, SELF_TASK, AREA, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
-        keel_thread_start(u, t, (uintptr_t)local_server, AREA + STACK_PAGES * 4096,
+        keel_map_anon(u, SELF_TASK, FACTORY, AREA, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
+        keel_thread_start(u, t, FACTORY, (uintptr_t)local_server, AREA + STACK_PAGES * 4096,
                           AREA + 0x100000, 100, KEEL_CAP_OPEN) ||
         keel_gate_create(u, FACTORY, t, 1, &g))
         return KEEL_CAP_OPEN;

@@ -50,6 +50,8 @@ static jmp_buf idle_jmp;
 uint64_t arch_counter_read(void) { return fk.now; }
 uint64_t arch_counter_hz(void) { return fk.hz; }
 void arch_aspace_activate(const struct arch_aspace *as) { fk.as = as; }
+uint32_t arch_tag_bits(void) { return 12; }
+void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag) { (void)as, (void)tag; }
 void arch_set_user_frame(struct arch_regs *regs) { fk.frame = regs; }
 
 void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)

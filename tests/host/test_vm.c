@@ -64,10 +64,10 @@ static const struct vm_pt_alloc pt = {
 /* Like a real port, a new root gets the kernel's shared entry 0; it points
  * outside the arena, so following or freeing it trips a CHECK or ASan. */
 #define KERNEL_TABLE_PA ((uint64_t)(ARENA_PAGES + 8) * 4096)
-void arch_aspace_init(struct arch_aspace *as, uint64_t root, uint32_t tag)
+void arch_aspace_init(struct arch_aspace *as, uint64_t root)
 {
     ((arch_pte_t *)arena_virt(&arena, root))[0] = arch_pte_table(KERNEL_TABLE_PA);
-    as->root = root | tag;
+    as->root = root;
 }
 
 static void setup(int limit)
@@ -87,8 +87,8 @@ static void test_map_lookup_unmap(void)
     uint32_t r;
     setup(ARENA_PAGES);
     CHECK_EQ_U(vm_va_bits(), 12 + 9 * 3 + 8);
-    CHECK_EQ_U(vm_init(&vs, &pt, 5), KERR_OK);
-    CHECK_EQ_U(vs.arch.root, vs.root | 5);
+    CHECK_EQ_U(vm_init(&vs, &pt), KERR_OK);
+    CHECK_EQ_U(vs.arch.root, vs.root);
 
     CHECK_EQ_U(vm_map(&vs, U + 0x400000, 0x80001000, PTE_R | PTE_X | PTE_USER), KERR_OK);
     CHECK_EQ_U(arena.live, 4); /* root + three levels below it */
@@ -128,14 +128,14 @@ static void test_out_of_memory(void)
 {
     struct vm_space vs;
     setup(2);
-    CHECK_EQ_U(vm_init(&vs, &pt, 0), KERR_OK);
+    CHECK_EQ_U(vm_init(&vs, &pt), KERR_OK);
     CHECK_EQ_U(vm_map(&vs, U + 0x1000, 0x2000, PTE_R), KERR_NOMEM);
     arena.limit = ARENA_PAGES;
     CHECK_EQ_U(vm_map(&vs, U + 0x1000, 0x2000, PTE_R), KERR_OK); /* recovers */
     vm_destroy(&vs, false);
     CHECK_EQ_U(arena.live, 0);
     setup(0);
-    CHECK_EQ_U(vm_init(&vs, &pt, 0), KERR_NOMEM);
+    CHECK_EQ_U(vm_init(&vs, &pt), KERR_NOMEM);
 }
 
 /* Random maps and unmaps against a plain array model. */
@@ -146,7 +146,7 @@ static void test_random(void)
     struct vm_space vs;
     setup(ARENA_PAGES);
     memset(model, 0, sizeof(model));
-    CHECK_EQ_U(vm_init(&vs, &pt, 0), KERR_OK);
+    CHECK_EQ_U(vm_init(&vs, &pt), KERR_OK);
     srand(7);
     int mismatches = 0;
     for (int i = 0; i < OPS; i++) {

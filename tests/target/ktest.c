@@ -36,6 +36,8 @@ static void check(bool ok, const char *name)
         failed++;
 }
 
+static void settle(void);
+
 static uint32_t err(struct keel_ipc_result r)
 {
     return KEEL_TAG_ERROR(r.tag);
@@ -60,8 +62,8 @@ static uint32_t spawn(thread_fn fn, uintptr_t arg, uint8_t prio, uint32_t handle
     uintptr_t base = AREA + (uintptr_t)next_area++ * SLOT_AREA;
     uintptr_t stack_top = base + STACK_PAGES * 4096, utcb = base + SLOT_AREA / 2;
     if (keel_thread_create(U, FACTORY, SELF_TASK, &t) ||
-        keel_map_anon(U, SELF_TASK, base, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
-        keel_invoke(U, t, KEEL_THREAD_SET_UTCB, utcb, 0, 0, 0))
+        keel_map_anon(U, SELF_TASK, FACTORY, base, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
+        keel_thread_set_utcb(U, t, FACTORY, utcb))
         return KEEL_CAP_OPEN;
     struct keel_utcb *tu = (struct keel_utcb *)utcb;
     tu->user[0] = (uintptr_t)fn;
@@ -224,23 +226,23 @@ static void test_objects(void)
     check(e == KEEL_E_INVALID, "thread: starting a running thread is invalid");
     e = keel_invoke(U, SELF_THREAD, KEEL_THREAD_SET_REGS, 0, 0, 0, 0);
     check(e == KEEL_E_INVALID, "thread: registers of a running thread cannot be set");
-    e = keel_invoke(U, SELF_THREAD, KEEL_THREAD_SET_UTCB, AREA, 0, 0, 0);
+    e = keel_thread_set_utcb(U, SELF_THREAD, FACTORY, AREA);
     check(e == KEEL_E_INVALID, "thread: a second UTCB is refused");
-    e = keel_map_anon(U, SELF_TASK, 0x1000, 1, KEEL_MAP_R);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, 0x1000, 1, KEEL_MAP_R);
     check(e == KEEL_E_INVALID, "memory: mapping below user space is refused");
-    e = keel_map_anon(U, SELF_TASK, AREA + 123, 1, KEEL_MAP_R);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, AREA + 123, 1, KEEL_MAP_R);
     check(e == KEEL_E_INVALID, "memory: unaligned address is refused");
-    e = keel_map_anon(U, SELF_TASK, AREA, 1, KEEL_MAP_R);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, AREA, 1, KEEL_MAP_R);
     check(e == KEEL_E_INVALID, "memory: mapping over a mapping is refused");
-    e = keel_map_anon(U, SELF_TASK, BAD_ADDR, 0, KEEL_MAP_R);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, BAD_ADDR, 0, KEEL_MAP_R);
     check(e == KEEL_E_INVALID, "memory: zero pages is invalid");
-    e = keel_map_anon(U, SELF_TASK, BAD_ADDR, 1, 0);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, BAD_ADDR, 1, 0);
     check(e == KEEL_E_INVALID, "memory: no rights is invalid");
-    e = keel_map_anon(U, SELF_TASK, 0x00007ffffffff000ull, 2, KEEL_MAP_R);
+    e = keel_map_anon(U, SELF_TASK, FACTORY, 0x00007ffffffff000ull, 2, KEEL_MAP_R);
     check(e == KEEL_E_INVALID, "memory: a range running past user space is refused");
-    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, AREA, 64, 0, 0);
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, AREA, 64, FACTORY, 0);
     check(e == KEEL_E_INVALID, "task: loading a non-ELF image fails");
-    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, BAD_ADDR, 64, 0, 0);
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, BAD_ADDR, 64, FACTORY, 0);
     check(e == KEEL_E_FAULT, "task: loading from unmapped memory is a fault");
     e = keel_invoke(U, SELF_TASK, 77, 0, 0, 0, 0);
     check(e == KEEL_E_NOSYS, "task: unknown operation");
@@ -271,7 +273,7 @@ static void test_quota(void)
 
 /* ---- cases: loading ELF executables ---- */
 
-#define ELF_BUF ((uintptr_t)0x0000020000000000ull) /* one page: physically contiguous */
+#define ELF_BUF ((uintptr_t)0x0000030000000000ull) /* one page: physically contiguous */
 #define ELF_VA ((uintptr_t)0x0000008000010000ull)  /* where the test image links */
 #define USER_BASE ((uintptr_t)0x0000008000000000ull)
 
@@ -321,7 +323,7 @@ static uint32_t load_fresh(uint32_t f, uintptr_t size, uintptr_t *entry)
     uint32_t e = keel_task_create(U, f, &task);
     if (e)
         return 100 + e;
-    e = keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, size, 0, 0);
+    e = keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, size, f, 0);
     *entry = U->mr[0];
     keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
     drop(task);
@@ -361,7 +363,7 @@ static void test_elf_loading(void)
     uint16_t machine = 0;
     uintptr_t entry, entry_ok = 0;
     int accepted = 0;
-    if (keel_map_anon(U, SELF_TASK, ELF_BUF, 1, KEEL_MAP_R | KEEL_MAP_W)) {
+    if (keel_map_anon(U, SELF_TASK, FACTORY, ELF_BUF, 1, KEEL_MAP_R | KEEL_MAP_W)) {
         check(false, "elf: a page for the test images");
         return;
     }
@@ -381,8 +383,8 @@ static void test_elf_loading(void)
     uint32_t task = KEEL_CAP_OPEN, f = KEEL_CAP_OPEN, sink = KEEL_CAP_OPEN;
     make_elf((uint8_t *)ELF_BUF, machine);
     keel_task_create(U, FACTORY, &task);
-    keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, 4096, 0, 0);
-    uint32_t e = keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, 4096, 0, 0);
+    keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, 4096, FACTORY, 0);
+    uint32_t e = keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, 4096, FACTORY, 0);
     check(e == KEEL_E_INVALID, "elf: loading over loaded pages is invalid");
     keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
     drop(task);
@@ -394,7 +396,7 @@ static void test_elf_loading(void)
     keel_invoke(U, f, KEEL_FACTORY_QUOTA, 0, 0, 0, 0);
     if (U->mr[0] > 0)
         keel_factory_create(U, f, U->mr[0] - 1, &sink); /* takes all that is left */
-    e = keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, 4096, 0, 0);
+    e = keel_invoke(U, task, KEEL_TASK_LOAD_ELF, ELF_BUF, 4096, f, 0);
     check(e == KEEL_E_QUOTA, "elf: loading beyond the task's quota is a quota error");
     keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
     /* The SDK's wrappers must not turn the error reply's 0 into slot 0. */
@@ -551,7 +553,7 @@ static void test_partner_death(void)
           "partner: a caller blocked on a destroyed task gets an error");
     r = keel_send(U, g, KEEL_TAG(1, 0, 0), KEEL_TIMEOUT_ZERO);
     check(err(r) == KEEL_E_PARTNER, "partner: sending to a dead receiver fails at once");
-    e = keel_invoke(U, task, KEEL_TASK_MAP_ANON, AREA, 1, KEEL_MAP_R, 0);
+    e = keel_invoke(U, task, KEEL_TASK_MAP_ANON, AREA, 1, KEEL_MAP_R, FACTORY);
     check(e == KEEL_E_PARTNER, "partner: a destroyed task refuses operations");
     e = keel_invoke(U, thread, KEEL_THREAD_START, 0, 0, 0, 0);
     check(e == KEEL_E_PARTNER, "partner: a dead thread refuses operations");
@@ -607,7 +609,7 @@ static void test_exceptions(void)
     /* Resume it somewhere else, on a new stack, with an argument: it runs,
      * then exits with that argument as its status, which we hear too. */
     uintptr_t stack = AREA + (uintptr_t)next_area++ * SLOT_AREA;
-    keel_map_anon(U, SELF_TASK, stack, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W);
+    keel_map_anon(U, SELF_TASK, FACTORY, stack, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W);
     U->mr[0] = (uintptr_t)after_fault;
     U->mr[1] = stack + STACK_PAGES * 4096 - 256;
     U->mr[2] = 7;
@@ -632,7 +634,7 @@ static void test_exceptions(void)
     keel_ipc(U, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
 
     uint32_t t = spawn(fault_read, 0, MAIN_PRIO, KEEL_CAP_OPEN);
-    sleep_us(MS);
+    settle();   /* it has run and faulted (a fixed sleep is too short on a loaded host) */
     uint32_t e = keel_invoke(U, t, KEEL_THREAD_START, 0, 0, 0, 0);
     check(t != KEEL_CAP_OPEN && e == 0, "exception: with no handler the thread stops; it can be restarted");
 }
@@ -746,7 +748,7 @@ static uint32_t spawn_bare(void (*fn)(uintptr_t), uintptr_t arg, uint8_t prio, u
 static uintptr_t new_stack(uint32_t pages)
 {
     uintptr_t base = AREA + (uintptr_t)next_area++ * SLOT_AREA;
-    if (keel_map_anon(U, SELF_TASK, base, pages, KEEL_MAP_R | KEEL_MAP_W))
+    if (keel_map_anon(U, SELF_TASK, FACTORY, base, pages, KEEL_MAP_R | KEEL_MAP_W))
         return 0;
     return base + (uintptr_t)pages * 4096;
 }
@@ -1039,7 +1041,7 @@ static bool puppet_start(struct puppet *p, uint8_t prio)
     if (keel_task_create(U, FACTORY, &p->task) ||
         keel_thread_create(U, FACTORY, p->task, &p->thread) ||
         keel_gate_create(U, FACTORY, SELF_THREAD, 0x9e, &p->handler) ||
-        keel_invoke(U, p->task, KEEL_TASK_LOAD_ELF, (uintptr_t)puppet_elf, puppet_image(), 0, 0) ||
+        keel_invoke(U, p->task, KEEL_TASK_LOAD_ELF, (uintptr_t)puppet_elf, puppet_image(), FACTORY, 0) ||
         keel_invoke(U, p->task, KEEL_TASK_GIVE_CAP, p->thread, KEEL_RIGHTS_ALL, 0, 0) ||
         keel_invoke(U, p->thread, KEEL_THREAD_SET_REGS, PUPPET_SC + sizeof(puppet_code) / 2,
                     0, 0, 0) ||
@@ -1322,6 +1324,243 @@ static void test_random_hardening(void)
     check(echo_words(4) && echo_words(64), "random: afterwards IPC still works");
 }
 
+/* ---- quota and tags (issue 7) ---- */
+
+#define QT_AREA ((uintptr_t)0x0000020000000000ull)  /* fresh tables: a root entry of its own */
+#define CYCLES 10000                                /* more tasks than any tag width */
+
+/* Pages left in the factory at slot f (or ~0 if it cannot say). */
+static uint64_t quota(uint32_t f)
+{
+    return keel_invoke(U, f, KEEL_FACTORY_QUOTA, 0, 0, 0, 0) ? ~(uint64_t)0 : U->mr[0];
+}
+
+/* A sub-factory of FACTORY with pages; KEEL_CAP_OPEN if none. */
+static uint32_t sub_factory(uint64_t pages)
+{
+    uint32_t f = KEEL_CAP_OPEN;
+    return keel_factory_create(U, FACTORY, pages, &f) ? KEEL_CAP_OPEN : f;
+}
+
+/* Finding 4: MAP_ANON, repeated until it fails, is bounded by the factory
+ * named, which pays for the pages and their tables; no other factory pays,
+ * not even the one that made the task. */
+static void test_quota_map_anon(void)
+{
+    uint32_t s0 = sub_factory(16);
+    uint64_t own = quota(FACTORY);
+    uint32_t e = keel_map_anon(U, SELF_TASK, s0, QT_AREA, 1, KEEL_MAP_R | KEEL_MAP_W);
+    uint64_t first = 16 - quota(s0);
+    e |= keel_map_anon(U, SELF_TASK, s0, QT_AREA + 4096, 8, KEEL_MAP_R | KEEL_MAP_W);
+    check(!e && first >= 1 && first <= 4 && 16 - quota(s0) == first + 8 && quota(FACTORY) == own,
+          "quota: mapping into one's own task is charged to the factory named, tables included");
+
+    uint32_t maker = sub_factory(32), s = sub_factory(64), task = KEEL_CAP_OPEN;
+    own = quota(FACTORY);
+    e = keel_task_create(U, maker, &task);
+    uint64_t made = quota(maker);
+    check(!e && made < 32 && quota(s) == 64 && quota(FACTORY) == own,
+          "quota: a task is charged to the factory that made it");
+    uint64_t left = 64, mapped = 0;
+    bool exact = true;
+    for (uintptr_t va = AREA; !e; va += 4096) {
+        e = keel_map_anon(U, task, s, va, 1, KEEL_MAP_R);
+        uint64_t now = quota(s);
+        if (!e) {
+            mapped++;
+            exact &= mapped == 1 ? left - now >= 1 && left - now <= 4 : left - now == 1;
+        }
+        left = now;
+    }
+    check(e == KEEL_E_QUOTA && left == 0 && exact && mapped >= 61,
+          "quota: MAP_ANON until it fails uses exactly the named factory's pages");
+    check(quota(FACTORY) == own && quota(maker) == made,
+          "quota: the factories not named (the task's maker, our own) are untouched");
+    e = keel_map_anon(U, SELF_TASK, s, QT_AREA + 64 * 4096, 1, KEEL_MAP_R);
+    check(e == KEEL_E_QUOTA && quota(FACTORY) == own,
+          "quota: an exhausted factory maps nothing, not even into its holder's task");
+    e = keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    bool back = quota(s) == 64 && quota(maker) == 31;
+    drop(task);
+    check(!e && back && quota(maker) == 32,
+          "quota: destroying a task returns every page to its payer; the header goes with the last capability");
+}
+
+/* FACTORY_THREAD charges the invoked factory, not the task's maker. */
+static void test_quota_thread(void)
+{
+    uint32_t s = sub_factory(3), t = KEEL_CAP_OPEN, e = 0, made = 0;
+    uint64_t own = quota(FACTORY);
+    for (int i = 0; i < 5 && !e; i++) {
+        t = KEEL_CAP_OPEN;
+        e = keel_thread_create(U, s, SELF_TASK, &t);
+        made += !e;
+    }
+    check(e == KEEL_E_QUOTA && made == 3 && quota(s) == 0 && quota(FACTORY) == own,
+          "quota: FACTORY_THREAD charges the invoked factory");
+}
+
+/* The factory argument of MAP_ANON, LOAD_ELF and SET_UTCB. */
+static void test_quota_errors(void)
+{
+    uint32_t idle = KEEL_CAP_OPEN, weak = KEEL_CAP_OPEN, empty = sub_factory(0);
+    keel_thread_create(U, FACTORY, SELF_TASK, &idle);
+    keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, FACTORY, KEEL_RIGHT_RECV, KEEL_CAP_OPEN, 0);
+    weak = (uint32_t)U->mr[0];
+    uint64_t own = quota(FACTORY);
+    uint32_t e = keel_map_anon(U, SELF_TASK, 4000, BAD_ADDR, 1, KEEL_MAP_R);
+    check(e == KEEL_E_CAP, "quota: MAP_ANON charged to a bad slot is refused");
+    e = keel_map_anon(U, SELF_TASK, gate_a, BAD_ADDR, 1, KEEL_MAP_R);
+    check(e == KEEL_E_CAP, "quota: MAP_ANON charged to a gate is refused");
+    e = keel_map_anon(U, SELF_TASK, weak, BAD_ADDR, 1, KEEL_MAP_R);
+    check(e == KEEL_E_RIGHTS, "quota: charging a factory needs the send right");
+    e = keel_map_anon(U, SELF_TASK, empty, BAD_ADDR, 1, KEEL_MAP_R);
+    check(e == KEEL_E_QUOTA, "quota: MAP_ANON charged to an empty factory fails");
+    e = keel_thread_set_utcb(U, idle, 4000, BAD_ADDR);
+    check(e == KEEL_E_CAP, "quota: SET_UTCB charged to a bad slot is refused");
+    e = keel_thread_set_utcb(U, idle, empty, BAD_ADDR);
+    check(e == KEEL_E_QUOTA, "quota: SET_UTCB charged to an empty factory fails");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, AREA, 64, 4000, 0);
+    check(e == KEEL_E_CAP, "quota: LOAD_ELF charged to a bad slot is refused");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, AREA, 64, weak, 0);
+    check(e == KEEL_E_RIGHTS, "quota: LOAD_ELF charged without the send right is refused");
+    uint32_t t = KEEL_CAP_OPEN;
+    e = keel_task_create(U, empty, &t);
+    check(e == KEEL_E_QUOTA && quota(FACTORY) == own, "quota: none of these charged anyone");
+}
+
+/* One task that runs: its thread faults at its first instruction, which
+ * makes the kernel activate (and tag) its address space; then it goes. */
+static uint32_t run_and_destroy(uint32_t f, uint32_t handler)
+{
+    uint32_t task = KEEL_CAP_OPEN, t = KEEL_CAP_OPEN, e;
+    if ((e = keel_task_create(U, f, &task)))
+        return e;
+    if (!(e = keel_thread_create(U, f, task, &t)) &&
+        !(e = keel_thread_set_utcb(U, t, f, AREA)) &&
+        !(e = keel_invoke(U, t, KEEL_THREAD_SET_REGS, BAD_ADDR, 0, AREA, 0)) &&
+        !(e = keel_invoke(U, t, KEEL_THREAD_SET_HANDLER, handler, 0, 0, 0)) &&
+        !(e = keel_invoke(U, t, KEEL_THREAD_START, 0, 0, 0, 0))) {
+        struct keel_ipc_result r = keel_recv(U, handler, 1000 * MS);
+        if (err(r) || KEEL_TAG_LABEL(r.tag) != KEEL_LABEL_EXCEPTION)
+            e = err(r) ? err(r) : KEEL_E_INVALID;
+    }
+    uint32_t d = keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    if (t != KEEL_CAP_OPEN)
+        drop(t);
+    drop(task);
+    return e ? e : d;
+}
+
+/* Finding 5: more tasks than there are tags, each run once, all succeed,
+ * and each gives back every page it took. */
+static void test_tag_cycles(void)
+{
+    uint32_t f = sub_factory(64), g = KEEL_CAP_OPEN, bad = 0, leaks = 0;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x7a, &g);
+    uint64_t start = quota(f);
+    for (uint32_t i = 0; i < CYCLES; i++) {
+        bad += run_and_destroy(f, g) != KEEL_OK;
+        leaks += quota(f) != start;
+    }
+    char name[96];
+    keel_snprintf(name, sizeof(name), "tags: %u tasks made, run and destroyed (%u failed)",
+                  CYCLES, bad);
+    check(bad == 0, name);
+    check(leaks == 0 && quota(f) == start,
+          "tags: the factory's quota is back to its exact start after every cycle");
+    check(echo_words(4), "tags: IPC still works after the tags rolled over");
+}
+
+/* Random operations that allocate, charged to a small factory that runs
+ * dry over and over, with tasks that run (tags) and are destroyed; at the
+ * end every page not held by a permanent object (gate, notification,
+ * factory) is back. */
+static void test_random_quota(void)
+{
+    enum { OPS = 20000, TASKS = 4, Q = 48 };
+    uint32_t f = sub_factory(Q), g = KEEL_CAP_OPEN;
+    uint32_t task[TASKS], thread[TASKS];
+    uint64_t permanent = 0;
+    uint32_t quota_errors = 0;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x7b, &g);
+    for (int i = 0; i < TASKS; i++)
+        task[i] = thread[i] = KEEL_CAP_OPEN;
+    for (uint32_t n = 0; n < OPS; n++) {
+        uint32_t i = (uint32_t)(rnd() % TASKS), slot = KEEL_CAP_OPEN, e = 0;
+        uintptr_t va = AREA + (rnd() % 32) * 4096;
+        /* Mostly the small factory; sometimes any slot at all as the factory
+         * argument (never as the invoked capability: a gate would block). */
+        uint32_t charge = rnd() % 16 ? f : (uint32_t)rnd() % 70;
+        switch (rnd() % 9) {
+        case 0:
+            if (task[i] == KEEL_CAP_OPEN && (e = keel_task_create(U, f, &task[i])))
+                task[i] = KEEL_CAP_OPEN;
+            break;
+        case 1:
+            if (task[i] != KEEL_CAP_OPEN && thread[i] == KEEL_CAP_OPEN &&
+                (e = keel_thread_create(U, f, task[i], &thread[i])))
+                thread[i] = KEEL_CAP_OPEN;
+            break;
+        case 2:
+            if (task[i] != KEEL_CAP_OPEN)
+                e = keel_map_anon(U, task[i], charge, va, 1 + rnd() % 8,
+                                  (uint32_t)(rnd() % 9)); /* 0 and 8 are invalid */
+            break;
+        case 3:
+            if (thread[i] != KEEL_CAP_OPEN)
+                e = keel_thread_set_utcb(U, thread[i], charge, va);
+            break;
+        case 4:
+            e = keel_invoke(U, task[i] != KEEL_CAP_OPEN ? task[i] : SELF_TASK,
+                            KEEL_TASK_LOAD_ELF, AREA, 64 + rnd() % 4096, charge, 0);
+            break;
+        case 5: {
+            uint32_t kind = (uint32_t)(rnd() % 3);
+            uint64_t pages = rnd() % 8;
+            e = kind == 0 ? keel_notification_create(U, f, 1, &slot)
+              : kind == 1 ? keel_gate_create(U, f, server, 1, &slot)
+              : keel_factory_create(U, f, pages, &slot);
+            permanent += e ? 0 : kind == 2 ? 1 + pages : 1;
+            break;
+        }
+        case 6: /* run it: its thread faults at once, in its own address space */
+            if (thread[i] != KEEL_CAP_OPEN &&
+                !keel_invoke(U, thread[i], KEEL_THREAD_SET_REGS, BAD_ADDR, 0, 0, 0)) {
+                keel_invoke(U, thread[i], KEEL_THREAD_SET_HANDLER, g, 0, 0, 0);
+                keel_invoke(U, thread[i], KEEL_THREAD_START, 0, 0, 0, 0);
+                keel_recv(U, g, 100 * MS);
+            }
+            break;
+        default:
+            if (task[i] != KEEL_CAP_OPEN) {
+                keel_invoke(U, task[i], KEEL_TASK_DESTROY, 0, 0, 0, 0);
+                if (thread[i] != KEEL_CAP_OPEN)
+                    drop(thread[i]);
+                drop(task[i]);
+                task[i] = thread[i] = KEEL_CAP_OPEN;
+            }
+            break;
+        }
+        quota_errors += e == KEEL_E_QUOTA;
+    }
+    for (int i = 0; i < TASKS; i++) {
+        if (task[i] == KEEL_CAP_OPEN)
+            continue;
+        keel_invoke(U, task[i], KEEL_TASK_DESTROY, 0, 0, 0, 0);
+        if (thread[i] != KEEL_CAP_OPEN)
+            drop(thread[i]);
+        drop(task[i]);
+    }
+    char name[112];
+    keel_snprintf(name, sizeof(name),
+                  "random: %u allocating operations (%u ran out of quota), every page is back",
+                  (unsigned)OPS, quota_errors);
+    check(quota_errors > 0 && quota(f) == Q - permanent, name);
+    if (quota(f) != Q - permanent)
+        keel_printf("ktest: quota %u, expected %u\n", (unsigned)quota(f), (unsigned)(Q - permanent));
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -1351,6 +1590,11 @@ int main(void)
     test_server_task_dies();
     test_chain_of_senders();
     test_random_hardening();
+    test_quota_map_anon();
+    test_quota_thread();
+    test_quota_errors();
+    test_tag_cycles();
+    test_random_quota();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;
 }

@@ -38,10 +38,9 @@ static inline uint32_t keel_invoke(struct keel_utcb *u, uint32_t cap, uint32_t o
     return KEEL_TAG_ERROR(keel_call(u, cap, KEEL_TAG(op, 4, 0), KEEL_TIMEOUT_NEVER).tag);
 }
 
-/** Create a task through factory; its capability goes to slot *slot
- * (KEEL_CAP_OPEN: any free one), and *slot says where it went.  On an error
- * *slot is left alone (the reply's words are 0 then: slot 0 is the caller's
- * own task capability, not a result). */
+/** Create a task through factory, which pays for it; its capability goes
+ * to slot *slot (KEEL_CAP_OPEN: any free one), and *slot says where it went
+ * (on an error, *slot is left as it was). */
 static inline uint32_t keel_task_create(struct keel_utcb *u, uint32_t factory, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_TASK, *slot, 0, 0, 0);
@@ -50,7 +49,8 @@ static inline uint32_t keel_task_create(struct keel_utcb *u, uint32_t factory, u
     return e;
 }
 
-/** Create an inactive thread in task (capability slot as above). */
+/** Create an inactive thread in task, charged to factory (capability slot
+ * as above). */
 static inline uint32_t keel_thread_create(struct keel_utcb *u, uint32_t factory, uint32_t task,
                                           uint32_t *slot)
 {
@@ -92,25 +92,48 @@ static inline uint32_t keel_factory_create(struct keel_utcb *u, uint32_t factory
 
 /** Move the calling thread's implicit reply right (to the last call it
  * received) into a reply capability; self_thread is the caller's own thread
- * capability; slot as above.  Answer it later with keel_reply_cap(). */
+ * capability; slot as above (left alone on an error).  Answer it later with
+ * keel_reply_cap(). */
 static inline uint32_t keel_save_reply(struct keel_utcb *u, uint32_t self_thread, uint32_t *slot)
 {
     uint32_t e = keel_invoke(u, self_thread, KEEL_THREAD_SAVE_REPLY, *slot, 0, 0, 0);
-    *slot = (uint32_t)u->mr[0];
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
     return e;
 }
 
-/** Map pages of zeroed memory at addr in task, with KEEL_MAP_* rights. */
-static inline uint32_t keel_map_anon(struct keel_utcb *u, uint32_t task, uintptr_t addr,
-                                     uintptr_t pages, uint32_t rights)
+/** Map pages of zeroed memory at addr in task, with KEEL_MAP_* rights; the
+ * pages and the page tables they need are charged to factory. */
+static inline uint32_t keel_map_anon(struct keel_utcb *u, uint32_t task, uint32_t factory,
+                                     uintptr_t addr, uintptr_t pages, uint32_t rights)
 {
-    return keel_invoke(u, task, KEEL_TASK_MAP_ANON, addr, pages, rights, 0);
+    return keel_invoke(u, task, KEEL_TASK_MAP_ANON, addr, pages, rights, factory);
 }
 
-/** Start a thread at ip with stack sp, UTCB at utcb (also its argument),
- * priority prio, exceptions to the gate at handler (KEEL_CAP_OPEN: none). */
-uint32_t keel_thread_start(struct keel_utcb *u, uint32_t thread, uintptr_t ip, uintptr_t sp,
-                           uintptr_t utcb, uint8_t prio, uint32_t handler);
+/** Load the ELF image at [image, image + size) of the caller (physically
+ * contiguous, as boot modules are) into task, charging its pages to factory;
+ * *entry gets its entry point. */
+static inline uint32_t keel_task_load_elf(struct keel_utcb *u, uint32_t task, uint32_t factory,
+                                          const void *image, size_t size, uintptr_t *entry)
+{
+    uint32_t e = keel_invoke(u, task, KEEL_TASK_LOAD_ELF, (uintptr_t)image, size, factory, 0);
+    if (!e)
+        *entry = u->mr[0];
+    return e;
+}
+
+/** Give thread its UTCB page at utcb in its task, charged to factory. */
+static inline uint32_t keel_thread_set_utcb(struct keel_utcb *u, uint32_t thread,
+                                            uint32_t factory, uintptr_t utcb)
+{
+    return keel_invoke(u, thread, KEEL_THREAD_SET_UTCB, utcb, factory, 0, 0);
+}
+
+/** Start a thread at ip with stack sp, UTCB at utcb (also its argument; its
+ * page is charged to factory), priority prio, exceptions to the gate at
+ * handler (KEEL_CAP_OPEN: none). */
+uint32_t keel_thread_start(struct keel_utcb *u, uint32_t thread, uint32_t factory, uintptr_t ip,
+                           uintptr_t sp, uintptr_t utcb, uint8_t prio, uint32_t handler);
 
 /** Print formatted text on the debug console (a small printf: %d %i %u %x
  * %X %p %s %c %%, flags '-' and '0', width, length modifiers l ll z j). */

@@ -7,6 +7,13 @@
  * whose tag label names the operation and whose message words carry the
  * arguments.  The reply's tag carries the error (KEEL_TAG_ERROR) and its
  * words the results.  Slot arguments name the caller's own capability slots.
+ *
+ * Quotas: every page an operation allocates (objects, mapped pages and the
+ * page tables they need) is charged to a factory the caller holds and names:
+ * a factory operation charges the invoked factory; KEEL_TASK_MAP_ANON,
+ * KEEL_TASK_LOAD_ELF and KEEL_THREAD_SET_UTCB take the slot of the factory
+ * to charge (it needs the send right).  A freed page goes back to the
+ * factory that paid for it.
  */
 #pragma once
 
@@ -32,7 +39,7 @@ enum keel_root_slot {
 /** Operations on a factory (tag label). */
 enum keel_factory_op {
     KEEL_FACTORY_TASK = 1,          /**< new task; mr0 = slot for its capability */
-    KEEL_FACTORY_THREAD = 2,        /**< new thread; mr0 = task slot, mr1 = slot for it */
+    KEEL_FACTORY_THREAD = 2,        /**< new thread, charged to this factory; mr0 = task slot, mr1 = slot for it */
     KEEL_FACTORY_GATE = 3,          /**< new gate; mr0 = bound thread slot, mr1 = label, mr2 = slot */
     KEEL_FACTORY_NOTIFICATION = 4,  /**< new notification; mr0 = label, mr1 = slot */
     KEEL_FACTORY_FACTORY = 5,       /**< sub-factory; mr0 = quota in pages, mr1 = slot */
@@ -44,7 +51,7 @@ enum keel_thread_op {
     KEEL_THREAD_SET_REGS = 1,       /**< mr0 = ip, mr1 = sp, mr2 = argument */
     KEEL_THREAD_SET_PRIO = 2,       /**< mr0 = priority, 0-255, at most the caller's */
     KEEL_THREAD_SET_HANDLER = 3,    /**< mr0 = slot of the gate that receives its exceptions */
-    KEEL_THREAD_SET_UTCB = 4,       /**< mr0 = user address for its UTCB page in its task */
+    KEEL_THREAD_SET_UTCB = 4,       /**< mr0 = user address for its UTCB page in its task, mr1 = factory slot to charge */
     KEEL_THREAD_START = 5,          /**< make it runnable */
     KEEL_THREAD_STOP = 6,           /**< take it off the processor; an IPC in progress fails */
     KEEL_THREAD_SAVE_REPLY = 7,     /**< on the caller's own thread: move its implicit reply
@@ -55,12 +62,12 @@ enum keel_thread_op {
 
 /** Operations on a task (tag label). */
 enum keel_task_op {
-    KEEL_TASK_MAP_ANON = 1,         /**< mr0 = address, mr1 = pages, mr2 = KEEL_MAP_* rights: zeroed memory */
-    KEEL_TASK_LOAD_ELF = 2,         /**< mr0 = caller address of an ELF image, mr1 = size; out mr0 = entry.
+    KEEL_TASK_MAP_ANON = 1,         /**< mr0 = address, mr1 = pages, mr2 = KEEL_MAP_* rights, mr3 = factory slot to charge: zeroed memory */
+    KEEL_TASK_LOAD_ELF = 2,         /**< mr0 = caller address of an ELF image, mr1 = size, mr2 = factory slot to charge; out mr0 = entry.
                                          Errors: KEEL_E_FAULT image not mapped readable; KEEL_E_INVALID
                                          bad image, size 0, not physically contiguous, or a page taken;
                                          KEEL_E_QUOTA out of quota (docs/abi.md) */
-    KEEL_TASK_DESTROY = 3,          /**< end every thread of another task and free it */
+    KEEL_TASK_DESTROY = 3,          /**< end every thread of another task and free it (every page goes back to its payer) */
     KEEL_TASK_GIVE_CAP = 4,         /**< mr0 = caller slot, mr1 = rights, mr2 = slot in the task */
     KEEL_TASK_DELETE_CAP = 5,       /**< mr0 = slot in the task to empty */
 };

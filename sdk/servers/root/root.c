@@ -90,15 +90,17 @@ static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index, uin
     uint32_t e, factory = KEEL_CAP_OPEN, handler = KEEL_CAP_OPEN;
     if ((e = keel_boot_module(m->name, &elf, &size)))
         return e;
-    if ((e = keel_task_create(u, KEEL_SLOT_FACTORY, &m->task)) ||
-        (e = keel_thread_create(u, KEEL_SLOT_FACTORY, m->task, &m->thread)) ||
-        (e = keel_factory_create(u, KEEL_SLOT_FACTORY, MODULE_QUOTA_PAGES, &factory)) ||
+    /* The module's own factory pays for its task, thread, image, stack and
+     * UTCB: nothing of it is charged to root's all-memory factory. */
+    if ((e = keel_factory_create(u, KEEL_SLOT_FACTORY, MODULE_QUOTA_PAGES, &factory)) ||
+        (e = keel_task_create(u, factory, &m->task)) ||
+        (e = keel_thread_create(u, factory, m->task, &m->thread)) ||
         (e = keel_gate_create(u, KEEL_SLOT_FACTORY, KEEL_SLOT_SELF_THREAD, index, &handler)))
         return e;
-    if ((e = keel_invoke(u, m->task, KEEL_TASK_LOAD_ELF, (uintptr_t)elf, size, 0, 0)))
+    uintptr_t entry;
+    if ((e = keel_task_load_elf(u, m->task, factory, elf, size, &entry)))
         return e;
-    uintptr_t entry = u->mr[0];
-    if ((e = keel_map_anon(u, m->task, KEEL_MAIN_STACK_TOP - KEEL_MAIN_STACK_PAGES * 4096,
+    if ((e = keel_map_anon(u, m->task, factory, KEEL_MAIN_STACK_TOP - KEEL_MAIN_STACK_PAGES * 4096,
                            KEEL_MAIN_STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W)) ||
         (e = give(u, m, m->task, KEEL_RIGHTS_ALL, CHILD_SLOT_TASK)) ||
         (e = give(u, m, m->thread, KEEL_RIGHTS_ALL, CHILD_SLOT_THREAD)) ||
@@ -106,7 +108,7 @@ static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index, uin
         (gate != KEEL_CAP_OPEN &&
          (e = give(u, m, gate, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT, CHILD_SLOT_SERVICE))))
         return e;
-    e = keel_thread_start(u, m->thread, entry, KEEL_MAIN_STACK_TOP, KEEL_MAIN_UTCB,
+    e = keel_thread_start(u, m->thread, factory, entry, KEEL_MAIN_STACK_TOP, KEEL_MAIN_UTCB,
                           MODULE_PRIO, handler);
     m->running = !e;
     return e;

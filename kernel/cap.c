@@ -119,6 +119,14 @@ enum kerr cap_derive(struct cap_table *src, uint32_t from, struct cap_table *dst
     return e;
 }
 
+enum kerr cap_copy(struct cap_table *src, uint32_t from, struct cap_table *dst,
+                   uint32_t *to, uint32_t rights)
+{
+    struct cap c;
+    enum kerr e = cap_lookup(src, from, CAP_TYPE_ANY, 0, &c);
+    return e ? e : cap_derive(src, from, dst, to, rights, c.label);
+}
+
 /* Replace s in its parent's child list by its children, in order, and point
  * them at s's parent.  Roots are not kept in a list: if s is a root, each of
  * its children becomes a lone root. */

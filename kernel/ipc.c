@@ -19,13 +19,13 @@
  */
 #include <kernel.h>
 #include <kstring.h>
+#include <keel/abi.h>
 #include <keel/errors.h>
 #include <keel/kobj.h>
 #include <thread.h>
 #include <ticker.h>
 
 #define TAG_OK(label, words, items) KEEL_TAG(label, words, items)
-#define TAG_ERROR(e) ((uint64_t)(e) << 16)
 #define OPS_MASK (KEEL_IPC_SEND | KEEL_IPC_RECV | KEEL_IPC_CALL | KEEL_IPC_REPLY)
 #define US_PER_S 1000000u
 
@@ -45,17 +45,17 @@ static void set_word(struct thread *t, uint32_t i, uintptr_t v)
 
 static void set_error(struct thread *t, uint32_t err)
 {
-    set_word(t, 0, TAG_ERROR(err));
+    set_word(t, 0, keel_tag_with_error(err));
 }
 
 static uint32_t send_timeout(const struct thread *t)
 {
-    return (uint32_t)(word(t, 3) >> 8) & KEEL_TIMEOUT_NEVER;
+    return keel_opts_send_timeout(word(t, 3));
 }
 
 static uint32_t recv_timeout(const struct thread *t)
 {
-    return (uint32_t)(word(t, 3) >> 36) & KEEL_TIMEOUT_NEVER;
+    return keel_opts_recv_timeout(word(t, 3));
 }
 
 void waitq_push(struct waitq *q, struct thread *t)
@@ -149,7 +149,9 @@ static uint32_t check_message(const struct thread *src, uint64_t tag, bool may_g
     return KEEL_OK;
 }
 
-/* Move src's message to dst, which learns label.  Items beyond what dst
+/* Move src's message to dst, which learns label (word 2: the sender's badge,
+ * or the label of the gate or notification).  Copied capabilities keep
+ * their badges.  Items beyond what dst
  * accepts are dropped (its tag says how many arrived). */
 static uint32_t transfer(struct thread *src, struct thread *dst, uint64_t label)
 {
@@ -170,7 +172,7 @@ static uint32_t transfer(struct thread *src, struct thread *dst, uint64_t label)
     for (uint32_t i = 0; i < items && moved < accept; i++) {
         uint32_t to = CAP_SLOT_ANY;
         const struct keel_item *it = &src->utcb->item[i];
-        if (cap_derive(&src->task->caps, it->slot, &dst->task->caps, &to, it->rights, 0))
+        if (cap_copy(&src->task->caps, it->slot, &dst->task->caps, &to, it->rights))
             break; /* the receiver's table is full */
         dst->utcb->item[moved].slot = to;
         dst->utcb->item[moved].rights = it->rights;
@@ -260,8 +262,9 @@ static bool accepts(const struct thread *r, const struct gate *g)
     return r->state == THREAD_RECV && (!r->recv_gate || r->recv_gate == g);
 }
 
-/* Send t's message through gate g (capability rights in rights). */
-static enum phase send_gate(struct thread *t, struct gate *g, uint32_t rights)
+/* Send t's message through gate g (capability rights in rights); the
+ * receiver learns badge (the capability's badge, or else g's label). */
+static enum phase send_gate(struct thread *t, struct gate *g, uint32_t rights, uint64_t badge)
 {
     struct thread *r = g->receiver;
     if (!r)
@@ -272,7 +275,7 @@ static enum phase send_gate(struct thread *t, struct gate *g, uint32_t rights)
     if (err)
         return set_error(t, err), FAILED;
     if (accepts(r, g)) {
-        if ((err = transfer(t, r, g->label)))
+        if ((err = transfer(t, r, badge)))
             return set_error(t, err), FAILED;
         timeout_cancel(r);
         r->recv_gate = NULL;
@@ -287,6 +290,7 @@ static enum phase send_gate(struct thread *t, struct gate *g, uint32_t rights)
     if (timeout == KEEL_TIMEOUT_ZERO)
         return set_error(t, KEEL_E_TIMEOUT), FAILED;
     t->send_gate = g;
+    t->send_badge = badge;
     waitq_push(&r->senders, t);
     block(t, THREAD_SEND, timeout);
     return BLOCKED;
@@ -310,6 +314,13 @@ static void signal(struct notification *n, uintptr_t bits)
 
 static enum phase reply_cap_send(struct thread *t, uint32_t slot, const struct cap *c);
 
+/* What the receiver of a message sent through gate capability c learns:
+ * its badge, or the gate's label if it has none. */
+static inline uint64_t gate_badge(const struct cap *c)
+{
+    return c->label ? c->label : ((const struct gate *)c->object)->label;
+}
+
 static enum phase send_phase(struct thread *t)
 {
     struct cap c;
@@ -319,7 +330,7 @@ static enum phase send_phase(struct thread *t)
         return set_error(t, cap_lookup_error(e)), FAILED;
     switch (c.type) {
     case CAP_GATE:
-        return send_gate(t, c.object, c.rights);
+        return send_gate(t, c.object, c.rights, gate_badge(&c));
     case CAP_NOTIFICATION:
         if (t->ipc_ops & KEEL_IPC_CALL)
             return set_error(t, KEEL_E_INVALID), FAILED;
@@ -510,9 +521,8 @@ static enum phase receive_step(struct thread *t, struct thread **sender)
     for (struct thread *s = t->senders.head; s; s = s->q_next) {
         if (only && s->send_gate != only)
             continue;
-        struct gate *g = s->send_gate;
         waitq_remove(s);
-        uint32_t err = transfer(s, t, g->label);
+        uint32_t err = transfer(s, t, s->send_badge);
         if (err) { /* the sender's message does not fit: it learns why (a
                     * faulting thread stays stopped, as with no handler) */
             ipc_abort(s, err);
@@ -564,7 +574,7 @@ static bool fast_path(struct thread *t, uint32_t ops)
 {
     uint64_t tag = word(t, 0), opts = word(t, 3);
     if (KEEL_TAG_WORDS(tag) > KEEL_MSG_REG_WORDS || KEEL_TAG_ITEMS(tag) ||
-        (uint32_t)(opts >> 36) != KEEL_TIMEOUT_NEVER)
+        keel_opts_recv_timeout(opts) != KEEL_TIMEOUT_NEVER)
         return false;
     if (ops == KEEL_IPC_CALL) {
         struct cap c;
@@ -575,7 +585,7 @@ static bool fast_path(struct thread *t, uint32_t ops)
         if (!r || !accepts(r, g) || r->deadline || r->reply_to ||
             !sched_hand_off(t, THREAD_REPLY, r))
             return false;
-        transfer_registers(t, r, tag, g->label);
+        transfer_registers(t, r, tag, gate_badge(&c));
         r->recv_gate = NULL;
         t->ipc_ops = ops;
         t->reply_from = r;
@@ -603,7 +613,7 @@ static bool fast_path(struct thread *t, uint32_t ops)
 
 void ipc_syscall(struct thread *t)
 {
-    uint32_t ops = (uint32_t)word(t, 3) & 0xff;
+    uint32_t ops = keel_opts_ops(word(t, 3));
     bool call = ops & KEEL_IPC_CALL;
     if (!ops || (ops & ~OPS_MASK) ||
         (call && (ops & (KEEL_IPC_RECV | KEEL_IPC_REPLY))) ||
@@ -638,7 +648,7 @@ bool ipc_exception(struct thread *t, const uint64_t *msg)
     uintptr_t w0 = word(t, 0);
     t->in_exception = true;
     t->ipc_ops = KEEL_IPC_CALL;
-    if (send_gate(t, g, 0) != FAILED)
+    if (send_gate(t, g, 0, g->label) != FAILED)
         return true;
     /* Not delivered (the handler cannot take the message): the caller stops
      * t, whose frame stays the fault's and whose next IPC is its own. */

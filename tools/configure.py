@@ -83,7 +83,12 @@ CORE_SOURCES = [
     "kernel/usercopy.c",
     "kernel/loader.c",
     "kernel/ipc.c",
-    "kernel/kobj.c",
+    "kernel/invoke.c",
+    "kernel/factory.c",
+    "kernel/task.c",
+    "kernel/thread.c",
+    "kernel/gate.c",
+    "kernel/notification.c",
     "kernel/quota.c",
     "kernel/tags.c",
     "kernel/timeout.c",
@@ -114,10 +119,11 @@ HOST_TESTS = {
                  "kernel/runqueue.c", "kernel/compiler_rt.c", "kernel/tags.c"],
     "test_sched": ["kernel/ipc.c", "kernel/sched.c", "kernel/timeout.c", "kernel/cap.c",
                    "kernel/runqueue.c", "kernel/compiler_rt.c", "kernel/tags.c"],
-    # Quota accounting against a model: the object code (kobj.c) over the
-    # real frame table, page allocator and page tables, with the IPC and
-    # scheduler calls it makes stubbed.
-    "test_quota": ["kernel/kobj.c", "kernel/quota.c", "kernel/kmem.c", "kernel/pagealloc.c",
+    # Quota accounting against a model: the object code (the dispatcher and
+    # each object's file) over the real frame table, page allocator and page
+    # tables, with the IPC and scheduler calls it makes stubbed.
+    "test_quota": ["kernel/invoke.c", "kernel/factory.c", "kernel/task.c", "kernel/thread.c",
+                   "kernel/gate.c", "kernel/notification.c", "kernel/quota.c", "kernel/kmem.c", "kernel/pagealloc.c",
                    "kernel/vm.c", "kernel/cap.c", "kernel/tags.c"],
 }
 # Host tests written in Python (standard library): name -> the tools they test.

@@ -107,6 +107,11 @@ enum kerr cap_insert(struct cap_table *t, uint32_t *index, const struct cap *cap
 enum kerr cap_derive(struct cap_table *src, uint32_t from, struct cap_table *dst,
                      uint32_t *to, uint32_t rights, uint64_t label);
 
+/** cap_derive() keeping the source's label (its badge): a copy, as typed
+ * items and KEEL_TASK_GIVE_CAP make. */
+enum kerr cap_copy(struct cap_table *src, uint32_t from, struct cap_table *dst,
+                   uint32_t *to, uint32_t rights);
+
 /** Empty slot index of t, re-parenting its children (see above).
  * Errors: KERR_RANGE, KERR_NOENT (already empty). */
 enum kerr cap_delete(struct cap_table *t, uint32_t index);

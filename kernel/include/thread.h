@@ -1,33 +1,22 @@
 /*
- * Kernel objects: tasks, threads, gates, notifications, factories, and the
- * scheduler.  Each object lives in kernel pages charged to the quota of the
- * factory the request named; the frame table (kmem.h) records which one
- * paid for each page, and every free gives the page back to it.
+ * Threads (thread.c), and what acts on them: the scheduler (sched.c), IPC
+ * (ipc.c, fastpath.c) and timeouts (timeout.c).  Each object kind has its
+ * own header (task.h, gate.h, notification.h, factory.h); this one includes
+ * them all, since a thread links to each.
  */
 #pragma once
 
 #include <cap.h>
+#include <factory.h>
+#include <gate.h>
 #include <keel/errors.h>
 #include <keel/kobj.h>
+#include <notification.h>
 #include <runqueue.h>
-#include <vm.h>
+#include <task.h>
+#include <waitq.h>
 
-#define TASK_NAME_MAX 16
-#define TASK_CAP_SLOTS (ARCH_PAGE_SIZE / sizeof(struct cap_slot))
-
-struct factory;
-
-struct task {
-    struct vm_space vm;
-    struct vm_pt_alloc pt;      /* its page tables, charged to quota */
-    struct cap_table caps;      /* slots in their own page */
-    struct factory *pt_charge;  /* pays for the tables of the mapping being made */
-    struct thread *threads;     /* list through thread.task_next */
-    uint32_t refs;              /* capabilities naming the task or one of its threads */
-    bool dead;
-    char name[TASK_NAME_MAX];
-    bool is_root;               /* the first task: may power the machine off */
-};
+#define PRIO_MAX 255
 
 enum thread_state {
     THREAD_INACTIVE,        /* created, not started */
@@ -38,11 +27,6 @@ enum thread_state {
     THREAD_NOTIFY,          /* blocked waiting on a notification */
     THREAD_STOPPED,         /* stopped (exception without handler, or by request) */
     THREAD_DEAD,
-};
-
-/* Intrusive doubly linked queue of blocked threads. */
-struct waitq {
-    struct thread *head, *tail;
 };
 
 struct thread {
@@ -62,6 +46,7 @@ struct thread {
     struct waitq *queue;        /* the queue this thread waits in, if any */
     struct thread *q_next, *q_prev;
     struct gate *send_gate;     /* THREAD_SEND: through which gate */
+    uint64_t send_badge;        /* THREAD_SEND: what the receiver learns (badge or label) */
     struct gate *recv_gate;     /* THREAD_RECV: only from this gate; NULL = open */
     struct notification *recv_notif;
     struct waitq senders;       /* threads sending through gates bound to this one */
@@ -76,23 +61,6 @@ struct thread {
     struct gate *handler;       /* receives exception messages; NULL = stop and log */
     bool in_exception;          /* blocked on its handler: the frame is the fault's */
     uint64_t exc_msg[1 + KEEL_EXC_WORDS]; /* tag and words of the exception message */
-};
-
-struct gate {
-    struct thread *receiver;    /* bound thread; NULL once it is gone */
-    uint64_t label;
-    struct gate *next_bound;    /* gates bound to the same thread */
-};
-
-struct notification {
-    uintptr_t bits;
-    uint64_t label;
-    struct waitq waiters;
-};
-
-struct factory {
-    struct factory *parent;     /* quota comes from, and returns to, the parent */
-    uint64_t pages_left;
 };
 
 /* The ABI's error for a failed cap_lookup(): a missing right, or no usable
@@ -115,10 +83,6 @@ void sched_hand_over(struct thread *t);
  * False (and nothing done) if that does not hold. */
 bool sched_hand_off(struct thread *cur, enum thread_state why, struct thread *t);
 void sched_tick(void);                      /* round robin */
-
-/* ---- wait queues (ipc.c) ---- */
-void waitq_push(struct waitq *q, struct thread *t);
-void waitq_remove(struct thread *t);
 
 /* ---- IPC (ipc.c) ---- */
 void ipc_syscall(struct thread *t);
@@ -153,38 +117,28 @@ void root_thread_stopped(const struct thread *t);
  * forever; report it and end the boot, failed (main.c). */
 noreturn void kernel_stuck(void);
 
-/* ---- quotas (quota.c) ---- */
-/* Charge one page to f and allocate it zeroed, recording f as its payer in
- * the frame table; KEEL_E_QUOTA if f's quota or memory ran out. */
-uint32_t factory_page(struct factory *f, uint64_t *pa);
-/* bytes (a power-of-two number of pages) of zeroed, aligned, contiguous
- * memory charged to f page by page; 0 if quota or memory ran out. */
-uint64_t factory_block(struct factory *f, size_t bytes);
-/* Free a page, giving it back to the factory that paid for it. */
-void factory_free(uint64_t pa);
-/* Move pages of f's quota to child (a new sub-factory); KEEL_E_QUOTA if f
- * has fewer. */
-uint32_t factory_split(struct factory *f, uint64_t pages, struct factory *child);
-
-/* ---- objects (kobj.c) ---- */
-/* A zeroed page charged to f, mapped at user address va of task with rights
- * (PTE_R/W/X; PTE_USER is added), tables it needs charged to f too; a
- * keel_error (QUOTA if memory or quota ran out, INVALID for a bad or taken
- * address). */
-uint32_t task_map_page(struct task *task, struct factory *f, uintptr_t va, uint32_t rights,
-                       uint64_t *pa);
-/* pages zeroed pages at va (KEEL_MAP_* rights), all or nothing, charged to f. */
-uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintptr_t pages,
-                       uintptr_t rights);
-/* A new task (empty address space and capability table) charged to f. */
-uint32_t task_create(struct factory *f, const char *name, struct task **out);
+/* ---- threads (thread.c) ---- */
 /* A new inactive thread in task, charged to f. */
 uint32_t thread_create(struct factory *f, struct task *task, struct thread **out);
+/* Give back a thread never handed out (unlinked from its task). */
+void thread_discard(struct thread *t);
 /* Give thread t a UTCB page at va in its task, charged to f. */
 uint32_t thread_set_utcb(struct thread *t, struct factory *f, uintptr_t va);
-/* Handle a send/call to a kernel-object capability; result in t's words. */
-void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag);
+/* Registers for a thread that is not running (KEEL_E_INVALID otherwise). */
+uint32_t thread_set_regs(struct thread *t, uintptr_t ip, uintptr_t sp, uintptr_t arg);
+/* Priority prio (at most the invoker's, by): KEEL_E_INVALID above PRIO_MAX,
+ * KEEL_E_RIGHTS above by's own. */
+uint32_t thread_set_prio(struct thread *t, const struct thread *by, uintptr_t prio);
+/* Exceptions of t go to g (NULL: none; t is then stopped and logged). */
+void thread_set_handler(struct thread *t, struct gate *g);
+/* Make a thread that is not running runnable (KEEL_E_INVALID otherwise). */
+uint32_t thread_start(struct thread *t);
+/* Take t off any IPC and the processor, stopped. */
+void thread_stop(struct thread *t);
 /* Take a thread off everything and mark it dead.  Its page stays until its
- * task is dead and no capability names the task or a thread of it (kobj.c):
+ * task is dead and no capability names the task or a thread of it (task.c):
  * every kernel link to t must be cut here, since none is counted. */
 void thread_kill(struct thread *t);
+
+/* Kept here for the files that have always found it with the objects. */
+#include <invoke.h>

@@ -1,8 +1,8 @@
 /*
  * Fixture for host tests of the kernel core's IPC path and scheduler
  * (kernel/ipc.c, sched.c, timeout.c, linked as they are): the arch hooks
- * those files call, a stub kobj_invoke (kobj.c pulls in kmem, vm and the
- * loader), pools of tasks, threads, gates and notifications built by hand,
+ * those files call, a stub kobj_invoke (the dispatcher, invoke.c, pulls in
+ * the object files, kmem, vm and the loader), pools of tasks, threads, gates and notifications built by hand,
  * and a way to play the machine:
  *
  *   run()          asks kernel_user_resume() which thread runs next (NULL
@@ -117,7 +117,7 @@ static struct {
 void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag)
 {
     if (cap->type == CAP_THREAD && cap->object == t &&
-        KEEL_TAG_LABEL(tag) == KEEL_THREAD_SAVE_REPLY) { /* as kobj.c does it */
+        KEEL_TAG_LABEL(tag) == KEEL_THREAD_SAVE_REPLY) { /* as invoke.c does it */
         uint32_t slot = (uint32_t)t->regs.r[4], e = ipc_save_reply(t, &slot);
         arch_syscall_set_word(&t->regs, 0, KEEL_TAG(0, e ? 0 : 1, 0) | (uint64_t)e << 16);
         arch_syscall_set_word(&t->regs, 4, e ? 0 : slot);

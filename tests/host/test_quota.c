@@ -1,9 +1,9 @@
 /*
  * Quota accounting checked against a model.  The kernel's object code
- * (kobj.c), its quotas and frame table (quota.c, kmem.c), the page
+ * (invoke.c and the object files), its quotas and frame table (quota.c, kmem.c), the page
  * allocator and the page tables (vm.c) run as they are over a block of host
  * memory ("RAM", reached 1:1 like the kernel does); the IPC and scheduler
- * calls kobj.c makes are stubbed.  A random sequence of object creations,
+ * calls the object code makes are stubbed.  A random sequence of object creations,
  * mappings, UTCBs, capability deletions, task destructions and address-space
  * activations goes through kobj_invoke() exactly as system calls would, and
  * after every step the test checks that
@@ -46,7 +46,7 @@ static int tag_sets;
 void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag) { tag_sets++; }
 void arch_regs_init_user(struct arch_regs *regs, uintptr_t ip, uintptr_t sp, uintptr_t arg) { }
 
-/* ---- the calls kobj.c makes into IPC and the scheduler ---- */
+/* ---- the calls the object code makes into IPC and the scheduler ---- */
 void ipc_abort(struct thread *t, uint32_t err) { }
 void ipc_release(struct thread *t) { }
 void ipc_reply_cap_deleted(const struct cap *c) { }

@@ -1606,6 +1606,170 @@ static void test_random(void)
     }
 }
 
+/* ---- object model: badges and capability-table sizes (issue 8) ---- */
+
+#define BADGE_1 0x1001
+#define BADGE_2 0x1002
+
+/* A copy of the gate capability at from in our own table with badge (0: a
+ * plain copy); its slot, or KEEL_CAP_OPEN and the error in *e. */
+static uint32_t minted(uint32_t from, uint64_t badge, uint32_t *e)
+{
+    uint32_t slot = KEEL_CAP_OPEN;
+    *e = keel_cap_mint(U, SELF_TASK, from, KEEL_RIGHTS_ALL & ~KEEL_RIGHT_CONTROL, badge, &slot);
+    return *e ? KEEL_CAP_OPEN : slot;
+}
+
+/* What the echo server learns (word 2) from a WHO call through cap. */
+static uintptr_t who(uint32_t cap)
+{
+    U->mr[0] = 0;
+    struct keel_ipc_result r = keel_call(U, cap, KEEL_TAG(WHO, 0, 0), KEEL_TIMEOUT_NEVER);
+    return err(r) ? ~(uintptr_t)0 : U->mr[0];
+}
+
+static volatile uintptr_t badge_client_saw[2];
+
+/* A client thread: WHO through the capability in arg, the answer kept. */
+static void badge_client(struct keel_utcb *u, uintptr_t arg)
+{
+    u->mr[0] = 0;
+    struct keel_ipc_result r = keel_call(u, (uint32_t)(arg >> 1), KEEL_TAG(WHO, 0, 0),
+                                         KEEL_TIMEOUT_NEVER);
+    badge_client_saw[arg & 1] = err(r) ? ~(uintptr_t)0 : u->mr[0];
+}
+
+/* A thread that sends the capability at arg >> 32 as an item, through the
+ * gate at arg & 0xffffffff. */
+static void item_sender(struct keel_utcb *u, uintptr_t arg)
+{
+    u->item[0].slot = (uint32_t)(arg >> 32);
+    u->item[0].rights = KEEL_RIGHT_SEND;
+    keel_send(u, (uint32_t)arg, KEEL_TAG(7, 0, 1), 1000 * MS);
+}
+
+static void test_badges(void)
+{
+    uint32_t e1, e2, e;
+    uint32_t b1 = minted(gate_a, BADGE_1, &e1), b2 = minted(gate_a, BADGE_2, &e2);
+    check(!e1 && !e2 && who(b1) == BADGE_1 && who(b2) == BADGE_2 && who(gate_a) == 0xa,
+          "badge: one gate, two badged capabilities: the receiver tells them apart");
+    uint32_t t1 = spawn(badge_client, (uintptr_t)b1 << 1, MAIN_PRIO, KEEL_CAP_OPEN);
+    uint32_t t2 = spawn(badge_client, (uintptr_t)b2 << 1 | 1, MAIN_PRIO, KEEL_CAP_OPEN);
+    settle();
+    check(t1 != KEEL_CAP_OPEN && t2 != KEEL_CAP_OPEN && badge_client_saw[0] == BADGE_1 &&
+          badge_client_saw[1] == BADGE_2,
+          "badge: two client threads through differently badged capabilities are told apart");
+    uint32_t copy = minted(b1, 0, &e);
+    check(!e && who(copy) == BADGE_1, "badge: a plain copy of a badged capability keeps its badge");
+    uint32_t again = minted(b1, 0x2000, &e);
+    check(e == KEEL_E_RIGHTS && again == KEEL_CAP_OPEN && who(b1) == BADGE_1,
+          "badge: a badged capability cannot be re-badged (KEEL_E_RIGHTS)");
+    (void)minted(FACTORY, 0x3000, &e);
+    check(e == KEEL_E_CAP, "badge: only gate capabilities take a badge (KEEL_E_CAP)");
+    (void)minted(4000, 0x3000, &e);
+    check(e == KEEL_E_CAP, "badge: minting from a bad slot fails");
+
+    /* Through an item: a helper sends b2 to a gate bound to us; the copy we
+     * receive still carries BADGE_2.  The helper is queued before we
+     * receive, so the badge of the gate it used (0x55) comes from its send. */
+    uint32_t own = KEEL_CAP_OPEN, own_b = KEEL_CAP_OPEN;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x77, &own);
+    own_b = minted(own, 0x55, &e);
+    uint32_t h = spawn(item_sender, (uintptr_t)b2 << 32 | own_b, MAIN_PRIO, KEEL_CAP_OPEN);
+    settle();
+    U->accept_items = 1;
+    struct keel_ipc_result r = keel_recv(U, own, 1000 * MS);
+    U->accept_items = 0;
+    uint32_t got = KEEL_TAG_ITEMS(r.tag) == 1 ? U->item[0].slot : KEEL_CAP_OPEN;
+    check(!err(r) && r.label == 0x55 && got != KEEL_CAP_OPEN,
+          "badge: a queued sender's badge reaches the receiver");
+    check(got != KEEL_CAP_OPEN && who(got) == BADGE_2,
+          "badge: a badged capability keeps its badge when sent as an item");
+    settle();
+    drop(got);
+    drop(h);
+    drop(own_b);
+    drop(own);
+    drop(copy);
+    drop(t1);
+    drop(t2);
+    drop(b1);
+    drop(b2);
+}
+
+/* A task of factory f with a table of 2^bits slots (0: the default); its
+ * slot, or KEEL_CAP_OPEN and the error in *e. */
+static uint32_t sized_task(uint32_t f, uint32_t bits, uint32_t *e)
+{
+    uint32_t task = KEEL_CAP_OPEN;
+    *e = keel_task_create_sized(U, f, bits, &task);
+    return *e ? KEEL_CAP_OPEN : task;
+}
+
+/* A gate copy into slot of task: the error. */
+static uint32_t put_at(uint32_t task, uint32_t slot)
+{
+    return keel_invoke(U, task, KEEL_TASK_GIVE_CAP, gate_a, KEEL_RIGHT_SEND, slot, 0);
+}
+
+static void test_cap_table_sizes(void)
+{
+    static const uint32_t bits[] = { 1, 4, 6, 10, 12 };
+    /* Charged to our own factory and given back: a sub-factory's quota
+     * would be lost with it (factories are never freed). */
+    uint32_t f = FACTORY, e;
+    uint64_t start = quota(f), base_cost = 0;
+    bool ok = true;
+    for (uint32_t i = 0; i < sizeof(bits) / sizeof(bits[0]) && ok; i++) {
+        uint32_t n = 1u << bits[i];
+        uint64_t before = quota(f);
+        uint32_t task = sized_task(f, bits[i], &e);
+        uint64_t cost = before - quota(f), table = n * 64u > 4096 ? n * 64u / 4096 : 1;
+        if (!i)
+            base_cost = cost - table;   /* the task's header and page-table root */
+        bool last = put_at(task, n - 1) == KEEL_OK;
+        bool beyond = put_at(task, n) == KEEL_E_CAP;
+        bool open = put_at(task, KEEL_CAP_OPEN) == KEEL_OK && U->mr[0] == 0;
+        uint32_t d = keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+        drop(task);
+        bool back = quota(f) == before;
+        if (!(ok = !e && cost == base_cost + table && last && beyond && open && !d && back))
+            keel_printf("ktest: table of %u slots: e %u cost %u last %d beyond %d back %d\n",
+                        (unsigned)n, (unsigned)e, (unsigned)cost, last, beyond, back);
+    }
+    check(ok, "caps: tables of 2, 16, 64, 1024 and 4096 slots cost their pages, take the last "
+              "slot, refuse the one after, and give every page back");
+    uint32_t task = sized_task(f, 0, &e);
+    bool dflt = !e && put_at(task, 63) == KEEL_OK && put_at(task, 64) == KEEL_E_CAP;
+    keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    drop(task);
+    check(dflt && quota(f) == start, "caps: size 0 is the default table of 64 slots");
+    (void)sized_task(f, 17, &e);
+    check(e == KEEL_E_INVALID && quota(f) == start, "caps: a table of 2^17 slots is invalid");
+    (void)sized_task(f, 64, &e);
+    check(e == KEEL_E_INVALID && quota(f) == start, "caps: a table size of 2^64 is invalid");
+    uint32_t small = sub_factory(8);
+    (void)sized_task(small, 10, &e);
+    check(e == KEEL_E_QUOTA && quota(small) == 8,
+          "caps: a table its factory cannot pay for is KEEL_E_QUOTA, nothing charged");
+    drop(small);
+
+    /* The largest table: 65536 slots, 1024 pages. */
+    start = quota(f);   /* less the sub-factory just made */
+    task = sized_task(f, 16, &e);
+    uint64_t used = start - quota(f);
+    bool last = put_at(task, 65535) == KEEL_OK && put_at(task, 65536) == KEEL_E_CAP;
+    uint32_t d = keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    drop(task);
+    if (e || used < 1024 + 2 || !last || d || quota(f) != start)
+        keel_printf("ktest: 65536 slots: e %u used %u last %d destroy %u quota %u of %u\n",
+                    (unsigned)e, (unsigned)used, last, (unsigned)d, (unsigned)quota(f),
+                    (unsigned)start);
+    check(!e && used >= 1024 + 2 && last && !d && quota(f) == start,
+          "caps: a table of 65536 slots (1024 pages) takes slot 65535, and every page comes back");
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -1637,6 +1801,8 @@ int main(void)
     test_quota_thread();
     test_quota_errors();
     test_tag_cycles();
+    test_badges();
+    test_cap_table_sizes();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

@@ -8,15 +8,17 @@
  * |---|---|---|
  * | 0 | message tag | tag of the received message (error in KEEL_TAG_ERROR) |
  * | 1 | capability slot to send to | - |
- * | 2 | capability slot to receive from, or KEEL_CAP_OPEN | label of the gate or notification the message came through |
+ * | 2 | capability slot to receive from, or KEEL_CAP_OPEN | badge of the gate capability the sender used, else the label of the gate or notification the message came through |
  * | 3 | operation flags and timeouts | - |
  * | 4-7 | message words 0-3 | message words 0-3 |
  *
- * Message words 4-63 travel in the thread's UTCB (struct keel_utcb).
+ * Message words 4-63 travel in the thread's UTCB (struct keel_utcb).  The
+ * encodings of the tag and of word 3 are keel/abi.h.
  */
 #pragma once
 
 #include <stdint.h>
+#include <keel/abi.h>
 #include <keel/syscall.h>
 
 /** Most untyped words one message carries. */
@@ -27,44 +29,6 @@
 #define KEEL_MSG_ITEMS 4
 /** Receive from any gate bound to the calling thread. */
 #define KEEL_CAP_OPEN 0xffffffffu
-
-/** @name Message tag (word 0)
- * Bits 0-6: untyped word count; bits 8-10: typed item count; bits 16-23:
- * error (keel_error) in a result; bits 32-63: label.
- * @{ */
-/** Build a tag. */
-#define KEEL_TAG(label, words, items) \
-    (((uint64_t)(uint32_t)(label) << 32) | ((uint64_t)(items) & 7) << 8 | ((uint64_t)(words) & 0x7f))
-/** Untyped words of a tag. */
-#define KEEL_TAG_WORDS(tag) ((uint32_t)((tag) & 0x7f))
-/** Typed items of a tag. */
-#define KEEL_TAG_ITEMS(tag) ((uint32_t)(((tag) >> 8) & 7))
-/** Error (enum keel_error) of a result tag; 0 if none. */
-#define KEEL_TAG_ERROR(tag) ((uint32_t)(((tag) >> 16) & 0xff))
-/** Label of a tag. */
-#define KEEL_TAG_LABEL(tag) ((uint32_t)((uint64_t)(tag) >> 32))
-/** @} */
-
-/** Operation flags (word 3, bits 0-7). */
-enum keel_ipc_op {
-    KEEL_IPC_SEND = 1 << 0,     /**< send to the capability in word 1 */
-    KEEL_IPC_RECV = 1 << 1,     /**< then receive from word 2 */
-    KEEL_IPC_CALL = 1 << 2,     /**< send, then wait for the reply only */
-    KEEL_IPC_REPLY = 1 << 3,    /**< send phase answers the last caller */
-};
-
-/** @name Timeouts (word 3): send timeout in bits 8-35, receive in bits 36-63.
- * @{ */
-/** Wait as long as it takes. */
-#define KEEL_TIMEOUT_NEVER 0x0fffffffu
-/** Do not wait at all (poll). */
-#define KEEL_TIMEOUT_ZERO 0u
-/** Largest relative timeout, in microseconds (about 268 s). */
-#define KEEL_TIMEOUT_MAX_US 0x0ffffffeu
-/** Word 3 from operation flags and the two timeouts (microseconds). */
-#define KEEL_IPC_OPTS(ops, send_to, recv_to) \
-    ((uint64_t)(ops) | ((uint64_t)(send_to) & 0x0fffffff) << 8 | ((uint64_t)(recv_to) & 0x0fffffff) << 36)
-/** @} */
 
 /** A typed item: transfer of a capability. */
 struct keel_item {

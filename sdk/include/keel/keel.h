@@ -49,6 +49,34 @@ static inline uint32_t keel_task_create(struct keel_utcb *u, uint32_t factory, u
     return e;
 }
 
+/** Create a task through factory with a capability table of 2^cap_bits
+ * slots (1-16; 0: the default, 64 slots), whose pages the factory pays for
+ * too; capability slot as keel_task_create().  KEEL_E_INVALID for a size
+ * out of range, KEEL_E_QUOTA if factory cannot pay. */
+static inline uint32_t keel_task_create_sized(struct keel_utcb *u, uint32_t factory,
+                                              uint32_t cap_bits, uint32_t *slot)
+{
+    uint32_t e = keel_invoke(u, factory, KEEL_FACTORY_TASK, *slot, cap_bits, 0, 0);
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
+    return e;
+}
+
+/** Copy the caller's capability at cap into task's slot *slot (KEEL_CAP_OPEN:
+ * any free one; *slot then says where it went) with rights (a subset of
+ * cap's), minted with badge: the receiver of every message sent through the
+ * copy learns badge (keel_ipc_result.label).  badge 0 makes a plain copy,
+ * which keeps cap's badge.  KEEL_E_CAP if cap is not a gate capability (for
+ * a badge), KEEL_E_RIGHTS if it already has a badge (no re-badging). */
+static inline uint32_t keel_cap_mint(struct keel_utcb *u, uint32_t task, uint32_t cap,
+                                     uint32_t rights, uint64_t badge, uint32_t *slot)
+{
+    uint32_t e = keel_invoke(u, task, KEEL_TASK_GIVE_CAP, cap, rights, *slot, badge);
+    if (!e)
+        *slot = (uint32_t)u->mr[0];
+    return e;
+}
+
 /** Create an inactive thread in task, charged to factory (capability slot
  * as above). */
 static inline uint32_t keel_thread_create(struct keel_utcb *u, uint32_t factory, uint32_t task,

@@ -38,7 +38,9 @@ enum keel_root_slot {
 
 /** Operations on a factory (tag label). */
 enum keel_factory_op {
-    KEEL_FACTORY_TASK = 1,          /**< new task; mr0 = slot for its capability */
+    KEEL_FACTORY_TASK = 1,          /**< new task; mr0 = slot for its capability, mr1 = log2 of
+                                         its capability-table slots, 1-16 (0: 6, 64 slots; the
+                                         table's pages are charged too; KEEL_E_INVALID beyond) */
     KEEL_FACTORY_THREAD = 2,        /**< new thread, charged to this factory; mr0 = task slot, mr1 = slot for it */
     KEEL_FACTORY_GATE = 3,          /**< new gate; mr0 = bound thread slot, mr1 = label, mr2 = slot */
     KEEL_FACTORY_NOTIFICATION = 4,  /**< new notification; mr0 = label, mr1 = slot */
@@ -68,7 +70,10 @@ enum keel_task_op {
                                          bad image, size 0, not physically contiguous, or a page taken;
                                          KEEL_E_QUOTA out of quota (docs/abi.md) */
     KEEL_TASK_DESTROY = 3,          /**< end every thread of another task and free it (every page goes back to its payer) */
-    KEEL_TASK_GIVE_CAP = 4,         /**< mr0 = caller slot, mr1 = rights, mr2 = slot in the task */
+    KEEL_TASK_GIVE_CAP = 4,         /**< mr0 = caller slot, mr1 = rights, mr2 = slot in the task,
+                                         mr3 = badge (0: none; the copy keeps the source's).
+                                         A badge needs an unbadged gate capability: KEEL_E_CAP
+                                         for another type, KEEL_E_RIGHTS if it has one already */
     KEEL_TASK_DELETE_CAP = 5,       /**< mr0 = slot in the task to empty */
 };
 

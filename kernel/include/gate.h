@@ -1,0 +1,27 @@
+/*
+ * Gates: IPC endpoints bound to one receiving thread (gate.c).  A message
+ * sent through a gate capability reaches the bound thread with the
+ * capability's badge, or the gate's label if the capability has none.
+ */
+#pragma once
+
+#include <types.h>
+
+struct factory;
+struct thread;
+
+struct gate {
+    struct thread *receiver;    /* bound thread; NULL once it is gone */
+    uint64_t label;
+    struct gate *next_bound;    /* gates bound to the same thread */
+};
+
+/* A new gate carrying label, bound to no thread yet, charged to f. */
+uint32_t gate_create(struct factory *f, uint64_t label, struct gate **out);
+/* Give back a gate never handed out (not bound). */
+void gate_discard(struct gate *g);
+/* Bind g to receiver (a live thread): messages through g go to it. */
+void gate_bind(struct gate *g, struct thread *receiver);
+/* receiver is going away: every gate bound to it is cut loose (senders then
+ * get KEEL_E_PARTNER). */
+void gate_unbind_all(struct thread *receiver);

@@ -1,0 +1,230 @@
+/*
+ * Tasks: an address space and a capability table, each charged to the
+ * factory the request named; the page tables a mapping needs go to the
+ * factory that pays for the mapped page (pt_charge).
+ *
+ * A destroyed task gives back its address space, capability table and
+ * capabilities at once; its task and thread headers go back when the last
+ * capability naming the task or one of its threads is deleted (task.refs);
+ * until then they answer KEEL_E_PARTNER.
+ */
+#include <kernel.h>
+#include <keel/errors.h>
+#include <keel/kobj.h>
+#include <kmem.h>
+#include <thread.h>
+
+#define MAP_MAX_PAGES 4096      /* pages one MAP_ANON may ask for */
+
+/* ---- memory of a task ---- */
+
+uint32_t task_map_page(struct task *task, struct factory *f, uintptr_t va, uint32_t rights,
+                       uint64_t *pa)
+{
+    uint32_t err = factory_page(f, pa);
+    if (err)
+        return err;
+    task->pt_charge = f;
+    enum kerr e = vm_map(&task->vm, va, *pa, rights | PTE_USER);
+    if (e) {
+        factory_free(*pa);
+        return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
+    }
+    return KEEL_OK;
+}
+
+static uint64_t task_pt_alloc(void *ctx)
+{
+    uint64_t pa;
+    return factory_page(((struct task *)ctx)->pt_charge, &pa) == KEEL_OK ? pa : 0;
+}
+
+static uint64_t task_pt_alloc_root(void *ctx, size_t bytes)
+{
+    return factory_block(((struct task *)ctx)->pt_charge, bytes);
+}
+
+static void task_pt_free(void *ctx, uint64_t pa)
+{
+    factory_free(pa);
+}
+
+static void *task_pt_virt(void *ctx, uint64_t pa)
+{
+    return kmem_ptr(pa);
+}
+
+uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintptr_t pages,
+                       uintptr_t rights)
+{
+    uint64_t pa;
+    uint32_t r;
+    if (va % ARCH_PAGE_SIZE || !pages || pages > MAP_MAX_PAGES || !(rights & 7) || rights > 7)
+        return KEEL_E_INVALID;
+    if (va < USER_BASE || va >= USER_END || pages > (USER_END - va) / ARCH_PAGE_SIZE)
+        return KEEL_E_INVALID;
+    for (uintptr_t i = 0; i < pages; i++)
+        if (vm_lookup(&task->vm, va + i * ARCH_PAGE_SIZE, &pa, &r) == KERR_OK)
+            return KEEL_E_INVALID; /* already mapped */
+    uint32_t pte = ((rights & KEEL_MAP_R) ? PTE_R : 0) |
+                   ((rights & KEEL_MAP_W) ? PTE_W : 0) | ((rights & KEEL_MAP_X) ? PTE_X : 0);
+    for (uintptr_t i = 0; i < pages; i++) {
+        uint32_t err = task_map_page(task, f, va + i * ARCH_PAGE_SIZE, pte, &pa);
+        if (err) {
+            while (i--) { /* undo: the request fails whole (tables made stay) */
+                uint64_t done;
+                if (vm_lookup(&task->vm, va + i * ARCH_PAGE_SIZE, &done, &r) == KERR_OK) {
+                    vm_unmap(&task->vm, va + i * ARCH_PAGE_SIZE);
+                    factory_free(done);
+                }
+            }
+            return err;
+        }
+    }
+    return KEEL_OK;
+}
+
+/* ---- the capability table ---- */
+
+/* Bytes of a table of 2^bits slots: whole pages, at least one. */
+static size_t cap_table_bytes(uint32_t bits)
+{
+    return MAX(((size_t)1 << bits) * sizeof(struct cap_slot), (size_t)ARCH_PAGE_SIZE);
+}
+
+/* The zeroed, contiguous pages of a table of 2^bits slots, charged to f
+ * page by page; 0 when f's quota or memory runs out. */
+static uint64_t cap_table_alloc(struct factory *f, uint32_t bits)
+{
+    uint64_t pa;
+    size_t bytes = cap_table_bytes(bits);
+    if (bytes > ARCH_PAGE_SIZE)
+        return factory_block(f, bytes);
+    return factory_page(f, &pa) == KEEL_OK ? pa : 0;
+}
+
+static void cap_table_free(struct cap_table *t)
+{
+    uint32_t bits = (uint32_t)__builtin_ctz(t->size);
+    uint64_t pa = (uint64_t)(uintptr_t)t->slots;
+    for (size_t off = 0; off < cap_table_bytes(bits); off += ARCH_PAGE_SIZE)
+        factory_free(pa + off);
+    t->slots = NULL;
+    t->size = 0;
+}
+
+/* ---- creation ---- */
+
+uint32_t task_create_sized(struct factory *f, const char *name, uint32_t cap_bits,
+                           struct task **out)
+{
+    uint64_t pa, slots_pa;
+    if (cap_bits < TASK_CAP_BITS_MIN || cap_bits > TASK_CAP_BITS_MAX)
+        return KEEL_E_INVALID;
+    uint32_t err = factory_page(f, &pa);
+    if (err)
+        return err;
+    if (!(slots_pa = cap_table_alloc(f, cap_bits))) {
+        factory_free(pa);
+        return KEEL_E_QUOTA;
+    }
+    struct task *task = kmem_ptr(pa);
+    task->pt_charge = f;
+    task->pt = (struct vm_pt_alloc){ .alloc = task_pt_alloc, .free = task_pt_free,
+                                     .phys_to_virt = task_pt_virt, .ctx = task,
+                                     .alloc_root = task_pt_alloc_root };
+    cap_table_init(&task->caps, kmem_ptr(slots_pa), (uint32_t)1 << cap_bits);
+    for (size_t i = 0; i + 1 < sizeof(task->name) && name[i]; i++)
+        task->name[i] = name[i];
+    if (vm_init(&task->vm, &task->pt) != KERR_OK) {
+        cap_table_free(&task->caps);
+        factory_free(pa);
+        return KEEL_E_QUOTA;
+    }
+    *out = task;
+    return KEEL_OK;
+}
+
+uint32_t task_create(struct factory *f, const char *name, struct task **out)
+{
+    return task_create_sized(f, name, TASK_CAP_BITS_DEFAULT, out);
+}
+
+/* The headers of a dead task no capability names any more: the thread
+ * pages, then the task page, each back to the factory that paid. */
+static void task_release(struct task *task)
+{
+    if (!task->dead || task->refs)
+        return;
+    for (struct thread *t = task->threads, *next; t; t = next) {
+        next = t->task_next;
+        factory_free((uint64_t)(uintptr_t)t);
+    }
+    factory_free((uint64_t)(uintptr_t)task);
+}
+
+/* Called by cap.c for every capability that appears (+1) or goes (-1):
+ * tasks and threads count the capabilities naming them (a reply capability
+ * names its caller's thread, which must outlive it). */
+void cap_object_ref(const struct cap *c, int delta)
+{
+    struct task *task = c->type == CAP_TASK ? c->object
+                      : c->type == CAP_THREAD || c->type == CAP_REPLY
+                      ? ((struct thread *)c->object)->task : NULL;
+    if (!task)
+        return;
+    task->refs += (uint32_t)delta;
+    task_release(task);
+}
+
+/* ---- capabilities ---- */
+
+uint32_t task_give_cap(struct task *src, uint32_t from, struct task *task, uint32_t *to,
+                       uint32_t rights, uint64_t badge)
+{
+    struct cap c;
+    if (cap_lookup(&src->caps, from, CAP_TYPE_ANY, 0, &c))
+        return KEEL_E_CAP;
+    if (c.type == CAP_REPLY)
+        return KEEL_E_CAP;      /* a reply capability answers one call: no copies */
+    if (badge && c.type != CAP_GATE)
+        return KEEL_E_CAP;      /* only gate capabilities carry badges */
+    if (badge && c.label)
+        return KEEL_E_RIGHTS;   /* a badged capability is never re-badged */
+    uint32_t slot = *to == KEEL_CAP_OPEN ? CAP_SLOT_ANY : *to;
+    enum kerr e = cap_derive(&src->caps, from, &task->caps, &slot, rights,
+                             badge ? badge : c.label);
+    if (e)
+        return e == KERR_PERM ? KEEL_E_RIGHTS
+             : e == KERR_NOMEM ? KEEL_E_QUOTA
+             : e == KERR_EXIST ? KEEL_E_INVALID : KEEL_E_CAP;
+    *to = slot;
+    return KEEL_OK;
+}
+
+uint32_t task_delete_cap(struct task *task, uint32_t slot)
+{
+    struct cap c;
+    if (cap_lookup(&task->caps, slot, CAP_TYPE_ANY, 0, &c))
+        return KEEL_E_CAP;
+    if (c.type == CAP_REPLY)
+        ipc_reply_cap_deleted(&c); /* first: the capability keeps the caller alive */
+    return cap_delete(&task->caps, slot) ? KEEL_E_CAP : KEEL_OK;
+}
+
+/* ---- destruction ---- */
+
+void task_destroy(struct task *task)
+{
+    task->refs++; /* deleting its own capabilities must not free it here */
+    task->dead = true;
+    for (struct thread *t = task->threads; t; t = t->task_next)
+        if (t->state != THREAD_DEAD)
+            thread_kill(t);
+    for (uint32_t i = 0; i < task->caps.size; i++)
+        (void)task_delete_cap(task, i);
+    vm_destroy(&task->vm, true);
+    cap_table_free(&task->caps);
+    task->refs--;
+    task_release(task);
+}

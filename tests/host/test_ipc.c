@@ -1659,6 +1659,71 @@ static void test_random(void)
            "%d servers released\n", cap_answers, cap_stale, cap_deletes, releases);
 }
 
+/* ---- badges (issue 8) ---- */
+
+/* A copy of gate capability slot from of tk, badged with badge. */
+static uint32_t badged(struct task *tk, uint32_t from, uint64_t badge)
+{
+    uint32_t to = CAP_SLOT_ANY;
+    if (cap_derive(&tk->caps, from, &tk->caps, &to, SG, badge) != KERR_OK)
+        abort();
+    return to;
+}
+
+static void test_badges(void)
+{
+    /* Two badged capabilities and the plain one, all to gate g: the fast
+     * path (a call of register words), the general path (8 words) and a
+     * queued sender each deliver the badge, the plain one the label. */
+    static const uint32_t words[] = { 1, 8 };
+    for (uint32_t k = 0; k < 2; k++) {
+        pair(10, 10);
+        uint32_t b1 = badged(tb, gc, 0xb1), b2 = badged(tb, gc, 0xb2);
+        started(srv), started(cli);
+        CHECK(run() == srv);
+        sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+        const uint32_t caps[] = { b1, b2, gc };
+        const uint64_t want[] = { 0xb1, 0xb2, 0x5157 };
+        for (uint32_t i = 0; i < 3; i++) {
+            CHECK(run() == cli);
+            sys(cli, KEEL_TAG(1, words[k], 0), caps[i], 0, CALL_OPTS(NEVER));
+            CHECK(run() == srv);
+            CHECK_EQ_U(w(srv, 2), want[i]);
+            sys(srv, KEEL_TAG(2, 0, 0), 0, OPEN, REPLY_WAIT_OPTS(NEVER));
+        }
+        CHECK_EQ_U(consistency(), 0);
+    }
+
+    /* Queued: the sender waits, then its capability is deleted; the badge
+     * it sent with still arrives. */
+    pair(10, 10);
+    uint32_t b = badged(tb, gc, 0xbeef);
+    started(cli), started(srv);
+    CHECK(run() == cli);
+    sys(cli, KEEL_TAG(3, 1, 0), b, 0, SEND_OPTS(NEVER));
+    CHECK_EQ_U(cli->state, THREAD_SEND);
+    CHECK_EQ_U(cap_delete(&tb->caps, b), KERR_OK);
+    CHECK(run() == srv);
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    CHECK_EQ_U(w(srv, 2), 0xbeef);
+
+    /* An item keeps its badge. */
+    pair(10, 10);
+    b = badged(tb, gc, 0xcafe);
+    srv->utcb->accept_items = 1;
+    started(srv), started(cli);
+    CHECK(run() == srv);
+    sys(srv, 0, 0, OPEN, RECV_OPTS(NEVER));
+    CHECK(run() == cli);
+    item(cli, 0, b, CAP_RIGHT_SEND);
+    sys(cli, KEEL_TAG(4, 0, 1), gc, 0, SEND_OPTS(NEVER));
+    struct cap c;
+    CHECK_EQ_U(KEEL_TAG_ITEMS(w(srv, 0)), 1);
+    CHECK_EQ_U(cap_lookup(&ta->caps, srv->utcb->item[0].slot, CAP_GATE, 0, &c), KERR_OK);
+    CHECK_EQ_U(c.label, 0xcafe);
+    CHECK_EQ_U(consistency(), 0);
+}
+
 int main(void)
 {
     hang_guard(60);
@@ -1685,6 +1750,7 @@ int main(void)
     test_reply_caps();
     test_exception_verdicts();
     test_deadlock();
+    test_badges();
     test_random();
     reset();
     return check_summary("test_ipc");

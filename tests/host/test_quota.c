@@ -207,9 +207,13 @@ static void op_task(void)
     if (ntk == MAX_TASKS)
         return;
     snapshot();
-    uint32_t e = invoke(fac[f].slot, KEEL_FACTORY_TASK, KEEL_CAP_OPEN, 0, 0, 0, &slot);
+    /* A capability table of 2^bits slots (0: the default 64), some of them
+     * several pages (64 slots a page): header + table + page-table root. */
+    uint32_t bits = (uint32_t)(rnd() % 10);
+    uint64_t table = bits > 6 ? (uint64_t)1 << (bits - 6) : 1;
+    uint32_t e = invoke(fac[f].slot, KEEL_FACTORY_TASK, KEEL_CAP_OPEN, bits, 0, 0, &slot);
     CHECK(e == KEEL_OK || e == KEEL_E_QUOTA);
-    check_only(f, e ? 0 : 3, e ? 0 : 3, false);
+    check_only(f, e ? 0 : 2 + table, e ? 0 : 2 + table, false);
     if (e)
         return;
     struct cap c;
@@ -396,6 +400,26 @@ static void teardown(void)
 int main(void)
 {
     setup();
+    /* Table sizes: out of range refused with nothing charged; a 1024-slot
+     * table takes its last slot, refuses the next, and comes back whole.
+     * First, while the allocator still has never-used pages: a table of
+     * several pages is one block, which page_alloc_block takes only from
+     * those. */
+    uintptr_t t;
+    uint64_t before = fac[1].f->pages_left;
+    CHECK_EQ_U(invoke(fac[1].slot, KEEL_FACTORY_TASK, KEEL_CAP_OPEN, 17, 0, 0, &t),
+               KEEL_E_INVALID);
+    CHECK_EQ_U(fac[1].f->pages_left, before);
+    CHECK_EQ_U(invoke(fac[1].slot, KEEL_FACTORY_TASK, KEEL_CAP_OPEN, 10, 0, 0, &t), KEEL_OK);
+    CHECK_EQ_U(before - fac[1].f->pages_left, 1 + 16 + 1);
+    CHECK_EQ_U(invoke((uint32_t)t, KEEL_TASK_GIVE_CAP, fac[1].slot, KEEL_RIGHT_SEND, 1023, 0,
+                      NULL), KEEL_OK);
+    CHECK_EQ_U(invoke((uint32_t)t, KEEL_TASK_GIVE_CAP, fac[1].slot, KEEL_RIGHT_SEND, 1024, 0,
+                      NULL), KEEL_E_CAP);
+    CHECK_EQ_U(invoke((uint32_t)t, KEEL_TASK_DESTROY, 0, 0, 0, 0, NULL), KEEL_OK);
+    cap_delete(&root->caps, (uint32_t)t);
+    CHECK_EQ_U(fac[1].f->pages_left, before);
+    check_accounting();
     enum { STEPS = 20000 };
     for (int step = 0; step < STEPS; step++) {
         switch (rnd() % 10) {
@@ -419,7 +443,7 @@ int main(void)
     CHECK(vm_tag_generation > 10); /* 3-bit tags: many roll-overs */
     teardown();
     /* Whole task lives, run dry and refilled: the quota comes back exactly. */
-    uint64_t before = fac[1].f->pages_left;
+    before = fac[1].f->pages_left;
     for (int round = 0; round < 50; round++) {
         uintptr_t t, th;
         if (invoke(fac[1].slot, KEEL_FACTORY_TASK, KEEL_CAP_OPEN, 0, 0, 0, &t))

@@ -86,10 +86,10 @@ uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintp
 
 /* ---- the capability table ---- */
 
-/* Bytes of a table of 2^bits slots: whole pages, at least one. */
-static size_t cap_table_bytes(uint32_t bits)
+/* Bytes of a table of slots (a power of two): whole pages, at least one. */
+static size_t cap_table_bytes(size_t slots)
 {
-    return MAX(((size_t)1 << bits) * sizeof(struct cap_slot), (size_t)ARCH_PAGE_SIZE);
+    return MAX(slots * sizeof(struct cap_slot), (size_t)ARCH_PAGE_SIZE);
 }
 
 /* The zeroed, contiguous pages of a table of 2^bits slots, charged to f
@@ -97,7 +97,7 @@ static size_t cap_table_bytes(uint32_t bits)
 static uint64_t cap_table_alloc(struct factory *f, uint32_t bits)
 {
     uint64_t pa;
-    size_t bytes = cap_table_bytes(bits);
+    size_t bytes = cap_table_bytes((size_t)1 << bits);
     if (bytes > ARCH_PAGE_SIZE)
         return factory_block(f, bytes);
     return factory_page(f, &pa) == KEEL_OK ? pa : 0;
@@ -105,9 +105,8 @@ static uint64_t cap_table_alloc(struct factory *f, uint32_t bits)
 
 static void cap_table_free(struct cap_table *t)
 {
-    uint32_t bits = (uint32_t)__builtin_ctz(t->size);
     uint64_t pa = (uint64_t)(uintptr_t)t->slots;
-    for (size_t off = 0; off < cap_table_bytes(bits); off += ARCH_PAGE_SIZE)
+    for (size_t off = 0; off < cap_table_bytes(t->size); off += ARCH_PAGE_SIZE)
         factory_free(pa + off);
     t->slots = NULL;
     t->size = 0;

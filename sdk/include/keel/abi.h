@@ -18,9 +18,9 @@
  * @{ */
 #define KEEL_TAG_WORDS_MASK 0x7fu       /**< untyped words: bits 0-6 */
 #define KEEL_TAG_ITEMS_SHIFT 8          /**< typed items: bits 8-10 */
-#define KEEL_TAG_ITEMS_MASK 7u
+#define KEEL_TAG_ITEMS_MASK 7u          /**< typed items: mask after the shift */
 #define KEEL_TAG_ERROR_SHIFT 16         /**< error: bits 16-23 */
-#define KEEL_TAG_ERROR_MASK 0xffu
+#define KEEL_TAG_ERROR_MASK 0xffu       /**< error: mask after the shift */
 #define KEEL_TAG_LABEL_SHIFT 32         /**< label: bits 32-63 */
 /** Build a tag. */
 #define KEEL_TAG(label, words, items)                                           \

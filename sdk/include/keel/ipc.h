@@ -48,7 +48,7 @@ struct keel_utcb {
 /** Result of an IPC: the tag and the label it came through. */
 struct keel_ipc_result {
     uint64_t tag;       /**< received tag, or an error tag */
-    uint64_t label;     /**< label of the gate or notification (receive phase) */
+    uint64_t label;     /**< badge of the sender's gate capability, else the label of the gate or notification (receive phase) */
 };
 
 /**

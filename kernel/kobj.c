@@ -20,7 +20,7 @@
 #include <keel/errors.h>
 #include <keel/kobj.h>
 #include <kmem.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 #include <loader.h>
 #include <thread.h>
 

@@ -125,7 +125,8 @@ HOST_TESTS = {
                    "kernel/vm.c", "kernel/cap.c", "kernel/tags.c"],
 }
 # Host tests written in Python (standard library): name -> the tools they test.
-HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"]}
+HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"],
+                 "test_keel": ["keel", "tools/ports.py"]}
 # Extra link flags of some host tests: kcore.h counts the scheduler's
 # ready-queue operations by wrapping them.
 RQ_WRAP = "-Wl," + ",".join(f"--wrap={f}" for f in

@@ -1,6 +1,6 @@
 /* Decode the boot hand-over into a memory map, boot image and command line. */
 #include <bootinfo.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 #include <print.h>
 
 static void copy_cmdline(struct boot_desc *d, const char *s)

@@ -1,6 +1,6 @@
 /* Capability tables and the derivation tree (see cap.h). */
 #include <cap.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 
 /* Default for builds without kernel objects (host tests of this file). */
 __attribute__((weak)) void cap_object_ref(const struct cap *c, int delta)

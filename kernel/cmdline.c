@@ -1,6 +1,6 @@
 /* Kernel command-line parsing. */
 #include <cmdline.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 
 /* Find word key at a word boundary; returns a pointer just past it, with
  * *has_value telling whether '=' follows. */

@@ -18,7 +18,7 @@
  * taking the next one's message, is completed by a loop (complete_sends).
  */
 #include <kernel.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 #include <keel/abi.h>
 #include <keel/errors.h>
 #include <keel/kobj.h>

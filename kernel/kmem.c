@@ -1,7 +1,7 @@
 /* Kernel memory: every page the kernel uses for objects and page tables,
  * and the frame table that records who paid for each of them. */
 #include <kmem.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 
 static struct pagealloc pages;
 

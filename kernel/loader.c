@@ -1,11 +1,11 @@
 /* Loading ELF executables into tasks, and starting the root task. */
-#include <cpio.h>
+#include <keelbase/cpio.h>
 #include <elf.h>
 #include <kernel.h>
 #include <keel/errors.h>
 #include <keel/kobj.h>
 #include <kmem.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 #include <loader.h>
 #include <print.h>
 

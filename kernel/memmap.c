@@ -1,6 +1,6 @@
 /* Sorted, merged physical range sets (used for the boot memory map). */
 #include <memmap.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 
 /* End of a range, saturating instead of wrapping past 2^64. */
 static uint64_t range_end(uint64_t base, uint64_t size)

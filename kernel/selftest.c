@@ -27,7 +27,7 @@ static void check(struct results *r, bool ok, const char *name, const char *fmt,
     char detail[160];
     va_list ap;
     va_start(ap, fmt);
-    kvsnprintf(detail, sizeof(detail), fmt, ap);
+    kb_vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
     kprintf("selftest: [%s] %s: %s\n", ok ? " ok " : "FAIL", name, detail);
     if (ok)

@@ -1,6 +1,6 @@
 /* User memory access through software translation (see usercopy.h). */
 #include <kmem.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 #include <usercopy.h>
 
 /* Kernel pointer to the user byte at va if its page has rights; NULL if not. */

@@ -22,7 +22,6 @@ COMPILERS = ("gcc", "clang")
 KERNEL_SOURCES = [
     "kernel/main.c",
     "kernel/print.c",
-    "kernel/fdt.c",
     "kernel/memmap.c",
     "kernel/bootinfo.c",
     "kernel/cmdline.c",
@@ -30,8 +29,6 @@ KERNEL_SOURCES = [
     "kernel/extable.c",
     "kernel/ticker.c",
     "kernel/selftest.c",
-    "kernel/string.c",
-    "kernel/cpio.c",
     "kernel/elf.c",
     "kernel/cap.c",
     "kernel/runqueue.c",
@@ -41,12 +38,19 @@ KERNEL_SOURCES = [
     "kernel/stack.c",
 ]
 
+# Freestanding code the kernel and the SDK runtime share, written once
+# (lib/, headers in lib/include/keelbase/): each target builds it twice, as
+# out/<cc>/<isa>/lib/libkeelbase.a with the kernel's flags (no FP/SIMD, no
+# PIC, stack-checked) for the kernel and out/<cc>/<isa>/user/libkeelbase.a
+# with the user flags for the runtime.  It sees only compiler headers.
+LIB_SOURCES = ["lib/format.c", "lib/string.c", "lib/cpio.c", "lib/fdt.c"]
+LIB_INCLUDE = "-Ilib/include"
+
 # User-level components in the boot image: name -> sources.  The kernel starts
-# "root"; the root task starts the rest.
+# "root"; the root task starts the rest.  The runtime (libkeel.a) also sees
+# lib/include; components see only sdk/include.
 SDK_LIB_SOURCES = ["sdk/lib/crt0.c", "sdk/lib/thread.c", "sdk/lib/console.c",
-                   "sdk/lib/boot.c",
-                   # generic code shared with the kernel, written once
-                   "kernel/print.c", "kernel/string.c", "kernel/cpio.c"]
+                   "sdk/lib/boot.c"]
 USER_PROGRAMS = {
     "root": ["sdk/servers/root/root.c"],
     "hello": ["samples/hello/hello.c"],
@@ -72,7 +76,7 @@ TEST_IMAGE_PROGRAMS = ["root", "badroot", "echo-client", "hello"]
 USER_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "
                "-fno-stack-protector -fno-omit-frame-pointer "
                "-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "
-               "-Wmissing-prototypes -Wno-unused-parameter -Isdk/include -Ikernel/include")
+               "-Wmissing-prototypes -Wno-unused-parameter -Isdk/include")
 
 # The kernel core: user mode, kernel objects, IPC, scheduling.
 CORE_SOURCES = [
@@ -100,15 +104,15 @@ STACK_CONFIG = "kernel/stackcheck.conf"
 
 # Host unit tests: test name -> generic sources under test.
 HOST_TESTS = {
-    "test_print": ["kernel/print.c"],
-    "test_fdt": ["kernel/fdt.c"],
-    "test_memmap": ["kernel/memmap.c", "kernel/fdt.c", "kernel/bootinfo.c",
-                    "kernel/cmdline.c", "kernel/print.c"],
+    "test_print": ["lib/format.c", "kernel/print.c"],
+    "test_fdt": ["lib/fdt.c"],
+    "test_memmap": ["kernel/memmap.c", "lib/fdt.c", "kernel/bootinfo.c",
+                    "kernel/cmdline.c", "kernel/print.c", "lib/format.c"],
     "test_cmdline": ["kernel/cmdline.c"],
     # Generic page tables; joins KERNEL_SOURCES when the ports implement the
     # arch_pte_* hooks (kernel core).
     "test_vm": ["kernel/vm.c"],
-    "test_cpio": ["kernel/cpio.c"],
+    "test_cpio": ["lib/cpio.c"],
     "test_elf": ["kernel/elf.c"],
     "test_cap": ["kernel/cap.c"],
     "test_runqueue": ["kernel/runqueue.c", "kernel/compiler_rt.c"],
@@ -127,7 +131,8 @@ HOST_TESTS = {
                    "kernel/vm.c", "kernel/cap.c", "kernel/tags.c"],
 }
 # Host tests written in Python (standard library): name -> the tools they test.
-HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"]}
+HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"],
+                 "test_keel": ["keel", "tools/ports.py"]}
 # Extra link flags of some host tests: kcore.h counts the scheduler's
 # ready-queue operations by wrapping them.
 RQ_WRAP = "-Wl," + ",".join(f"--wrap={f}" for f in
@@ -257,7 +262,8 @@ build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimage
 
 hostflags = -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter $
   -fsanitize=address,undefined -fno-sanitize-recover=all $
-  -Ikernel/include -Isdk/include -Itests/host -DKEEL_HOST_TEST -D_DEFAULT_SOURCE
+  -Ikernel/include -Ilib/include -Isdk/include -Itests/host -DKEEL_HOST_TEST $
+  -D_DEFAULT_SOURCE
 """
 
 
@@ -270,6 +276,7 @@ def target_block(cc, port):
     t = port.toolchain(cc)
     cflags = " ".join([COMMON_CFLAGS, t["cflags"],
                        f"-Ikernel/include -Iarch/{port.DIR}/include -Isdk/include",
+                       LIB_INCLUDE,
                        f"-DKEEL_CC=\\\"{cc}\\\""])
     lines = [f"# ---- {cc} / {port.ISA} ----"]
     objs, sus = [], []
@@ -289,9 +296,23 @@ def target_block(cc, port):
             sus.append(su)
         lines.append(f"  cc = {t['cc']}")
         objs.append(o)
+    # The shared library, with the kernel's flags but none of its headers.
+    klib_flags = " ".join([COMMON_CFLAGS, t["cflags"], LIB_INCLUDE, "-fstack-usage"])
+    klib_objs = []
+    for src in LIB_SOURCES:
+        o = obj_path(out, src)
+        su = o[:-len(".o")] + ".su"
+        lines.append(f"build {o} | {su}: cc {src}")
+        lines.append(f"  cflags = {klib_flags}")
+        lines.append(f"  cc = {t['cc']}")
+        klib_objs.append(o)
+        sus.append(su)
+    klib = f"{out}/lib/libkeelbase.a"
+    lines.append(f"build {klib}: ar {' '.join(klib_objs)}")
+    lines.append(f"  ar = {archiver(cc, port)}")
     ldscript = f"arch/{port.DIR}/kernel.ld"
     elf = f"{out}/keel.elf"
-    lines.append(f"build {elf}: link {' '.join(objs)} | {ldscript}")
+    lines.append(f"build {elf}: link {' '.join(objs)} {klib} | {ldscript}")
     lines.append(f"  ld = {t['ld']}")
     lines.append(f"  ldflags = {t['ldflags']}")
     lines.append(f"  ldscript = {ldscript}")
@@ -314,28 +335,36 @@ def target_block(cc, port):
     return lines, img
 
 
+def archiver(cc, port):
+    return f"{port.GCC_PREFIX}ar" if cc == "gcc" else "llvm-ar-14"
+
+
 def user_block(lines, cc, port, out, t):
     """The SDK runtime, the user programs and the boot image of one target."""
     cflags = " ".join([USER_CFLAGS, t["cflags"], getattr(port, "USER_CFLAGS", "")])
-    ar = f"{port.GCC_PREFIX}ar" if cc == "gcc" else "llvm-ar-14"
+    ar = archiver(cc, port)
 
-    def compile_all(srcs):
+    def compile_all(srcs, extra=""):
         objs = []
         for src in srcs:
             o = f"{out}/user/{src}.o"
             lines.append(f"build {o}: cc {src}")
             lines.append(f"  cc = {t['cc']}")
-            lines.append(f"  cflags = {cflags}")
+            lines.append(f"  cflags = {cflags}{extra}")
             objs.append(o)
         return objs
 
     lib = f"{out}/user/libkeel.a"
-    lines.append(f"build {lib}: ar {' '.join(compile_all(SDK_LIB_SOURCES))}")
+    lines.append(f"build {lib}: ar {' '.join(compile_all(SDK_LIB_SOURCES, ' ' + LIB_INCLUDE))}")
+    lines.append(f"  ar = {ar}")
+    base = f"{out}/user/libkeelbase.a"
+    lines.append(f"build {base}: ar {' '.join(compile_all(LIB_SOURCES, ' ' + LIB_INCLUDE))}")
     lines.append(f"  ar = {ar}")
     elfs = {}
     for name, srcs in USER_PROGRAMS.items():
         elf = f"{out}/user/{name}.elf"
-        lines.append(f"build {elf}: link {' '.join(compile_all(srcs))} {lib} | sdk/lib/user.ld")
+        lines.append(f"build {elf}: link {' '.join(compile_all(srcs))} {lib} {base} "
+                     "| sdk/lib/user.ld")
         lines.append(f"  ld = {t['ld']}")
         lines.append(f"  ldflags = -nostdlib -static -z max-page-size=4096")
         lines.append(f"  ldscript = sdk/lib/user.ld")

@@ -1,7 +1,7 @@
 /* User frames and the system-call ABI: svc #0 with the selector in x8 and
  * words 0-7 in x0-x7, results back in x0-x7 (arch.h). */
 #include <arm.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 
 #define SPSR_EL0T 0                     /* EL0 with SP_EL0, DAIF clear */
 #define STACK_ALIGN 16                  /* AAPCS64; SP alignment checking is on */

@@ -3,8 +3,8 @@
  * With LPCR[LD] = 0 the decrementer is 32 bits and interrupts while its
  * sign bit is set, so "no deadline" means DEC at its largest positive value
  * (about 4 s at 512 MHz); deadlines further out are reached in steps. */
-#include <fdt.h>
-#include <kstring.h>
+#include <keelbase/fdt.h>
+#include <keelbase/string.h>
 #include <kernel.h>
 #include <ppc.h>
 

@@ -2,7 +2,7 @@
  * the timer, a fault for kernel_exception(), or a fatal surprise. */
 #include <kernel.h>
 #include <kstack.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 #include <ppc.h>
 #include <print.h>
 

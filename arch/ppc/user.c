@@ -1,7 +1,7 @@
 /* User mode: the first frame of a thread, where traps from problem state
  * save, and the system-call ABI (selector r0, words r3..r10 both ways). */
 #include <kstack.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 #include <ppc.h>
 #include <ppc_cpu.h>
 

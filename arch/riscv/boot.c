@@ -1,7 +1,7 @@
 /* First C code: collect what OpenSBI handed over and enter the kernel. */
 #include <arch.h>
-#include <fdt.h>
-#include <kstring.h>
+#include <keelbase/fdt.h>
+#include <keelbase/string.h>
 #include <riscv.h>
 
 extern char __kernel_start[], __kernel_end[];

@@ -1,10 +1,10 @@
 /* Sv48 translation: the kernel's 1:1 gigapages and the PTE format that
  * generic code builds user tables with. */
 #include <arch.h>
-#include <fdt.h>
+#include <keelbase/fdt.h>
 #include <kernel.h>
 #include <kstack.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 #include <riscv.h>
 
 #define PTE_V (1u << 0)

@@ -1,7 +1,7 @@
 /* Timer: the `time` CSR is the counter; one-shot interrupts come from the
  * SBI TIME extension (OpenSBI programs the machine timer for us). */
 #include <arch.h>
-#include <fdt.h>
+#include <keelbase/fdt.h>
 #include <riscv.h>
 
 #define SBI_EXT_TIME 0x54494D45         /* "TIME" */

@@ -1,7 +1,7 @@
 /* User mode: the first frame of a thread, where user traps save, and the
  * system-call register ABI (selector t0, words a0-a7). */
 #include <arch.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 #include <riscv.h>
 
 #define SSTATUS_SPIE (1UL << 5)

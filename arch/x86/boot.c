@@ -1,7 +1,7 @@
 /* Translate the Multiboot (v1) information QEMU hands over into struct
  * boot_info, then enter the generic kernel. */
 #include <kernel.h>
-#include <kstring.h>
+#include <keelbase/string.h>
 #include <x86.h>
 
 #define MB_BOOTLOADER_MAGIC 0x2badb002

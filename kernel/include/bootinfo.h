@@ -3,7 +3,7 @@
 #pragma once
 
 #include <arch.h>
-#include <fdt.h>
+#include <keelbase/fdt.h>
 #include <memmap.h>
 
 #define FDT_MAX_SIZE (2u << 20)   /* larger claimed blobs are refused */

@@ -1,14 +1,9 @@
-/* Formatted output: a small printf (%d %i %u %x %X %p %s %c %%, with flags
- * '-' and '0', a field width, and the l, ll, z and j length modifiers). */
+/* Formatted output to the boot console.  The formatter itself, and the
+ * in-memory kb_snprintf(), are the shared library's (keelbase/format.h). */
 #pragma once
 
 #include <types.h>
-
-/* Format into buf (always NUL-terminated when size > 0).  Returns the length
- * the full output would have had, as C's vsnprintf does. */
-int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int ksnprintf(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#include <keelbase/format.h>
 
 /* Print to the boot console. */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

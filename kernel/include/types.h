@@ -19,17 +19,7 @@
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 
-/* Kernel-internal error codes.  Functions return 0 (KERR_OK) or one of these. */
-enum kerr {
-    KERR_OK = 0,
-    KERR_INVAL,     /* malformed argument or input */
-    KERR_RANGE,     /* value or offset outside its bounds */
-    KERR_NOENT,     /* looked-up item does not exist */
-    KERR_NOMEM,     /* out of memory or table space */
-    KERR_BADFMT,    /* input data is not in the expected format */
-    KERR_TYPE,      /* object is of the wrong type */
-    KERR_PERM,      /* rights or permission missing */
-    KERR_EXIST,     /* target already in use */
-};
+/* enum kerr: shared with the library of generic code (lib/). */
+#include <keelbase/errors.h>
 
 const char *kerr_name(enum kerr e);

@@ -1,7 +1,7 @@
 /* Boot modules: the root task finds them in the boot image (a cpio newc
- * archive, read with the kernel's own reader, kernel/cpio.c).  Only regular
+ * archive, read with the shared reader, lib/cpio.c).  Only regular
  * files are modules; directories and links in the archive are passed over. */
-#include <cpio.h>
+#include <keelbase/cpio.h>
 #include <keel/keel.h>
 
 static bool open_boot_image(struct cpio *archive)

@@ -1,7 +1,7 @@
-/* keel_printf: the kernel's formatter (kernel/print.c, built into the SDK
- * runtime) writing to a line buffer that goes out through the debug call. */
+/* keel_printf: the shared formatter (lib/format.c) writing to a line buffer
+ * that goes out through the debug call. */
 #include <keel/keel.h>
-#include <print.h>
+#include <keelbase/format.h>
 
 #define LINE_MAX 256
 
@@ -14,12 +14,9 @@ static void flush(void)
     line_len = 0;
 }
 
-/* The output hook kernel/print.c calls for each character. */
-void arch_console_putc(char c);
-void arch_console_putc(char c)
+/* The formatter's output function: whole lines go out in one call. */
+static void line_put(void *ctx, char c)
 {
-    if (c == '\r')
-        return; /* the kernel console adds its own */
     line[line_len++] = c;
     if (c == '\n' || line_len == LINE_MAX)
         flush();
@@ -29,7 +26,7 @@ int keel_printf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = kvprintf(fmt, ap);
+    int n = kb_vformat(line_put, NULL, fmt, ap);
     va_end(ap);
     return n;
 }
@@ -38,7 +35,7 @@ int keel_snprintf(char *buf, size_t size, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = kvsnprintf(buf, size, fmt, ap);
+    int n = kb_vsnprintf(buf, size, fmt, ap);
     va_end(ap);
     return n;
 }

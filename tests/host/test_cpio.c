@@ -1,8 +1,9 @@
-/* Host tests for kernel/cpio.c: archives packed by GNU cpio from
+/* Host tests for lib/cpio.c: archives packed by GNU cpio from
  * tests/host/cpio/tree (newc and crc formats), hand-built archives, and
  * corrupted copies, which must be rejected or read without leaving the
  * buffer (exact-size copies: ASan watches). */
-#include <cpio.h>
+#include <types.h>
+#include <keelbase/cpio.h>
 #include "check.h"
 
 #define TREE "tests/host/cpio/tree/"

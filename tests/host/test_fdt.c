@@ -1,7 +1,7 @@
-/* Host tests for kernel/fdt.c: test trees built by dtc, the trees QEMU's
+/* Host tests for lib/fdt.c: test trees built by dtc, the trees QEMU's
  * machines hand over (dumped with -M ...,dumpdtb=), and corrupted blobs,
  * which must be rejected or read without leaving the blob (ASan watches). */
-#include <fdt.h>
+#include <keelbase/fdt.h>
 #include "check.h"
 
 static unsigned char *load(const char *path, size_t *len)

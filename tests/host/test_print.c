@@ -1,4 +1,5 @@
-/* Host tests for kernel/print.c: the formatter and its bounds. */
+/* Host tests for lib/format.c (the formatter, its bounds, its output
+ * function) and kernel/print.c (kprintf on the console). */
 #include <limits.h>
 #include <stdint.h>
 #include <print.h>
@@ -11,7 +12,7 @@ static const char *fmt(const char *f, ...)
     static char buf[256];
     va_list ap;
     va_start(ap, f);
-    kvsnprintf(buf, sizeof(buf), f, ap);
+    kb_vsnprintf(buf, sizeof(buf), f, ap);
     va_end(ap);
     return buf;
 }
@@ -49,17 +50,17 @@ static void test_bounds(void)
 {
     char buf[8];
     memset(buf, 'X', sizeof(buf));
-    int n = ksnprintf(buf, 4, "%s", "abcdef");
+    int n = kb_snprintf(buf, 4, "%s", "abcdef");
     CHECK_EQ_U(n, 6);               /* full length is reported */
     CHECK_STR(buf, "abc");          /* truncated and terminated */
     CHECK(buf[4] == 'X');           /* nothing written past size */
 
     memset(buf, 'X', sizeof(buf));
-    n = ksnprintf(buf, 0, "%d", 12345);
+    n = kb_snprintf(buf, 0, "%d", 12345);
     CHECK_EQ_U(n, 5);
     CHECK(buf[0] == 'X');           /* size 0 writes nothing */
 
-    n = ksnprintf(buf, 1, "abc");
+    n = kb_snprintf(buf, 1, "abc");
     CHECK_EQ_U(n, 3);
     CHECK_STR(buf, "");
 }
@@ -72,11 +73,53 @@ static void test_console(void)
     CHECK_STR(console_buf, "a5b\r\n"); /* the console gets CR LF */
 }
 
+/* An output function that collects what the formatter hands it, and the
+ * context it is given, into a bounded buffer. */
+struct collect {
+    char text[64];
+    size_t len;
+    unsigned calls;
+};
+
+static void collect_put(void *ctx, char c)
+{
+    struct collect *col = ctx;
+    col->calls++;
+    if (col->len + 1 < sizeof(col->text))
+        col->text[col->len++] = c;
+    col->text[col->len] = '\0';
+}
+
+static int format_to(struct collect *col, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int n = kb_vformat(collect_put, col, f, ap);
+    va_end(ap);
+    return n;
+}
+
+static void test_output_function(void)
+{
+    struct collect col = { .len = 0 };
+    int n = format_to(&col, "x=%d %s\n", -7, "ok");
+    CHECK_EQ_U(n, 8);
+    CHECK_EQ_U(col.calls, 8);        /* one call per character, nothing dropped */
+    CHECK_STR(col.text, "x=-7 ok\n");   /* no CR added: that is the console's */
+
+    struct collect other = { .len = 0 };
+    n = format_to(&other, "%s", "");
+    CHECK_EQ_U(n, 0);
+    CHECK_EQ_U(other.calls, 0);
+    CHECK_EQ_U(col.calls, 8);        /* each call writes to its own context */
+}
+
 int main(void)
 {
     test_conversions();
     test_width();
     test_bounds();
     test_console();
+    test_output_function();
     return check_summary("test_print");
 }

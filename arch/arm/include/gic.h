@@ -4,7 +4,7 @@
 #pragma once
 
 #include <arm.h>
-#include <fdt.h>
+#include <keelbase/fdt.h>
 
 /* Distributor registers common to GICv2 and GICv3 (offsets from GICD base). */
 #define GICD_CTLR 0x000

@@ -8,7 +8,10 @@
  */
 #pragma once
 
-#include <types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <keelbase/errors.h>
 
 #define FDT_MAGIC 0xd00dfeedu
 #define FDT_MAX_DEPTH 32

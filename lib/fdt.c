@@ -1,6 +1,6 @@
 /* Flattened device-tree reader (Devicetree Specification v0.4, chapter 5). */
-#include <fdt.h>
-#include <kstring.h>
+#include <keelbase/fdt.h>
+#include <keelbase/string.h>
 
 enum {
     TOK_BEGIN_NODE = 1,
@@ -19,6 +19,12 @@ struct token {
     const uint8_t *data;    /* property value */
     uint32_t len;           /* property length */
 };
+
+/* Tokens and names are padded to 4-byte boundaries. */
+static uint32_t align4(uint32_t x)
+{
+    return (x + 3u) & ~3u;
+}
 
 uint32_t fdt_be32(const void *p)
 {
@@ -77,7 +83,7 @@ static bool read_token(const struct fdt *f, uint32_t off, struct token *t)
         if (n < 0)
             return false;
         t->name = (const char *)s + off;
-        t->next = ALIGN_UP(off + (uint32_t)n + 1, 4u);
+        t->next = align4(off + (uint32_t)n + 1);
         return true;
     }
     case TOK_PROP: {
@@ -94,7 +100,7 @@ static bool read_token(const struct fdt *f, uint32_t off, struct token *t)
         t->name = (const char *)strs + nameoff;
         t->data = s + off;
         t->len = len;
-        t->next = ALIGN_UP(off + len, 4u);
+        t->next = align4(off + len);
         return true;
     }
     case TOK_END_NODE:

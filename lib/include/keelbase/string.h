@@ -1,11 +1,12 @@
-/* Memory and string helpers.  The kernel provides its own (kernel/string.c);
- * host unit tests use the C library's. */
+/* Memory and string helpers (lib/string.c), the freestanding C functions the
+ * compiler may call, for the kernel and the SDK runtime; host unit tests use
+ * the C library's. */
 #pragma once
 
 #ifdef KEEL_HOST_TEST
 #include <string.h>
 #else
-#include <types.h>
+#include <stddef.h>
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);

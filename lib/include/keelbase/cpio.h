@@ -12,7 +12,10 @@
  */
 #pragma once
 
-#include <types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <keelbase/errors.h>
 
 /* File-type bits of cpio_entry.mode (the st_mode encoding). */
 #define CPIO_MODE_TYPE  0170000u

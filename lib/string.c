@@ -1,5 +1,7 @@
 /* The freestanding C memory and string functions the compiler may call. */
-#include <kstring.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <keelbase/string.h>
 
 #define WORD sizeof(uintptr_t)
 

@@ -1,6 +1,6 @@
 /* cpio "newc" archive reader (cpio(5), the format of Linux initramfs). */
-#include <cpio.h>
-#include <kstring.h>
+#include <keelbase/cpio.h>
+#include <keelbase/string.h>
 
 enum {
     HEADER_SIZE = 110,

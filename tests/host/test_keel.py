@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Host test of ./keel's judging and reporting: the PASS rule of run, demo
+and --image (the verdict line and the port's QEMU exit status), the --image
+pattern's placeholders, and the JUnit XML of --junit.
+Run from the repository root (./keel test copies it to out/host/)."""
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+loader = importlib.machinery.SourceFileLoader("keel_cli", os.path.join(ROOT, "keel"))
+spec = importlib.util.spec_from_loader("keel_cli", loader)
+keel = importlib.util.module_from_spec(spec)
+loader.exec_module(keel)
+import ports  # noqa: E402
+
+passed = failed = 0
+
+
+def check(name, cond):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print(f"[FAIL] {name}")
+
+
+def boot(output, exit_code, timed_out=False):
+    b = keel.Boot(["qemu"], "/dev/null", 7)
+    b.output, b.exit_code, b.timed_out = output, exit_code, timed_out
+    return b
+
+
+PASS = "root: all modules ended\nKEEL VERDICT: PASS (status 0)\n"
+FAIL = "[kernel] the boot image holds no program named \"root\"\nKEEL VERDICT: FAIL (status 1)\n"
+
+
+def test_judge_pass():
+    x86, riscv = ports.by_isa("x86_64"), ports.by_isa("riscv64")
+    # isa-debug-exit: a pass ends QEMU with (0 << 1) | 1 = 1, and that is a pass.
+    check("x86 pass exits 1", keel.judge_pass(x86, boot(PASS, 1))[0])
+    check("x86 PASS with another exit status fails", not keel.judge_pass(x86, boot(PASS, 0))[0])
+    check("x86 FAIL (exit 3) fails", not keel.judge_pass(x86, boot(FAIL, 3))[0])
+    check("riscv pass", keel.judge_pass(riscv, boot(PASS, 0))[0] is True)
+    ok, why = keel.judge_pass(riscv, boot(FAIL, 0))
+    check("FAIL verdict fails, however QEMU ends", not ok and why == "verdict FAIL")
+    ok, why = keel.judge_pass(riscv, boot("no verdict at all\n", 0))
+    check("no verdict line fails", not ok and "no verdict" in why)
+    ok, why = keel.judge_pass(riscv, boot(PASS, None, timed_out=True))
+    check("a timeout fails even after PASS", not ok and "timed out after 7 s" in why)
+    check("the last verdict counts", not keel.judge_pass(riscv, boot(PASS + FAIL, 0))[0])
+
+
+def test_image_cases():
+    chosen = [ports.by_isa("x86_64"), ports.by_isa("riscv")]
+    cases = keel.image_cases("/sys/{isa}/{arch}/{cc}/system.cpio", ["gcc", "clang"], chosen)
+    got = sorted((c.cc, c.port.ISA, c.initrd) for c in cases)
+    want = sorted([("gcc", "x86_64", "/sys/x86_64/x86/gcc/system.cpio"),
+                   ("gcc", "riscv64", "/sys/riscv64/riscv/gcc/system.cpio"),
+                   ("clang", "x86_64", "/sys/x86_64/x86/clang/system.cpio"),
+                   ("clang", "riscv64", "/sys/riscv64/riscv/clang/system.cpio")])
+    check("one case per target, placeholders replaced", got == want)
+    check("named after the pattern", all(c.name == "/sys/{isa}/{arch}/{cc}/system.cpio"
+                                         for c in cases))
+    check("no -append for someone's system", all(c.append == "" for c in cases))
+    missing = keel.image_cases("/nonexistent/{isa}.cpio", ["gcc"], chosen[:1], name="mine")[0]
+    case, b = missing.run()             # boots nothing
+    ok, why = missing.judge(b)
+    check("a missing image fails and says where it looked",
+          not ok and why == "no boot image at /nonexistent/x86_64.cpio")
+    check("the case name is kept", missing.name == "mine")
+    check("the log name has no path separators",
+          "/" not in os.path.basename(missing.log_path()) and
+          missing.log_path().startswith(keel.LOG_DIR))
+
+
+def test_junit():
+    results = [
+        ("host", "test_print", 0.25, True, "34 passed, 0 failed", "..."),
+        ("x86_64-gcc", "ktest", 3.5, True, "ktest: 90 passed, 0 failed", "log"),
+        ("x86_64-gcc", "stack-guard", 1.0, False, "verdict PASS, expected FAIL",
+         "\n".join(f"line {i}" for i in range(100)) + "\n\x1b[0mescape\x07"),
+        ("riscv64-clang", "ktest", 2.0, False, "timed out after 60 s", "booting\n"),
+    ]
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "sub", "junit.xml")
+        keel.write_junit(path, results)
+        root = ET.parse(path).getroot()     # well-formed, escape codes and all
+    check("testsuites totals", root.tag == "testsuites" and root.get("tests") == "4"
+          and root.get("failures") == "2")
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    check("one testsuite per machine x compiler, and host",
+          sorted(suites) == ["host", "riscv64-clang", "x86_64-gcc"])
+    x86 = suites["x86_64-gcc"]
+    check("suite counts", x86.get("tests") == "2" and x86.get("failures") == "1"
+          and x86.get("time") == "4.500")
+    cases = {c.get("name"): c for c in x86.findall("testcase")}
+    check("one testcase per boot", sorted(cases) == ["ktest", "stack-guard"])
+    check("a pass has no failure", cases["ktest"].find("failure") is None
+          and cases["ktest"].get("time") == "3.500")
+    failure = cases["stack-guard"].find("failure")
+    text = failure.text if failure is not None else ""
+    check("failure message is the reason",
+          failure is not None and failure.get("message") == "verdict PASS, expected FAIL")
+    check("failure text starts with the reason", text.startswith("verdict PASS, expected FAIL\n"))
+    check("failure text holds the log's tail, not all of it",
+          "line 99" in text and "line 61\n" in text and "line 60\n" not in text)
+    check("characters XML cannot hold are replaced", "?[0mescape?" in text)
+    check("classname names the suite", cases["ktest"].get("classname") == "keel.x86_64-gcc")
+
+
+test_judge_pass()
+test_image_cases()
+test_junit()
+print(f"test_keel: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -127,6 +127,10 @@ HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"]}
 RQ_WRAP = "-Wl," + ",".join(f"--wrap={f}" for f in
                             ("rq_enqueue", "rq_enqueue_head", "rq_remove", "rq_pop"))
 HOST_TEST_LDFLAGS = {"test_ipc": RQ_WRAP, "test_sched": RQ_WRAP}
+# The instruction-counting QEMU plugin of ./keel bench (tools/qemu-plugin).
+PLUGIN_SRC = "tools/qemu-plugin/insncount.c"
+PLUGIN = "out/tools/insncount.so"
+
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
 # Archives GNU cpio packs from a directory tree for the cpio tests:
 # output -> (tree, cpio format).
@@ -207,6 +211,12 @@ rule hostcc
   deps = gcc
   description = HOSTCC $out
 
+rule hostso
+  command = cc $pluginflags -MD -MF $out.d -o $out $in
+  depfile = $out.d
+  deps = gcc
+  description = HOSTSO $out
+
 rule dtc
   command = dtc -q -I dts -O dtb -o $out $in
   description = DTC $out
@@ -248,6 +258,11 @@ rule configure
   generator = 1
 
 build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py | $portfiles
+
+# The QEMU TCG plugin ./keel bench counts instructions with (tools/qemu-plugin):
+# a shared object for the host's QEMU, built with the host compiler.
+pluginflags = -std=c11 -g -O2 -Wall -Wextra -Werror -Wno-unused-parameter $
+  -fPIC -shared -fvisibility=hidden
 
 hostflags = -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter $
   -fsanitize=address,undefined -fno-sanitize-recover=all $
@@ -400,10 +415,13 @@ def generate():
             lines += block
             defaults.append(f"{cc}-{port.ISA}")
     lines += host_block()
+    lines.append(f"build {PLUGIN}: hostso {PLUGIN_SRC}")
+    lines.append(f"build plugin: phony {PLUGIN}")
+    lines.append("")
     lines.append("build out/docs/doxygen.run: doxygen | docs/Doxyfile")
     lines.append("build docs: phony out/docs/doxygen.run")
     lines.append("")
-    lines.append(f"default host {' '.join(defaults)}")
+    lines.append(f"default host plugin {' '.join(defaults)}")
     return "\n".join(lines) + "\n"
 
 

@@ -106,6 +106,9 @@ HOST_TESTS = {
     "test_cpio": ["kernel/cpio.c"],
     "test_elf": ["kernel/elf.c"],
     "test_cap": ["kernel/cap.c"],
+    # The QEMU plugin of ./keel bench, with the QEMU API stood in for (the
+    # test includes tools/qemu-plugin/insncount.c).
+    "test_insncount_plugin": [],
     "test_runqueue": ["kernel/runqueue.c", "kernel/compiler_rt.c"],
     "test_pagealloc": ["kernel/pagealloc.c", "kernel/memmap.c"],
     # The kernel core's IPC path and scheduler, with the arch hooks and
@@ -121,7 +124,8 @@ HOST_TESTS = {
                    "kernel/vm.c", "kernel/cap.c", "kernel/tags.c"],
 }
 # Host tests written in Python (standard library): name -> the tools they test.
-HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"]}
+HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"],
+                 "test_insncount": ["tools/insncount.py", "tools/ports.py"]}
 # Extra link flags of some host tests: kcore.h counts the scheduler's
 # ready-queue operations by wrapping them.
 RQ_WRAP = "-Wl," + ",".join(f"--wrap={f}" for f in

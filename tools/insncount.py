@@ -42,16 +42,17 @@ MARKERS = {
 
 
 def marker_sites(elf, isa):
-    """Addresses of marker encodings in the executable sections of elf."""
+    """(address, kind) of every marker encoding in the executable sections
+    of elf, by address."""
     encodings, align = MARKERS[isa]
     found = []
     for sec in elf.code_sections():
         data = elf.section_data(sec)
-        for enc in encodings.values():
+        for kind, enc in encodings.items():
             at = data.find(enc)
             while at >= 0:
                 if at % align == 0:
-                    found.append(sec["addr"] + at)
+                    found.append((sec["addr"] + at, kind))
                 at = data.find(enc, at + 1)
     return sorted(found)
 
@@ -163,6 +164,13 @@ class Symbols:
     def covers(self, addr):
         return self.lo <= addr < self.hi or any(lo <= addr < hi for lo, hi, _, _ in self.moved)
 
+    def link_address(self, addr):
+        """Where the code at runtime address addr is linked."""
+        for lo, hi, linked, _ in self.moved:
+            if lo <= addr < hi:
+                return linked + addr - lo
+        return addr
+
     def lookup(self, addr):
         """(function name, source file) of addr."""
         for lo, hi, linked, src in self.moved:
@@ -243,6 +251,10 @@ FILES = {
     "gdt.c": "exit",            # x86: the TSS stack pointer for the next entry
     "mmu.c": "address-space switch",
     "radix.c": "address-space switch",
+    # headers whose inline functions have a phase of their own (--inline);
+    # other headers' inline functions take the phase of their caller
+    "vm.h": "address-space switch",
+    "cap.h": "capability lookup",
 }
 # Per port: functions whose phase is not their file's.
 PORT_FUNCTIONS = {
@@ -266,3 +278,42 @@ def phase_of(isa, name, src, kernel):
     if name in PORT_FUNCTIONS.get(isa, {}):
         return PORT_FUNCTIONS[isa][name]
     return FILES.get(src, "other kernel")
+
+
+def phase_of_chain(isa, chain):
+    """The phase of an inlining chain [(function, file)], innermost first:
+    that of the innermost function a rule names."""
+    for name, src in chain:
+        phase = phase_of(isa, name, src, True)
+        if phase != "other kernel":
+            return phase
+    return "other kernel"
+
+
+ADDR2LINE = "llvm-addr2line-14"     # reads DWARF of every ISA
+
+
+def inline_chains(elf_path, addrs):
+    """{address: [(function, source file)], innermost first} from the ELF's
+    debug information: where inlined code came from."""
+    import subprocess
+    if not addrs:
+        return {}
+    text = "\n".join(f"0x{a:x}" for a in addrs) + "\n"
+    r = subprocess.run([ADDR2LINE, "-e", elf_path, "-f", "-i", "-a"], input=text,
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=True)
+    chains, current = {}, None
+    lines = r.stdout.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("0x"):
+            current = chains.setdefault(int(lines[i], 16), [])
+            i += 1
+            continue
+        fn = lines[i]
+        where = lines[i + 1] if i + 1 < len(lines) else "??"
+        src = os.path.basename(where.split(":")[0])
+        if current is not None and fn != "??":
+            current.append((fn, src))
+        i += 2
+    return chains

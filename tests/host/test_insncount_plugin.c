@@ -190,9 +190,11 @@ static void test_counting(void)
     check("no other address in the profile", strstr(output, "pc 0x1003") == NULL);
 
     output[0] = 0;
+    state.each_pair = true;                 /* as pairs=on */
     run(&insns[I_START]);
     run(&insns[I_A]);
     run(&insns[I_STOP]);
+    check("pairs=on prints the pair", strstr(output, "insncount: pair 1 1\n") != NULL);
     at_exit(1, NULL);                       /* pairs left at exit are reported */
     check("pairs reported at exit",
           strstr(output, "insncount: group 1 pairs 1 mode 1 at 1 min 1 max 1\n") != NULL);

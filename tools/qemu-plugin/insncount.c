@@ -2,7 +2,7 @@
  * insncount: a QEMU TCG plugin that counts the guest instructions executed
  * between benchmark markers, exactly and without -icount.
  *
- *   qemu-system-... -plugin out/tools/insncount.so,out=FILE[,profile=on]
+ *   qemu-system-... -plugin out/tools/insncount.so,out=FILE[,profile=on][,pairs=on]
  *
  * The benchmark brackets what it measures with marker instructions: no-ops
  * of each ISA that no compiler emits (sdk/include/keel/arch/<isa>/syscall.h,
@@ -27,6 +27,7 @@
  * addresses: the bytes tell which one ran).
  *
  * Output lines (to FILE, else through qemu_plugin_outs):
+ *   insncount: pair G COUNT                        (pairs=on, at each STOP)
  *   insncount: group G pairs N mode M at K min A max B
  *   insncount: pc 0xADDR n COUNT bytes HEX         (profile=on, after its group)
  * One vCPU is assumed (./keel bench boots -smp 1).
@@ -65,6 +66,7 @@ static struct {
     enum mark (*decode)(const uint8_t *b, size_t n);
     FILE *out;
     bool profile;
+    bool each_pair;         /* pairs=on: print every pair's count */
     uint64_t executed;      /* instructions that are no marker, ever */
     uint64_t started_at;
     bool open;              /* between START and STOP */
@@ -349,6 +351,9 @@ static void on_marker(unsigned int vcpu, void *udata)
         state.open = false;
         state.pairs = grow(state.pairs, &state.cap_pairs, state.npairs + 1, sizeof *state.pairs);
         state.pairs[state.npairs++] = state.executed - state.started_at;
+        if (state.each_pair)
+            say("insncount: pair %u %llu\n", state.groups,
+                (unsigned long long)(state.executed - state.started_at));
         if (state.profile)
             keep_path(state.executed - state.started_at);
         break;
@@ -413,8 +418,11 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             }
         } else if (!strcmp(argv[i], "profile=on")) {
             state.profile = true;
-        } else if (strcmp(argv[i], "profile=off")) {
-            fprintf(stderr, "insncount: unknown argument %s (out=FILE, profile=on|off)\n",
+        } else if (!strcmp(argv[i], "pairs=on")) {
+            state.each_pair = true;
+        } else if (strcmp(argv[i], "profile=off") && strcmp(argv[i], "pairs=off")) {
+            fprintf(stderr, "insncount: unknown argument %s (out=FILE, profile=on|off, "
+                    "pairs=on|off)\n",
                     argv[i]);
             return -1;
         }

@@ -115,6 +115,9 @@ HOST_TESTS = {
     "test_cpio": ["lib/cpio.c"],
     "test_elf": ["kernel/elf.c"],
     "test_cap": ["kernel/cap.c"],
+    # The QEMU plugin of ./keel bench, with the QEMU API stood in for (the
+    # test includes tools/qemu-plugin/insncount.c).
+    "test_insncount_plugin": [],
     "test_runqueue": ["kernel/runqueue.c", "kernel/compiler_rt.c"],
     "test_pagealloc": ["kernel/pagealloc.c", "kernel/memmap.c"],
     # The kernel core's IPC path and scheduler, with the arch hooks and
@@ -132,12 +135,17 @@ HOST_TESTS = {
 }
 # Host tests written in Python (standard library): name -> the tools they test.
 HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"],
-                 "test_keel": ["keel", "tools/ports.py"]}
+                 "test_keel": ["keel", "tools/ports.py"],
+                 "test_insncount": ["tools/insncount.py", "tools/ports.py"]}
 # Extra link flags of some host tests: kcore.h counts the scheduler's
 # ready-queue operations by wrapping them.
 RQ_WRAP = "-Wl," + ",".join(f"--wrap={f}" for f in
                             ("rq_enqueue", "rq_enqueue_head", "rq_remove", "rq_pop"))
 HOST_TEST_LDFLAGS = {"test_ipc": RQ_WRAP, "test_sched": RQ_WRAP}
+# The instruction-counting QEMU plugin of ./keel bench (tools/qemu-plugin).
+PLUGIN_SRC = "tools/qemu-plugin/insncount.c"
+PLUGIN = "out/tools/insncount.so"
+
 HOST_DTS = ["tests/host/dts/basic.dts", "tests/host/dts/multi.dts"]
 # Archives GNU cpio packs from a directory tree for the cpio tests:
 # output -> (tree, cpio format).
@@ -218,6 +226,12 @@ rule hostcc
   deps = gcc
   description = HOSTCC $out
 
+rule hostso
+  command = cc $pluginflags -MD -MF $out.d -o $out $in
+  depfile = $out.d
+  deps = gcc
+  description = HOSTSO $out
+
 rule dtc
   command = dtc -q -I dts -O dtb -o $out $in
   description = DTC $out
@@ -259,6 +273,11 @@ rule configure
   generator = 1
 
 build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py | $portfiles
+
+# The QEMU TCG plugin ./keel bench counts instructions with (tools/qemu-plugin):
+# a shared object for the host's QEMU, built with the host compiler.
+pluginflags = -std=c11 -g -O2 -Wall -Wextra -Werror -Wno-unused-parameter $
+  -fPIC -shared -fvisibility=hidden
 
 hostflags = -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter $
   -fsanitize=address,undefined -fno-sanitize-recover=all $
@@ -435,10 +454,13 @@ def generate():
             lines += block
             defaults.append(f"{cc}-{port.ISA}")
     lines += host_block()
+    lines.append(f"build {PLUGIN}: hostso {PLUGIN_SRC}")
+    lines.append(f"build plugin: phony {PLUGIN}")
+    lines.append("")
     lines.append("build out/docs/doxygen.run: doxygen | docs/Doxyfile")
     lines.append("build docs: phony out/docs/doxygen.run")
     lines.append("")
-    lines.append(f"default host {' '.join(defaults)}")
+    lines.append(f"default host plugin {' '.join(defaults)}")
     return "\n".join(lines) + "\n"
 
 

@@ -1,21 +1,26 @@
 /*
  * ipcbench: IPC round trips (call + reply_wait) with 0, 4 and 64 message
  * words, to a thread in another address space (the bench-server module) and
- * to one in the same address space, averaged over many iterations and read
- * with the machine's counter.  Under `qemu -icount shift=0` one guest
- * instruction is one nanosecond of guest time, so the counter also gives
- * guest instructions per round trip.
+ * to one in the same address space, and the null system call.
+ *
+ * Each of the ROUNDS measured operations of a case is bracketed by benchmark
+ * markers (keel/mark.h), and each case ends with a report marker: under
+ * QEMU with the insncount plugin (`./keel bench`) that gives the exact guest
+ * instructions of every single operation, kernel and user, and the plugin
+ * prints one group per case, in the order of the case lines printed here.
+ * The machine's counter is read around each case as well (host-clock ticks
+ * when QEMU runs without -icount: a rough figure only).
  */
 #include <keel/keel.h>
+#include <keel/mark.h>
 
 #define SELF_TASK 0
 #define FACTORY 2
 #define SERVICE 3           /* root puts bench-server's gate here */
 #define WARMUP 100
-#define ROUNDS 2000            /* divides 10^9: NS_PER_S / ROUNDS is exact */
+#define ROUNDS 2000
 #define AREA ((uintptr_t)0x0000010000000000ull)
 #define STACK_PAGES 4
-#define NS_PER_S 1000000000ull
 
 static _Noreturn void local_server(uintptr_t utcb)
 {
@@ -39,44 +44,62 @@ static uint32_t start_local_server(struct keel_utcb *u)
     return g;
 }
 
-/* Counter ticks for ROUNDS round trips (0 on error). */
+/* Counter ticks for ROUNDS round trips, each one a marker pair (0 on error). */
 static uint64_t round_trips(struct keel_utcb *u, uint32_t gate, uint32_t words)
 {
     for (uint32_t i = 0; i < WARMUP; i++)
         keel_call(u, gate, KEEL_TAG(0, words, 0), KEEL_TIMEOUT_NEVER);
     uint64_t start = keel_counter();
-    for (uint32_t i = 0; i < ROUNDS; i++)
-        if (KEEL_TAG_ERROR(keel_call(u, gate, KEEL_TAG(0, words, 0), KEEL_TIMEOUT_NEVER).tag))
+    for (uint32_t i = 0; i < ROUNDS; i++) {
+        keel_mark_start();
+        struct keel_ipc_result r = keel_call(u, gate, KEEL_TAG(0, words, 0), KEEL_TIMEOUT_NEVER);
+        keel_mark_stop();
+        if (KEEL_TAG_ERROR(r.tag))
             return 0;
-    return keel_counter() - start;
+    }
+    uint64_t ticks = keel_counter() - start;
+    keel_mark_report();
+    return ticks ? ticks : 1;
 }
 
-/* Counter ticks for ROUNDS system calls the kernel rejects at once: the
- * cost of entering and leaving the kernel. */
+/* Counter ticks for ROUNDS system calls the kernel rejects at once (the cost
+ * of entering and leaving the kernel), each one a marker pair. */
 static uint64_t null_calls(void)
 {
-    uint64_t start = keel_counter();
-    for (uint32_t i = 0; i < ROUNDS; i++) {
+    for (uint32_t i = 0; i < WARMUP; i++) {
         struct keel_words k = { { 0 } };
         keel_syscall(KEEL_SYS_DEBUG + 100, &k);
     }
-    return keel_counter() - start;
+    uint64_t start = keel_counter();
+    for (uint32_t i = 0; i < ROUNDS; i++) {
+        struct keel_words k = { { 0 } };
+        keel_mark_start();
+        keel_syscall(KEEL_SYS_DEBUG + 100, &k);
+        keel_mark_stop();
+    }
+    uint64_t ticks = keel_counter() - start;
+    keel_mark_report();
+    return ticks;
 }
 
 int main(void)
 {
     struct keel_utcb *u = keel_utcb();
-    uint64_t hz = keel_counter_hz();
     uint32_t local = KEEL_CAP_OPEN;
     static const uint32_t sizes[] = { 0, 4, 64 };
     struct { const char *name; uint32_t gate; } where[] = {
         { "inter-task", SERVICE }, { "intra-task", local }, /* local: started below */
     };
-    keel_printf("ipcbench: counter %lu Hz, %u round trips per case\n", (unsigned long)hz, ROUNDS);
+    keel_printf("ipcbench: counter %lu Hz, %u marked operations per case\n",
+                (unsigned long)keel_counter_hz(), ROUNDS);
+    /* One call first, so that bench-server has run and waits for calls: a
+     * thread still ready in the run queue would lengthen every system call
+     * by the scheduler's check, until the first tick ends our time slice. */
+    if (KEEL_TAG_ERROR(keel_call(u, SERVICE, KEEL_TAG(0, 0, 0), KEEL_TIMEOUT_NEVER).tag))
+        return 1;
     uint64_t null = null_calls();
-    keel_printf("ipcbench: null-syscall  0 words: %lu ticks, %lu insns (if icount) per round trip\n",
-                (unsigned long)(null / ROUNDS),
-                (unsigned long)(hz ? null * (NS_PER_S / ROUNDS) / hz : 0));
+    keel_printf("ipcbench: case null-syscall  0 words: %lu ticks per operation\n",
+                (unsigned long)(null / ROUNDS));
     for (uint32_t w = 0; w < 2; w++) {
         /* Start the local server only now: a thread that is ready but has
          * not run yet would sit in the run queue during the other cases. */
@@ -86,12 +109,8 @@ int main(void)
             uint64_t total = round_trips(u, where[w].gate, sizes[s]);
             if (!total)
                 return 1;
-            /* One instruction per guest nanosecond under -icount shift=0;
-             * computed from the total, so a slow counter loses no precision. */
-            uint64_t insns = hz ? total * (NS_PER_S / ROUNDS) / hz : 0;
-            keel_printf("ipcbench: %s %2u words: %lu ticks, %lu insns (if icount) per round trip\n",
-                        where[w].name, sizes[s], (unsigned long)(total / ROUNDS),
-                        (unsigned long)insns);
+            keel_printf("ipcbench: case %s %2u words: %lu ticks per operation\n",
+                        where[w].name, sizes[s], (unsigned long)(total / ROUNDS));
         }
     }
     return 0;

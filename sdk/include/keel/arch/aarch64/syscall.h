@@ -32,3 +32,16 @@ static inline uint64_t keel_arch_counter(void)
     __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
     return v;
 }
+
+/*
+ * Benchmark markers (AArch64), for keel/mark.h: kind k = 1 (start), 2 (stop),
+ * 3 (report) is `orr xN, xN, xN` with N = 8 + k (x9, x10, x11): ORs a register with
+ * itself, a no-op no compiler emits (moves are `orr xd, xzr, xm`; padding is `nop`).
+ * tools/qemu-plugin/insncount.c decodes the same encodings.
+ */
+/** Marker instruction that starts a measured span (AArch64). */
+#define KEEL_ARCH_MARK_START "orr x9, x9, x9"
+/** Marker instruction that ends a measured span (AArch64). */
+#define KEEL_ARCH_MARK_STOP "orr x10, x10, x10"
+/** Marker instruction that closes a group of spans (AArch64). */
+#define KEEL_ARCH_MARK_REPORT "orr x11, x11, x11"

@@ -32,3 +32,17 @@ static inline uint64_t keel_arch_counter(void)
     __asm__ volatile("mftb %0" : "=r"(v));
     return v;
 }
+
+/*
+ * Benchmark markers (POWER), for keel/mark.h: kind k = 1 (start), 2 (stop),
+ * 3 (report) is `ori N, N, 0` with N = 8 + k (r9, r10, r11): ORs a register with zero,
+ * a no-op no compiler emits (`nop` is `ori 0,0,0`; the group-ending no-ops GCC
+ * may emit for scheduling use r1 and r2).
+ * tools/qemu-plugin/insncount.c decodes the same encodings.
+ */
+/** Marker instruction that starts a measured span (POWER). */
+#define KEEL_ARCH_MARK_START "ori 9, 9, 0"
+/** Marker instruction that ends a measured span (POWER). */
+#define KEEL_ARCH_MARK_STOP "ori 10, 10, 0"
+/** Marker instruction that closes a group of spans (POWER). */
+#define KEEL_ARCH_MARK_REPORT "ori 11, 11, 0"

@@ -32,3 +32,16 @@ static inline uint64_t keel_arch_counter(void)
     __asm__ volatile("rdtime %0" : "=r"(v));
     return v;
 }
+
+/*
+ * Benchmark markers (RISC-V), for keel/mark.h: kind k = 1 (start), 2 (stop),
+ * 3 (report) is `slti zero, zero, 0x4b0 + k`: a write to x0, which the ISA reserves
+ * as a HINT for custom use, a no-op no compiler emits (`nop` is `addi zero, zero, 0`).
+ * tools/qemu-plugin/insncount.c decodes the same encodings.
+ */
+/** Marker instruction that starts a measured span (RISC-V). */
+#define KEEL_ARCH_MARK_START "slti zero, zero, 0x4b1"
+/** Marker instruction that ends a measured span (RISC-V). */
+#define KEEL_ARCH_MARK_STOP "slti zero, zero, 0x4b2"
+/** Marker instruction that closes a group of spans (RISC-V). */
+#define KEEL_ARCH_MARK_REPORT "slti zero, zero, 0x4b3"

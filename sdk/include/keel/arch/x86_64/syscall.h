@@ -32,3 +32,17 @@ static inline uint64_t keel_arch_counter(void)
     v = (uint64_t)hi << 32 | lo;
     return v;
 }
+
+/*
+ * Benchmark markers (x86-64), for keel/mark.h: kind k = 1 (start), 2 (stop),
+ * 3 (report) is `nopl 0x4b454c00+k(%rax)` (bytes 0f 1f 80 and the displacement): a multi-byte
+ * NOP whose displacement no compiler or assembler padding uses (they pad with
+ * displacement 0).
+ * tools/qemu-plugin/insncount.c decodes the same encodings.
+ */
+/** Marker instruction that starts a measured span (x86-64). */
+#define KEEL_ARCH_MARK_START "nopl 0x4b454c01(%%rax)"
+/** Marker instruction that ends a measured span (x86-64). */
+#define KEEL_ARCH_MARK_STOP "nopl 0x4b454c02(%%rax)"
+/** Marker instruction that closes a group of spans (x86-64). */
+#define KEEL_ARCH_MARK_REPORT "nopl 0x4b454c03(%%rax)"

@@ -79,6 +79,7 @@ uint32_t task_create(struct factory *f, const char *name, struct task **out)
     }
     struct task *task = kmem_ptr(pa);
     task->pt_charge = f;
+    task->factory = f;
     task->pt = (struct vm_pt_alloc){ .alloc = task_pt_alloc, .free = task_pt_free,
                                      .phys_to_virt = task_pt_virt, .ctx = task,
                                      .alloc_root = task_pt_alloc_root };
@@ -412,6 +413,7 @@ static void task_destroy(struct task *task)
             thread_kill(t);
     for (uint32_t i = 0; i < task->caps.size; i++)
         (void)delete_cap(task, i);
+    task_mappings_release(task);    /* before its pages go: some were lent to it */
     vm_destroy(&task->vm, true);
     factory_free((uint64_t)(uintptr_t)task->caps.slots);
     task->caps.slots = NULL;
@@ -489,6 +491,12 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uintpt
                  : e == KERR_EXIST ? KEEL_E_INVALID : KEEL_E_CAP;
         out[0] = to;
         return KEEL_OK;
+    }
+    case KEEL_TASK_UNMAP: {
+        bool more;
+        uint32_t err = task_unmap(task, arg(t, 0), arg(t, 1), arg(t, 2), &more);
+        out[0] = more;
+        return err;
     }
     case KEEL_TASK_DELETE_CAP:
         if (task == t->task && arg(t, 0) == KEEL_SLOT_SELF_TASK && task->is_root)

@@ -84,6 +84,8 @@ CORE_SOURCES = [
     "kernel/loader.c",
     "kernel/ipc.c",
     "kernel/kobj.c",
+    "kernel/mapping.c",
+    "kernel/mdb.c",
     "kernel/quota.c",
     "kernel/tags.c",
     "kernel/timeout.c",
@@ -106,6 +108,7 @@ HOST_TESTS = {
     "test_cpio": ["kernel/cpio.c"],
     "test_elf": ["kernel/elf.c"],
     "test_cap": ["kernel/cap.c"],
+    "test_mdb": ["kernel/mdb.c"],
     "test_runqueue": ["kernel/runqueue.c", "kernel/compiler_rt.c"],
     "test_pagealloc": ["kernel/pagealloc.c", "kernel/memmap.c"],
     # The kernel core's IPC path and scheduler, with the arch hooks and
@@ -117,7 +120,7 @@ HOST_TESTS = {
     # Quota accounting against a model: the object code (kobj.c) over the
     # real frame table, page allocator and page tables, with the IPC and
     # scheduler calls it makes stubbed.
-    "test_quota": ["kernel/kobj.c", "kernel/quota.c", "kernel/kmem.c", "kernel/pagealloc.c",
+    "test_quota": ["kernel/kobj.c", "kernel/mapping.c", "kernel/mdb.c", "kernel/quota.c", "kernel/kmem.c", "kernel/pagealloc.c",
                    "kernel/vm.c", "kernel/cap.c", "kernel/tags.c"],
 }
 # Host tests written in Python (standard library): name -> the tools they test.

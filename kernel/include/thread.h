@@ -9,6 +9,7 @@
 #include <cap.h>
 #include <keel/errors.h>
 #include <keel/kobj.h>
+#include <mdb.h>
 #include <runqueue.h>
 #include <vm.h>
 
@@ -27,6 +28,9 @@ struct task {
     bool dead;
     char name[TASK_NAME_MAX];
     bool is_root;               /* the first task: may power the machine off */
+    struct factory *factory;    /* made it: pays for what delegation adds (mapping.c) */
+    struct mdb_node *mdb_free;  /* unused mapping-database nodes of its node pages */
+    uint64_t mdb_pages;         /* its node pages, chained through their first node */
 };
 
 enum thread_state {
@@ -165,6 +169,26 @@ void factory_free(uint64_t pa);
 /* Move pages of f's quota to child (a new sub-factory); KEEL_E_QUOTA if f
  * has fewer. */
 uint32_t factory_split(struct factory *f, uint64_t pages, struct factory *child);
+
+/* ---- memory delegation (mapping.c) ---- */
+/* Check a map or grant item src is about to send (region, rights; a grant
+ * moves only mappings src received); a keel_error. */
+uint32_t map_item_check(const struct thread *src, const struct keel_item *it);
+/* Deliver the memory item it of src to dst, into dst's receive window (the
+ * L4 rule: the smaller of region and window decides, at the same offset);
+ * *out says where it landed.  KEEL_E_WINDOW without a usable window. */
+uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct keel_item *it,
+                          struct keel_item *out);
+/* The answer of pager t to c's page fault carries memory items: map them at
+ * c's fault address (the window is c's whole address space). */
+uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t items);
+/* KEEL_TASK_UNMAP on task: *more when the bounded step left work to do. */
+uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_t flags,
+                    bool *more);
+/* task is being destroyed: take back every mapping made from its pages,
+ * remove the pages it received (its own stay for vm_destroy), free its
+ * node pages. */
+void task_mappings_release(struct task *task);
 
 /* ---- objects (kobj.c) ---- */
 /* A zeroed page charged to f, mapped at user address va of task with rights

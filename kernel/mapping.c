@@ -64,6 +64,16 @@ static void drop_mapping(struct mdb_node *n)
     node_free(owner, n);
 }
 
+/* drop_mapping(n) of a received mapping, and its parent too if that is an
+ * owner's node no longer needed (no other mapping made from it). */
+static void drop_and_tidy(struct mdb_node *n)
+{
+    struct mdb_node *parent = n->parent;
+    drop_mapping(n);
+    if (parent && !parent->parent && !parent->child)
+        drop_mapping(parent);
+}
+
 /* Take back every mapping derived from n, leaves first, at most *budget of
  * them; false if some are left (budget used up). */
 static bool revoke_below(struct mdb_node *n, uint32_t *budget)
@@ -238,7 +248,7 @@ uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_
         /* An owned page stays with its owner (its node is no longer needed);
          * a received one goes if asked. */
         if (!n->parent || (flags & KEEL_UNMAP_SELF))
-            drop_mapping(n);
+            drop_and_tidy(n);
     }
     return KEEL_OK;
 }
@@ -253,7 +263,7 @@ void task_mappings_release(struct task *task)
             if (n->space != task)
                 continue;
             (void)revoke_below(n, &unbounded);
-            drop_mapping(n);
+            drop_and_tidy(n);
         }
     }
     while (task->mdb_pages) {

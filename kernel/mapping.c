@@ -186,6 +186,11 @@ uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct k
 {
     uint32_t wo = dst->utcb ? dst->utcb->window_order : 0;
     uintptr_t wb = dst->utcb ? dst->utcb->window_base : 0;
+    /* Checked again: a blocked sender's UTCB may have been rewritten by
+     * another thread of its task since its send was checked. */
+    uint32_t err = map_item_check(src, it);
+    if (err)
+        return err;
     if (!wo || !region_ok(wb, wo))
         return KEEL_E_WINDOW;
     /* The smaller of region and window decides; both sides agree on the
@@ -216,11 +221,14 @@ uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t it
         const struct keel_item *it = &t->utcb->item[i];
         if (it->type == KEEL_ITEM_CAP)
             continue;       /* a fault has no capability window */
+        uint32_t err = map_item_check(t, it);
+        if (err)
+            return err;
         uintptr_t to = addr & ~(((uintptr_t)1 << it->order) - 1);
         if (!region_ok(to, it->order))
             return KEEL_E_WINDOW;
-        uint32_t err = map_region(t->task, c->task, it->base, to, it->order, it->rights,
-                                  it->type == KEEL_ITEM_GRANT);
+        err = map_region(t->task, c->task, it->base, to, it->order, it->rights,
+                         it->type == KEEL_ITEM_GRANT);
         if (err)
             return err;
     }

@@ -1909,6 +1909,61 @@ static void test_other_task(void)
     drop(w.gate);
 }
 
+/* A random address for a memory item or window: a source page, a page of
+ * the random windows, or anything. */
+static uintptr_t random_mem_addr(void)
+{
+    switch (rnd() % 4) {
+    case 0:
+        return MEM_SRC + (rnd() % 4) * MEM_PAGE;
+    case 1:
+    case 2:
+        return MEM_WIN(10 + rnd() % 4) + (rnd() % 16) * MEM_PAGE;
+    default:
+        return (uintptr_t)rnd();
+    }
+}
+
+/* Random map and grant items into random windows, random unmaps: every
+ * answer is one the ABI names, and unmapping the sources afterwards leaves
+ * nothing of them in any window. */
+static void test_random_memory(uint32_t ops)
+{
+    uint32_t odd = 0, delivered = 0;
+    for (uint32_t i = 0; i < ops; i++) {
+        if (rnd() % 5 == 0) {
+            uint32_t e = keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, random_mem_addr(),
+                                     10 + rnd() % 8, rnd() % 3, 0);
+            odd += e && e != KEEL_E_INVALID;
+            continue;
+        }
+        uint32_t wo = rnd() % 3 ? 12 + (uint32_t)(rnd() % 5) : (uint32_t)(rnd() % 64);
+        uintptr_t win = random_mem_addr() & ~(((uintptr_t)1 << (wo % 17)) - 1);
+        /* Memory items, or an unknown type (a capability item would copy
+         * one of our capabilities into our own small table). */
+        uint32_t type = rnd() % 8 ? 1 + (uint32_t)(rnd() % 2) : 3 + (uint32_t)(rnd() % 100);
+        uint32_t order = rnd() % 3 ? 12 + (uint32_t)(rnd() % 3) : (uint32_t)(rnd() % 32);
+        uintptr_t base = random_mem_addr() & ~(((uintptr_t)1 << (order % 17)) - 1);
+        uint32_t e = send_mem(type, base, order, (uint32_t)(rnd() % 9), win, wo);
+        odd += e && e != KEEL_E_INVALID && e != KEEL_E_WINDOW && e != KEEL_E_CAP &&
+               e != KEEL_E_RIGHTS;
+        delivered += !e;
+    }
+    keel_set_window(ws_u, 0, 0);
+    uint32_t e = keel_unmap(U, SELF_TASK, MEM_SRC, 14, 0), left = 0;
+    for (uint32_t j = 0; j < 4; j++)
+        for (uint32_t k = 0; k < 16; k++)
+            left += read_at(MEM_WIN(10 + j) + k * MEM_PAGE) < MEM_FAULT;
+    bool marks = true;
+    for (uint32_t k = 0; k < 4; k++)
+        marks = marks && mem_word(MEM_SRC + k * MEM_PAGE) == MEM_MARK(k);
+    char name[128];
+    keel_snprintf(name, sizeof(name), "random memory: %u random map/grant items (%u delivered) "
+                  "and unmaps, then unmapping the sources leaves no window page mapped",
+                  ops, delivered);
+    check(!e && !odd && !left && marks && delivered > 0 && echo_words(4), name);
+}
+
 static void test_memory_delegation(void)
 {
     uintptr_t sp = new_stack(1);
@@ -1932,6 +1987,7 @@ static void test_memory_delegation(void)
     test_unmap_and_grant();
     test_map_errors();
     test_other_task();
+    test_random_memory(2000);
     /* Tidy: nothing of ours stays mapped elsewhere, no window stays open. */
     keel_unmap(U, SELF_TASK, MEM_SRC, 14, 0);
     keel_set_window(ws_u, 0, 0);

@@ -262,6 +262,13 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uint64
         out[0] = to;
         return KEEL_OK;
     }
+    case KEEL_TASK_UNMAP: {
+        bool more;
+        if ((err = task_unmap(task, arg(t, 0), arg(t, 1), arg(t, 2), &more)))
+            return err;
+        out[0] = more;
+        return KEEL_OK;
+    }
     case KEEL_TASK_DELETE_CAP:
         if (task == t->task && arg(t, 0) == KEEL_SLOT_SELF_TASK && task->is_root)
             return KEEL_E_INVALID; /* the root task keeps its own capability */

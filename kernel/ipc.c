@@ -140,6 +140,12 @@ static uint32_t check_message(const struct thread *src, uint64_t tag, bool may_g
         return KEEL_E_RIGHTS;
     for (uint32_t i = 0; i < items; i++) {
         struct cap c;
+        if (src->utcb->item[i].type != KEEL_ITEM_CAP) {
+            uint32_t err = map_item_check(src, &src->utcb->item[i]);
+            if (err)
+                return err;
+            continue;
+        }
         enum kerr e = cap_lookup(&src->task->caps, src->utcb->item[i].slot, CAP_TYPE_ANY, 0, &c);
         if (e || c.type == CAP_REPLY)   /* a reply capability is not copied */
             return KEEL_E_CAP;
@@ -149,16 +155,49 @@ static uint32_t check_message(const struct thread *src, uint64_t tag, bool may_g
     return KEEL_OK;
 }
 
+/* True if src's message carries a map or grant item. */
+static bool has_memory_items(const struct thread *src, uint32_t items)
+{
+    for (uint32_t i = 0; i < items; i++)
+        if (src->utcb->item[i].type != KEEL_ITEM_CAP)
+            return true;
+    return false;
+}
+
+/* Move one typed item of src to dst's item[out]. */
+static uint32_t transfer_item(struct thread *src, struct thread *dst, const struct keel_item *it,
+                              uint32_t out)
+{
+    struct keel_item *to = &dst->utcb->item[out];
+    if (it->type != KEEL_ITEM_CAP)
+        return map_item_deliver(src, dst, it, to);
+    uint32_t slot = CAP_SLOT_ANY;
+    if (cap_copy(&src->task->caps, it->slot, &dst->task->caps, &slot, it->rights))
+        return KEEL_E_QUOTA;    /* the receiver's table is full */
+    to->type = KEEL_ITEM_CAP;
+    to->slot = slot;
+    to->rights = it->rights;
+    to->order = 0;
+    to->base = 0;
+    return KEEL_OK;
+}
+
 /* Move src's message to dst, which learns label (word 2: the sender's badge,
  * or the label of the gate or notification).  Copied capabilities keep
- * their badges.  Items beyond what dst
- * accepts are dropped (its tag says how many arrived). */
+ * their badges.  Items beyond what dst accepts are dropped (its tag says how
+ * many arrived); so are capabilities its table has no room for.  A memory
+ * item for a receiver without a receive window fails the transfer
+ * (KEEL_E_WINDOW) before anything moves; one that runs out of quota
+ * half-way fails it after (the pages mapped stay). */
 static uint32_t transfer(struct thread *src, struct thread *dst, uint64_t label)
 {
     uint64_t tag = msg_tag(src);
     uint32_t words = KEEL_TAG_WORDS(tag), items = KEEL_TAG_ITEMS(tag);
     if (words > KEEL_MSG_REG_WORDS && !dst->utcb)
         return KEEL_E_TOO_LONG;
+    if (items && !src->in_exception && has_memory_items(src, items) &&
+        (!dst->utcb || !dst->utcb->window_order))
+        return KEEL_E_WINDOW;
     copy_register_words(src, dst, words);
     if (words > KEEL_MSG_REG_WORDS && !src->in_exception)
         memcpy(&dst->utcb->mr[KEEL_MSG_REG_WORDS], &src->utcb->mr[KEEL_MSG_REG_WORDS],
@@ -170,12 +209,12 @@ static uint32_t transfer(struct thread *src, struct thread *dst, uint64_t label)
     uint32_t accept = dst->utcb ? MIN(dst->utcb->accept_items, (uint32_t)KEEL_MSG_ITEMS) : 0;
     uint32_t moved = 0;
     for (uint32_t i = 0; i < items && moved < accept; i++) {
-        uint32_t to = CAP_SLOT_ANY;
         const struct keel_item *it = &src->utcb->item[i];
-        if (cap_copy(&src->task->caps, it->slot, &dst->task->caps, &to, it->rights))
-            break; /* the receiver's table is full */
-        dst->utcb->item[moved].slot = to;
-        dst->utcb->item[moved].rights = it->rights;
+        uint32_t err = transfer_item(src, dst, it, moved);
+        if (err == KEEL_E_QUOTA && it->type == KEEL_ITEM_CAP)
+            break;
+        if (err)
+            return err;
         moved++;
     }
     set_word(dst, 0, TAG_OK(KEEL_TAG_LABEL(tag), words, moved));
@@ -372,6 +411,11 @@ static enum phase answer_exception(struct thread *t, struct thread *c, uint32_t 
     if (err || exited || KEEL_TAG_LABEL(word(t, 0)) != KEEL_EXC_RESUME) {
         sched_block(c, THREAD_STOPPED);
         return err ? (set_error(t, err), FAILED) : DONE;
+    }
+    uint32_t items = KEEL_TAG_ITEMS(word(t, 0));
+    if (items && (err = map_items_resolve_fault(t, c, items))) {
+        sched_block(c, THREAD_STOPPED);     /* the pager could not resolve it */
+        return set_error(t, err), FAILED;
     }
     resume_after_exception(t, c);
     sched_switch_to(c);

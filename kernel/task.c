@@ -129,6 +129,7 @@ uint32_t task_create_sized(struct factory *f, const char *name, uint32_t cap_bit
     }
     struct task *task = kmem_ptr(pa);
     task->pt_charge = f;
+    task->factory = f;
     task->pt = (struct vm_pt_alloc){ .alloc = task_pt_alloc, .free = task_pt_free,
                                      .phys_to_virt = task_pt_virt, .ctx = task,
                                      .alloc_root = task_pt_alloc_root };
@@ -222,6 +223,7 @@ void task_destroy(struct task *task)
             thread_kill(t);
     for (uint32_t i = 0; i < task->caps.size; i++)
         (void)task_delete_cap(task, i);
+    task_mappings_release(task);    /* before its pages go: some were lent to it */
     vm_destroy(&task->vm, true);
     cap_table_free(&task->caps);
     task->refs--;

@@ -93,6 +93,8 @@ CORE_SOURCES = [
     "kernel/thread.c",
     "kernel/gate.c",
     "kernel/notification.c",
+    "kernel/mapping.c",
+    "kernel/mdb.c",
     "kernel/quota.c",
     "kernel/tags.c",
     "kernel/timeout.c",
@@ -118,6 +120,7 @@ HOST_TESTS = {
     # The QEMU plugin of ./keel bench, with the QEMU API stood in for (the
     # test includes tools/qemu-plugin/insncount.c).
     "test_insncount_plugin": [],
+    "test_mdb": ["kernel/mdb.c"],
     "test_runqueue": ["kernel/runqueue.c", "kernel/compiler_rt.c"],
     "test_pagealloc": ["kernel/pagealloc.c", "kernel/memmap.c"],
     # The kernel core's IPC path and scheduler, with the arch hooks and
@@ -130,7 +133,8 @@ HOST_TESTS = {
     # each object's file) over the real frame table, page allocator and page
     # tables, with the IPC and scheduler calls it makes stubbed.
     "test_quota": ["kernel/invoke.c", "kernel/factory.c", "kernel/task.c", "kernel/thread.c",
-                   "kernel/gate.c", "kernel/notification.c", "kernel/quota.c", "kernel/kmem.c", "kernel/pagealloc.c",
+                   "kernel/gate.c", "kernel/notification.c", "kernel/mapping.c", "kernel/mdb.c",
+                   "kernel/quota.c", "kernel/kmem.c", "kernel/pagealloc.c",
                    "kernel/vm.c", "kernel/cap.c", "kernel/tags.c"],
 }
 # Host tests written in Python (standard library): name -> the tools they test.

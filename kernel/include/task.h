@@ -19,6 +19,7 @@
 #define TASK_CAP_BITS_DEFAULT 6
 
 struct thread;
+struct mdb_node;
 
 struct task {
     struct vm_space vm;
@@ -30,6 +31,9 @@ struct task {
     bool dead;
     char name[TASK_NAME_MAX];
     bool is_root;               /* the first task: may power the machine off */
+    struct factory *factory;    /* made it: pays for what delegation adds (mapping.c) */
+    struct mdb_node *mdb_free;  /* unused mapping-database nodes of its node pages */
+    uint64_t mdb_pages;         /* its node pages, chained through their first node */
 };
 
 /* A new task (empty address space, capability table of 2^cap_bits slots,

@@ -12,6 +12,7 @@
 #include <keel/errors.h>
 #include <keel/kobj.h>
 #include <notification.h>
+#include <mapping.h>
 #include <runqueue.h>
 #include <task.h>
 #include <waitq.h>

@@ -1,7 +1,8 @@
 /*
  * ipcbench: IPC round trips (call + reply_wait) with 0, 4 and 64 message
  * words, to a thread in another address space (the bench-server module) and
- * to one in the same address space, and the null system call.
+ * to one in the same address space, the null system call, and a map IPC
+ * of one page with its unmap.
  *
  * Each of the ROUNDS measured operations of a case is bracketed by benchmark
  * markers (keel/mark.h), and each case ends with a report marker: under
@@ -62,6 +63,54 @@ static uint64_t round_trips(struct keel_utcb *u, uint32_t gate, uint32_t words)
     return ticks ? ticks : 1;
 }
 
+/* A map IPC of one page with 4 words to the server in another task (whose
+ * window takes it), and the unmap that takes the page back (so the next map
+ * maps again): two cases, each operation a marker pair; counter ticks of
+ * each over ROUNDS in *map and *unmap; false on error. */
+static bool map_send(struct keel_utcb *u, uintptr_t page, bool marked)
+{
+    keel_mem_item(u, 0, KEEL_ITEM_MAP, page, 12, KEEL_MAP_R | KEEL_MAP_W);
+    if (marked)
+        keel_mark_start();
+    uint64_t tag = keel_call(u, SERVICE, KEEL_TAG(0, 4, 1), KEEL_TIMEOUT_NEVER).tag;
+    if (marked)
+        keel_mark_stop();
+    return !KEEL_TAG_ERROR(tag);
+}
+
+static bool unmap_page(struct keel_utcb *u, uintptr_t page, bool marked)
+{
+    if (marked)
+        keel_mark_start();
+    uint32_t e = keel_invoke(u, SELF_TASK, KEEL_TASK_UNMAP, page, 12, 0, 0);
+    if (marked)
+        keel_mark_stop();
+    return !e;
+}
+
+static bool map_rounds(struct keel_utcb *u, uint64_t *map, uint64_t *unmap)
+{
+    uintptr_t page = AREA + 0x200000;
+    if (keel_map_anon(u, SELF_TASK, FACTORY, page, 1, KEEL_MAP_R | KEEL_MAP_W))
+        return false;
+    for (uint32_t i = 0; i < WARMUP; i++)
+        if (!map_send(u, page, false) || !unmap_page(u, page, false))
+            return false;
+    uint64_t start = keel_counter();
+    for (uint32_t i = 0; i < ROUNDS; i++)
+        if (!map_send(u, page, true) || !unmap_page(u, page, false))
+            return false;
+    *map = keel_counter() - start;
+    keel_mark_report();
+    start = keel_counter();
+    for (uint32_t i = 0; i < ROUNDS; i++)
+        if (!map_send(u, page, false) || !unmap_page(u, page, true))
+            return false;
+    *unmap = keel_counter() - start;
+    keel_mark_report();
+    return true;
+}
+
 /* Counter ticks for ROUNDS system calls the kernel rejects at once (the cost
  * of entering and leaving the kernel), each one a marker pair. */
 static uint64_t null_calls(void)
@@ -100,6 +149,13 @@ int main(void)
     uint64_t null = null_calls();
     keel_printf("ipcbench: case null-syscall  0 words: %lu ticks per operation\n",
                 (unsigned long)(null / ROUNDS));
+    uint64_t map, unmap;
+    if (!map_rounds(u, &map, &unmap))
+        return 1;
+    keel_printf("ipcbench: case map-1-page    4 words: %lu ticks per operation\n",
+                (unsigned long)(map / ROUNDS));
+    keel_printf("ipcbench: case unmap-1-page  0 words: %lu ticks per operation\n",
+                (unsigned long)(unmap / ROUNDS));
     for (uint32_t w = 0; w < 2; w++) {
         /* Start the local server only now: a thread that is ready but has
          * not run yet would sit in the run queue during the other cases. */

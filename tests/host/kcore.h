@@ -131,6 +131,25 @@ void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag)
     arch_syscall_set_word(&t->regs, 4, 0xc0ffee);
 }
 
+/* Memory delegation (kernel/mapping.c) is not part of these tests: ipc.c's
+ * calls into it see a memory item refused (host tests of the mapping
+ * database: test_mdb.c). */
+uint32_t map_item_check(const struct thread *src, const struct keel_item *it)
+{
+    return KEEL_E_INVALID;
+}
+
+uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct keel_item *it,
+                          struct keel_item *out)
+{
+    return KEEL_E_INVALID;
+}
+
+uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t items)
+{
+    return KEEL_E_INVALID;
+}
+
 /* ---- ready-queue operations, counted (-Wl,--wrap=...) ---- */
 
 enum kerr __real_rq_enqueue(struct runqueue *rq, struct rq_node *n, uint8_t prio);

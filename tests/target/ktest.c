@@ -1770,6 +1770,399 @@ static void test_cap_table_sizes(void)
           "caps: a table of 65536 slots (1024 pages) takes slot 65535, and every page comes back");
 }
 
+/* ---- memory delegation (issue 8, part 2) ---- */
+
+#define MEM_AREA ((uintptr_t)0x0000040000000000ull)
+#define MEM_SRC MEM_AREA                                /* 4 pages we own */
+#define MEM_WIN(i) (MEM_AREA + 0x1000000ull * (uintptr_t)(1 + (i)))  /* windows, 16 MiB apart */
+#define MEM_POOL (MEM_AREA + 0x40000000ull)             /* the pager's zero pages */
+#define MEM_LAZY ((uintptr_t)0x0000050000000000ull)     /* served lazily to the other task */
+#define MEM_PAGE 4096u
+#define MEM_FAULT 0x10000u                              /* watch(): "faulted", | kind */
+#define MEM_MARK(k) (0xa000u + (k))                     /* first word of source page k */
+#define UNMAP_MANY 300                                  /* more than one unmap step takes */
+
+static volatile uint32_t mem_data[MEM_PAGE / 4] __attribute__((aligned(4096)));
+static uint8_t remote_stack[2 * MEM_PAGE] __attribute__((aligned(4096)));
+
+/* Bodies for watched threads (no UTCB: raw system calls only). */
+static void probe_read(uintptr_t a)
+{
+    keel_debug_exit((int)*(volatile uint32_t *)a);
+}
+
+static void probe_write(uintptr_t a)
+{
+    *(volatile uint32_t *)a = 0x77;
+    keel_debug_exit(0x77);
+}
+
+/* Four pages at a: each must read zero first; writes k + 1 into page k. */
+static void probe_zero_fill(uintptr_t a)
+{
+    uint32_t sum = 0;
+    for (uint32_t k = 0; k < 4; k++) {
+        volatile uint32_t *p = (volatile uint32_t *)(a + k * MEM_PAGE);
+        if (*p)
+            keel_debug_exit((int)(1000 + k));
+        *p = k + 1;
+        sum += *p;
+    }
+    keel_debug_exit((int)sum);
+}
+
+/* A thread whose faults come to us.  As a pager (mirror) it serves every
+ * fault with our own page at the same address, except in [lo, hi): there
+ * with rights data_rights, or (zero) with a fresh zero page of the pool;
+ * a second fault on a page of [lo, hi) is not served (rights). */
+struct watched {
+    uint32_t task, thread, gate;
+    uintptr_t sp, lo, hi;
+    bool mirror, zero;
+    uint32_t data_rights, served, range_faults;
+};
+
+/* Run fn(arg) on w's thread: its exit status, or MEM_FAULT | kind of the
+ * fault left unserved; 0xdead if the protocol broke. */
+static uint32_t watch(struct watched *w, void (*fn)(uintptr_t), uintptr_t arg)
+{
+    if (keel_invoke(U, w->thread, KEEL_THREAD_SET_REGS, (uintptr_t)fn, w->sp, arg, 0) ||
+        keel_invoke(U, w->thread, KEEL_THREAD_START, 0, 0, 0, 0))
+        return 0xdead;
+    struct keel_ipc_result r = keel_recv(U, w->gate, 1000 * MS);
+    for (uint32_t n = 0; n < 64 && !err(r); n++) {
+        uintptr_t addr = U->mr[KEEL_EXC_ADDR];
+        uint32_t kind = (uint32_t)U->mr[KEEL_EXC_KIND], verdict = 0;
+        if (KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT)
+            verdict = (uint32_t)U->mr[0];
+        else if (kind == KEEL_FAULT_PAGE_EXEC && !addr)
+            addr = U->mr[KEEL_EXC_IP];
+        uintptr_t page = addr & ~(uintptr_t)(MEM_PAGE - 1), from = page;
+        uint32_t rights = KEEL_MAP_R | KEEL_MAP_W | KEEL_MAP_X;
+        bool in_range = addr >= w->lo && addr < w->hi;
+        uint32_t bit = in_range ? 1u << ((page - w->lo) / MEM_PAGE) : 0;
+        if (KEEL_TAG_LABEL(r.tag) != KEEL_LABEL_EXIT) {
+            if (!w->mirror || kind > KEEL_FAULT_PAGE_EXEC || (w->served & bit))
+                verdict = MEM_FAULT | kind;
+            w->range_faults += in_range;
+        }
+        if (verdict) {
+            keel_ipc(U, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+            return verdict;
+        }
+        if (in_range) {
+            w->served |= bit;
+            from = w->zero ? MEM_POOL + (page - w->lo) : page;
+            rights = w->zero ? KEEL_MAP_R | KEEL_MAP_W : w->data_rights;
+        }
+        U->mr[0] = U->mr[1] = 0;                        /* retry the access */
+        keel_mem_item(U, 0, KEEL_ITEM_MAP, from, 12, rights);
+        r = keel_reply_wait(U, KEEL_TAG(KEEL_EXC_RESUME, 0, 1), w->gate, 1000 * MS);
+    }
+    return 0xdead;
+}
+
+/* A watched thread in task (SELF_TASK or another), at our priority, its
+ * faults to gate (a gate of ours). */
+static bool watched_start(struct watched *w, uint32_t task, uintptr_t sp, uint32_t gate)
+{
+    *w = (struct watched){ .task = task, .thread = KEEL_CAP_OPEN, .gate = gate, .sp = sp };
+    return gate != KEEL_CAP_OPEN && !keel_thread_create(U, FACTORY, task, &w->thread) &&
+           !keel_invoke(U, w->thread, KEEL_THREAD_SET_PRIO, MAIN_PRIO, 0, 0, 0) &&
+           !keel_invoke(U, w->thread, KEEL_THREAD_SET_HANDLER, w->gate, 0, 0, 0);
+}
+
+static struct watched probe;
+
+/* What a thread of ours reads at a: the word, or MEM_FAULT | kind. */
+static uint32_t read_at(uintptr_t a)
+{
+    return watch(&probe, probe_read, a);
+}
+
+/* The window server: receives memory items into the window we set in its
+ * UTCB (ws_u) and records what arrived. */
+static uint32_t ws_gate = KEEL_CAP_OPEN;
+static struct keel_utcb *volatile ws_u;
+static volatile uint32_t ws_msgs, ws_items, ws_type, ws_order;
+static volatile uintptr_t ws_base;
+
+static void window_server(struct keel_utcb *u, uintptr_t arg)
+{
+    u->accept_items = KEEL_MSG_ITEMS;
+    ws_u = u;
+    struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+    for (;;) {
+        ws_items = KEEL_TAG_ITEMS(r.tag);
+        ws_type = u->item[0].type;
+        ws_order = u->item[0].order;
+        ws_base = u->item[0].base;
+        ws_msgs++;
+        r = keel_reply_wait(u, KEEL_TAG(0, 0, 0), KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+    }
+}
+
+/* Send the window server a memory item; its window is [win, win + 2^win_order).
+ * The sender's error. */
+static uint32_t send_mem(uint32_t type, uintptr_t base, uint32_t order, uint32_t rights,
+                         uintptr_t win, uint32_t win_order)
+{
+    keel_set_window(ws_u, win, win_order);
+    keel_mem_item(U, 0, type, base, order, rights);
+    return err(keel_call(U, ws_gate, KEEL_TAG(1, 0, 1), 1000 * MS));
+}
+
+static uint32_t mem_word(uintptr_t a)
+{
+    return *(volatile uint32_t *)a;
+}
+
+static void test_map_items(void)
+{
+    uint32_t e = send_mem(KEEL_ITEM_MAP, MEM_SRC, 12, KEEL_MAP_R | KEEL_MAP_W, MEM_WIN(0), 12);
+    check(!e && ws_items == 1 && ws_type == KEEL_ITEM_MAP && ws_base == MEM_WIN(0) &&
+          ws_order == 12 && mem_word(MEM_WIN(0)) == MEM_MARK(0),
+          "map: a page lands in the receiver's window and the item says where");
+    *(volatile uint32_t *)MEM_WIN(0) = 0xbeef;
+    check(mem_word(MEM_SRC) == 0xbeef, "map: sender and receiver share the frame");
+    *(volatile uint32_t *)MEM_SRC = MEM_MARK(0);
+
+    e = send_mem(KEEL_ITEM_MAP, MEM_SRC + MEM_PAGE, 12, KEEL_MAP_R, MEM_WIN(1), 12);
+    check(!e && read_at(MEM_WIN(1)) == MEM_MARK(1) &&
+          watch(&probe, probe_write, MEM_WIN(1)) == (MEM_FAULT | KEEL_FAULT_PAGE_WRITE) &&
+          mem_word(MEM_SRC + MEM_PAGE) == MEM_MARK(1),
+          "map: rights only shrink (a read-only map refuses writes)");
+
+    /* The L4 rule: the smaller of region and window decides, same offset. */
+    e = send_mem(KEEL_ITEM_MAP, MEM_SRC + 2 * MEM_PAGE, 12, KEEL_MAP_R, MEM_WIN(2), 16);
+    check(!e && ws_base == MEM_WIN(2) + 2 * MEM_PAGE && ws_order == 12 &&
+          mem_word(MEM_WIN(2) + 2 * MEM_PAGE) == MEM_MARK(2),
+          "map: a page lands at its offset in a larger window");
+    e = send_mem(KEEL_ITEM_MAP, MEM_SRC, 14, KEEL_MAP_R, MEM_WIN(3) + 3 * MEM_PAGE, 12);
+    check(!e && ws_base == MEM_WIN(3) + 3 * MEM_PAGE && ws_order == 12 &&
+          mem_word(MEM_WIN(3) + 3 * MEM_PAGE) == MEM_MARK(3) &&
+          read_at(MEM_WIN(3) + 2 * MEM_PAGE) == (MEM_FAULT | KEEL_FAULT_PAGE_READ),
+          "map: a smaller window takes the part of the region at its offset");
+
+    e = send_mem(KEEL_ITEM_MAP, MEM_SRC + 16 * MEM_PAGE, 12, KEEL_MAP_R, MEM_WIN(7), 12);
+    check(!e && ws_items == 1 && read_at(MEM_WIN(7)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ),
+          "map: a page the sender does not have is skipped");
+
+    e = keel_unmap(U, SELF_TASK, MEM_SRC, 12, 0);
+    check(!e && read_at(MEM_WIN(0)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          mem_word(MEM_SRC) == MEM_MARK(0),
+          "unmap: access through the receiver faults after unmap; the owner keeps its page");
+}
+
+static void test_unmap_and_grant(void)
+{
+    /* Three levels: SRC+1 -> WIN(1) (above) -> WIN(4) -> WIN(5). */
+    uint32_t e = send_mem(KEEL_ITEM_MAP, MEM_WIN(1), 12, KEEL_MAP_R, MEM_WIN(4), 12);
+    e = e ? e : send_mem(KEEL_ITEM_MAP, MEM_WIN(4), 12, KEEL_MAP_R, MEM_WIN(5), 12);
+    check(!e && read_at(MEM_WIN(5)) == MEM_MARK(1), "map: a mapping mapped on (three levels)");
+    e = keel_unmap(U, SELF_TASK, MEM_SRC + MEM_PAGE, 12, 0);
+    check(!e && read_at(MEM_WIN(1)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          read_at(MEM_WIN(4)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          read_at(MEM_WIN(5)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          mem_word(MEM_SRC + MEM_PAGE) == MEM_MARK(1),
+          "unmap: recursive, three levels deep");
+
+    /* Grant moves WIN(2)+2 (from SRC+2) to WIN(6); it stays derived from SRC+2. */
+    e = send_mem(KEEL_ITEM_GRANT, MEM_WIN(2) + 2 * MEM_PAGE, 12, KEEL_MAP_R, MEM_WIN(6), 12);
+    check(!e && ws_type == KEEL_ITEM_GRANT && read_at(MEM_WIN(6)) == MEM_MARK(2) &&
+          read_at(MEM_WIN(2) + 2 * MEM_PAGE) == (MEM_FAULT | KEEL_FAULT_PAGE_READ),
+          "grant: the receiver gets the page, the sender loses it");
+    e = keel_unmap(U, SELF_TASK, MEM_SRC + 2 * MEM_PAGE, 12, 0);
+    check(!e && read_at(MEM_WIN(6)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ),
+          "grant: a granted mapping is still taken back from its source");
+    check(send_mem(KEEL_ITEM_GRANT, MEM_SRC + 3 * MEM_PAGE, 12, KEEL_MAP_R, MEM_WIN(7), 12) ==
+          KEEL_E_INVALID, "grant: memory the sender owns is mapped, not granted (KEEL_E_INVALID)");
+
+    /* Unmap of the caller's own received mapping. */
+    e = send_mem(KEEL_ITEM_MAP, MEM_SRC, 12, KEEL_MAP_R, MEM_WIN(9), 12);
+    e = e ? e : keel_unmap(U, SELF_TASK, MEM_WIN(9), 12, KEEL_UNMAP_SELF);
+    check(!e && read_at(MEM_WIN(9)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          read_at(MEM_SRC) == MEM_MARK(0), "unmap: KEEL_UNMAP_SELF removes a received mapping");
+
+    /* A long unmap is done in bounded steps: the first one reports more. */
+    e = 0;
+    for (uint32_t i = 0; i < UNMAP_MANY && !e; i++)
+        e = send_mem(KEEL_ITEM_MAP, MEM_SRC + 3 * MEM_PAGE, 12, KEEL_MAP_R,
+                     MEM_WIN(8) + i * MEM_PAGE, 12);
+    uint32_t first = e ? e : keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, MEM_SRC + 3 * MEM_PAGE,
+                                         12, 0, 0);
+    uintptr_t more = U->mr[0];
+    e = first ? first : keel_unmap(U, SELF_TASK, MEM_SRC + 3 * MEM_PAGE, 12, 0);
+    check(!e && more == 1 && read_at(MEM_WIN(8)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          read_at(MEM_WIN(8) + (UNMAP_MANY - 1) * MEM_PAGE) == (MEM_FAULT | KEEL_FAULT_PAGE_READ),
+          "unmap: 300 mappings go in bounded steps, each call reporting whether more is left");
+}
+
+static void test_map_errors(void)
+{
+    uint32_t msgs = ws_msgs;
+    check(send_mem(KEEL_ITEM_MAP, MEM_SRC, 12, KEEL_MAP_R, 0, 0) == KEEL_E_WINDOW &&
+          ws_msgs == msgs, "map: a receiver without a window refuses (KEEL_E_WINDOW), nothing arrives");
+    check(send_mem(KEEL_ITEM_MAP, MEM_SRC, 12, KEEL_MAP_R, MEM_WIN(7) + 0x800, 12) == KEEL_E_WINDOW,
+          "map: a misaligned window refuses (KEEL_E_WINDOW)");
+    check(send_mem(KEEL_ITEM_MAP, MEM_SRC, 11, KEEL_MAP_R, MEM_WIN(7), 12) == KEEL_E_INVALID &&
+          send_mem(KEEL_ITEM_MAP, MEM_SRC, 23, KEEL_MAP_R, MEM_WIN(7), 12) == KEEL_E_INVALID,
+          "map: a region below a page or above 4 MiB is KEEL_E_INVALID");
+    check(send_mem(KEEL_ITEM_MAP, MEM_SRC + MEM_PAGE, 13, KEEL_MAP_R, MEM_WIN(7), 12) ==
+          KEEL_E_INVALID && send_mem(KEEL_ITEM_MAP, 0x1000, 12, KEEL_MAP_R, MEM_WIN(7), 12) ==
+          KEEL_E_INVALID, "map: a misaligned region or one outside user space is KEEL_E_INVALID");
+    check(send_mem(KEEL_ITEM_MAP, MEM_SRC, 12, 0, MEM_WIN(7), 12) == KEEL_E_INVALID &&
+          send_mem(KEEL_ITEM_MAP, MEM_SRC, 12, 8, MEM_WIN(7), 12) == KEEL_E_INVALID &&
+          send_mem(3, MEM_SRC, 12, KEEL_MAP_R, MEM_WIN(7), 12) == KEEL_E_INVALID,
+          "map: no rights, unknown rights or an unknown item type is KEEL_E_INVALID");
+    keel_mem_item(U, 0, KEEL_ITEM_MAP, MEM_SRC, 12, KEEL_MAP_R);
+    check(err(keel_call(U, gate_nogrant, KEEL_TAG(ECHO, 0, 1), 1000 * MS)) == KEEL_E_RIGHTS,
+          "map: through a gate without the grant right is KEEL_E_RIGHTS");
+    check(ws_msgs == msgs, "map: a refused item delivers nothing");
+    check(keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, MEM_SRC, 11, 0, 0) == KEEL_E_INVALID &&
+          keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, MEM_SRC + MEM_PAGE, 13, 0, 0) == KEEL_E_INVALID &&
+          keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, MEM_SRC, 12, 2, 0) == KEEL_E_INVALID &&
+          keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, 0x1000, 12, 0, 0) == KEEL_E_INVALID,
+          "unmap: a bad size, alignment, flag or address is KEEL_E_INVALID");
+}
+
+/* Another task runs our code through a pager (us): every page it touches
+ * is mapped to it from ours on its fault. */
+static void test_other_task(void)
+{
+    struct watched w;
+    uint32_t task = KEEL_CAP_OPEN, gate = KEEL_CAP_OPEN;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x8f, &gate);    /* gates stay: not measured */
+    uint64_t before = quota(FACTORY);
+    bool up = !keel_task_create(U, FACTORY, &task) &&
+              watched_start(&w, task, (uintptr_t)remote_stack + sizeof(remote_stack) - 64, gate);
+    w.mirror = true;
+    w.lo = (uintptr_t)mem_data;
+    w.hi = w.lo + MEM_PAGE;
+    w.data_rights = KEEL_MAP_R;
+    mem_data[0] = 0x600d;
+    check(up && watch(&w, probe_read, (uintptr_t)mem_data) == 0x600d && w.range_faults == 1,
+          "pager: another task faults its pages in from us and reads a page mapped to it");
+    check(watch(&w, probe_write, (uintptr_t)mem_data) == (MEM_FAULT | KEEL_FAULT_PAGE_WRITE) &&
+          mem_data[0] == 0x600d, "map: the other task cannot write a page mapped read-only");
+    w.served = w.range_faults = 0;
+    uint32_t e = keel_unmap(U, SELF_TASK, (uintptr_t)mem_data, 12, 0);
+    mem_data[0] = 0x600e;
+    check(!e && watch(&w, probe_read, (uintptr_t)mem_data) == 0x600e && w.range_faults == 1,
+          "unmap: the other task faults on the page again after unmap");
+
+    /* Lazily zero-filled: four pages it has never had, one fault each. */
+    w.lo = MEM_LAZY;
+    w.hi = MEM_LAZY + 4 * MEM_PAGE;
+    w.zero = true;
+    w.served = w.range_faults = 0;
+    bool pool = true;
+    for (uint32_t k = 0; k < 4; k++)
+        pool = pool && mem_word(MEM_POOL + k * MEM_PAGE) == 0;
+    uint32_t sum = watch(&w, probe_zero_fill, MEM_LAZY);
+    for (uint32_t k = 0; k < 4; k++)
+        pool = pool && mem_word(MEM_POOL + k * MEM_PAGE) == k + 1;
+    check(sum == 10 && w.range_faults == 4 && pool,
+          "pager: a region served lazily, zero-filled, one fault per page");
+
+    keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    drop(w.thread);
+    drop(task);
+    check(quota(FACTORY) == before, "map: the other task's mappings, nodes and tables go back "
+          "with it");
+    drop(w.gate);
+}
+
+/* A random address for a memory item or window: a source page, a page of
+ * the random windows, or anything. */
+static uintptr_t random_mem_addr(void)
+{
+    switch (rnd() % 4) {
+    case 0:
+        return MEM_SRC + (rnd() % 4) * MEM_PAGE;
+    case 1:
+    case 2:
+        return MEM_WIN(10 + rnd() % 4) + (rnd() % 16) * MEM_PAGE;
+    default:
+        return (uintptr_t)rnd();
+    }
+}
+
+/* Random map and grant items into random windows, random unmaps: every
+ * answer is one the ABI names, and unmapping the sources afterwards leaves
+ * nothing of them in any window. */
+static void test_random_memory(uint32_t ops)
+{
+    uint32_t odd = 0, delivered = 0;
+    for (uint32_t i = 0; i < ops; i++) {
+        if (rnd() % 5 == 0) {
+            uint32_t e = keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, random_mem_addr(),
+                                     10 + rnd() % 8, rnd() % 3, 0);
+            odd += e && e != KEEL_E_INVALID;
+            continue;
+        }
+        uint32_t wo = rnd() % 3 ? 12 + (uint32_t)(rnd() % 5) : (uint32_t)(rnd() % 64);
+        uintptr_t win = random_mem_addr() & ~(((uintptr_t)1 << (wo % 17)) - 1);
+        /* Memory items, or an unknown type (a capability item would copy
+         * one of our capabilities into our own small table). */
+        uint32_t type = rnd() % 8 ? 1 + (uint32_t)(rnd() % 2) : 3 + (uint32_t)(rnd() % 100);
+        uint32_t order = rnd() % 3 ? 12 + (uint32_t)(rnd() % 3) : (uint32_t)(rnd() % 32);
+        uintptr_t base = random_mem_addr() & ~(((uintptr_t)1 << (order % 17)) - 1);
+        uint32_t e = send_mem(type, base, order, (uint32_t)(rnd() % 9), win, wo);
+        odd += e && e != KEEL_E_INVALID && e != KEEL_E_WINDOW && e != KEEL_E_CAP &&
+               e != KEEL_E_RIGHTS;
+        delivered += !e;
+    }
+    keel_set_window(ws_u, 0, 0);
+    uint32_t e = keel_unmap(U, SELF_TASK, MEM_SRC, 14, 0), left = 0;
+    for (uint32_t j = 0; j < 4; j++)
+        for (uint32_t k = 0; k < 16; k++)
+            left += read_at(MEM_WIN(10 + j) + k * MEM_PAGE) < MEM_FAULT;
+    bool marks = true;
+    for (uint32_t k = 0; k < 4; k++)
+        marks = marks && mem_word(MEM_SRC + k * MEM_PAGE) == MEM_MARK(k);
+    char name[128];
+    keel_snprintf(name, sizeof(name), "random memory: %u random map/grant items (%u delivered) "
+                  "and unmaps, then unmapping the sources leaves no window page mapped",
+                  ops, delivered);
+    check(!e && !odd && !left && marks && delivered > 0 && echo_words(4), name);
+}
+
+static void test_memory_delegation(void)
+{
+    uintptr_t sp = new_stack(1);
+    uint32_t gate = KEEL_CAP_OPEN;
+    struct keel_item saved[KEEL_MSG_ITEMS];
+    for (uint32_t i = 0; i < KEEL_MSG_ITEMS; i++)
+        saved[i] = U->item[i];
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x8e, &gate);
+    bool ok = sp && watched_start(&probe, SELF_TASK, sp - 64, gate) &&
+              !keel_map_anon(U, SELF_TASK, FACTORY, MEM_SRC, 4, KEEL_MAP_R | KEEL_MAP_W) &&
+              !keel_map_anon(U, SELF_TASK, FACTORY, MEM_POOL, 4, KEEL_MAP_R | KEEL_MAP_W);
+    uint32_t ws = ok ? spawn(window_server, 0, MAIN_PRIO, KEEL_CAP_OPEN) : KEEL_CAP_OPEN;
+    ok = ok && ws != KEEL_CAP_OPEN && !keel_gate_create(U, FACTORY, ws, 0x3e, &ws_gate);
+    settle();
+    check(ok && ws_u, "memory: setup (a window server and a watched thread)");
+    if (!ok || !ws_u)
+        return;
+    for (uint32_t k = 0; k < 4; k++)
+        *(volatile uint32_t *)(MEM_SRC + k * MEM_PAGE) = MEM_MARK(k);
+    test_map_items();
+    test_unmap_and_grant();
+    test_map_errors();
+    test_other_task();
+    test_random_memory(2000);
+    /* Tidy: nothing of ours stays mapped elsewhere, no window stays open. */
+    keel_unmap(U, SELF_TASK, MEM_SRC, 14, 0);
+    keel_set_window(ws_u, 0, 0);
+    for (uint32_t i = 0; i < KEEL_MSG_ITEMS; i++)
+        U->item[i] = saved[i];  /* the random cases send what earlier cases left here */
+    drop(ws_gate);
+    drop(ws);
+    drop(probe.thread);
+    drop(probe.gate);
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -1803,6 +2196,7 @@ int main(void)
     test_tag_cycles();
     test_badges();
     test_cap_table_sizes();
+    test_memory_delegation();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

@@ -25,15 +25,37 @@
 #define KEEL_MSG_WORDS 64
 /** Message words that travel in registers. */
 #define KEEL_MSG_REG_WORDS 4
-/** Most typed items (capability transfers) one message carries. */
+/** Most typed items (capabilities, map and grant items) one message carries. */
 #define KEEL_MSG_ITEMS 4
 /** Receive from any gate bound to the calling thread. */
 #define KEEL_CAP_OPEN 0xffffffffu
 
-/** A typed item: transfer of a capability. */
+/** Kind of a typed item (struct keel_item, field type). */
+enum keel_item_type {
+    KEEL_ITEM_CAP = 0,      /**< copy a capability (slot, rights) */
+    KEEL_ITEM_MAP = 1,      /**< map a region of the sender's memory; the sender keeps it */
+    KEEL_ITEM_GRANT = 2,    /**< move a region of received memory: the sender loses it */
+};
+
+/** Smallest region of a map or grant item: log2 of the page size. */
+#define KEEL_MAP_ORDER_MIN 12
+/** Largest region of a map or grant item (4 MiB: 1024 pages). */
+#define KEEL_MAP_ORDER_MAX 22
+
+/**
+ * A typed item.  A capability item (KEEL_ITEM_CAP) copies the capability in
+ * the sender's slot with at most rights; out, slot is the receiver's new
+ * slot.  A map or grant item names the region [base, base + 2^order) of the
+ * sender's address space (base aligned to its size) and the KEEL_MAP_*
+ * rights the receiver gets, ANDed with the sender's on each page; out, base
+ * and order say where the region landed in the receiver (docs/abi.md).
+ */
 struct keel_item {
-    uint32_t slot;      /**< in: the sender's slot; out: the receiver's new slot */
-    uint32_t rights;    /**< rights the copy keeps (a subset; keel/kobj.h) */
+    uint32_t slot;      /**< capability: in, the sender's slot; out, the receiver's new slot */
+    uint32_t rights;    /**< capability: rights the copy keeps (keel/kobj.h); memory: KEEL_MAP_* */
+    uint32_t type;      /**< enum keel_item_type */
+    uint32_t order;     /**< memory: log2 of the region's size, KEEL_MAP_ORDER_MIN..MAX */
+    uintptr_t base;     /**< memory: in, the sender's region; out, where it landed */
 };
 
 /** The per-thread message area, mapped into the thread's task. */
@@ -41,7 +63,8 @@ struct keel_utcb {
     uintptr_t mr[KEEL_MSG_WORDS];           /**< message words (0-3 also in registers) */
     struct keel_item item[KEEL_MSG_ITEMS];  /**< typed items sent or received */
     uint32_t accept_items;                  /**< how many items a receive accepts */
-    uint32_t reserved;                      /**< zero */
+    uint32_t window_order;                  /**< receive window for memory: log2 size (0: none, refuse) */
+    uintptr_t window_base;                  /**< receive window: base, aligned to its size */
     uintptr_t user[8];                      /**< free for the runtime */
 };
 

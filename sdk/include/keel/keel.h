@@ -138,6 +138,50 @@ static inline uint32_t keel_map_anon(struct keel_utcb *u, uint32_t task, uint32_
     return keel_invoke(u, task, KEEL_TASK_MAP_ANON, addr, pages, rights, factory);
 }
 
+/** Put a memory item into u->item[i]: type KEEL_ITEM_MAP or KEEL_ITEM_GRANT
+ * of the region [base, base + 2^order) of the caller with KEEL_MAP_* rights
+ * (count it in the tag's items). */
+static inline void keel_mem_item(struct keel_utcb *u, uint32_t i, uint32_t type, uintptr_t base,
+                                 uint32_t order, uint32_t rights)
+{
+    u->item[i].type = type;
+    u->item[i].base = base;
+    u->item[i].order = order;
+    u->item[i].rights = rights;
+    u->item[i].slot = 0;
+}
+
+/** Put a capability item into u->item[i]: a copy of slot with rights. */
+static inline void keel_cap_item(struct keel_utcb *u, uint32_t i, uint32_t slot, uint32_t rights)
+{
+    u->item[i].type = KEEL_ITEM_CAP;
+    u->item[i].slot = slot;
+    u->item[i].rights = rights;
+    u->item[i].order = 0;
+    u->item[i].base = 0;
+}
+
+/** Accept map and grant items in [base, base + 2^order) (base aligned to
+ * it); order 0 refuses them (KEEL_E_WINDOW for their senders). */
+static inline void keel_set_window(struct keel_utcb *u, uintptr_t base, uint32_t order)
+{
+    u->window_base = base;
+    u->window_order = order;
+}
+
+/** Take [base, base + 2^order) back from every task it was mapped into from
+ * task's copy, recursively (KEEL_UNMAP_SELF: task's own received mapping
+ * too); repeats the bounded kernel operation until it reports done. */
+static inline uint32_t keel_unmap(struct keel_utcb *u, uint32_t task, uintptr_t base,
+                                  uint32_t order, uint32_t flags)
+{
+    uint32_t e;
+    do
+        e = keel_invoke(u, task, KEEL_TASK_UNMAP, base, order, flags, 0);
+    while (!e && u->mr[0]);
+    return e;
+}
+
 /** Load the ELF image at [image, image + size) of the caller (physically
  * contiguous, as boot modules are) into task, charging its pages to factory;
  * *entry gets its entry point. */

@@ -75,6 +75,11 @@ enum keel_task_op {
                                          A badge needs an unbadged gate capability: KEEL_E_CAP
                                          for another type, KEEL_E_RIGHTS if it has one already */
     KEEL_TASK_DELETE_CAP = 5,       /**< mr0 = slot in the task to empty */
+    KEEL_TASK_UNMAP = 6,            /**< mr0 = base, mr1 = log2 size (KEEL_MAP_ORDER_MIN..MAX,
+                                         base aligned to it), mr2 = KEEL_UNMAP_* flags: take the
+                                         region back from every task it was mapped into from this
+                                         task's copy, recursively; out mr0 = 1 if work is left
+                                         (call again), 0 when done (docs/abi.md) */
 };
 
 /** Rights of memory mapped with KEEL_TASK_MAP_ANON. */
@@ -82,6 +87,11 @@ enum keel_map_rights {
     KEEL_MAP_R = 1,                 /**< readable */
     KEEL_MAP_W = 2,                 /**< writable */
     KEEL_MAP_X = 4,                 /**< executable */
+};
+
+/** Flags of KEEL_TASK_UNMAP (mr2). */
+enum keel_unmap_flags {
+    KEEL_UNMAP_SELF = 1,            /**< also remove the task's own mapping, where it received it */
 };
 
 /** Label of an exception message (the faulting thread "calls" its handler). */

@@ -1,0 +1,31 @@
+/*
+ * Memory delegated by IPC (mapping.c): map and grant items, the pager's
+ * answer to a page fault, and unmap, over the mapping database (mdb.c).
+ */
+#pragma once
+
+#include <keel/ipc.h>
+#include <mdb.h>
+#include <types.h>
+
+struct task;
+struct thread;
+
+/* Check a map or grant item src is about to send (region, rights; a grant
+ * moves only mappings src received); a keel_error. */
+uint32_t map_item_check(const struct thread *src, const struct keel_item *it);
+/* Deliver the memory item it of src to dst, into dst's receive window (the
+ * L4 rule: the smaller of region and window decides, at the same offset);
+ * *out says where it landed.  KEEL_E_WINDOW without a usable window. */
+uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct keel_item *it,
+                          struct keel_item *out);
+/* The answer of pager t to c's page fault carries memory items: map them at
+ * c's fault address (the window is c's whole address space). */
+uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t items);
+/* KEEL_TASK_UNMAP on task: *more when the bounded step left work to do. */
+uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_t flags,
+                    bool *more);
+/* task is being destroyed: take back every mapping made from its pages,
+ * remove the pages it received (its own stay for vm_destroy), free its
+ * node pages. */
+void task_mappings_release(struct task *task);

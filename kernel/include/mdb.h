@@ -1,0 +1,57 @@
+/*
+ * The mapping database: which mapping of a user page was derived from which.
+ *
+ * One node per page mapped by delegation (a map or grant item), and one for
+ * each page a task mapped out of memory it owns.  The nodes of one physical
+ * frame form a tree, as in L4/Fiasco: the root is the owner's mapping (the
+ * page the kernel allocated for a task), each child a mapping made from its
+ * parent.  Unmapping a page takes back every mapping below its node, leaves
+ * first, so the tree is valid after every single step and a long unmap can
+ * stop after any number of steps and be resumed (mdb_leaf_below()).
+ *
+ * Nodes are found by (address space, page address) through a hash table.
+ * The memory of the nodes is the caller's business (kernel/mapping.c keeps
+ * them in pages charged to each task's factory); this file only links them.
+ * Generic code, host-tested (tests/host/test_mdb.c).
+ */
+#pragma once
+
+#include <types.h>
+
+struct mdb_node {
+    struct mdb_node *parent;        /* mapping this one was made from; NULL: the owner's */
+    struct mdb_node *child;         /* first mapping made from this one */
+    struct mdb_node *next, *prev;   /* siblings: the parent's other children */
+    struct mdb_node *hash_next;     /* hash chain of (space, va) */
+    const void *space;              /* address space of the mapping; NULL: node unused */
+    uintptr_t va;                   /* page address in that space */
+};
+
+/* The node recording the mapping of page va in space, or NULL. */
+struct mdb_node *mdb_find(const void *space, uintptr_t va);
+
+/* Record n as the mapping of va in space, derived from parent (NULL: the
+ * root of a new tree).  n must be unused, (space, va) not yet recorded. */
+void mdb_add(struct mdb_node *n, const void *space, uintptr_t va, struct mdb_node *parent);
+
+/* Forget n, which must have no children; n becomes unused. */
+void mdb_remove(struct mdb_node *n);
+
+/* Grant: to (unused) takes from's place in its tree, as the mapping of va in
+ * space, with from's parent and children; from becomes unused. */
+void mdb_move(struct mdb_node *from, struct mdb_node *to, const void *space, uintptr_t va);
+
+/* A descendant of n without children (following first children), or NULL if
+ * n has none.  Removing it and asking again from its parent takes a whole
+ * subtree apart leaves first in O(1) steps per node. */
+struct mdb_node *mdb_leaf_below(struct mdb_node *n);
+
+/* The next mapping to take back when revoking everything below top: a node
+ * without children, leaves first; NULL when top has no child left.  *at is
+ * the cursor (start with top); the caller removes the node returned before
+ * asking again.  Each node costs O(1) steps, amortised, so a revocation can
+ * stop after any number of nodes and start again from top. */
+struct mdb_node *mdb_revoke_next(struct mdb_node *top, struct mdb_node **at);
+
+/* Nodes recorded (for tests and statistics). */
+uint32_t mdb_count(void);

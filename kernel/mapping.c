@@ -1,0 +1,283 @@
+/*
+ * Memory delegated by IPC (the L4 model): map and grant items, the pager's
+ * answer to a page fault, and unmap, over the mapping database (mdb.c).
+ *
+ * Ownership.  A page the kernel allocated for a task (MAP_ANON, LOAD_ELF,
+ * a UTCB) is owned by that task: it is freed with the task's address space.
+ * A mapping made by delegation is derived: it has a parent node in the
+ * mapping database, and the frame is never freed through it.  The owner's
+ * mapping gets a (root) node the first time it is mapped out.  A grant moves
+ * a derived mapping only (owned memory is delegated by map; handing over
+ * ownership comes with the root task owning all memory, as sigma0): so a
+ * UTCB the kernel writes through its own pointer never changes hands.
+ *
+ * Who pays.  Each node is charged to the task whose mapping it records, to
+ * the factory that made the task (task.factory), in pages of nodes the task
+ * keeps until it is destroyed; so are the page tables a received mapping
+ * needs.  A receiver that accepts memory therefore pays for holding it, and
+ * a sender pays only for the nodes of its own pages.
+ */
+#include <kernel.h>
+#include <kmem.h>
+#include <thread.h>
+
+#define NODES_PER_PAGE (ARCH_PAGE_SIZE / sizeof(struct mdb_node))
+#define UNMAP_BUDGET 256u           /* mappings one KEEL_TASK_UNMAP takes back */
+#define RIGHTS_RWX (PTE_R | PTE_W | PTE_X)
+
+/* ---- nodes, in pages charged to the task's factory ---- */
+
+/* Node 0 of each node page is its header: va chains the task's node pages. */
+static struct mdb_node *node_alloc(struct task *task)
+{
+    if (!task->mdb_free) {
+        uint64_t pa;
+        if (factory_page(task->factory, &pa))
+            return NULL;
+        struct mdb_node *page = kmem_ptr(pa);
+        page[0].va = (uintptr_t)task->mdb_pages;
+        task->mdb_pages = pa;
+        for (size_t i = 1; i < NODES_PER_PAGE; i++) {
+            page[i].next = task->mdb_free;
+            task->mdb_free = &page[i];
+        }
+    }
+    struct mdb_node *n = task->mdb_free;
+    task->mdb_free = n->next;
+    n->next = NULL;
+    return n;
+}
+
+static void node_free(struct task *task, struct mdb_node *n)
+{
+    n->next = task->mdb_free;
+    task->mdb_free = n;
+}
+
+/* Forget node n of its task, and its page if that mapping was received. */
+static void drop_mapping(struct mdb_node *n)
+{
+    struct task *owner = (struct task *)n->space;
+    if (n->parent)
+        (void)vm_unmap(&owner->vm, n->va);   /* flushes that page's TLB entries */
+    mdb_remove(n);
+    node_free(owner, n);
+}
+
+/* drop_mapping(n) of a received mapping, and its parent too if that is an
+ * owner's node no longer needed (no other mapping made from it). */
+static void drop_and_tidy(struct mdb_node *n)
+{
+    struct mdb_node *parent = n->parent;
+    drop_mapping(n);
+    if (parent && !parent->parent && !parent->child)
+        drop_mapping(parent);
+}
+
+/* Take back every mapping derived from n, leaves first, at most *budget of
+ * them; false if some are left (budget used up). */
+static bool revoke_below(struct mdb_node *n, uint32_t *budget)
+{
+    struct mdb_node *at = n, *leaf;
+    while ((leaf = mdb_revoke_next(n, &at))) {
+        if (!*budget)
+            return false;
+        (*budget)--;
+        drop_mapping(leaf);
+    }
+    return true;
+}
+
+/* ---- mapping one page ---- */
+
+/* Map (or grant) the page at sva of from to dva of to with at most want
+ * rights.  A page from does not have, or one to already has, is skipped. */
+static uint32_t map_page(struct task *from, struct task *to, uintptr_t sva, uintptr_t dva,
+                         uint32_t want, bool grant)
+{
+    uint64_t pa, taken;
+    uint32_t have, r;
+    if (vm_lookup(&from->vm, sva, &pa, &have) != KERR_OK)
+        return KEEL_OK;
+    uint32_t rights = want & have & RIGHTS_RWX;
+    if (!(rights & PTE_R))
+        rights &= ~(uint32_t)PTE_W;     /* write-only is no valid entry on every ISA */
+    if (!rights || vm_lookup(&to->vm, dva, &taken, &r) == KERR_OK)
+        return KEEL_OK;
+    struct mdb_node *src = mdb_find(from, sva), *dst;
+    if (grant && (!src || !src->parent))
+        return KEEL_OK;                 /* refused by map_item_check() */
+    bool new_root = !src;
+    if (new_root) {
+        if (!(src = node_alloc(from)))
+            return KEEL_E_QUOTA;
+        mdb_add(src, from, sva, NULL);
+    }
+    uint32_t err = KEEL_E_QUOTA;
+    if ((dst = node_alloc(to))) {
+        to->pt_charge = to->factory;
+        enum kerr e = vm_map(&to->vm, dva, pa, rights | PTE_USER);
+        if (e == KERR_OK) {
+            if (grant) {
+                mdb_move(src, dst, to, dva);
+                node_free(from, src);
+                (void)vm_unmap(&from->vm, sva);
+            } else {
+                mdb_add(dst, to, dva, src);
+            }
+            return KEEL_OK;
+        }
+        node_free(to, dst);
+        err = e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
+    }
+    if (new_root) {
+        mdb_remove(src);
+        node_free(from, src);
+    }
+    return err;
+}
+
+static uint32_t map_region(struct task *from, struct task *to, uintptr_t src, uintptr_t dst,
+                           uint32_t order, uint32_t rights, bool grant)
+{
+    for (uintptr_t off = 0; off < ((uintptr_t)1 << order); off += ARCH_PAGE_SIZE) {
+        uint32_t err = map_page(from, to, src + off, dst + off, rights, grant);
+        if (err)
+            return err;     /* the pages mapped so far stay */
+    }
+    return KEEL_OK;
+}
+
+/* ---- items ---- */
+
+/* [base, base + 2^order) is an aligned region of user space. */
+static bool region_ok(uintptr_t base, uint32_t order)
+{
+    if (order < ARCH_PAGE_SHIFT || order >= 8 * sizeof(uintptr_t))
+        return false;
+    uintptr_t size = (uintptr_t)1 << order;
+    return !(base & (size - 1)) && base >= USER_BASE && size <= USER_END - base;
+}
+
+uint32_t map_item_check(const struct thread *src, const struct keel_item *it)
+{
+    if (it->type != KEEL_ITEM_MAP && it->type != KEEL_ITEM_GRANT)
+        return KEEL_E_INVALID;
+    if (it->order < KEEL_MAP_ORDER_MIN || it->order > KEEL_MAP_ORDER_MAX ||
+        !region_ok(it->base, it->order) || !it->rights || (it->rights & ~RIGHTS_RWX))
+        return KEEL_E_INVALID;
+    if (it->type == KEEL_ITEM_MAP)
+        return KEEL_OK;
+    /* A grant moves received mappings only (see the top of this file). */
+    for (uintptr_t off = 0; off < ((uintptr_t)1 << it->order); off += ARCH_PAGE_SIZE) {
+        uint64_t pa;
+        uint32_t r;
+        if (vm_lookup(&src->task->vm, it->base + off, &pa, &r) != KERR_OK)
+            continue;
+        struct mdb_node *n = mdb_find(src->task, it->base + off);
+        if (!n || !n->parent)
+            return KEEL_E_INVALID;
+    }
+    return KEEL_OK;
+}
+
+uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct keel_item *it,
+                          struct keel_item *out)
+{
+    uint32_t wo = dst->utcb ? dst->utcb->window_order : 0;
+    uintptr_t wb = dst->utcb ? dst->utcb->window_base : 0;
+    /* Checked again: a blocked sender's UTCB may have been rewritten by
+     * another thread of its task since its send was checked. */
+    uint32_t err = map_item_check(src, it);
+    if (err)
+        return err;
+    if (!wo || !region_ok(wb, wo))
+        return KEEL_E_WINDOW;
+    /* The smaller of region and window decides; both sides agree on the
+     * offset within the larger one. */
+    uintptr_t from = it->base, to = wb;
+    uint32_t order = it->order;
+    if (it->order <= wo)
+        to = wb + (it->base & (((uintptr_t)1 << wo) - 1));
+    else {
+        from = it->base + (wb & (((uintptr_t)1 << it->order) - 1));
+        order = wo;
+    }
+    out->type = it->type;
+    out->rights = it->rights;
+    out->slot = 0;
+    out->order = order;
+    out->base = to;
+    return map_region(src->task, dst->task, from, to, order, it->rights,
+                      it->type == KEEL_ITEM_GRANT);
+}
+
+uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t items)
+{
+    uintptr_t addr = c->exc_msg[1 + KEEL_EXC_ADDR];
+    if (c->exc_msg[1 + KEEL_EXC_KIND] == KEEL_FAULT_PAGE_EXEC && !addr)
+        addr = c->exc_msg[1 + KEEL_EXC_IP];
+    for (uint32_t i = 0; i < items; i++) {
+        const struct keel_item *it = &t->utcb->item[i];
+        if (it->type == KEEL_ITEM_CAP)
+            continue;       /* a fault has no capability window */
+        uint32_t err = map_item_check(t, it);
+        if (err)
+            return err;
+        uintptr_t to = addr & ~(((uintptr_t)1 << it->order) - 1);
+        if (!region_ok(to, it->order))
+            return KEEL_E_WINDOW;
+        err = map_region(t->task, c->task, it->base, to, it->order, it->rights,
+                         it->type == KEEL_ITEM_GRANT);
+        if (err)
+            return err;
+    }
+    return KEEL_OK;
+}
+
+/* ---- unmap ---- */
+
+uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_t flags,
+                    bool *more)
+{
+    *more = false;
+    if (order < KEEL_MAP_ORDER_MIN || order > KEEL_MAP_ORDER_MAX ||
+        !region_ok(base, (uint32_t)order) || (flags & ~(uintptr_t)KEEL_UNMAP_SELF))
+        return KEEL_E_INVALID;
+    uint32_t budget = UNMAP_BUDGET;
+    for (uintptr_t off = 0; off < ((uintptr_t)1 << order); off += ARCH_PAGE_SIZE) {
+        struct mdb_node *n = mdb_find(task, base + off);
+        if (!n)
+            continue;
+        if (!revoke_below(n, &budget)) {
+            *more = true;   /* the tree is consistent: the next call goes on */
+            return KEEL_OK;
+        }
+        /* An owned page stays with its owner (its node is no longer needed);
+         * a received one goes if asked. */
+        if (!n->parent || (flags & KEEL_UNMAP_SELF))
+            drop_and_tidy(n);
+    }
+    return KEEL_OK;
+}
+
+void task_mappings_release(struct task *task)
+{
+    for (uint64_t pa = task->mdb_pages; pa; pa = ((struct mdb_node *)kmem_ptr(pa))[0].va) {
+        struct mdb_node *page = kmem_ptr(pa);
+        for (size_t i = 1; i < NODES_PER_PAGE; i++) {
+            struct mdb_node *n = &page[i];
+            uint32_t unbounded = UINT32_MAX;
+            if (n->space != task)
+                continue;
+            (void)revoke_below(n, &unbounded);
+            drop_and_tidy(n);
+        }
+    }
+    while (task->mdb_pages) {
+        uint64_t pa = task->mdb_pages;
+        task->mdb_pages = ((struct mdb_node *)kmem_ptr(pa))[0].va;
+        factory_free(pa);
+    }
+    task->mdb_free = NULL;
+}

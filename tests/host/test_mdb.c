@@ -1,0 +1,186 @@
+/*
+ * Host tests of the mapping database (kernel/mdb.c): derivation trees of
+ * mapped pages, grant, and revocation leaves first with a budget, checked
+ * step by step against a simple model (a parent index per mapping).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mdb.h>
+#include "check.h"
+
+#define SPACES 4
+#define PAGES 16
+#define POOL (SPACES * PAGES)
+
+static char spaces[SPACES];             /* their addresses name the spaces */
+static struct mdb_node pool[POOL];      /* node of (space s, page p) at s * PAGES + p */
+static int model_parent[POOL];          /* -1: root; -2: not mapped */
+
+static uintptr_t va_of(int i) { return 0x8000000000ull + (uintptr_t)(i % PAGES) * 4096; }
+static const void *space_of(int i) { return &spaces[i / PAGES]; }
+static int index_of(const struct mdb_node *n)
+{
+    return n ? (int)((const char *)n->space - spaces) * PAGES +
+               (int)((n->va - 0x8000000000ull) / 4096) : -1;
+}
+
+/* Node i of the pool holds the mapping (space_of(i), va_of(i)): the model
+ * keys by position, so grant moves a node's place into the target's. */
+static void check_against_model(long *bad)
+{
+    uint32_t live = 0;
+    for (int i = 0; i < POOL; i++) {
+        struct mdb_node *n = mdb_find(space_of(i), va_of(i));
+        if (model_parent[i] == -2) {
+            if (n)
+                (*bad)++;
+            continue;
+        }
+        live++;
+        if (n != &pool[i] || index_of(n->parent) != model_parent[i]) {
+            (*bad)++;
+            continue;
+        }
+        int kids = 0;
+        for (struct mdb_node *k = n->child, *prev = NULL; k; prev = k, k = k->next) {
+            if (k->parent != n || k->prev != prev)
+                (*bad)++;
+            kids++;
+        }
+        int model_kids = 0;
+        for (int j = 0; j < POOL; j++)
+            model_kids += model_parent[j] == i;
+        if (kids != model_kids)
+            (*bad)++;
+    }
+    if (live != mdb_count())
+        (*bad)++;
+}
+
+static bool descends(int i, int top)
+{
+    for (int p = model_parent[i]; p >= 0; p = model_parent[p])
+        if (p == top)
+            return true;
+    return false;
+}
+
+static void test_basics(void)
+{
+    memset(pool, 0, sizeof(pool));
+    /* A -> B -> C, and A -> D */
+    struct mdb_node *a = &pool[0], *b = &pool[PAGES + 1], *c = &pool[2 * PAGES + 2],
+                    *d = &pool[3 * PAGES];
+    mdb_add(a, space_of(0), va_of(0), NULL);
+    mdb_add(b, space_of(PAGES + 1), va_of(PAGES + 1), a);
+    mdb_add(c, space_of(2 * PAGES + 2), va_of(2 * PAGES + 2), b);
+    mdb_add(d, space_of(3 * PAGES), va_of(3 * PAGES), a);
+    CHECK(mdb_find(space_of(0), va_of(0)) == a);
+    CHECK(mdb_find(space_of(0), va_of(1)) == NULL);
+    CHECK(c->parent == b && b->parent == a && d->parent == a && mdb_count() == 4);
+    CHECK(mdb_leaf_below(c) == NULL && mdb_leaf_below(b) == c);
+    /* Revocation below a: leaves first, so b goes only after c. */
+    struct mdb_node *at = a, *order[4];
+    int n = 0;
+    for (struct mdb_node *leaf; (leaf = mdb_revoke_next(a, &at)); n++) {
+        CHECK(leaf->child == NULL);
+        order[n] = leaf;
+        mdb_remove(leaf);
+    }
+    CHECK_EQ_U(n, 3);
+    int pos_b = -1, pos_c = -1;
+    for (int k = 0; k < n; k++)
+        pos_b = order[k] == b ? k : pos_b, pos_c = order[k] == c ? k : pos_c;
+    CHECK(pos_c >= 0 && pos_b > pos_c);     /* c (derived from b) goes first */
+    CHECK(mdb_count() == 1 && a->child == NULL);
+    mdb_remove(a);
+    CHECK(mdb_count() == 0 && mdb_find(space_of(0), va_of(0)) == NULL);
+
+    /* Grant: the new node takes the old one's place, children and all. */
+    mdb_add(a, space_of(0), va_of(0), NULL);
+    mdb_add(b, space_of(PAGES + 1), va_of(PAGES + 1), a);
+    mdb_add(c, space_of(2 * PAGES + 2), va_of(2 * PAGES + 2), b);
+    mdb_move(b, d, space_of(3 * PAGES), va_of(3 * PAGES));
+    CHECK(mdb_find(space_of(PAGES + 1), va_of(PAGES + 1)) == NULL);
+    CHECK(mdb_find(space_of(3 * PAGES), va_of(3 * PAGES)) == d);
+    CHECK(d->parent == a && a->child == d && c->parent == d && d->child == c);
+    CHECK(mdb_count() == 3);
+    mdb_remove(c);
+    mdb_remove(d);
+    mdb_remove(a);
+    CHECK(mdb_count() == 0);
+}
+
+/* Random adds, maps, grants and budgeted revocations against the model. */
+static void test_random(void)
+{
+    memset(pool, 0, sizeof(pool));
+    for (int i = 0; i < POOL; i++)
+        model_parent[i] = -2;
+    srand(12345);
+    long bad = 0, ops[4] = { 0 }, restarts = 0, deepest = 0;
+    for (int step = 0; step < 200000; step++) {
+        int i = rand() % POOL, j = rand() % POOL, op = rand() % 4;
+        if (op == 0 && model_parent[i] == -2) {           /* an owned page is mapped out */
+            mdb_add(&pool[i], space_of(i), va_of(i), NULL);
+            model_parent[i] = -1;
+        } else if (op == 1 && model_parent[i] != -2 && model_parent[j] == -2) {  /* map */
+            mdb_add(&pool[j], space_of(j), va_of(j), &pool[i]);
+            model_parent[j] = i;
+        } else if (op == 2 && model_parent[i] >= 0 && model_parent[j] == -2) {   /* grant */
+            mdb_move(&pool[i], &pool[j], space_of(j), va_of(j));
+            model_parent[j] = model_parent[i];
+            model_parent[i] = -2;
+            for (int k = 0; k < POOL; k++)
+                if (model_parent[k] == i)
+                    model_parent[k] = j;
+        } else if (op == 3 && model_parent[i] != -2 && rand() % 4 == 0) {  /* unmap */
+            /* With a small budget, restarting from the top each time. */
+            for (;;) {
+                struct mdb_node *at = &pool[i], *leaf;
+                int budget = 1 + rand() % 3;
+                while (budget && (leaf = mdb_revoke_next(&pool[i], &at))) {
+                    int l = index_of(leaf);
+                    if (!descends(l, i) || leaf->child)
+                        bad++;
+                    mdb_remove(leaf);
+                    model_parent[l] = -2;
+                    budget--;
+                }
+                check_against_model(&bad);
+                if (!pool[i].child)
+                    break;
+                restarts++;
+            }
+            if (rand() % 2) {
+                mdb_remove(&pool[i]);
+                model_parent[i] = -2;
+            }
+        } else {
+            continue;
+        }
+        ops[op]++;
+        for (int k = 0; k < POOL; k++) {
+            long d = 0;
+            for (int p = k; p >= 0 && model_parent[p] != -2; p = model_parent[p])
+                d++;
+            deepest = d > deepest ? d : deepest;
+        }
+        if (step % 7 == 0)
+            check_against_model(&bad);
+    }
+    check_against_model(&bad);
+    CHECK_EQ_U(bad, 0);
+    printf("     ops add %ld map %ld grant %ld unmap %ld; %ld restarts; deepest %ld\n",
+           ops[0], ops[1], ops[2], ops[3], restarts, deepest);
+    CHECK(ops[0] > 1000 && ops[1] > 1000 && ops[2] > 500 && ops[3] > 1000);
+    CHECK(restarts > 100 && deepest >= 4);
+}
+
+int main(void)
+{
+    test_basics();
+    test_random();
+    return check_summary("test_mdb");
+}

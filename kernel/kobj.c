@@ -16,6 +16,7 @@
  * capability naming the task or one of its threads is deleted (task.refs);
  * until then they answer KEEL_E_PARTNER.
  */
+#include <irq.h>
 #include <kernel.h>
 #include <keel/errors.h>
 #include <keel/kobj.h>
@@ -129,6 +130,10 @@ static void task_release(struct task *task)
  * names its caller's thread, which must outlive it). */
 void cap_object_ref(const struct cap *c, int delta)
 {
+    if (c->type == CAP_IRQ) {
+        irq_cap_ref(c, delta);
+        return;
+    }
     struct task *task = c->type == CAP_TASK ? c->object
                       : c->type == CAP_THREAD || c->type == CAP_REPLY
                       ? ((struct thread *)c->object)->task : NULL;
@@ -494,6 +499,13 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uintpt
         if (task == t->task && arg(t, 0) == KEEL_SLOT_SELF_TASK && task->is_root)
             return KEEL_E_INVALID; /* the root task keeps its own capability */
         return delete_cap(task, (uint32_t)arg(t, 0));
+    case KEEL_TASK_MAP_DEVICE: { /* device memory for a user driver: root's decision */
+        struct factory *f;
+        uint32_t err = t->task->is_root ? lookup_factory(t, arg(t, 2), &f) : KEEL_E_RIGHTS;
+        return err ? err : device_map_page(task, f, arg(t, 0), arg(t, 1));
+    }
+    case KEEL_TASK_IO_PORTS:
+        return t->task->is_root ? device_io_ports(task, arg(t, 0), arg(t, 1)) : KEEL_E_RIGHTS;
     default:
         return KEEL_E_NOSYS;
     }

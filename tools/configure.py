@@ -84,6 +84,8 @@ CORE_SOURCES = [
     "kernel/loader.c",
     "kernel/ipc.c",
     "kernel/kobj.c",
+    "kernel/irq.c",
+    "kernel/device.c",
     "kernel/quota.c",
     "kernel/tags.c",
     "kernel/timeout.c",

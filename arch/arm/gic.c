@@ -50,6 +50,22 @@ uint32_t gic_ack(void)
     return id >= GIC_SPURIOUS_FIRST && id <= GIC_SPURIOUS ? GIC_SPURIOUS : id;
 }
 
+uint32_t arch_irq_lines(void)
+{
+    return GIC_SPURIOUS_FIRST;      /* interrupt IDs 0-1019 */
+}
+
+/* SGIs and PPIs (the timer's among them) are per CPU: the kernel's. */
+bool arch_irq_kernel_line(uint32_t irq)
+{
+    return irq < GIC_FIRST_SPI;
+}
+
+uint32_t arch_irq_kernel_example(void)
+{
+    return TIMER_VIRT_INTID;
+}
+
 void arch_irq_enable(uint32_t irq)
 {
     gic->set_enabled(irq, true);

@@ -21,4 +21,6 @@ enum keel_error {
     KEEL_E_FAULT = 9,       /**< a user buffer is not mapped with the needed rights */
     KEEL_E_DEADLOCK = 10,   /**< the operation could never complete: a blocking send or
                                  call through a gate bound to the calling thread itself */
+    KEEL_E_BUSY = 11,       /**< the resource is taken (an interrupt line another IRQ
+                                 capability already names) */
 };

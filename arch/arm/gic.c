@@ -6,6 +6,7 @@
 
 static const struct gic_driver *const drivers[] = { &gicv3_driver, &gicv2_driver };
 static const struct gic_driver *gic;
+uint32_t gic_lines;
 
 uintptr_t gic_reg(const struct fdt *f, int node, uint32_t idx, uint32_t addr_cells,
                   uint32_t size_cells, const char *what, uint64_t *size)
@@ -52,7 +53,8 @@ uint32_t gic_ack(void)
 
 uint32_t arch_irq_lines(void)
 {
-    return GIC_SPURIOUS_FIRST;      /* interrupt IDs 0-1019 */
+    /* What GICD_TYPER says, below the special IDs 1020-1023. */
+    return gic_lines < GIC_SPURIOUS_FIRST ? gic_lines : GIC_SPURIOUS_FIRST;
 }
 
 /* SGIs and PPIs (the timer's among them) are per CPU: the kernel's. */

@@ -1693,6 +1693,13 @@ static void test_irq_errors(void)
     check(irq_get(line, &b) == KEEL_E_BUSY, "irq: the line stays taken while a copy remains");
     drop(weak);
     drop(no_send);
+    uint32_t fill[64], filled = 0;
+    while (filled < 64 && (fill[filled] = copy_with(SELF_THREAD, KEEL_RIGHT_SEND)) != KEEL_CAP_OPEN)
+        filled++;
+    check(filled > 0 && filled < 64 && irq_get(line, &b) == KEEL_E_QUOTA,
+          "irq: a free line, but no free slot in the caller's table: KEEL_E_QUOTA");
+    for (uint32_t i = 0; i < filled; i++)
+        drop(fill[i]);
     check(irq_get(line, &b) == KEEL_OK, "irq: the last capability gone, the line is free again");
     drop(b);
     drop(notif);

@@ -4,6 +4,10 @@
  * are the port's: PTE_DEVICE in arch_pte_leaf), and port I/O permission on
  * machines that have it.  Which pages and ports a user driver may have is
  * the port's knowledge (arch_device_page_ok, arch_io_grant); RAM never.
+ * A mapped device page is no one's: when the task is destroyed, its address
+ * space's free of the page finds it outside the RAM the page allocator
+ * manages and does nothing (kmem_free answers KERR_RANGE, no payer is
+ * credited).
  */
 #include <irq.h>
 #include <kernel.h>

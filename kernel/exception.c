@@ -80,14 +80,6 @@ void kernel_exception(struct arch_regs *regs, const struct fault_info *f)
     arch_regs_set_ip(regs, fixup);
 }
 
-void kernel_irq(struct arch_regs *regs, uint32_t irq)
-{
-    /* No device drivers yet: silence the source so it cannot storm. */
-    kprintf("unexpected interrupt %u: masked\n", irq);
-    arch_irq_mask(irq);
-    arch_irq_ack(irq);
-}
-
 noreturn void panic(const char *fmt, ...)
 {
     va_list ap;

@@ -17,6 +17,7 @@
  * No path here recurses: a chain of threads blocked in send+receive, each
  * taking the next one's message, is completed by a loop (complete_sends).
  */
+#include <irq.h>
 #include <kernel.h>
 #include <keelbase/string.h>
 #include <keel/abi.h>
@@ -335,12 +336,14 @@ static enum phase send_gate(struct thread *t, struct gate *g, uint32_t rights, u
     return BLOCKED;
 }
 
-static void signal(struct notification *n, uintptr_t bits)
+/* Set bits on n; the waiter they wake, if any, gets them and is returned,
+ * not yet run. */
+static struct thread *deliver(struct notification *n, uintptr_t bits)
 {
     n->bits |= bits;
     struct thread *w = n->waiters.head;
     if (!w || !n->bits)
-        return;
+        return NULL;
     waitq_remove(w);
     timeout_cancel(w);
     w->recv_notif = NULL;
@@ -348,7 +351,21 @@ static void signal(struct notification *n, uintptr_t bits)
     set_word(w, 0, TAG_OK(0, 1, 0));
     set_word(w, 2, n->label);
     n->bits = 0;
-    sched_switch_to(w);
+    return w;
+}
+
+static void signal(struct notification *n, uintptr_t bits)
+{
+    struct thread *w = deliver(n, bits);
+    if (w)
+        sched_switch_to(w);
+}
+
+void notification_signal_irq(struct notification *n, uintptr_t bits)
+{
+    struct thread *w = deliver(n, bits);
+    if (w)
+        sched_ready(w);
 }
 
 static enum phase reply_cap_send(struct thread *t, uint32_t slot, const struct cap *c);
@@ -383,6 +400,10 @@ static enum phase send_phase(struct thread *t)
     case CAP_FACTORY:
         kobj_invoke(t, &c, word(t, 0));
         return t->state == THREAD_READY ? DONE : BLOCKED;
+    case CAP_IRQ_CONTROL:
+    case CAP_IRQ:
+        irq_invoke(t, &c, word(t, 0));
+        return DONE;
     default:
         return set_error(t, KEEL_E_CAP), FAILED;
     }

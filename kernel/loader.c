@@ -1,6 +1,7 @@
 /* Loading ELF executables into tasks, and starting the root task. */
 #include <keelbase/cpio.h>
 #include <elf.h>
+#include <irq.h>
 #include <kernel.h>
 #include <keel/errors.h>
 #include <keel/kobj.h>
@@ -134,7 +135,8 @@ static enum kerr build_root(struct task *task, struct thread *t, struct factory 
     if (thread_set_utcb(t, all, ROOT_UTCB_VA) ||
         give_root_cap(task, KEEL_SLOT_SELF_TASK, CAP_TASK, task) ||
         give_root_cap(task, KEEL_SLOT_SELF_THREAD, CAP_THREAD, t) ||
-        give_root_cap(task, KEEL_SLOT_FACTORY, CAP_FACTORY, all))
+        give_root_cap(task, KEEL_SLOT_FACTORY, CAP_FACTORY, all) ||
+        give_root_cap(task, KEEL_SLOT_IRQ_CONTROL, CAP_IRQ_CONTROL, &irq_controller))
         return refuse(KERR_NOMEM, "cannot start the root task: out of kernel memory");
     return KERR_OK;
 }

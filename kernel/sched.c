@@ -4,6 +4,7 @@
  * hand-off to a partner of at least its priority switches directly, with no
  * queue operation at all (sched_switch_to).
  */
+#include <irq.h>
 #include <kernel.h>
 #include <thread.h>
 
@@ -149,8 +150,8 @@ struct arch_regs *kernel_user_resume(void)
             arch_set_user_frame(&t->regs);
             return &t->regs;
         }
-        if (!timeout_pending())
+        if (!timeout_pending() && !irq_lines_bound())
             kernel_stuck(); /* nothing could ever make a thread ready */
-        arch_wait_for_interrupt(); /* timeouts make threads ready */
+        arch_wait_for_interrupt(); /* timeouts and interrupts make threads ready */
     }
 }

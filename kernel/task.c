@@ -8,6 +8,7 @@
  * capability naming the task or one of its threads is deleted (task.refs);
  * until then they answer KEEL_E_PARTNER.
  */
+#include <irq.h>
 #include <kernel.h>
 #include <keel/errors.h>
 #include <keel/kobj.h>
@@ -168,6 +169,10 @@ static void task_release(struct task *task)
  * names its caller's thread, which must outlive it). */
 void cap_object_ref(const struct cap *c, int delta)
 {
+    if (c->type == CAP_IRQ) {
+        irq_cap_ref(c, delta);
+        return;
+    }
     struct task *task = c->type == CAP_TASK ? c->object
                       : c->type == CAP_THREAD || c->type == CAP_REPLY
                       ? ((struct thread *)c->object)->task : NULL;

@@ -95,6 +95,8 @@ CORE_SOURCES = [
     "kernel/notification.c",
     "kernel/mapping.c",
     "kernel/mdb.c",
+    "kernel/irq.c",
+    "kernel/device.c",
     "kernel/quota.c",
     "kernel/tags.c",
     "kernel/timeout.c",
@@ -129,6 +131,9 @@ HOST_TESTS = {
                  "kernel/runqueue.c", "kernel/compiler_rt.c", "kernel/tags.c"],
     "test_sched": ["kernel/ipc.c", "kernel/sched.c", "kernel/timeout.c", "kernel/cap.c",
                    "kernel/runqueue.c", "kernel/compiler_rt.c", "kernel/tags.c"],
+    # The interrupt controller and IRQ capabilities, against a recording
+    # stand-in for the port's controller.
+    "test_irq": ["kernel/irq.c", "kernel/cap.c"],
     # Quota accounting against a model: the object code (the dispatcher and
     # each object's file) over the real frame table, page allocator and page
     # tables, with the IPC and scheduler calls it makes stubbed.

@@ -6,6 +6,7 @@
 
 static const struct gic_driver *const drivers[] = { &gicv3_driver, &gicv2_driver };
 static const struct gic_driver *gic;
+uint32_t gic_lines;
 
 uintptr_t gic_reg(const struct fdt *f, int node, uint32_t idx, uint32_t addr_cells,
                   uint32_t size_cells, const char *what, uint64_t *size)
@@ -48,6 +49,23 @@ uint32_t gic_ack(void)
 {
     uint32_t id = gic->ack();
     return id >= GIC_SPURIOUS_FIRST && id <= GIC_SPURIOUS ? GIC_SPURIOUS : id;
+}
+
+uint32_t arch_irq_lines(void)
+{
+    /* What GICD_TYPER says, below the special IDs 1020-1023. */
+    return gic_lines < GIC_SPURIOUS_FIRST ? gic_lines : GIC_SPURIOUS_FIRST;
+}
+
+/* SGIs and PPIs (the timer's among them) are per CPU: the kernel's. */
+bool arch_irq_kernel_line(uint32_t irq)
+{
+    return irq < GIC_FIRST_SPI;
+}
+
+uint32_t arch_irq_kernel_example(void)
+{
+    return TIMER_VIRT_INTID;
 }
 
 void arch_irq_enable(uint32_t irq)

@@ -10,6 +10,7 @@
 #define GICC_IAR 0x00c
 #define GICC_EOIR 0x010
 #define GICC_CTLR_ENABLE 1u
+#define GICD_ITARGETSR 0x800
 #define GICD_CTLR_ENABLE 1u
 #define GICC_IAR_ID(v) ((v) & 0x3ff)
 
@@ -25,14 +26,22 @@ static void gicv2_init(const struct fdt *f, int node, uint32_t ac, uint32_t sc)
     gicc = gic_reg(f, node, REG_CPU, ac, sc, "GICv2 CPU interface", NULL);
 
     uint32_t lines = GICD_TYPER_LINES(mmio_read32(gicd + GICD_TYPER));
+    gic_lines = lines;
     mmio_write32(gicd + GICD_CTLR, 0);
     for (uint32_t irq = 0; irq < lines; irq += GIC_IRQS_PER_WORD) {
         mmio_write32(gic_bank(gicd, GICD_ICENABLER, irq), ~0u);
         mmio_write32(gic_bank(gicd, GICD_ICPENDR, irq), ~0u);
         mmio_write32(gic_bank(gicd, GICD_IGROUPR, irq), 0);
     }
-    for (uint32_t irq = 0; irq < lines; irq++)
+    /* SPIs go to the CPUs their target byte names (none after reset on a
+     * multiprocessor GIC): this CPU, whose own bit the banked bytes of
+     * interrupts 0-31 read back. */
+    uint8_t self = (uint8_t)mmio_read32(gicd + GICD_ITARGETSR);
+    for (uint32_t irq = 0; irq < lines; irq++) {
         mmio_write8(gicd + GICD_IPRIORITYR + irq, GIC_PRIO_DEFAULT);
+        if (irq >= GIC_FIRST_SPI)
+            mmio_write8(gicd + GICD_ITARGETSR + irq, self);
+    }
     mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ENABLE);
 
     mmio_write32(gicc + GICC_PMR, GIC_PMR_ALL);

@@ -88,6 +88,7 @@ static uintptr_t find_redistributor(uintptr_t base, uintptr_t end, uint64_t mpid
 static void init_distributor(uint64_t mpidr)
 {
     uint32_t lines = GICD_TYPER_LINES(mmio_read32(gicd + GICD_TYPER));
+    gic_lines = lines;
     mmio_write32(gicd + GICD_CTLR, 0);
     wait_clear(gicd + GICD_CTLR, GICD_CTLR_RWP, "distributor disable");
     for (uint32_t irq = GIC_FIRST_SPI; irq < lines; irq += GIC_IRQS_PER_WORD) {

@@ -176,8 +176,9 @@ arch_pte_t arch_pte_table(uint64_t pa)
  * ASID. */
 arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
 {
-    arch_pte_t pte = (pa & DESC_ADDR_MASK) | DESC_PAGE | DESC_ATTR(MAIR_NORMAL) |
-                     DESC_SH_INNER | DESC_AF | DESC_UXN;
+    arch_pte_t pte = (pa & DESC_ADDR_MASK) | DESC_PAGE | DESC_AF | DESC_UXN |
+                     ((rights & PTE_DEVICE) ? DESC_ATTR(MAIR_DEVICE)
+                                            : DESC_ATTR(MAIR_NORMAL) | DESC_SH_INNER);
     if (!(rights & PTE_W))
         pte |= DESC_AP_RO;
     if (rights & PTE_USER) {

@@ -1,6 +1,7 @@
 /* Boot console: the 16550 UART skiboot also uses, on the LPC bus.  The
  * kernel runs with the MMU off, so the MMIO accesses use the
  * cache-inhibited load/store instructions (stbcix/lbzcix). */
+#include <keel/irq.h>
 #include <ppc.h>
 
 /* /lpcm-opb@6030000000000 maps LPC space to 0x6030000000000, lpc@0 puts I/O
@@ -20,6 +21,29 @@ static uint8_t uart_read(uint64_t reg)
 static void uart_write(uint64_t reg, uint8_t v)
 {
     __asm__ volatile("sync; stbcix %0, 0, %1" :: "r"(v), "r"(UART_BASE + reg) : "memory");
+}
+
+/* Without XIVE the LPC UART's interrupt reaches no one: no user driver for
+ * it, and no device page a user driver may map. */
+void arch_console_uart(struct arch_uart *u)
+{
+    *u = (struct arch_uart){ .kind = KEEL_UART_UNKNOWN, .line = KEEL_IRQ_NONE };
+}
+
+bool arch_device_page_ok(uint64_t pa)
+{
+    (void)pa;
+    return false;
+}
+
+bool arch_io_grant(struct arch_aspace *as, uint32_t port, uint32_t count)
+{
+    return false;
+}
+
+bool arch_has_port_io(void)
+{
+    return false;
 }
 
 void arch_console_putc(char c)

@@ -1,4 +1,5 @@
 /* Interrupt delivery on this CPU: MSR[EE], and waiting in "stop". */
+#include <keel/irq.h>
 #include <ppc.h>
 
 void arch_irqs_enable(void)
@@ -25,7 +26,24 @@ void arch_wait_for_interrupt(void)
 }
 
 /* Device interrupts go through XIVE, which the port does not drive yet: no
- * source is ever enabled, so these are deliberately no-ops for now. */
+ * source is ever enabled, so these are deliberately no-ops for now, and no
+ * line is offered to user drivers (arch_irq_lines() is 0). */
+uint32_t arch_irq_lines(void)
+{
+    return 0;
+}
+
+bool arch_irq_kernel_line(uint32_t irq)
+{
+    (void)irq;
+    return false;
+}
+
+uint32_t arch_irq_kernel_example(void)
+{
+    return KEEL_IRQ_NONE;
+}
+
 void arch_irq_enable(uint32_t irq)
 {
     (void)irq;

@@ -22,6 +22,9 @@ LDFLAGS = "-z max-page-size=4096"
 USER_CFLAGS = "-mabi=elfv2 -mcmodel=medium -msoft-float -mno-altivec -mno-vsx"
 
 # Port sources under arch/ppc/.
+# No UART interrupt reaches user level yet (XIVE is not driven): ktest
+# skips its UART receive case, and ./keel test does not ask for it.
+UART_RX_IRQ = False
 SOURCES = ["entry.S", "opal.S", "trap.S", "selftest.S", "boot.c", "console.c",
            "trap.c", "irq.c", "timer.c", "power.c", "radix.c", "user.c"]
 

@@ -36,6 +36,7 @@
 #define PTE_REF     (1ull << 8)             /* R: preset, so QEMU never stores */
 #define PTE_CHG     (1ull << 7)             /* C: ditto */
 #define PTE_PRIV    (1ull << 3)             /* no problem-state access */
+#define PTE_ATT_IO  (2ull << 4)             /* ATT 0b10: non-idempotent I/O (cache-inhibited, guarded) */
 #define PTE_READ    (1ull << 2)
 #define PTE_WRITE   (1ull << 1)
 #define PTE_EXEC    (1ull << 0)
@@ -148,6 +149,8 @@ arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
         pte |= PTE_EXEC;
     if (!(rights & PTE_USER))
         pte |= PTE_PRIV;
+    if (rights & PTE_DEVICE)
+        pte |= PTE_ATT_IO;
     return be(pte);
 }
 

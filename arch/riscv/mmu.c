@@ -128,6 +128,8 @@ arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
     f |= (rights & PTE_W) ? PTE_WR | PTE_RD : 0; /* W without R is reserved */
     f |= (rights & PTE_X) ? PTE_EX : 0;
     f |= (rights & PTE_USER) ? PTE_U : 0;
+    /* PTE_DEVICE needs no bits: Sv39 without Svpbmt takes the attributes
+     * from the platform's PMAs, which make device regions uncached I/O. */
     return make_pte(pa, f);
 }
 

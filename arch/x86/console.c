@@ -1,7 +1,8 @@
 /* Early console: the 16550 UART COM1 at I/O port 0x3f8, polled. */
+#include <keel/irq.h>
 #include <x86.h>
 
-#define COM1 0x3f8
+#define COM1 X86_COM1
 #define UART_DATA 0                 /* with DLAB: divisor low byte */
 #define UART_IER 1                  /* with DLAB: divisor high byte */
 #define UART_FCR 2
@@ -26,6 +27,20 @@ void x86_console_init(void)
     outb(COM1 + UART_LCR, LCR_8N1);
     outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR);
     outb(COM1 + UART_MCR, MCR_DTR_RTS);
+}
+
+/* The console is on I/O ports: a user driver gets them with
+ * KEEL_TASK_IO_PORTS, no memory; no device page is a user driver's. */
+void arch_console_uart(struct arch_uart *u)
+{
+    *u = (struct arch_uart){ .kind = KEEL_UART_16550_PIO, .base = COM1,
+                             .line = X86_COM1_IRQ, .stride = 1 };
+}
+
+bool arch_device_page_ok(uint64_t pa)
+{
+    (void)pa;
+    return false;
 }
 
 void arch_console_putc(char c)

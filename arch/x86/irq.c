@@ -88,6 +88,26 @@ void arch_irq_ack(uint32_t irq)
     lapic_eoi();
 }
 
+uint32_t arch_irq_lines(void)
+{
+    return X86_IRQ_COUNT;
+}
+
+/* Pin 2 is where q35 wires the legacy timer interrupt (PIT, or the HPET's
+ * timer 0 in legacy mode); the kernel drives the HPET (timer.c), so the pin
+ * is the kernel's. */
+#define KERNEL_TIMER_PIN 2
+
+bool arch_irq_kernel_line(uint32_t irq)
+{
+    return irq == KERNEL_TIMER_PIN;
+}
+
+uint32_t arch_irq_kernel_example(void)
+{
+    return KERNEL_TIMER_PIN;
+}
+
 void arch_irqs_enable(void)
 {
     __asm__ volatile("sti" ::: "memory");

@@ -159,6 +159,8 @@ arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
         e |= PTE_NX;
     if (rights & PTE_USER)
         e |= PTE_US;
+    if (rights & PTE_DEVICE)
+        e |= PTE_PCD | PTE_PWT;     /* PAT entry 3: uncached (the reset PAT) */
     return e;
 }
 
@@ -201,6 +203,7 @@ void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
     root[0] = kernel_pml4[0];
     as->pml4_pa = root_pa;
     as->pcid = 0;
+    as->com1_io = false;
 }
 
 /* 12-bit PCIDs if CPUID has them; none otherwise (every CR3 load flushes). */
@@ -227,6 +230,7 @@ static uint64_t cr3_of(const struct arch_aspace *as)
 void arch_aspace_activate(const struct arch_aspace *as)
 {
     uint64_t cr3 = cr3_of(as);
+    x86_tss_allow_io(as->com1_io);
     bool stale = is_stale(as->pcid);
     if (!stale && read_cr3() == cr3)
         return;

@@ -183,12 +183,48 @@ void arch_irqs_disable(void);
 /** Sleep until an interrupt arrives; the interrupt is handled before return.
  * Called with interrupts disabled, returns with them disabled. */
 void arch_wait_for_interrupt(void);
-/** Unmask device interrupt irq at the interrupt controller. */
+/** Unmask device interrupt irq at the interrupt controller.  Any context
+ * with interrupts disabled (an upcall, a system call); no-op for a number the
+ * controller does not have. */
 void arch_irq_enable(uint32_t irq);
-/** Mask device interrupt irq at the interrupt controller. */
+/** Mask device interrupt irq at the interrupt controller.  Same contexts. */
 void arch_irq_mask(uint32_t irq);
-/** Signal end of handling of irq to the interrupt controller. */
+/** End of interrupt for irq: only inside kernel_irq() for the irq it got
+ * (the controller then delivers other interrupts again). */
 void arch_irq_ack(uint32_t irq);
+/** Number of device interrupt lines (0 .. n - 1, numbered as kernel_irq
+ * reports them) a user driver may ask for; 0 where none reaches
+ * kernel_irq().  Any context. */
+uint32_t arch_irq_lines(void);
+/** True if irq is a line the kernel keeps for itself (its timer, per-CPU
+ * lines, a number the controller reserves): no IRQ capability names it. */
+bool arch_irq_kernel_line(uint32_t irq);
+/** A line the kernel keeps (for tests and KEEL_IRQCTL_INFO), or
+ * KEEL_IRQ_NONE. */
+uint32_t arch_irq_kernel_example(void);
+
+/* ------------------------------------------------------------------------ */
+/* Devices for user-level drivers                                           */
+/* ------------------------------------------------------------------------ */
+
+/** The kernel console's UART as a user driver sees it (keel/irq.h). */
+struct arch_uart {
+    uint32_t kind;          /**< enum keel_uart_kind */
+    uint64_t base;          /**< physical address, or first I/O port */
+    uint32_t line;          /**< its interrupt line, or KEEL_IRQ_NONE */
+    uint32_t stride;        /**< bytes between registers */
+};
+/** Describe the console UART.  Any context. */
+void arch_console_uart(struct arch_uart *u);
+/** True if the page at pa belongs to a device a user driver may map: a device
+ * the port knows from its device tree or board, never RAM, never a device
+ * the kernel needs for itself (interrupt controllers, timers). */
+bool arch_device_page_ok(uint64_t pa);
+/** Let the tasks of as use I/O ports [port, port + count); false if no user
+ * driver may have them.  Ports without port I/O return false. */
+bool arch_io_grant(struct arch_aspace *as, uint32_t port, uint32_t count);
+/** True where the machine has port I/O (x86). */
+bool arch_has_port_io(void);
 
 /* ------------------------------------------------------------------------ */
 /* Power                                                                     */
@@ -226,7 +262,8 @@ noreturn void arch_halt(void);
 #define USER_END ((uintptr_t)0x0000800000000000ull)
 
 /** Rights of a leaf mapping, as generic code asks for them. */
-enum pte_rights { PTE_R = 1, PTE_W = 2, PTE_X = 4, PTE_USER = 8 };
+enum pte_rights { PTE_R = 1, PTE_W = 2, PTE_X = 4, PTE_USER = 8,
+                  PTE_DEVICE = 16 /**< device memory: uncached, no speculation */ };
 
 /** Map all memory below phys_end and the devices the port uses 1:1 and
  * kernel-only, but not the guard page below the kernel stack
@@ -240,7 +277,8 @@ void arch_mmu_init(uint64_t phys_end);
 uint32_t arch_pt_index_bits(uint32_t level);
 /** An entry pointing to the next-level table at physical address pa. */
 arch_pte_t arch_pte_table(uint64_t pa);
-/** A leaf entry mapping the page at pa with rights (PTE_R/W/X/USER bits). */
+/** A leaf entry mapping the page at pa with rights (PTE_R/W/X/USER bits);
+ * PTE_DEVICE gives it the ISA's device-memory attributes. */
 arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights);
 /** True if the entry is valid. */
 bool arch_pte_valid(arch_pte_t pte);

@@ -31,6 +31,8 @@ enum cap_type {
     CAP_NOTIFICATION,
     CAP_FACTORY,            /**< creates kernel objects from a memory quota */
     CAP_REPLY,              /**< one-shot right to answer a call */
+    CAP_IRQ_CONTROL,        /**< makes IRQ capabilities (irq.c) */
+    CAP_IRQ,                /**< one interrupt line (irq.c) */
     CAP_TYPE_COUNT,
     CAP_TYPE_ANY = 0xff,    /**< cap_lookup(): any non-empty slot matches */
 };

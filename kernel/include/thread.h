@@ -113,9 +113,9 @@ bool timeout_pending(void);
 /* A thread of the root task was stopped or killed (sched_block calls it):
  * if none of root's threads can run again, the boot ends, failed (loader.c). */
 void root_thread_stopped(const struct thread *t);
-/* No thread is ready and none waits for a timeout: since nothing else wakes
- * threads (no interrupt reaches user space yet), the system would idle
- * forever; report it and end the boot, failed (main.c). */
+/* No thread is ready, none waits for a timeout and no interrupt line is
+ * bound to a notification: nothing could wake a thread, the system would
+ * idle forever; report it and end the boot, failed (main.c). */
 noreturn void kernel_stuck(void);
 
 /* ---- threads (thread.c) ---- */

@@ -48,6 +48,15 @@ void arch_regs_init_user(struct arch_regs *regs, uintptr_t ip, uintptr_t sp, uin
 
 /* ---- the calls the object code makes into IPC and the scheduler ---- */
 void ipc_abort(struct thread *t, uint32_t err) { }
+void irq_cap_ref(const struct cap *c, int delta) { }
+uint32_t device_map_page(struct task *task, struct factory *f, uintptr_t va, uint64_t pa)
+{
+    return KEEL_E_INVALID;
+}
+uint32_t device_io_ports(struct task *task, uintptr_t port, uintptr_t count)
+{
+    return KEEL_E_NOSYS;
+}
 void ipc_release(struct thread *t) { }
 void ipc_reply_cap_deleted(const struct cap *c) { }
 uint32_t ipc_save_reply(struct thread *t, uint32_t *slot) { return KEEL_E_CAP; }

@@ -2163,6 +2163,215 @@ static void test_memory_delegation(void)
     drop(probe.gate);
 }
 
+/* ---- interrupts at user level ---- */
+
+/* Root gives ktest (a driver module) the interrupt controller here, and the
+ * console UART's registers (keel/irq.h). */
+#define IRQ_CONTROL 4
+#define UART_RX_BIT 3
+#define UART_RX_TEXT "keel-uart-rx 0123456789 abcdefghijklmnopqrstuvwxyz"
+#define UART_RX_MAX 96
+#define UART_RX_WAIT (20 * 1000 * MS)   /* per interrupt: the harness types slowly */
+
+/* An IRQ capability for line; its slot in *slot. */
+static uint32_t irq_get(uintptr_t line, uint32_t *slot)
+{
+    uint32_t e = keel_invoke(U, IRQ_CONTROL, KEEL_IRQCTL_GET, line, KEEL_CAP_OPEN, 0, 0);
+    *slot = e ? KEEL_CAP_OPEN : (uint32_t)U->mr[0];
+    return e;
+}
+
+/* A copy of our slot with rights, in a new slot of ours. */
+static uint32_t copy_with(uint32_t slot, uint32_t rights)
+{
+    if (keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, slot, rights, KEEL_CAP_OPEN, 0))
+        return KEEL_CAP_OPEN;
+    return (uint32_t)U->mr[0];
+}
+
+static void test_irq_errors(void)
+{
+    char name[112];
+    uint32_t e = keel_invoke(U, IRQ_CONTROL, KEEL_IRQCTL_INFO, 0, 0, 0, 0), a, b;
+    uintptr_t lines = U->mr[0], kernel_line = U->mr[1];
+    check(!e, "irq: root handed ktest the interrupt controller; it reports its lines");
+    keel_printf("ktest: irq: %u lines, the kernel keeps line %d\n", (unsigned)lines,
+                kernel_line == KEEL_IRQ_NONE ? -1 : (int)kernel_line);
+    check(irq_get(lines, &a) == KEEL_E_INVALID && irq_get(~(uintptr_t)0, &b) == KEEL_E_INVALID &&
+          a == KEEL_CAP_OPEN && b == KEEL_CAP_OPEN, "irq: a line out of range: KEEL_E_INVALID");
+    if (kernel_line != KEEL_IRQ_NONE) {
+        keel_snprintf(name, sizeof(name), "irq: the kernel's own line %u: KEEL_E_RIGHTS",
+                      (unsigned)kernel_line);
+        check(irq_get(kernel_line, &a) == KEEL_E_RIGHTS, name);
+    }
+    uint32_t weak_ctl = copy_with(IRQ_CONTROL, KEEL_RIGHT_SEND);
+    e = keel_invoke(U, weak_ctl, KEEL_IRQCTL_GET, lines ? lines - 1 : 0, KEEL_CAP_OPEN, 0, 0);
+    check(weak_ctl != KEEL_CAP_OPEN && e == KEEL_E_RIGHTS,
+          "irq: the controller without the control right: KEEL_E_RIGHTS");
+    drop(weak_ctl);
+    check(keel_invoke(U, SELF_TASK, KEEL_TASK_MAP_DEVICE, KEEL_DRIVER_UART_VA + 0x100000, 0,
+                      FACTORY, 0) == KEEL_E_RIGHTS &&
+          keel_invoke(U, SELF_TASK, KEEL_TASK_IO_PORTS, 0x3f8, 1, 0, 0) == KEEL_E_RIGHTS,
+          "device: mapping device memory or I/O ports is the root task's: KEEL_E_RIGHTS");
+    if (!lines) {
+        keel_printf("ktest: irq: no interrupt line reaches user level on this machine: "
+                    "the per-line cases are skipped\n");
+        return;
+    }
+    uint32_t line = (uint32_t)lines - 1, notif = KEEL_CAP_OPEN;
+    if (line == kernel_line)
+        line--;
+    e = irq_get(line, &a);
+    keel_snprintf(name, sizeof(name), "irq: an IRQ capability for line %u", (unsigned)line);
+    check(!e && a != KEEL_CAP_OPEN, name);
+    check(irq_get(line, &b) == KEEL_E_BUSY && b == KEEL_CAP_OPEN,
+          "irq: a line taken by another capability: KEEL_E_BUSY");
+    check(keel_invoke(U, a, KEEL_IRQ_ACK, 0, 0, 0, 0) == KEEL_E_INVALID,
+          "irq: acknowledging with no interrupt pending: KEEL_E_INVALID");
+    check(keel_invoke(U, a, KEEL_IRQ_BIND, SELF_THREAD, 0, 0, 0) == KEEL_E_CAP &&
+          keel_invoke(U, a, KEEL_IRQ_BIND, 60, 0, 0, 0) == KEEL_E_CAP,
+          "irq: binding to a thread or an empty slot (no notification): KEEL_E_CAP");
+    keel_notification_create(U, FACTORY, 0, &notif);
+    check(keel_invoke(U, a, KEEL_IRQ_BIND, notif, 64, 0, 0) == KEEL_E_INVALID,
+          "irq: binding to bit 64: KEEL_E_INVALID");
+    uint32_t weak = copy_with(a, KEEL_RIGHT_SEND);
+    check(weak != KEEL_CAP_OPEN &&
+          keel_invoke(U, weak, KEEL_IRQ_BIND, notif, 0, 0, 0) == KEEL_E_RIGHTS &&
+          keel_invoke(U, weak, KEEL_IRQ_ACK, 0, 0, 0, 0) == KEEL_E_RIGHTS,
+          "irq: an IRQ capability without the control right: KEEL_E_RIGHTS");
+    uint32_t no_send = copy_with(a, KEEL_RIGHT_CONTROL);
+    check(no_send != KEEL_CAP_OPEN &&
+          keel_invoke(U, no_send, KEEL_IRQ_ACK, 0, 0, 0, 0) == KEEL_E_RIGHTS,
+          "irq: an IRQ capability without the send right cannot be invoked: KEEL_E_RIGHTS");
+    check(keel_invoke(U, a, KEEL_IRQ_BIND, notif, 1, 0, 0) == KEEL_OK &&
+          keel_invoke(U, a, KEEL_IRQ_ACK, 0, 0, 0, 0) == KEEL_E_INVALID,
+          "irq: bound to a notification; still no interrupt to acknowledge");
+    drop(a);
+    check(irq_get(line, &b) == KEEL_E_BUSY, "irq: the line stays taken while a copy remains");
+    drop(weak);
+    drop(no_send);
+    uint32_t fill[64], filled = 0;
+    while (filled < 64 && (fill[filled] = copy_with(SELF_THREAD, KEEL_RIGHT_SEND)) != KEEL_CAP_OPEN)
+        filled++;
+    check(filled > 0 && filled < 64 && irq_get(line, &b) == KEEL_E_QUOTA,
+          "irq: a free line, but no free slot in the caller's table: KEEL_E_QUOTA");
+    for (uint32_t i = 0; i < filled; i++)
+        drop(fill[i]);
+    check(irq_get(line, &b) == KEEL_OK, "irq: the last capability gone, the line is free again");
+    drop(b);
+    drop(notif);
+}
+
+/* The console UART, as the kernel describes it, at the registers root
+ * gave us: one source for the 16550 (ports or memory) and the PL011. */
+static struct {
+    uintptr_t kind, base, line, stride;
+} uart;
+
+enum { U16550_RBR = 0, U16550_IER = 1, U16550_LSR = 5, U16550_IER_RX = 0x01,
+       U16550_LSR_DR = 0x01, PL011_DR = 0x00, PL011_FR = 0x18, PL011_IMSC = 0x38,
+       PL011_ICR = 0x44, PL011_FR_RXFE = 0x10, PL011_RX_INTS = 0x50 /* RX, RX timeout */ };
+
+static uintptr_t uart_reg(uint32_t reg)
+{
+    return (uintptr_t)KEEL_DRIVER_UART_VA + (uart.base & 4095) + reg * uart.stride;
+}
+
+static uint8_t u16550_read(uint32_t reg)
+{
+    return uart.kind == KEEL_UART_16550_PIO ? keel_pio_read8((uint16_t)(uart.base + reg))
+                                            : keel_mmio_read8(uart_reg(reg));
+}
+
+static void u16550_write(uint32_t reg, uint8_t v)
+{
+    if (uart.kind == KEEL_UART_16550_PIO)
+        keel_pio_write8((uint16_t)(uart.base + reg), v);
+    else
+        keel_mmio_write8(uart_reg(reg), v);
+}
+
+/* Receive interrupts on or off; only the interrupt enables are written,
+ * never the transmitter the kernel's console uses. */
+static void uart_rx_interrupts(bool on)
+{
+    if (uart.kind == KEEL_UART_PL011) {
+        uintptr_t imsc = (uintptr_t)KEEL_DRIVER_UART_VA + (uart.base & 4095) + PL011_IMSC;
+        uint32_t v = keel_mmio_read32(imsc);
+        keel_mmio_write32(imsc, on ? v | PL011_RX_INTS : v & ~(uint32_t)PL011_RX_INTS);
+    } else {
+        u16550_write(U16550_IER, on ? U16550_IER_RX : 0);
+    }
+}
+
+/* The next received byte, or -1 if none is waiting. */
+static int uart_getc(void)
+{
+    if (uart.kind == KEEL_UART_PL011) {
+        uintptr_t b = (uintptr_t)KEEL_DRIVER_UART_VA + (uart.base & 4095);
+        if (keel_mmio_read32(b + PL011_FR) & PL011_FR_RXFE)
+            return -1;
+        return (int)(keel_mmio_read32(b + PL011_DR) & 0xff);
+    }
+    if (!(u16550_read(U16550_LSR) & U16550_LSR_DR))
+        return -1;
+    return u16550_read(U16550_RBR);
+}
+
+/* The harness types UART_RX_TEXT and a newline once it sees "uart-rx:
+ * ready": each receive interrupt reaches us through the notification; we
+ * read what the UART holds, then acknowledge. */
+static void test_uart_rx(void)
+{
+    uint32_t e = keel_invoke(U, IRQ_CONTROL, KEEL_IRQCTL_CONSOLE, 0, 0, 0, 0);
+    uart.kind = U->mr[0], uart.base = U->mr[1], uart.line = U->mr[2], uart.stride = U->mr[3];
+    if (e || uart.kind == KEEL_UART_UNKNOWN || uart.line == KEEL_IRQ_NONE) {
+        keel_printf("ktest: uart-rx: no UART interrupt reaches user level on this machine: "
+                    "skipped\n");
+        return;
+    }
+    uint32_t notif = KEEL_CAP_OPEN, irq = KEEL_CAP_OPEN, interrupts = 0, bad_acks = 0;
+    uint32_t bad_bits = 0, n = 0;
+    char got[UART_RX_MAX + 1];
+    keel_notification_create(U, FACTORY, 0x1e0, &notif);
+    e = irq_get(uart.line, &irq);
+    if (!e)
+        e = keel_invoke(U, irq, KEEL_IRQ_BIND, notif, UART_RX_BIT, 0, 0);
+    check(!e, "uart-rx: an IRQ capability for the console UART, bound to a notification");
+    while (uart_getc() >= 0) /* nothing typed yet: drop what firmware left */
+        ;
+    uart_rx_interrupts(true);
+    keel_printf("ktest: uart-rx: ready (line %u)\n", (unsigned)uart.line);
+    while (!e && n < UART_RX_MAX && (n == 0 || got[n - 1] != '\n')) {
+        struct keel_ipc_result r = keel_wait(U, notif, UART_RX_WAIT);
+        if (err(r)) {
+            keel_printf("ktest: uart-rx: waiting for an interrupt: error %u\n", err(r));
+            break;
+        }
+        interrupts++;
+        bad_bits += U->mr[0] != (uintptr_t)1 << UART_RX_BIT;
+        for (int c; n < UART_RX_MAX && (c = uart_getc()) >= 0;)
+            got[n++] = (char)c;
+        bad_acks += keel_invoke(U, irq, KEEL_IRQ_ACK, 0, 0, 0, 0) != KEEL_OK;
+    }
+    uart_rx_interrupts(false);
+    got[n] = 0;
+    if (n && got[n - 1] == '\n')
+        got[--n] = 0;
+    if (n && got[n - 1] == '\r')
+        got[--n] = 0;
+    keel_printf("ktest: uart-rx: received \"%s\" in %u interrupts\n", got, interrupts);
+    bool same = n == sizeof(UART_RX_TEXT) - 1;
+    for (uint32_t i = 0; same && i < n; i++)
+        same = got[i] == UART_RX_TEXT[i];
+    check(same && interrupts > 0 && !bad_bits && !bad_acks,
+          "uart-rx: the typed line arrived by receive interrupts, each acknowledged");
+    check(keel_invoke(U, irq, KEEL_IRQ_ACK, 0, 0, 0, 0) == KEEL_E_INVALID,
+          "uart-rx: a second acknowledgement finds nothing pending: KEEL_E_INVALID");
+    drop(irq);
+    drop(notif);
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -2197,6 +2406,8 @@ int main(void)
     test_badges();
     test_cap_table_sizes();
     test_memory_delegation();
+    test_irq_errors();
+    test_uart_rx();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

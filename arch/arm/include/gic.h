@@ -46,6 +46,8 @@ struct gic_driver {
 };
 
 extern const struct gic_driver gicv2_driver, gicv3_driver;
+/* Interrupt IDs the distributor implements (GICD_TYPER), set by init. */
+extern uint32_t gic_lines;
 
 /* Base (and size, if asked) of entry idx of node's reg, or a panic naming
  * what is missing. */

@@ -29,6 +29,7 @@ struct arch_regs {
 struct arch_aspace {
     uint64_t pml4_pa;
     uint16_t pcid;
+    bool com1_io;       /* its tasks may use COM1's I/O ports (arch_io_grant) */
 };
 
 typedef uint64_t arch_pte_t;

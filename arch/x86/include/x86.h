@@ -96,6 +96,11 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
  * the TSS's IST); rsp0 is where a trap from ring 3 pushes its frame. */
 void x86_gdt_init(void);
 void x86_tss_set_rsp0(uint64_t rsp0);
+#define X86_COM1 0x3f8              /* the 16550 of the console */
+#define X86_COM1_PORTS 8
+#define X86_COM1_IRQ 4              /* ISA IRQ 4, IOAPIC pin 4 on q35 */
+/* Let ring 3 use the ports of the TSS's I/O bitmap (COM1's), or none. */
+void x86_tss_allow_io(bool allow);
 
 /* user.c: syscall MSRs; the C side of every trap from ring 3. */
 void x86_syscall_init(void);

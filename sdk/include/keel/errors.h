@@ -23,4 +23,6 @@ enum keel_error {
                                  call through a gate bound to the calling thread itself */
     KEEL_E_WINDOW = 11,     /**< a map or grant item reached a receiver with no receive
                                  window (or a malformed one): nothing was delivered */
+    KEEL_E_BUSY = 12,       /**< the resource is taken (an interrupt line another IRQ
+                                 capability already names) */
 };

@@ -13,6 +13,8 @@
 #include <keel/debug.h>
 #include <keel/errors.h>
 #include <keel/ipc.h>
+#include <keel/io.h>
+#include <keel/irq.h>
 #include <keel/kobj.h>
 #include <keel/start.h>
 

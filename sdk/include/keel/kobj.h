@@ -33,7 +33,8 @@ enum keel_root_slot {
     KEEL_SLOT_SELF_TASK = 0,        /**< the root task itself */
     KEEL_SLOT_SELF_THREAD = 1,      /**< the root task's first thread */
     KEEL_SLOT_FACTORY = 2,          /**< factory holding all kernel memory */
-    KEEL_SLOT_FIRST_FREE = 3,       /**< first slot left empty */
+    KEEL_SLOT_IRQ_CONTROL = 3,      /**< the interrupt controller (keel/irq.h) */
+    KEEL_SLOT_FIRST_FREE = 4,       /**< first slot left empty */
 };
 
 /** Operations on a factory (tag label). */
@@ -80,6 +81,16 @@ enum keel_task_op {
                                          region back from every task it was mapped into from this
                                          task's copy, recursively; out mr0 = 1 if work is left
                                          (call again), 0 when done (docs/abi.md) */
+    KEEL_TASK_MAP_DEVICE = 7,       /**< root task only: mr0 = address, mr1 = physical address of a
+                                         device page, mr2 = factory slot charged for page tables;
+                                         mapped read-write, uncached (device memory).  Errors:
+                                         KEEL_E_RIGHTS not the root task; KEEL_E_INVALID not a page
+                                         of a device a user driver may drive, or a bad or taken
+                                         address (keel/irq.h) */
+    KEEL_TASK_IO_PORTS = 8,         /**< root task only: mr0 = first I/O port, mr1 = count: the task
+                                         may use those ports (machines with port I/O).  Errors:
+                                         KEEL_E_RIGHTS not root; KEEL_E_INVALID ports no user
+                                         driver may drive; KEEL_E_NOSYS no port I/O here */
 };
 
 /** Rights of memory mapped with KEEL_TASK_MAP_ANON. */

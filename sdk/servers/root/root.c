@@ -20,6 +20,8 @@
 #define CHILD_SLOT_THREAD 1
 #define CHILD_SLOT_FACTORY 2
 #define CHILD_SLOT_SERVICE 3
+#define CHILD_SLOT_IRQ_CONTROL 4    /* a driver module's interrupt controller */
+#define UART_REGS_PORTS 8           /* a 16550's registers on I/O ports */
 
 enum service { NONE, PING, BENCH, ECHO, SERVICES };
 
@@ -36,6 +38,8 @@ static uint32_t services[SERVICES];
 struct module {
     const char *name;
     bool daemon;            /* a server: ended by root once the others are done */
+    bool driver;            /* drives the console UART's input: gets the interrupt
+                               controller and the UART's registers */
     enum service serves;    /* a gate bound to it is made for this service */
     enum service uses;      /* it gets that gate */
     bool present;           /* in the boot image */
@@ -51,7 +55,7 @@ static struct module script[] = {
     { .name = "ping-client", .uses = PING },
     { .name = "bench-server", .daemon = true, .serves = BENCH },
     { .name = "ipcbench", .uses = BENCH },
-    { .name = "ktest" },
+    { .name = "ktest", .driver = true },
     { .name = "echo-client", .uses = ECHO },
     { .name = "echo-server", .daemon = true, .serves = ECHO },
 };
@@ -81,6 +85,23 @@ static uint32_t give(struct keel_utcb *u, struct module *m, uint32_t cap, uint32
     return keel_invoke(u, m->task, KEEL_TASK_GIVE_CAP, cap, rights, slot, 0);
 }
 
+/* Driver module m gets the interrupt controller and the console UART's
+ * registers: I/O ports or its page, whichever the kernel says it has
+ * (KEEL_DRIVER_UART_VA). */
+static uint32_t give_uart(struct keel_utcb *u, struct module *m, uint32_t factory)
+{
+    uint32_t e = give(u, m, KEEL_SLOT_IRQ_CONTROL, KEEL_RIGHTS_ALL, CHILD_SLOT_IRQ_CONTROL);
+    if (e || (e = keel_invoke(u, KEEL_SLOT_IRQ_CONTROL, KEEL_IRQCTL_CONSOLE, 0, 0, 0, 0)))
+        return e;
+    uintptr_t kind = u->mr[0], base = u->mr[1];
+    if (kind == KEEL_UART_16550_PIO)
+        return keel_invoke(u, m->task, KEEL_TASK_IO_PORTS, base, UART_REGS_PORTS, 0, 0);
+    if (kind == KEEL_UART_16550_MMIO || kind == KEEL_UART_PL011)
+        return keel_invoke(u, m->task, KEEL_TASK_MAP_DEVICE, KEEL_DRIVER_UART_VA,
+                           base & ~(uintptr_t)4095, factory, 0);
+    return KEEL_OK; /* no UART a user driver can drive: the controller alone */
+}
+
 /* Start module m from its ELF image; gate is what it gets in
  * CHILD_SLOT_SERVICE (KEEL_CAP_OPEN: nothing). */
 static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index, uint32_t gate)
@@ -106,7 +127,8 @@ static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index, uin
         (e = give(u, m, m->thread, KEEL_RIGHTS_ALL, CHILD_SLOT_THREAD)) ||
         (e = give(u, m, factory, KEEL_RIGHTS_ALL, CHILD_SLOT_FACTORY)) ||
         (gate != KEEL_CAP_OPEN &&
-         (e = give(u, m, gate, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT, CHILD_SLOT_SERVICE))))
+         (e = give(u, m, gate, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT, CHILD_SLOT_SERVICE))) ||
+        (m->driver && (e = give_uart(u, m, factory))))
         return e;
     e = keel_thread_start(u, m->thread, factory, entry, KEEL_MAIN_STACK_TOP, KEEL_MAIN_UTCB,
                           MODULE_PRIO, handler);

@@ -1,0 +1,45 @@
+/*
+ * Interrupts at user level (irq.c): the interrupt controller object, IRQ
+ * capabilities for its lines, and delivery of a line to a notification.
+ * Device memory for user drivers (device.c).  ABI: keel/irq.h.
+ */
+#pragma once
+
+#include <memmap.h>
+#include <thread.h>
+
+/* Lines the kernel can hand out, whatever the controller has: the GIC's and
+ * the PLIC's architectural maximum. */
+#define IRQ_LINES_MAX 1024
+
+/* The one interrupt-controller object (what root's CAP_IRQ_CONTROL names). */
+extern struct irq_controller irq_controller;
+
+/* Handle a send/call to a CAP_IRQ_CONTROL or CAP_IRQ capability; the result
+ * is t's reply (error in the tag, results in the words). */
+void irq_invoke(struct thread *t, const struct cap *cap, uint64_t tag);
+/* cap.c's reference count hook for CAP_IRQ: the last capability to a line
+ * going masks and frees it. */
+void irq_cap_ref(const struct cap *c, int delta);
+/* True while some line is bound to a notification: an interrupt may still
+ * wake a thread, so the system is not stuck when none is ready. */
+bool irq_lines_bound(void);
+/* Notification n is going away: every line bound to it is masked and
+ * unbound (called by whoever destroys notifications). */
+void irq_notification_gone(struct notification *n);
+
+/* Signal bits on n from an interrupt: a waiter is made ready, not run
+ * (ipc.c). */
+void notification_signal_irq(struct notification *n, uintptr_t bits);
+
+/* ---- device.c ---- */
+/* Remember the machine's RAM: no device mapping may touch it. */
+void device_init(const struct memmap *ram);
+/* Map the device page at physical pa into task at va, read-write, with the
+ * ISA's device-memory attributes; tables charged to f.  KEEL_E_INVALID for
+ * an address that is no device page a user driver may have (RAM, a device
+ * the kernel keeps) or a bad or taken va; KEEL_E_QUOTA out of quota.  The
+ * page belongs to no one: destroying the task leaves it alone. */
+uint32_t device_map_page(struct task *task, struct factory *f, uintptr_t va, uint64_t pa);
+/* Let task use I/O ports [port, port + count) (KEEL_TASK_IO_PORTS). */
+uint32_t device_io_ports(struct task *task, uintptr_t port, uintptr_t count);

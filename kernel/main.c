@@ -116,6 +116,7 @@ noreturn void kernel_main(struct boot_info *bi)
     boot_print(&desc);
 
     arch_trap_init();
+    arch_fpu_init();
     arch_timer_init();
     kprintf("timer: counter at %llu Hz\n", (unsigned long long)arch_counter_hz());
     const struct mem_range *top = &desc.ram.r[desc.ram.count - 1];

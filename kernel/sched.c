@@ -12,6 +12,7 @@ static struct {
     struct runqueue ready;
     struct thread *current;
     const struct vm_space *space;   /* the address space active on the CPU */
+    struct thread *fpu_owner;       /* whose FP/SIMD state the CPU's registers hold */
 } sched;
 
 static struct thread *thread_of(struct rq_node *n)
@@ -54,6 +55,8 @@ void sched_block(struct thread *t, enum thread_state why)
     if (rq_node_queued(&t->rq))
         rq_remove(&sched.ready, &t->rq);
     t->state = why;
+    if (why == THREAD_DEAD && sched.fpu_owner == t)
+        sched.fpu_owner = NULL;     /* its registers are garbage now, its page may go */
     /* Every path that stops or kills a thread comes here. */
     if ((why == THREAD_STOPPED || why == THREAD_DEAD) && t->task->is_root)
         root_thread_stopped(t);
@@ -136,6 +139,16 @@ static struct thread *pick(void)
     return n ? thread_of(n) : NULL;
 }
 
+/* Eager switch (docs/design.md, "Floating point"): the registers follow the
+ * thread that runs; resuming the owner again costs nothing. */
+static void load_fpu(struct thread *t)
+{
+    if (t == sched.fpu_owner)
+        return;
+    arch_fpu_switch(sched.fpu_owner ? &sched.fpu_owner->fpu : NULL, &t->fpu);
+    sched.fpu_owner = t;
+}
+
 struct arch_regs *kernel_user_resume(void)
 {
     for (;;) {
@@ -147,6 +160,7 @@ struct arch_regs *kernel_user_resume(void)
                 vm_activate(&t->task->vm);
                 sched.space = &t->task->vm;
             }
+            load_fpu(t);
             arch_set_user_frame(&t->regs);
             return &t->regs;
         }

@@ -18,6 +18,7 @@ uint32_t thread_create(struct factory *f, struct task *task, struct thread **out
     t->state = THREAD_INACTIVE;
     t->prio = 0;
     rq_node_init(&t->rq);
+    arch_fpu_state_init(&t->fpu);
     t->task_next = task->threads;
     task->threads = t;
     *out = t;

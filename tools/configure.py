@@ -369,7 +369,9 @@ def archiver(cc, port):
 
 def user_block(lines, cc, port, out, t):
     """The SDK runtime, the user programs and the boot image of one target."""
-    cflags = " ".join([USER_CFLAGS, t["cflags"], getattr(port, "USER_CFLAGS", "")])
+    # User code gets the ISA's default ABI, floating point and SIMD included
+    # (the port's USER_* flags), not the kernel's FP-free CFLAGS.
+    cflags = " ".join([USER_CFLAGS, t["user_cflags"]])
     ar = archiver(cc, port)
 
     def compile_all(srcs, extra=""):

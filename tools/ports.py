@@ -16,6 +16,9 @@ def load(dirname):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     mod.DIR = dirname
+    for name in ("USER_GCC_CFLAGS", "USER_CLANG_CFLAGS"):
+        if not hasattr(mod, name):
+            setattr(mod, name, "")
     mod.toolchain = lambda cc, m=mod: toolchain(m, cc)
     return mod
 
@@ -41,6 +44,7 @@ def toolchain(port, cc):
             "ld": f"{pre}ld",
             "objcopy": f"{pre}objcopy",
             "cflags": f"{port.CFLAGS} {port.GCC_CFLAGS}".strip(),
+            "user_cflags": f"{port.USER_CFLAGS} {port.USER_GCC_CFLAGS}".strip(),
             "ldflags": f"-nostdlib -static {port.LDFLAGS}".strip(),
         }
     if cc == "clang":
@@ -49,6 +53,7 @@ def toolchain(port, cc):
             "ld": "ld.lld-14",
             "objcopy": "llvm-objcopy-14",
             "cflags": f"{port.CFLAGS} {port.CLANG_CFLAGS}".strip(),
+            "user_cflags": f"{port.USER_CFLAGS} {port.USER_CLANG_CFLAGS}".strip(),
             "ldflags": f"-nostdlib -static {port.LDFLAGS}".strip(),
         }
     raise ValueError(cc)

@@ -11,6 +11,7 @@
 
 #define CURRENTEL_EL2 (2 << 2)
 #define HCR_EL2_RW (1 << 31)            /* EL1 is AArch64; nothing trapped to EL2 */
+#define CPTR_EL2_RES1 0x32ff            /* bits 13:12, 9, 7:0; TFP (10) clear */
 #define CNTHCTL_EL1PCTEN (1 << 0)       /* EL1 may read the physical counter */
 #define CNTHCTL_EL1PCEN (1 << 1)        /* EL1 may use the physical timer */
 #define SPSR_EL1H_MASKED 0x3c5          /* EL1h, D, A, I, F masked */
@@ -58,6 +59,10 @@ entry:
     msr     vpidr_el2, x1
     mrs     x1, mpidr_el1
     msr     vmpidr_el2, x1
+    /* No trap of EL1/EL0 FP/SIMD to EL2 (CPTR_EL2.TFP clear, RES1 bits set):
+     * user threads use them (arch/arm/fpu.S). */
+    mov     x1, #CPTR_EL2_RES1
+    msr     cptr_el2, x1
 
     /* A GICv3 CPU interface: let EL1 use its system registers itself (the
      * kernel talks to the physical interface, no virtual one), so EL1's

@@ -6,7 +6,8 @@ ISA = "aarch64"                      # name in out/<cc>/<ISA>/ and on the banner
 # Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
 GCC_PREFIX = "aarch64-linux-gnu-"
 CLANG_TARGET = "aarch64-unknown-none-elf"
-# -mgeneral-regs-only: no FP/SIMD in the kernel (no lazy FP state to save).
+# -mgeneral-regs-only: no FP/SIMD in the kernel (traps never save FP state;
+#   the user threads' is switched by fpu.S).
 # -mstrict-align: the MMU is off, so all data accesses are Device memory,
 #   where an unaligned access faults; never let the compiler merge loads.
 # No unwind tables: nothing would use them, and they must not land in the Image.
@@ -14,13 +15,15 @@ CFLAGS = ("-march=armv8-a -mgeneral-regs-only -mcmodel=small -mstrict-align "
           "-fno-asynchronous-unwind-tables -fno-unwind-tables")
 GCC_CFLAGS = ""
 CLANG_CFLAGS = ""
-# User code (SDK, samples): CFLAGS already keeps it off FP/SIMD, nothing more.
-USER_CFLAGS = ""
+# User code (SDK, samples): the default ABI, FP/NEON included (the kernel
+# switches each thread's V registers, arch/arm/fpu.S); user memory is
+# Normal memory, so unaligned accesses are fine there.
+USER_CFLAGS = "-march=armv8-a -mcmodel=small -fno-asynchronous-unwind-tables -fno-unwind-tables"
 LDFLAGS = "--build-id=none -z max-page-size=4096"
 
 # Port sources under arch/arm/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
-           "gic.c", "gicv2.c", "gicv3.c", "timer.c", "power.c", "mmu.c", "user.c"]
+           "gic.c", "gicv2.c", "gicv3.c", "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]
 
 
 # keel.elf -> keel.img: QEMU boots the ELF bare-metal without a device tree,
@@ -57,5 +60,5 @@ TEST_MACHINES = {
 STACK_ENTRIES = {"arm_boot": 0, "arm_user_trap": 0}
 STACK_KERNEL_TRAP = ("arm_trap", 288)
 STACK_ASM = {"arch_probe_read": 0, "arch_trap_roundtrip_check": 96 + 31 * 8 + 8,
-             "arch_return_to_user": 0}
+             "arch_return_to_user": 0, "arch_fpu_switch": 0}
 STACK_RED_ZONE = 0

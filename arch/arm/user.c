@@ -22,3 +22,21 @@ void arch_set_user_frame(struct arch_regs *regs)
     __asm__ volatile("msr tpidr_el1, %0" : : "r"(regs) : "memory");
 }
 
+
+/* ---- floating point (arch.h; the switch itself is fpu.S) ---- */
+
+#define CPACR_FPEN_NONE (3u << 20)      /* FPEN = 0b11: no FP/SIMD trap at EL0 or EL1 */
+
+_Static_assert(__builtin_offsetof(struct arch_fpu, v) == 16, "fpu.S FPU_V");
+
+void arch_fpu_init(void)
+{
+    sysreg_write(cpacr_el1, CPACR_FPEN_NONE);
+    __asm__ volatile("isb" : : : "memory");
+}
+
+/* All zero: FPCR 0 is round to nearest, every exception masked (no trap). */
+void arch_fpu_state_init(struct arch_fpu *fpu)
+{
+    memset(fpu, 0, sizeof(*fpu));
+}

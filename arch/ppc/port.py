@@ -15,18 +15,21 @@ CFLAGS = "-mcmodel=medium -mno-altivec -mno-vsx -msoft-float"
 GCC_CFLAGS = "-mcpu=power9 -mabi=elfv2 -Wa,-mregnames"
 CLANG_CFLAGS = "-mcpu=pwr9"
 LDFLAGS = "-z max-page-size=4096"
-# User programs (SDK): ELFv2, no FP or vector state (the kernel switches
-# none); -mcmodel=medium reaches data through the TOC (r2, computed from
-# r12 at the global entry), so the code runs wherever it is linked, here
-# at USER_BASE (0x80_0000_0000) and above.
-USER_CFLAGS = "-mabi=elfv2 -mcmodel=medium -msoft-float -mno-altivec -mno-vsx"
+# User programs (SDK): ELFv2 with the default FP, VMX and VSX (the kernel
+# switches each thread's 64 VSX registers, FPSCR, VSCR and VRSAVE,
+# arch/ppc/fpu.S); -mcmodel=medium reaches data through the TOC (r2,
+# computed from r12 at the global entry), so the code runs wherever it is
+# linked, here at USER_BASE (0x80_0000_0000) and above.
+USER_CFLAGS = "-mcmodel=medium"
+USER_GCC_CFLAGS = "-mcpu=power9 -mabi=elfv2"
+USER_CLANG_CFLAGS = "-mcpu=pwr9"
 
 # Port sources under arch/ppc/.
 # No UART interrupt reaches user level yet (XIVE is not driven): ktest
 # skips its UART receive case, and ./keel test does not ask for it.
 UART_RX_IRQ = False
 SOURCES = ["entry.S", "opal.S", "trap.S", "selftest.S", "boot.c", "console.c",
-           "trap.c", "irq.c", "timer.c", "power.c", "radix.c", "user.c"]
+           "trap.c", "irq.c", "timer.c", "power.c", "radix.c", "user.c", "fpu.S"]
 
 
 # keel.elf -> keel.img: skiboot runs the ELF in place, so keep it an ELF.
@@ -66,7 +69,8 @@ TEST_MACHINES = {
 STACK_ENTRIES = {"ppc_boot": 32, "ppc_trap": 32}
 STACK_KERNEL_TRAP = ("ppc_trap", 288 + 336 + 15 + 32)
 STACK_ASM = {"opal_call": 64, "arch_probe_read": 0,
-             "arch_trap_roundtrip_check": 32 + 19 * 8 + 8, "arch_return_to_user": 0}
+             "arch_trap_roundtrip_check": 32 + 19 * 8 + 8, "arch_return_to_user": 0,
+             "arch_fpu_switch": 0}
 STACK_RED_ZONE = 288
 # The guard below the stack is a canary the kernel checks (docs/ports/ppc.md),
 # which notices frames up to KSTACK_CANARY_SPAN (kernel/include/kstack.h).

@@ -9,9 +9,10 @@
 #define STACK_MIN_FRAME   32    /* ELFv2: back chain, CR, LR, TOC save (as arch_asm.h) */
 
 /* Host problem state: 64-bit, translated, little-endian, interruptible,
- * recoverable, machine checks on; MSR[HV] stays 1 (LPID 0's own user). */
+ * recoverable, machine checks on, FP, VMX and VSX available (FP exceptions
+ * off: FE0 = FE1 = 0); MSR[HV] stays 1 (LPID 0's own user). */
 #define MSR_USER (MSR_SF | MSR_HV | MSR_EE | MSR_PR | MSR_ME | MSR_IR | MSR_DR | \
-                  MSR_RI | MSR_LE)
+                  MSR_RI | MSR_LE | MSR_FP | MSR_VEC | MSR_VSX)
 
 static struct ppc_cpu boot_cpu;
 
@@ -37,3 +38,22 @@ void arch_set_user_frame(struct arch_regs *regs)
     ppc_this_cpu()->user_frame = regs;
 }
 
+
+/* ---- floating point (arch.h; the switch itself is fpu.S) ---- */
+
+_Static_assert(__builtin_offsetof(struct arch_fpu, fpscr) == 1024 &&
+               __builtin_offsetof(struct arch_fpu, vrsave) == 1032 &&
+               __builtin_offsetof(struct arch_fpu, vscr) == 1040, "fpu.S offsets");
+
+/* User frames carry MSR[FP,VEC,VSX] (MSR_USER), and fpu.S enables them for
+ * itself: nothing to set on the CPU. */
+void arch_fpu_init(void)
+{
+}
+
+/* All zero: FPSCR 0 is round to nearest, exceptions disabled; VSCR 0 is
+ * Java mode (IEEE), no saturation. */
+void arch_fpu_state_init(struct arch_fpu *fpu)
+{
+    memset(fpu, 0, sizeof(*fpu));
+}

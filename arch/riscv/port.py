@@ -10,10 +10,16 @@ CFLAGS = "-mabi=lp64 -mcmodel=medany -mno-relax"
 GCC_CFLAGS = "-march=rv64imac_zicsr_zifencei"   # binutils 2.40 wants zicsr spelled out
 CLANG_CFLAGS = "-march=rv64imac"
 LDFLAGS = "--no-relax -z max-page-size=4096"
+# The kernel is FP-free (lp64, no F/D); user code (SDK, samples) gets the
+# default ABI, lp64d with the D extension (the kernel switches each thread's
+# f registers, arch/riscv/fpu.S).
+USER_CFLAGS = "-mabi=lp64d -mcmodel=medany -mno-relax"
+USER_GCC_CFLAGS = "-march=rv64imafdc_zicsr_zifencei"
+USER_CLANG_CFLAGS = "-march=rv64imafdc"
 
 # Port sources under arch/riscv/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c", "irq.c",
-           "timer.c", "power.c", "mmu.c", "user.c"]
+           "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]
 
 
 # keel.elf -> keel.img: QEMU loads the ELF itself, so keep it (without symbols;
@@ -58,5 +64,5 @@ REFUSED_MACHINES = {
 STACK_ENTRIES = {"riscv_boot": 0, "riscv_trap": 0, "kernel_user_resume": 0}
 STACK_KERNEL_TRAP = ("riscv_trap", 36 * 8)
 STACK_ASM = {"arch_probe_read": 0, "arch_trap_roundtrip_check": 2 * 32 * 8,
-             "arch_return_to_user": 0}
+             "arch_return_to_user": 0, "arch_fpu_switch": 0}
 STACK_RED_ZONE = 0

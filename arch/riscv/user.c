@@ -6,7 +6,8 @@
 
 #define SSTATUS_SPIE (1UL << 5)
 #define SSTATUS_SPP (1UL << 8)
-#define SSTATUS_FS (3UL << 13)  /* no FP state: FP instructions trap */
+#define SSTATUS_FS (3UL << 13)  /* FP unit state: Off, Initial, Clean, Dirty */
+#define SSTATUS_FS_INITIAL (1UL << 13)
 #define STACK_ALIGN 16
 #define REG_A0 10
 
@@ -19,7 +20,7 @@ void arch_regs_init_user(struct arch_regs *regs, uintptr_t ip, uintptr_t sp, uin
     regs->x[REG_A0] = arg;
     regs->sepc = ip;
     regs->sstatus = (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SIE | SSTATUS_FS)) |
-                    SSTATUS_SPIE;
+                    SSTATUS_SPIE | SSTATUS_FS_INITIAL;  /* FP on (the kernel switches it) */
 }
 
 void arch_set_user_frame(struct arch_regs *regs)
@@ -27,3 +28,19 @@ void arch_set_user_frame(struct arch_regs *regs)
     riscv_user_frame = regs;
 }
 
+
+/* ---- floating point (arch.h; the switch itself is fpu.S) ---- */
+
+_Static_assert(__builtin_offsetof(struct arch_fpu, fcsr) == 32 * 8, "fpu.S FPU_FCSR");
+
+/* Each thread's frame carries sstatus.FS (set in arch_regs_init_user), and
+ * fpu.S turns it on for itself: nothing to do on the CPU. */
+void arch_fpu_init(void)
+{
+}
+
+/* All zero: fcsr 0 is round to nearest, no flags (RISC-V never traps). */
+void arch_fpu_state_init(struct arch_fpu *fpu)
+{
+    memset(fpu, 0, sizeof(*fpu));
+}

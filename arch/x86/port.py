@@ -7,7 +7,8 @@ ISA = "x86_64"                       # name in out/<cc>/<ISA>/ and on the banner
 # The kernel runs at its 1 MiB physical link address through an identity map,
 # so the small code model (all symbols below 2 GiB) fits.  No red zone: traps
 # taken in kernel mode push their frame on the interrupted stack.  No FPU/SIMD
-# registers, so traps never need to save them.
+# registers in the kernel, so traps never need to save them (user threads'
+# are switched by fpu.c).
 GCC_PREFIX = "x86_64-linux-gnu-"
 CLANG_TARGET = "x86_64-unknown-none-elf"
 CFLAGS = ("-m64 -march=x86-64 -mcmodel=small -mno-red-zone -mno-mmx -mno-sse "
@@ -15,14 +16,18 @@ CFLAGS = ("-m64 -march=x86-64 -mcmodel=small -mno-red-zone -mno-mmx -mno-sse "
 GCC_CFLAGS = "-mgeneral-regs-only"
 CLANG_CFLAGS = ""
 LDFLAGS = "-z max-page-size=4096 -z noexecstack"
-# User code (SDK, samples) is linked at USER_BASE = 512 GiB and up, out of reach
-# of the small code model's absolute 32-bit addresses: position-independent
-# code addresses everything rip-relative (the image stays below 2 GiB in size).
-USER_CFLAGS = "-fPIE"
+# User code (SDK, samples) gets the compilers' default ABI, SSE2 included (the
+# kernel switches each thread's x87/SSE state).  It is linked at USER_BASE =
+# 512 GiB and up, out of reach of the small code model's absolute 32-bit
+# addresses: position-independent code addresses everything rip-relative
+# (the image stays below 2 GiB in size).
+USER_CFLAGS = ("-m64 -march=x86-64 -mcmodel=small -fPIE -fno-asynchronous-unwind-tables "
+               "-fno-unwind-tables")
 
 # Port sources under arch/x86/.
 SOURCES = ["entry.S", "trap.S", "syscall.S", "selftest.S", "boot.c", "console.c",
-           "gdt.c", "trap.c", "mmu.c", "user.c", "lapic.c", "irq.c", "timer.c", "power.c"]
+           "gdt.c", "trap.c", "mmu.c", "user.c", "lapic.c", "irq.c", "timer.c", "power.c",
+           "fpu.c"]
 
 
 # keel.elf -> keel.img: QEMU's Multiboot loader refuses ELF64, so convert the

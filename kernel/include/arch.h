@@ -25,6 +25,8 @@
  *   ARCH_ELF_MACHINE       the ELF e_machine of user programs.
  *   ARCH_SYSCALL_NUMBER_OFFSET, ARCH_SYSCALL_WORD_OFFSETS: the system-call
  *                          registers in struct arch_regs (see the end).
+ *   struct arch_fpu        a thread's floating-point and SIMD registers, as
+ *                          arch_fpu_switch() stores them (see the end).
  * and may define:
  *   ARCH_KSTACK_CANARY     1 where the kernel runs untranslated: the guard
  *                          page below the kernel stack then holds a canary
@@ -356,3 +358,25 @@ static inline void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uin
     if (i < SYSCALL_WORDS)
         *arch_syscall_slot(regs, i) = value;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Floating point and SIMD (docs/design.md, "Floating point")               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * User threads own the ISA's FP/SIMD registers under the compilers' default
+ * ABI; the kernel is built FP-free and never touches them except here.  Each
+ * thread keeps a struct arch_fpu; generic code switches it eagerly whenever
+ * another thread is resumed (kernel_user_resume).
+ */
+
+/** Let user mode, and arch_fpu_switch in the kernel, use the FP/SIMD
+ * registers on this CPU.  Once, after arch_trap_init. */
+void arch_fpu_init(void);
+/** Fill fpu with the state a new thread starts with: registers zero, the
+ * ABI's default control (round to nearest, exceptions masked). */
+void arch_fpu_state_init(struct arch_fpu *fpu);
+/** Store the CPU's FP/SIMD registers into *save (skipped if save is NULL),
+ * then load them from *load.  Clobbers no general register the C ABI keeps. */
+void arch_fpu_switch(struct arch_fpu *save, const struct arch_fpu *load);
+

@@ -62,7 +62,11 @@ struct thread {
     struct gate *handler;       /* receives exception messages; NULL = stop and log */
     bool in_exception;          /* blocked on its handler: the frame is the fault's */
     uint64_t exc_msg[1 + KEEL_EXC_WORDS]; /* tag and words of the exception message */
+
+    /* floating point: its FP/SIMD registers while another thread's are loaded */
+    struct arch_fpu fpu;
 };
+_Static_assert(sizeof(struct thread) <= ARCH_PAGE_SIZE, "a thread fits its page");
 
 /* The ABI's error for a failed cap_lookup(): a missing right, or no usable
  * capability there at all. */

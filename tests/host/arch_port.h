@@ -11,6 +11,7 @@
 struct arch_regs { uint64_t r[32]; };
 struct arch_context { uint64_t r[16]; };
 struct arch_aspace { uint64_t root; };
+struct arch_fpu { uint64_t reg; };   /* one FP register, kcore.h's fk.fpu_reg */
 typedef uint64_t arch_pte_t;
 
 /* System-call registers: words 0-7 in r[0..7], the selector in r[31]. */

@@ -44,6 +44,8 @@ static struct {
     struct arch_regs *frame;        /* last arch_set_user_frame */
     struct arch_regs *entry_regs;   /* last arch_regs_set_entry */
     uintptr_t entry;
+    uint64_t fpu_reg;               /* the CPU's one FP register */
+    int fpu_saves, fpu_loads;       /* arch_fpu_switch stores and loads */
 } fk;
 static jmp_buf idle_jmp;
 
@@ -53,6 +55,17 @@ void arch_aspace_activate(const struct arch_aspace *as) { fk.as = as; }
 uint32_t arch_tag_bits(void) { return 12; }
 void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag) { (void)as, (void)tag; }
 void arch_set_user_frame(struct arch_regs *regs) { fk.frame = regs; }
+void arch_fpu_state_init(struct arch_fpu *fpu) { fpu->reg = 0; }
+
+void arch_fpu_switch(struct arch_fpu *save, const struct arch_fpu *load)
+{
+    if (save) {
+        save->reg = fk.fpu_reg;
+        fk.fpu_saves++;
+    }
+    fk.fpu_reg = load->reg;
+    fk.fpu_loads++;
+}
 
 void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)
 {

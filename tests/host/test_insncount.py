@@ -47,7 +47,7 @@ int plain(int x) { return f(x) * 3 + f(x + 1); }
 
 def compile_obj(port, cc, src, out):
     tc = port.toolchain(cc)
-    flags = tc["cflags"].split() + getattr(port, "USER_CFLAGS", "").split()
+    flags = tc["user_cflags"].split()    # as user code (ipcbench) is built
     cmd = tc["cc"].split() + ["-std=c11", "-O2", "-ffreestanding", "-c", "-x", "c", "-",
                               "-I", os.path.join(ROOT, "sdk", "include"), "-o", out] + flags
     r = subprocess.run(cmd, input=src.encode(), stdout=subprocess.PIPE,

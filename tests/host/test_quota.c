@@ -45,6 +45,7 @@ uint32_t arch_tag_bits(void) { return 3; }
 static int tag_sets;
 void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag) { tag_sets++; }
 void arch_regs_init_user(struct arch_regs *regs, uintptr_t ip, uintptr_t sp, uintptr_t arg) { }
+void arch_fpu_state_init(struct arch_fpu *fpu) { fpu->reg = 0x5a; }
 
 /* ---- the calls the object code makes into IPC and the scheduler ---- */
 void ipc_abort(struct thread *t, uint32_t err) { }

@@ -462,6 +462,38 @@ static void test_root_stops(void)
     tk[0]->is_root = false;
 }
 
+/* The FP registers follow the thread that runs (load_fpu in sched.c): each
+ * thread gets back its own value, resuming the owner stores and loads
+ * nothing, and a dead owner's registers are dropped, not stored into its
+ * (possibly freed) page. */
+static void test_fpu_follows_thread(void)
+{
+    setup();
+    struct thread *a = started(thr(5)), *b = started(thr(5));
+    CHECK(run() == a);
+    fk.fpu_reg = 111;                       /* a computes */
+    int saves = fk.fpu_saves, loads = fk.fpu_loads;
+    CHECK(run() == a);                      /* a again: nothing moves */
+    CHECK_EQ_U(fk.fpu_saves - saves, 0);
+    CHECK_EQ_U(fk.fpu_loads - loads, 0);
+    sched_tick();
+    CHECK(run() == b);
+    CHECK_EQ_U(fk.fpu_reg, 0);              /* b starts from its own state */
+    CHECK_EQ_U(a->fpu.reg, 111);
+    fk.fpu_reg = 222;
+    sched_tick();
+    CHECK(run() == a);
+    CHECK_EQ_U(fk.fpu_reg, 111);
+    CHECK_EQ_U(b->fpu.reg, 222);
+    saves = fk.fpu_saves;
+    fk.fpu_reg = 333;
+    sched_block(a, THREAD_DEAD);
+    CHECK(run() == b);
+    CHECK_EQ_U(fk.fpu_saves - saves, 0);    /* the dead owner is not stored */
+    CHECK_EQ_U(a->fpu.reg, 111);
+    CHECK_EQ_U(fk.fpu_reg, 222);
+}
+
 int main(void)
 {
     hang_guard(60);
@@ -473,6 +505,7 @@ int main(void)
     test_no_duplicates();
     test_idle();
     test_root_stops();
+    test_fpu_follows_thread();
     test_random();
     reset();
     return check_summary("test_sched");

@@ -2372,6 +2372,174 @@ static void test_uart_rx(void)
     drop(notif);
 }
 
+/* ---- floating point and SIMD ---- */
+
+/* User code is built with each ISA's default ABI (SSE2, FP/NEON, D, FP/VSX):
+ * several threads compute with different values across preemption and IPC,
+ * and each must get exactly the result computed beforehand.  fp_work uses
+ * scalar doubles and, through the vector extension, 128-bit SIMD registers
+ * (XMM, V, VSX; RISC-V without V lowers it to scalar f registers). */
+
+#define FP_WORKERS 4
+#define FP_LEN 64
+#define FP_BATCH 200           /* fp_work runs between two IPCs (no system call) */
+#define FP_MIN_ROUNDS 4
+#define FP_MAX_ROUNDS 3000
+#define FP_MIN_PREEMPTED 3      /* batches in which another worker ran */
+
+typedef double fp_v2d __attribute__((vector_size(16)));
+
+static volatile double fp_expect[FP_WORKERS + 1];
+static volatile uint32_t fp_seed[FP_WORKERS + 1];  /* read each time: no call is hoisted */
+static volatile uint32_t fp_progress[FP_WORKERS], fp_bad[FP_WORKERS], fp_ipc_bad[FP_WORKERS];
+static volatile uint32_t fp_preempted[FP_WORKERS], fp_done[FP_WORKERS], fp_exited[FP_WORKERS];
+static volatile bool fp_stop;   /* all are done: a done worker keeps computing until then */
+
+/* A deterministic computation whose result depends on every step and on
+ * seed (exact binary fractions, so each worker's values differ). */
+static double fp_work(uint32_t seed)
+{
+    fp_v2d a[FP_LEN / 2], b[FP_LEN / 2];
+    double x = 1.0 + seed * 0.125;
+    for (uint32_t k = 0; k < FP_LEN / 2; k++) {
+        a[k] = (fp_v2d){ x + k * 0.5, x - k * 0.75 };
+        b[k] = (fp_v2d){ x * 0.25 - k, x + k };
+    }
+    fp_v2d xv = { x, x / 3.0 };
+    for (uint32_t k = 0; k < FP_LEN / 2; k++)
+        a[k] = a[k] * b[k] + xv;
+    double s = 0;
+    for (uint32_t k = 0; k < FP_LEN / 2; k++)
+        s = s * 0.5 + a[k][0] - a[k][1] / 7.0;
+    return s;
+}
+
+static uint32_t fp_others(uint32_t i)
+{
+    uint32_t sum = 0;
+    for (uint32_t j = 0; j < FP_WORKERS; j++)
+        sum += j == i ? 0 : fp_progress[j];
+    return sum;
+}
+
+/* Worker i, in rounds: a batch of computations with no system call (if
+ * another worker progressed meanwhile, the timer preempted this one inside
+ * it), then a call to the echo server with the result's bits (IPC between
+ * threads with live FP state); every result checked.  Until it has been
+ * preempted inside enough batches, and the others too (fp_stop). */
+static void fp_worker(struct keel_utcb *u, uintptr_t i)
+{
+    for (uint32_t n = 0; n < FP_MAX_ROUNDS; n++) {
+        union { double d; uint64_t bits; } v = { .d = 0 };
+        double carried = fp_work(fp_seed[i + 1]);  /* live across the batch and the call */
+        uint32_t seen = fp_others((uint32_t)i);
+        for (uint32_t k = 0; k < FP_BATCH; k++) {
+            v.d = fp_work(fp_seed[i]);
+            fp_bad[i] += v.d != fp_expect[i];
+            fp_progress[i]++;
+        }
+        fp_preempted[i] += fp_others((uint32_t)i) != seen;
+        u->mr[0] = v.bits;
+        struct keel_ipc_result r = keel_call(u, gate_a, KEEL_TAG(ECHO, 1, 0), 1000 * MS);
+        fp_ipc_bad[i] += err(r) || u->mr[0] != v.bits + 1;
+        fp_bad[i] += carried != fp_expect[i + 1];
+        if (n + 1 >= FP_MIN_ROUNDS && fp_preempted[i] >= FP_MIN_PREEMPTED)
+            fp_done[i] = 1;
+        if (fp_stop)
+            break;
+    }
+    fp_done[i] = 1;
+    fp_exited[i] = 1;
+}
+
+static void test_fp_threads(void)
+{
+    fp_stop = false;
+    for (uint32_t i = 0; i <= FP_WORKERS; i++) {
+        fp_seed[i] = i;
+        fp_expect[i] = fp_work(i);
+    }
+    uint32_t t[FP_WORKERS];
+    bool started = true, distinct = true;
+    for (uint32_t i = 0; i < FP_WORKERS; i++) {
+        fp_progress[i] = fp_bad[i] = fp_ipc_bad[i] = fp_preempted[i] = fp_done[i] = 0;
+        fp_exited[i] = 0;
+        distinct = distinct && fp_expect[i] != fp_expect[i + 1];
+        t[i] = spawn(fp_worker, i, MAIN_PRIO - 30, KEEL_CAP_OPEN);
+        started = started && t[i] != KEEL_CAP_OPEN;
+    }
+    uint32_t done = 0;
+    for (uint32_t k = 0; k < 5000 && done < FP_WORKERS; k++) {
+        sleep_us(2 * MS);
+        done = 0;
+        for (uint32_t i = 0; i < FP_WORKERS; i++)
+            done += fp_done[i];
+    }
+    fp_stop = true;
+    for (uint32_t k = 0, exited = 0; k < 1000 && exited < FP_WORKERS; k++) {
+        sleep_us(2 * MS);
+        exited = 0;
+        for (uint32_t i = 0; i < FP_WORKERS; i++)
+            exited += fp_exited[i];
+    }
+    uint32_t bad = 0, ipc_bad = 0, preempted = 0;
+    for (uint32_t i = 0; i < FP_WORKERS; i++) {
+        bad += fp_bad[i];
+        ipc_bad += fp_ipc_bad[i];
+        preempted += fp_preempted[i] >= FP_MIN_PREEMPTED;
+        drop(t[i]);
+    }
+    if (bad || ipc_bad || preempted < FP_WORKERS || done < FP_WORKERS)
+        keel_printf("ktest: fp: done %u, wrong %u, ipc wrong %u, computations %u %u %u %u, "
+                    "preempted %u %u %u %u\n", done, bad, ipc_bad, fp_progress[0],
+                    fp_progress[1], fp_progress[2], fp_progress[3], fp_preempted[0],
+                    fp_preempted[1], fp_preempted[2], fp_preempted[3]);
+    check(started && distinct && done == FP_WORKERS && bad == 0,
+          "fp: 4 threads computing with doubles and SIMD each get their exact result");
+    check(done == FP_WORKERS && preempted == FP_WORKERS,
+          "fp: each was preempted by the timer inside at least 3 of its computing batches");
+    check(done == FP_WORKERS && ipc_bad == 0, "fp: their IPC with the echo server is intact");
+}
+
+static volatile uintptr_t fp_fault_addr;
+
+/* Hold FP values in registers across a page fault the handler resolves,
+ * then exit with 1 if they survived (2 if not). */
+static void fp_faulter(struct keel_utcb *u, uintptr_t seed)
+{
+    double d = fp_work((uint32_t)seed);
+    fp_v2d v = { d, -d };
+    (void)*(volatile uintptr_t *)fp_fault_addr;     /* the handler maps it and retries */
+    v = v * (fp_v2d){ 2.0, 2.0 };
+    keel_debug_exit(d == fp_expect[seed] && v[0] == 2 * d && v[1] == -2 * d ? 1 : 2);
+}
+
+static void test_fp_exception(void)
+{
+    uint32_t g = KEEL_CAP_OPEN, seed = 3;
+    fp_expect[seed] = fp_work(seed);
+    uintptr_t page = AREA + (uintptr_t)next_area++ * SLOT_AREA;
+    fp_fault_addr = page;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0xf, &g);
+    uint32_t t = spawn(fp_faulter, seed, MAIN_PRIO, g);
+    struct keel_ipc_result r = keel_recv(U, g, 1000 * MS);
+    bool fault = t != KEEL_CAP_OPEN && !err(r) && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXCEPTION &&
+                 U->mr[KEEL_EXC_KIND] == KEEL_FAULT_PAGE_READ && U->mr[KEEL_EXC_ADDR] == page;
+    check(fault, "fp: a thread holding FP values takes a page fault to its handler");
+    /* Compute with other values meanwhile: the CPU's registers are ours now. */
+    volatile double mine = fp_work(seed + 5);
+    bool mapped = !keel_map_anon(U, SELF_TASK, FACTORY, page, 1, KEEL_MAP_R);
+    U->mr[0] = 0;       /* retry the load */
+    U->mr[1] = 0;
+    r = keel_reply_wait(U, KEEL_TAG(KEEL_EXC_RESUME, 2, 0), g, 1000 * MS);
+    check(fault && mapped && !err(r) && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT &&
+          U->mr[0] == 1 && mine == fp_work(seed + 5),
+          "fp: resumed, it finds its FP values intact and its exit reaches the handler");
+    keel_ipc(U, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+    drop(t);
+    drop(g);
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -2408,6 +2576,8 @@ int main(void)
     test_memory_delegation();
     test_irq_errors();
     test_uart_rx();
+    test_fp_threads();
+    test_fp_exception();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

@@ -36,6 +36,13 @@ struct arch_aspace {
 
 /* VMSAv8-64 stage-1 descriptor (4 KiB granule). */
 typedef uint64_t arch_pte_t;
+
+/* A thread's FP/SIMD registers: FPCR, FPSR, V0-V31 (128 bits each), as
+ * arch/arm/fpu.S stores them. */
+struct arch_fpu {
+    uint64_t fpcr, fpsr;
+    uint64_t v[32][2];
+} __attribute__((aligned(16)));
 #endif
 
 /* System-call registers (arch.h): selector and words 0-7. */

@@ -54,6 +54,16 @@ struct arch_aspace {
 
 /* A radix page-table entry; note that the MMU reads them big-endian. */
 typedef uint64_t arch_pte_t;
+
+/* A thread's FP, VMX and VSX registers: VSR0-63 (FPR n is the high half of
+ * VSR n, VR n is VSR 32 + n), FPSCR, VRSAVE and VSCR, as arch/ppc/fpu.S
+ * stores them. */
+struct arch_fpu {
+    uint64_t vsr[64][2];
+    uint64_t fpscr;
+    uint64_t vrsave;
+    uint64_t vscr[2];               /* as stored from a vector register */
+} __attribute__((aligned(16)));
 #endif
 
 /* System-call registers (arch.h): selector and words 0-7. */

@@ -17,14 +17,18 @@
 #define SPRN_HSRR1  315
 #define SPRN_LPCR   318
 #define SPRN_LPIDR  319
+#define SPRN_VRSAVE 256     /* user's VMX register mask (ELFv2: preserved) */
 #define SPRN_PVR    287     /* processor version (read-only) */
 #define SPRN_HEIR   339
 #define SPRN_PTCR   464     /* partition-table base and size */
 #define SPRN_PSSCR  855
 
 /* MSR bits, little-endian bit numbers (the ISA's bit 63 - n). */
+#define MSR_VEC     (1 << 25)   /* VMX (Altivec) available */
+#define MSR_VSX     (1 << 23)   /* VSX available */
 #define MSR_EE      (1 << 15)
 #define MSR_PR      (1 << 14)
+#define MSR_FP      (1 << 13)   /* floating point available */
 #define MSR_ME      (1 << 12)
 #define MSR_IR      (1 << 5)
 #define MSR_DR      (1 << 4)

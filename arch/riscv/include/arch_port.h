@@ -27,6 +27,13 @@ struct arch_aspace {
 
 typedef uint64_t arch_pte_t;
 
+/* A thread's floating-point registers: f0-f31 (D: 64 bits) and fcsr, as
+ * arch/riscv/fpu.S stores them. */
+struct arch_fpu {
+    uint64_t f[32];
+    uint64_t fcsr;
+};
+
 /* System-call registers (arch.h): selector and words 0-7. */
 #define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, x[5])
 #define ARCH_SYSCALL_WORD_OFF_(i) offsetof(struct arch_regs, x[10 + (i)])

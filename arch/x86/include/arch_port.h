@@ -33,6 +33,16 @@ struct arch_aspace {
 };
 
 typedef uint64_t arch_pte_t;
+
+/* A thread's x87/MMX/SSE registers in the FXSAVE layout (arch/x86/fpu.c). */
+struct arch_fpu {
+    uint16_t fcw, fsw;              /* x87 control and status */
+    uint8_t ftw, reserved1;         /* abridged tag word: 0 = all empty */
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint32_t mxcsr, mxcsr_mask;     /* SSE control and status */
+    uint8_t regs[512 - 32];         /* st0-7/mm0-7, xmm0-15, reserved */
+} __attribute__((aligned(16)));
 #endif
 
 /* System-call registers (arch.h): selector rax, words in the order of the

@@ -1,0 +1,167 @@
+/* Floating point and vectors for user threads (arch.h): the 64 VSX
+ * registers (which hold the 32 FPRs and the 32 VMX registers), FPSCR, VSCR
+ * and VRSAVE, as struct arch_fpu lays them out.  The kernel is built
+ * soft-float without VMX/VSX and runs with MSR[FP,VEC,VSX] clear (every
+ * interrupt clears them); this turns them on for its own use only. */
+#include <arch_asm.h>
+
+#define FPU_FPSCR 1024              /* offsetof(struct arch_fpu, fpscr) */
+#define FPU_VRSAVE 1032
+#define FPU_VSCR 1040
+
+    .text
+
+/* void arch_fpu_switch(struct arch_fpu *save, const struct arch_fpu *load)
+ * Uses r6-r9 (volatile in ELFv2); the FP/vector registers are the user's. */
+    .globl arch_fpu_switch
+arch_fpu_switch:
+    mfmsr %r6
+    ori %r7, %r6, MSR_FP
+    oris %r7, %r7, (MSR_VEC | MSR_VSX) >> 16
+    mtmsrd %r7
+    isync
+    cmpdi %r3, 0
+    beq 1f
+    stxv 0, 0(3)
+    stxv 1, 16(3)
+    stxv 2, 32(3)
+    stxv 3, 48(3)
+    stxv 4, 64(3)
+    stxv 5, 80(3)
+    stxv 6, 96(3)
+    stxv 7, 112(3)
+    stxv 8, 128(3)
+    stxv 9, 144(3)
+    stxv 10, 160(3)
+    stxv 11, 176(3)
+    stxv 12, 192(3)
+    stxv 13, 208(3)
+    stxv 14, 224(3)
+    stxv 15, 240(3)
+    stxv 16, 256(3)
+    stxv 17, 272(3)
+    stxv 18, 288(3)
+    stxv 19, 304(3)
+    stxv 20, 320(3)
+    stxv 21, 336(3)
+    stxv 22, 352(3)
+    stxv 23, 368(3)
+    stxv 24, 384(3)
+    stxv 25, 400(3)
+    stxv 26, 416(3)
+    stxv 27, 432(3)
+    stxv 28, 448(3)
+    stxv 29, 464(3)
+    stxv 30, 480(3)
+    stxv 31, 496(3)
+    stxv 32, 512(3)
+    stxv 33, 528(3)
+    stxv 34, 544(3)
+    stxv 35, 560(3)
+    stxv 36, 576(3)
+    stxv 37, 592(3)
+    stxv 38, 608(3)
+    stxv 39, 624(3)
+    stxv 40, 640(3)
+    stxv 41, 656(3)
+    stxv 42, 672(3)
+    stxv 43, 688(3)
+    stxv 44, 704(3)
+    stxv 45, 720(3)
+    stxv 46, 736(3)
+    stxv 47, 752(3)
+    stxv 48, 768(3)
+    stxv 49, 784(3)
+    stxv 50, 800(3)
+    stxv 51, 816(3)
+    stxv 52, 832(3)
+    stxv 53, 848(3)
+    stxv 54, 864(3)
+    stxv 55, 880(3)
+    stxv 56, 896(3)
+    stxv 57, 912(3)
+    stxv 58, 928(3)
+    stxv 59, 944(3)
+    stxv 60, 960(3)
+    stxv 61, 976(3)
+    stxv 62, 992(3)
+    stxv 63, 1008(3)
+    mffs 0                          /* f0 and v0 are stored: free now */
+    stfd 0, FPU_FPSCR(3)
+    mfvscr 0
+    stxv 32, FPU_VSCR(3)
+    mfspr %r8, SPRN_VRSAVE
+    std %r8, FPU_VRSAVE(%r3)
+1:  lfd 0, FPU_FPSCR(4)
+    mtfsf 0xff, 0, 1, 0             /* L = 1: the whole FPSCR */
+    lxv 32, FPU_VSCR(4)
+    mtvscr 0
+    ld %r8, FPU_VRSAVE(%r4)
+    mtspr SPRN_VRSAVE, %r8
+    lxv 0, 0(4)
+    lxv 1, 16(4)
+    lxv 2, 32(4)
+    lxv 3, 48(4)
+    lxv 4, 64(4)
+    lxv 5, 80(4)
+    lxv 6, 96(4)
+    lxv 7, 112(4)
+    lxv 8, 128(4)
+    lxv 9, 144(4)
+    lxv 10, 160(4)
+    lxv 11, 176(4)
+    lxv 12, 192(4)
+    lxv 13, 208(4)
+    lxv 14, 224(4)
+    lxv 15, 240(4)
+    lxv 16, 256(4)
+    lxv 17, 272(4)
+    lxv 18, 288(4)
+    lxv 19, 304(4)
+    lxv 20, 320(4)
+    lxv 21, 336(4)
+    lxv 22, 352(4)
+    lxv 23, 368(4)
+    lxv 24, 384(4)
+    lxv 25, 400(4)
+    lxv 26, 416(4)
+    lxv 27, 432(4)
+    lxv 28, 448(4)
+    lxv 29, 464(4)
+    lxv 30, 480(4)
+    lxv 31, 496(4)
+    lxv 32, 512(4)
+    lxv 33, 528(4)
+    lxv 34, 544(4)
+    lxv 35, 560(4)
+    lxv 36, 576(4)
+    lxv 37, 592(4)
+    lxv 38, 608(4)
+    lxv 39, 624(4)
+    lxv 40, 640(4)
+    lxv 41, 656(4)
+    lxv 42, 672(4)
+    lxv 43, 688(4)
+    lxv 44, 704(4)
+    lxv 45, 720(4)
+    lxv 46, 736(4)
+    lxv 47, 752(4)
+    lxv 48, 768(4)
+    lxv 49, 784(4)
+    lxv 50, 800(4)
+    lxv 51, 816(4)
+    lxv 52, 832(4)
+    lxv 53, 848(4)
+    lxv 54, 864(4)
+    lxv 55, 880(4)
+    lxv 56, 896(4)
+    lxv 57, 912(4)
+    lxv 58, 928(4)
+    lxv 59, 944(4)
+    lxv 60, 960(4)
+    lxv 61, 976(4)
+    lxv 62, 992(4)
+    lxv 63, 1008(4)
+    mtmsrd %r6                      /* back to the kernel's MSR */
+    isync
+    blr

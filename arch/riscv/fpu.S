@@ -1,0 +1,32 @@
+/* Floating point for user threads (arch.h): f0-f31 and fcsr, as struct
+ * arch_fpu lays them out.  The kernel is built for rv64imac (no F or D),
+ * so its assembler does not know the FP mnemonics: fsd and fld are spelled
+ * as .insn with the register numbers (same encoding), fcsr as CSR 3. */
+
+#define SSTATUS_FS (3 << 13)        /* FP unit state: Dirty lets anything run */
+#define CSR_FCSR 3
+#define FPU_FCSR (32 * 8)           /* offsetof(struct arch_fpu, fcsr) */
+
+    .text
+
+/* void arch_fpu_switch(struct arch_fpu *save, const struct arch_fpu *load)
+ * Uses t0 only.  The kernel's FS is the interrupted thread's, maybe Off
+ * (a frame's sstatus comes back on sret), so it is set here first. */
+    .globl arch_fpu_switch
+    .type arch_fpu_switch, @function
+arch_fpu_switch:
+    li      t0, SSTATUS_FS
+    csrs    sstatus, t0
+    beqz    a0, 1f
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .insn s 0x27, 3, x\n, (\n * 8)(a0)          /* fsd f\n */
+    .endr
+    csrr    t0, CSR_FCSR
+    sd      t0, FPU_FCSR(a0)
+1:  .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .insn i 0x07, 3, x\n, (\n * 8)(a1)          /* fld f\n */
+    .endr
+    ld      t0, FPU_FCSR(a1)
+    csrw    CSR_FCSR, t0
+    ret
+    .size arch_fpu_switch, . - arch_fpu_switch

@@ -1102,9 +1102,12 @@ static uint32_t start_caller(uint32_t i, uint32_t gate, uint8_t prio)
     return spawn(caller, (uintptr_t)gate << 8 | i, prio, KEEL_CAP_OPEN);
 }
 
+/* Wait until n callers have their answer, up to 5 s: longer than their own
+ * 3 s timeout (a hang still shows, as KEEL_E_TIMEOUT), and enough for a
+ * machine on a loaded host's clock (powernv has no -icount). */
 static bool callers_done(uint32_t n)
 {
-    for (int k = 0; k < 1000; k++) {
+    for (int k = 0; k < 5000; k++) {
         uint32_t done = 0;
         for (uint32_t i = 0; i < n; i++)
             done += caller_done[i];

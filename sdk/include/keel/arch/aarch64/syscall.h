@@ -45,3 +45,10 @@ static inline uint64_t keel_arch_counter(void)
 #define KEEL_ARCH_MARK_STOP "orr x10, x10, x10"
 /** Marker instruction that closes a group of spans (AArch64). */
 #define KEEL_ARCH_MARK_REPORT "orr x11, x11, x11"
+
+/** ELF e_machine of executables for this ISA (AArch64). */
+#define KEEL_ARCH_ELF_MACHINE 183
+/** Machine code of a system-call instruction followed by a trapping one
+ * (svc #0; brk #0), as bytes in memory order: for tools and tests that build a
+ * minimal executable image (AArch64). */
+#define KEEL_ARCH_SYSCALL_TRAP_CODE { 0x01, 0x00, 0x00, 0xd4, 0x00, 0x00, 0x20, 0xd4 }

@@ -46,3 +46,10 @@ static inline uint64_t keel_arch_counter(void)
 #define KEEL_ARCH_MARK_STOP "ori 10, 10, 0"
 /** Marker instruction that closes a group of spans (POWER). */
 #define KEEL_ARCH_MARK_REPORT "ori 11, 11, 0"
+
+/** ELF e_machine of executables for this ISA (POWER). */
+#define KEEL_ARCH_ELF_MACHINE 21
+/** Machine code of a system-call instruction followed by a trapping one
+ * (sc; trap (little-endian)), as bytes in memory order: for tools and tests that build a
+ * minimal executable image (POWER). */
+#define KEEL_ARCH_SYSCALL_TRAP_CODE { 0x02, 0x00, 0x00, 0x44, 0x08, 0x00, 0xe0, 0x7f }

@@ -45,3 +45,10 @@ static inline uint64_t keel_arch_counter(void)
 #define KEEL_ARCH_MARK_STOP "slti zero, zero, 0x4b2"
 /** Marker instruction that closes a group of spans (RISC-V). */
 #define KEEL_ARCH_MARK_REPORT "slti zero, zero, 0x4b3"
+
+/** ELF e_machine of executables for this ISA (RISC-V). */
+#define KEEL_ARCH_ELF_MACHINE 243
+/** Machine code of a system-call instruction followed by a trapping one
+ * (ecall; ebreak), as bytes in memory order: for tools and tests that build a
+ * minimal executable image (RISC-V). */
+#define KEEL_ARCH_SYSCALL_TRAP_CODE { 0x73, 0x00, 0x00, 0x00, 0x73, 0x00, 0x10, 0x00 }

@@ -46,3 +46,10 @@ static inline uint64_t keel_arch_counter(void)
 #define KEEL_ARCH_MARK_STOP "nopl 0x4b454c02(%%rax)"
 /** Marker instruction that closes a group of spans (x86-64). */
 #define KEEL_ARCH_MARK_REPORT "nopl 0x4b454c03(%%rax)"
+
+/** ELF e_machine of executables for this ISA (x86-64). */
+#define KEEL_ARCH_ELF_MACHINE 62
+/** Machine code of a system-call instruction followed by a trapping one
+ * (syscall; ud2), as bytes in memory order: for tools and tests that build a
+ * minimal executable image (x86-64). */
+#define KEEL_ARCH_SYSCALL_TRAP_CODE { 0x0f, 0x05, 0x0f, 0x0b }

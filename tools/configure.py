@@ -447,7 +447,8 @@ def host_block():
         outs.append(exe)
     for name, deps in HOST_PY_TESTS.items():
         exe = f"out/host/{name}"
-        lines.append(f"build {exe}: pytest tests/host/{name}.py | {' '.join(deps)}")
+        lines.append(f"build {exe}: pytest tests/host/{name}.py | tests/host/check.py "
+                     f"{' '.join(deps)}")
         outs.append(exe)
     lines.append(f"build host: phony {' '.join(outs)}")
     lines.append("")

@@ -12,19 +12,10 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "host"))
+from check import check, finish  # noqa: E402
 import insncount as ic  # noqa: E402
 import ports  # noqa: E402
-
-passed = failed = 0
-
-
-def check(name, cond):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"[FAIL] {name}")
 
 
 MARKED = """
@@ -132,5 +123,4 @@ with tempfile.TemporaryDirectory() as tmp:
 test_parse()
 test_symbols()
 test_phases()
-print(f"test_insncount: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("test_insncount")

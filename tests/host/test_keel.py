@@ -12,22 +12,13 @@ import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "host"))
+from check import check, finish  # noqa: E402
 loader = importlib.machinery.SourceFileLoader("keel_cli", os.path.join(ROOT, "keel"))
 spec = importlib.util.spec_from_loader("keel_cli", loader)
 keel = importlib.util.module_from_spec(spec)
 loader.exec_module(keel)
 import ports  # noqa: E402
-
-passed = failed = 0
-
-
-def check(name, cond):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"[FAIL] {name}")
 
 
 def boot(output, exit_code, timed_out=False):
@@ -117,5 +108,4 @@ def test_junit():
 test_judge_pass()
 test_image_cases()
 test_junit()
-print(f"test_keel: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("test_keel")

@@ -8,18 +8,9 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "host"))
+from check import check, finish  # noqa: E402
 import stackcheck as sc  # noqa: E402
-
-passed = failed = 0
-
-
-def check(name, cond):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"[FAIL] {name}")
 
 
 def raises(fn, text):
@@ -148,5 +139,4 @@ def test_analyse():
 test_parse()
 test_graph()
 test_analyse()
-print(f"test_stackcheck: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("test_stackcheck")

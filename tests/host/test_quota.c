@@ -23,21 +23,13 @@
 #include <kmem.h>
 #include <thread.h>
 #include "check.h"
+#include "fake_pte.h"
 
 #define RAM_PAGES 4096
 #define PG 4096ull
 
-/* ---- the host "port": page-table format as in test_vm.c ---- */
-enum { V = 1, T = 2, RIGHTS_SHIFT = 2 };
-#define ADDR_MASK (~0xfffull)
-
+/* ---- the host "port": the page-table format of fake_pte.h ---- */
 uint32_t arch_pt_index_bits(uint32_t level) { return 9; }
-arch_pte_t arch_pte_table(uint64_t pa) { return pa | V | T; }
-arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t r) { return pa | V | (uint64_t)r << RIGHTS_SHIFT; }
-bool arch_pte_valid(arch_pte_t p) { return p & V; }
-bool arch_pte_is_table(arch_pte_t p) { return p & T; }
-uint64_t arch_pte_addr(arch_pte_t p) { return p & ADDR_MASK; }
-uint32_t arch_pte_rights(arch_pte_t p) { return (p >> RIGHTS_SHIFT) & 0xf; }
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va) { }
 void arch_aspace_init(struct arch_aspace *as, uint64_t root) { as->root = root; }
 void arch_aspace_activate(const struct arch_aspace *as) { }

@@ -3,17 +3,11 @@
 #include <stdlib.h>
 #include <vm.h>
 #include "check.h"
+#include "fake_pte.h"
 
-/* ---- the test "port": valid bit 0, table bit 1, rights bits 2-5 ---- */
-enum { V = 1, T = 2, RIGHTS_SHIFT = 2, ADDR_MASK = ~0xfffULL };
-
+/* ---- the test "port": the entry format of fake_pte.h, and a root level
+ * of 8 index bits (a walker must not assume 9 everywhere) ---- */
 uint32_t arch_pt_index_bits(uint32_t level) { return level == 0 ? 8 : 9; }
-arch_pte_t arch_pte_table(uint64_t pa) { return pa | V | T; }
-arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t r) { return pa | V | (uint64_t)r << RIGHTS_SHIFT; }
-bool arch_pte_valid(arch_pte_t p) { return p & V; }
-bool arch_pte_is_table(arch_pte_t p) { return p & T; }
-uint64_t arch_pte_addr(arch_pte_t p) { return p & ADDR_MASK; }
-uint32_t arch_pte_rights(arch_pte_t p) { return (p >> RIGHTS_SHIFT) & 0xf; }
 static int flushes;
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va) { flushes++; }
 

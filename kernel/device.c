@@ -2,14 +2,16 @@
  * Device memory and I/O ports for user-level drivers: the one entry point
  * that maps a device page into a task with device attributes (the PTE bits
  * are the port's: PTE_DEVICE in arch_pte_leaf), and port I/O permission on
- * machines that have it.  Which pages and ports a user driver may have is
- * the port's knowledge (arch_device_page_ok, arch_io_grant); RAM never.
+ * machines that have it.  The one device page a user driver may have is the
+ * console UART's, when the port describes it as memory-mapped
+ * (arch_console_uart); which ports, the port's arch_io_grant; RAM never.
  * A mapped device page is no one's: when the task is destroyed, its address
  * space's free of the page finds it outside the RAM the page allocator
  * manages and does nothing (kmem_free answers KERR_RANGE, no payer is
  * credited).
  */
 #include <irq.h>
+#include <keel/irq.h>
 #include <kernel.h>
 #include <memmap.h>
 
@@ -20,13 +22,22 @@ void device_init(const struct memmap *r)
     ram = *r;
 }
 
+/* pa is the page of the console UART, and that UART is memory-mapped. */
+static bool driver_may_map(uint64_t pa)
+{
+    struct arch_uart u;
+    arch_console_uart(&u);
+    bool mmio = u.kind == KEEL_UART_16550_MMIO || u.kind == KEEL_UART_PL011;
+    return mmio && pa == ALIGN_DOWN(u.base, ARCH_PAGE_SIZE);
+}
+
 uint32_t device_map_page(struct task *task, struct factory *f, uintptr_t va, uint64_t pa)
 {
     uint64_t old;
     uint32_t r;
     if (va % ARCH_PAGE_SIZE || pa % ARCH_PAGE_SIZE || va < USER_BASE || va >= USER_END)
         return KEEL_E_INVALID;
-    if (memmap_overlaps(&ram, pa, ARCH_PAGE_SIZE) || !arch_device_page_ok(pa))
+    if (memmap_overlaps(&ram, pa, ARCH_PAGE_SIZE) || !driver_may_map(pa))
         return KEEL_E_INVALID;
     if (vm_lookup(&task->vm, va, &old, &r) == KERR_OK)
         return KEEL_E_INVALID;

@@ -15,12 +15,6 @@ void arch_console_uart(struct arch_uart *u)
                              .line = UART_INTID, .stride = 4 };
 }
 
-/* The UART's page is the one device page a user driver may have. */
-bool arch_device_page_ok(uint64_t pa)
-{
-    return pa == (VIRT_UART_BASE & ~(ARCH_PAGE_SIZE - 1));
-}
-
 bool arch_io_grant(struct arch_aspace *as, uint32_t port, uint32_t count)
 {
     return false;

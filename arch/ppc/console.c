@@ -30,12 +30,6 @@ void arch_console_uart(struct arch_uart *u)
     *u = (struct arch_uart){ .kind = KEEL_UART_UNKNOWN, .line = KEEL_IRQ_NONE };
 }
 
-bool arch_device_page_ok(uint64_t pa)
-{
-    (void)pa;
-    return false;
-}
-
 bool arch_io_grant(struct arch_aspace *as, uint32_t port, uint32_t count)
 {
     return false;

@@ -37,12 +37,6 @@ void arch_console_uart(struct arch_uart *u)
                              .line = X86_COM1_IRQ, .stride = 1 };
 }
 
-bool arch_device_page_ok(uint64_t pa)
-{
-    (void)pa;
-    return false;
-}
-
 void arch_console_putc(char c)
 {
     for (int i = 0; i < TX_SPIN_LIMIT && !(inb(COM1 + UART_LSR) & LSR_THR_EMPTY); i++)

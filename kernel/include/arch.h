@@ -218,10 +218,6 @@ struct arch_uart {
 };
 /** Describe the console UART.  Any context. */
 void arch_console_uart(struct arch_uart *u);
-/** True if the page at pa belongs to a device a user driver may map: a device
- * the port knows from its device tree or board, never RAM, never a device
- * the kernel needs for itself (interrupt controllers, timers). */
-bool arch_device_page_ok(uint64_t pa);
 /** Let the tasks of as use I/O ports [port, port + count); false if no user
  * driver may have them.  Ports without port I/O return false. */
 bool arch_io_grant(struct arch_aspace *as, uint32_t port, uint32_t count);

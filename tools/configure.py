@@ -469,7 +469,7 @@ def generate():
     lines.append(f"build {PLUGIN}: hostso {PLUGIN_SRC}")
     lines.append(f"build plugin: phony {PLUGIN}")
     lines.append("")
-    lines.append("build out/docs/doxygen.run: doxygen | docs/Doxyfile")
+    lines.append("build out/docs/doxygen.run: doxygen | docs/Doxyfile docs/Doxyfile.kernel")
     lines.append("build docs: phony out/docs/doxygen.run")
     lines.append("")
     lines.append(f"default host plugin {' '.join(defaults)}")

@@ -2534,6 +2534,101 @@ static void test_fp_exception(void)
     drop(g);
 }
 
+/* ---- random interrupt operations (issue 8) ---- */
+
+#define RANDOM_IRQ_OPS 4000
+#define RANDOM_IRQ_CAPS 8
+
+/* A random slot to invoke or to pass: one of our IRQ capabilities, our
+ * notification, or an empty slot far outside the table.  Never a slot the
+ * suite relies on, nor the controller (a GET into a chosen free slot would
+ * take a line behind the test's back). */
+static uint32_t random_irq_slot(const uint32_t *caps, uint32_t notif)
+{
+    switch (rnd() % 4) {
+    case 0: return caps[rnd() % RANDOM_IRQ_CAPS];
+    case 1: return notif;
+    case 2: return 64 + (uint32_t)(rnd() % 1024);
+    default: return (uint32_t)rnd() | 0x80000000u;
+    }
+}
+
+/* How many of the first lines (up to 1024) an IRQ capability can be had for. */
+static uint32_t free_irq_lines(uint64_t lines)
+{
+    uint32_t n = 0, slot;
+    for (uint64_t l = 0; l < lines && l < 1024; l++) {
+        if (irq_get(l, &slot) == KEEL_OK) {
+            n++;
+            drop(slot);
+        }
+    }
+    return n;
+}
+
+/* Random IRQ-control and IRQ operations with random lines, slots, bits and
+ * rights (seeded): every call gives KEEL_OK or an error the ABI names, and
+ * afterwards every line taken is free again, no page of quota is lost and
+ * IPC still works. */
+static void test_random_irq(void)
+{
+    uint32_t caps[RANDOM_IRQ_CAPS], notif = KEEL_CAP_OPEN, bad = 0, granted = 0;
+    uint32_t e = keel_invoke(U, IRQ_CONTROL, KEEL_IRQCTL_INFO, 0, 0, 0, 0);
+    uint64_t lines = U->mr[0];
+    uint32_t free_before = free_irq_lines(lines);
+    rng = 0x243f6a8885a308d3ull;
+    for (uint32_t i = 0; i < RANDOM_IRQ_CAPS; i++)
+        caps[i] = KEEL_CAP_OPEN;
+    keel_notification_create(U, FACTORY, 0, &notif);
+    uint64_t before = quota(FACTORY);   /* the notification's page is not ours to judge */
+    for (uint32_t i = 0; !e && i < RANDOM_IRQ_OPS; i++) {
+        uint32_t k = (uint32_t)(rnd() % RANDOM_IRQ_CAPS), r;
+        switch (rnd() % 6) {
+        case 0:     /* a line near the real ones, or any number */
+            if (caps[k] != KEEL_CAP_OPEN)
+                continue;
+            r = irq_get(rnd() % 2 ? rnd() % (lines + 4) : rnd(), &caps[k]);
+            granted += r == KEEL_OK;
+            break;
+        case 1:
+            r = keel_invoke(U, random_irq_slot(caps, notif), KEEL_IRQ_BIND,
+                            random_irq_slot(caps, notif), rnd() % 72, 0, 0);
+            break;
+        case 2:
+            r = keel_invoke(U, random_irq_slot(caps, notif), KEEL_IRQ_ACK, rnd(), 0, 0, 0);
+            break;
+        case 3:     /* an operation number of either kind, garbage included */
+            r = keel_invoke(U, random_irq_slot(caps, notif), rnd() % 8, rnd(), rnd(), rnd(), rnd());
+            break;
+        case 4:     /* a weaker copy, used once, then gone */
+            if (caps[k] == KEEL_CAP_OPEN)
+                continue;
+            r = copy_with(caps[k], (uint32_t)(rnd() % 16));
+            if (r != KEEL_CAP_OPEN) {
+                (void)keel_invoke(U, r, (uint32_t)(rnd() % 3), notif, rnd() % 64, 0, 0);
+                drop(r);
+            }
+            r = KEEL_OK;
+            break;
+        default:
+            drop(caps[k]);
+            caps[k] = KEEL_CAP_OPEN;
+            r = KEEL_OK;
+            break;
+        }
+        bad += r > KEEL_E_BUSY;
+    }
+    for (uint32_t i = 0; i < RANDOM_IRQ_CAPS; i++)
+        drop(caps[i]);
+    char name[160];
+    keel_snprintf(name, sizeof(name), "random: %u IRQ operations (%u lines taken), only named "
+                  "errors; as many lines free as before, quota back, IPC works",
+                  RANDOM_IRQ_OPS, (unsigned)granted);
+    check(!e && bad == 0 && free_irq_lines(lines) == free_before &&
+          quota(FACTORY) == before && echo_words(4), name);
+    drop(notif);
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -2572,6 +2667,7 @@ int main(void)
     test_uart_rx();
     test_fp_threads();
     test_fp_exception();
+    test_random_irq();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

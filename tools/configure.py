@@ -144,7 +144,7 @@ HOST_TESTS = {
 }
 # Host tests written in Python (standard library): name -> the tools they test.
 HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"],
-                 "test_keel": ["keel", "tools/ports.py"],
+                 "test_keel": ["keel", "tools/ports.py", "tools/keelboot.py", "tools/sdk/keel-cc"],
                  "test_insncount": ["tools/insncount.py", "tools/ports.py"]}
 # Extra link flags of some host tests: kcore.h counts the scheduler's
 # ready-queue operations by wrapping them.

@@ -16,6 +16,23 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import ports  # noqa: E402
 import mktestimages  # noqa: E402
 
+
+def _load_keel_cc():
+    """The SDK's compiler driver (tools/sdk/keel-cc), for link_base()."""
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader(
+        "keel_cc", os.path.join(ROOT, "tools", "sdk", "keel-cc"))
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader("keel_cc", loader))
+    loader.exec_module(mod)
+    return mod
+
+
+# Each user program links at an address of its own, derived from its name
+# as keel-cc does for components built against the installed SDK, so gdb
+# tells them apart (docs/debugging.md).
+link_base = _load_keel_cc().link_base
+
 COMPILERS = ("gcc", "clang")
 
 # Generic kernel sources (kernel/); every port links all of them.
@@ -281,7 +298,8 @@ rule configure
   description = CONFIGURE
   generator = 1
 
-build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py | $portfiles
+build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py $
+  tools/sdk/keel-cc | $portfiles
 
 # The QEMU TCG plugin ./keel bench counts instructions with (tools/qemu-plugin):
 # a shared object for the host's QEMU, built with the host compiler.
@@ -396,7 +414,8 @@ def user_block(lines, cc, port, out, t):
         lines.append(f"build {elf}: link {' '.join(compile_all(srcs))} {lib} {base} "
                      "| sdk/lib/user.ld")
         lines.append(f"  ld = {t['ld']}")
-        lines.append(f"  ldflags = -nostdlib -static -z max-page-size=4096")
+        lines.append(f"  ldflags = -nostdlib -static -z max-page-size=4096 "
+                     f"--defsym=KEEL_LINK_BASE=0x{link_base(name):x}")
         lines.append(f"  ldscript = sdk/lib/user.ld")
         elfs[name] = elf
     images = []

@@ -2,7 +2,8 @@
 """The SDK as a user meets it, proved end to end (./keel test runs this).
 
 Installs the SDK (tools/sdkinstall.py) into a temporary folder outside the
-repository and checks no installed file names the repository; copies this
+repository, moves it (it is relocatable) and checks that no installed file
+names the repository; copies this
 folder's example component (counter.c, Makefile, CMakeLists.txt) to another
 temporary folder; for every selected ISA and compiler builds it the three
 ways (Makefile with keel-cc, pkg-config, CMake with the toolchain file) and
@@ -186,10 +187,13 @@ def main():
     sdk, src = os.path.join(tmp, "sdk"), os.path.join(tmp, "my-component")
     try:
         start = time.monotonic()
-        sdkinstall.install(sdk, isas=isas, ccs=ccs, say=lambda m: None)
+        # Installed in one place and used from another: the SDK is relocatable.
+        sdkinstall.install(os.path.join(tmp, "installed"), isas=isas, ccs=ccs,
+                           say=lambda m: None)
+        os.rename(os.path.join(tmp, "installed"), sdk)
         named = sdkinstall.repo_paths(sdk)
         res.report(not named, "sdk/install", f"{len(isas)} ISAs x {len(ccs)} compilers into "
-                   f"{tmp} in {time.monotonic() - start:.1f} s, " +
+                   f"{tmp}, moved, in {time.monotonic() - start:.1f} s, " +
                    (f"{len(named)} files name the repository: {', '.join(named[:5])}" if named
                     else "no file names the repository"))
         os.makedirs(src)

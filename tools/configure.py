@@ -67,7 +67,7 @@ LIB_INCLUDE = "-Ilib/include"
 # "root"; the root task starts the rest.  The runtime (libkeel.a) also sees
 # lib/include; components see only sdk/include.
 SDK_LIB_SOURCES = ["sdk/lib/crt0.c", "sdk/lib/thread.c", "sdk/lib/console.c",
-                   "sdk/lib/boot.c"]
+                   "sdk/lib/boot.c", "sdk/lib/time.c"]
 USER_PROGRAMS = {
     "root": ["sdk/servers/root/root.c"],
     "hello": ["samples/hello/hello.c"],
@@ -81,10 +81,25 @@ USER_PROGRAMS = {
     "echo-client": ["tests/target/echo-client.c"],
     "badroot": ["tests/target/badroot.c"],
 }
+# The C library: newlib, built for each ISA from Debian's newlib-source by
+# tools/newlib.sh into out/newlib/<isa>/ (with GCC and the port's user
+# flags: one build serves both compilers), and Keel's system layer under
+# it (sdk/libc/, libkeelc.a).  Programs here are linked with it and start at
+# sdk/libc/crt0.c; they see newlib's headers, never the build machine's.
+NEWLIB_TARBALL = "/usr/src/newlib/newlib-3.3.0.tar.xz"
+NEWLIB_PPC64_SETJMP = "sdk/libc/arch/ppc64le/setjmp.S"
+LIBC_SOURCES = ["sdk/libc/syscalls.c"]
+LIBC_CRT0 = "sdk/libc/crt0.c"
+LIBC_PROGRAMS = {
+    "libc": ["samples/libc/libc.c"],
+}
 # Boot images: file -> programs in it.  The demo system, and the test suite.
 BOOT_IMAGES = {
     "boot.cpio": ["root", "hello", "ping-server", "ping-client"],
     "test.cpio": ["root", "ktest", "echo-server", "echo-client"],
+    # the samples that check themselves, apart from ktest (which wants the
+    # machine to itself for its scheduling cases)
+    "samples.cpio": ["root", "libc"],
     "bench.cpio": ["root", "ipcbench", "bench-server"],
 }
 # Bad boot images for the harness, from these programs (tools/mktestimages.py,
@@ -93,6 +108,11 @@ TEST_IMAGE_PROGRAMS = ["root", "badroot", "echo-client", "hello"]
 USER_CFLAGS = ("-std=c11 -O2 -g -ffreestanding -fno-builtin -fno-common "
                "-fno-stack-protector -fno-omit-frame-pointer "
                "-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "
+               "-Wmissing-prototypes -Wno-unused-parameter -Isdk/include")
+# C-library code is hosted C: no -ffreestanding or -fno-builtin, POSIX and
+# BSD names visible (M_PI, strtok_r) in C11.
+LIBC_CFLAGS = ("-std=c11 -D_DEFAULT_SOURCE -O2 -g -fno-common -fno-stack-protector "
+               "-fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "
                "-Wmissing-prototypes -Wno-unused-parameter -Isdk/include")
 
 # The kernel core: user mode, kernel objects, IPC, scheduling.
@@ -242,6 +262,30 @@ rule testimages
   command = python3 tools/mktestimages.py $outdir $in
   description = TESTIMAGES $outdir
 
+pool newlib
+  depth = 1
+
+rule newlibsrc
+  command = tools/newlib-src.sh $in $dir $out $setjmp
+  description = NEWLIB $dir
+
+rule newlib
+  command = tools/newlib.sh $$PWD/$src $$PWD/$dir $host $gcc $ar $ranlib "$cflags"
+  description = NEWLIB $dir
+  pool = newlib
+
+rule libccc
+  command = $cc $cflags -nostdinc -isystem $$($cc -print-file-name=include) $
+    -isystem $libcinc -MD -MF $out.d -c $in -o $out
+  depfile = $out.d
+  deps = gcc
+  description = CC $out
+
+rule linklibc
+  command = $ld $ldflags -T $ldscript -o $out $in --start-group $libs $
+    $$($libgcc -print-libgcc-file-name) --end-group
+  description = LD $out
+
 rule objcopy
   command = $objcopy $objcopyflags $in $out
   description = OBJCOPY $out
@@ -300,6 +344,10 @@ rule configure
 
 build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py $
   tools/sdk/keel-cc | $portfiles
+
+build out/newlib/src.stamp: newlibsrc NEWLIB_TARBALL_ | tools/newlib-src.sh NEWLIB_SETJMP_
+  dir = out/newlib/src
+  setjmp = NEWLIB_SETJMP_
 
 # The QEMU TCG plugin ./keel bench counts instructions with (tools/qemu-plugin):
 # a shared object for the host's QEMU, built with the host compiler.
@@ -414,10 +462,11 @@ def user_block(lines, cc, port, out, t):
         lines.append(f"build {elf}: link {' '.join(compile_all(srcs))} {lib} {base} "
                      "| sdk/lib/user.ld")
         lines.append(f"  ld = {t['ld']}")
-        lines.append(f"  ldflags = -nostdlib -static -z max-page-size=4096 "
+        lines.append(f"  ldflags = {t['user_ldflags']} "
                      f"--defsym=KEEL_LINK_BASE=0x{link_base(name):x}")
         lines.append(f"  ldscript = sdk/lib/user.ld")
         elfs[name] = elf
+    elfs.update(libc_block(lines, cc, port, out, t, [lib, base]))
     images = []
     for image, names in BOOT_IMAGES.items():
         images.append(f"{out}/{image}")
@@ -428,6 +477,64 @@ def user_block(lines, cc, port, out, t):
                  f"{' '.join(elfs[n] for n in TEST_IMAGE_PROGRAMS)} | tools/mktestimages.py")
     lines.append(f"  outdir = {out}/bad")
     return " ".join(images + bad)
+
+
+def newlib_dir(port):
+    return f"out/newlib/{port.ISA}"
+
+
+def newlib_block(port):
+    """newlib for one ISA, built with GCC and the port's user flags."""
+    d = newlib_dir(port)
+    gcc = ports.toolchain(port, "gcc")
+    return [f"build {d}/lib/libc.a {d}/lib/libm.a: newlib out/newlib/src.stamp | tools/newlib.sh",
+            f"  src = out/newlib/src",
+            f"  dir = {d}",
+            f"  host = {port.NEWLIB_HOST}",
+            f"  gcc = {gcc['cc']}",
+            f"  ar = {port.GCC_PREFIX}ar",
+            f"  ranlib = {port.GCC_PREFIX}ranlib",
+            f"  cflags = {gcc['user_cflags']}",
+            ""]
+
+
+def libc_block(lines, cc, port, out, t, runtime):
+    """The system layer and the programs linked with the C library."""
+    d = newlib_dir(port)
+    libc = f"{d}/lib/libc.a"
+    cflags = " ".join([LIBC_CFLAGS, t["user_cflags"]])
+
+    def compile_all(srcs):
+        objs = []
+        for src in srcs:
+            o = f"{out}/user/{src}.o"
+            lines.append(f"build {o}: libccc {src} || {libc}")
+            lines.append(f"  cc = {t['cc']}")
+            lines.append(f"  cflags = {cflags}")
+            lines.append(f"  libcinc = {d}/include")
+            objs.append(o)
+        return objs
+
+    syslib = f"{out}/user/libkeelc.a"
+    lines.append(f"build {syslib}: ar {' '.join(compile_all(LIBC_SOURCES))}")
+    lines.append(f"  ar = {archiver(cc, port)}")
+    crt0 = compile_all([LIBC_CRT0])[0]
+    # The runtime's libraries come before newlib's: the shared lib/ code's
+    # memcpy and friends are then the ones linked, never a second copy.
+    libs = " ".join([syslib] + runtime + [libc, f"{d}/lib/libm.a"])
+    elfs = {}
+    for name, srcs in LIBC_PROGRAMS.items():
+        elf = f"{out}/user/{name}.elf"
+        lines.append(f"build {elf}: linklibc {crt0} {' '.join(compile_all(srcs))} "
+                     f"| {libs} sdk/lib/user.ld")
+        lines.append(f"  ld = {t['ld']}")
+        lines.append(f"  ldflags = {t['user_ldflags']} "
+                     f"--defsym=KEEL_LINK_BASE=0x{link_base(name):x}")
+        lines.append(f"  ldscript = sdk/lib/user.ld")
+        lines.append(f"  libs = {libs}")
+        lines.append(f"  libgcc = {port.GCC_PREFIX}gcc")
+        elfs[name] = elf
+    return elfs
 
 
 def host_block():
@@ -477,7 +584,11 @@ def host_block():
 def generate():
     all_ports = ports.load_all()
     portfiles = " ".join(f"arch/{p.DIR}/port.py" for p in all_ports)
-    lines = [HEADER.replace("$portfiles", portfiles)]
+    lines = [HEADER.replace("$portfiles", portfiles)
+             .replace("NEWLIB_TARBALL_", NEWLIB_TARBALL)
+             .replace("NEWLIB_SETJMP_", NEWLIB_PPC64_SETJMP)]
+    for port in all_ports:
+        lines += newlib_block(port)
     defaults = []
     for cc in COMPILERS:
         for port in all_ports:

@@ -16,7 +16,7 @@ def load(dirname):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     mod.DIR = dirname
-    for name in ("USER_GCC_CFLAGS", "USER_CLANG_CFLAGS"):
+    for name in ("USER_GCC_CFLAGS", "USER_CLANG_CFLAGS", "USER_LDFLAGS"):
         if not hasattr(mod, name):
             setattr(mod, name, "")
     mod.toolchain = lambda cc, m=mod: toolchain(m, cc)
@@ -45,6 +45,8 @@ def toolchain(port, cc):
             "objcopy": f"{pre}objcopy",
             "cflags": f"{port.CFLAGS} {port.GCC_CFLAGS}".strip(),
             "user_cflags": f"{port.USER_CFLAGS} {port.USER_GCC_CFLAGS}".strip(),
+            "user_ldflags": f"-nostdlib -static -z max-page-size=4096 -z noexecstack "
+                            f"{port.USER_LDFLAGS}".strip(),
             "ldflags": f"-nostdlib -static {port.LDFLAGS}".strip(),
         }
     if cc == "clang":
@@ -54,6 +56,8 @@ def toolchain(port, cc):
             "objcopy": "llvm-objcopy-14",
             "cflags": f"{port.CFLAGS} {port.CLANG_CFLAGS}".strip(),
             "user_cflags": f"{port.USER_CFLAGS} {port.USER_CLANG_CFLAGS}".strip(),
+            "user_ldflags": f"-nostdlib -static -z max-page-size=4096 -z noexecstack "
+                            f"{port.USER_LDFLAGS}".strip(),
             "ldflags": f"-nostdlib -static {port.LDFLAGS}".strip(),
         }
     raise ValueError(cc)

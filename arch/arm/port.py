@@ -21,6 +21,10 @@ CLANG_CFLAGS = ""
 USER_CFLAGS = "-march=armv8-a -mcmodel=small -fno-asynchronous-unwind-tables -fno-unwind-tables"
 LDFLAGS = "--build-id=none -z max-page-size=4096"
 
+# newlib's host triple (tools/newlib.sh builds the C library for user code
+# with GCC and the USER_* flags).
+NEWLIB_HOST = "aarch64-unknown-elf"
+
 # Port sources under arch/arm/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
            "gic.c", "gicv2.c", "gicv3.c", "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]

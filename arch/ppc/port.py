@@ -19,10 +19,16 @@ LDFLAGS = "-z max-page-size=4096"
 # switches each thread's 64 VSX registers, FPSCR, VSCR and VRSAVE,
 # arch/ppc/fpu.S); -mcmodel=medium reaches data through the TOC (r2,
 # computed from r12 at the global entry), so the code runs wherever it is
-# linked, here at USER_BASE (0x80_0000_0000) and above.
-USER_CFLAGS = "-mcmodel=medium"
+# linked, here at USER_BASE (0x80_0000_0000) and above.  long double is
+# double: Linux's IBM double-double is one newlib (the C library) lacks.
+USER_CFLAGS = "-mcmodel=medium -mlong-double-64"
 USER_GCC_CFLAGS = "-mcpu=power9 -mabi=elfv2"
 USER_CLANG_CFLAGS = "-mcpu=pwr9"
+
+# newlib's host triple (tools/newlib.sh builds the C library for user code
+# with GCC and the USER_* flags).  Not powerpc64le-*-elf: newlib's
+# configure.host gives that 32-bit EABI flags (-mrelocatable-lib -mno-eabi).
+NEWLIB_HOST = "powerpc64le-unknown-none"
 
 # Port sources under arch/ppc/.
 # No UART interrupt reaches user level yet (XIVE is not driven): ktest

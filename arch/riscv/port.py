@@ -17,6 +17,10 @@ USER_CFLAGS = "-mabi=lp64d -mcmodel=medany -mno-relax"
 USER_GCC_CFLAGS = "-march=rv64imafdc_zicsr_zifencei"
 USER_CLANG_CFLAGS = "-march=rv64imafdc"
 
+# newlib's host triple (tools/newlib.sh builds the C library for user code
+# with GCC and the USER_* flags).
+NEWLIB_HOST = "riscv64-unknown-elf"
+
 # Port sources under arch/riscv/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c", "irq.c",
            "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]

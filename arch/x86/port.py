@@ -23,6 +23,14 @@ LDFLAGS = "-z max-page-size=4096 -z noexecstack"
 # (the image stays below 2 GiB in size).
 USER_CFLAGS = ("-m64 -march=x86-64 -mcmodel=small -fPIE -fno-asynchronous-unwind-tables "
                "-fno-unwind-tables")
+# ... and linked without GOT relaxation: ld would turn a PIE load of an
+# external symbol's address into a 32-bit absolute operand, which the
+# user link address does not fit ("failed to convert GOTPCREL").
+USER_LDFLAGS = "--no-relax"
+
+# newlib's host triple (tools/newlib.sh builds the C library for user code
+# with GCC and the USER_* flags).
+NEWLIB_HOST = "x86_64-unknown-elf"
 
 # Port sources under arch/x86/.
 SOURCES = ["entry.S", "trap.S", "syscall.S", "selftest.S", "boot.c", "console.c",

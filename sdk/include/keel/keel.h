@@ -25,6 +25,20 @@
 /** Pages of a component's first stack. */
 #define KEEL_MAIN_STACK_PAGES 16
 
+/** Microseconds since the machine started, from keel_counter(). */
+uint64_t keel_clock_us(void);
+
+/** Block the calling thread (whose UTCB is u) for at least us microseconds:
+ * a wait with a timeout on a notification of the component's own that
+ * nobody signals, made on first use through the factory at slot 2 (which
+ * every component gets).  KEEL_OK, or the error that made the wait end
+ * early (KEEL_E_QUOTA: the factory could not pay for the notification). */
+uint32_t keel_sleep_us(struct keel_utcb *u, uint64_t us);
+
+/** Let every other ready thread of the caller's priority run first: a sleep
+ * of the shortest time the timer allows (keel_sleep_us(u, 0)). */
+uint32_t keel_yield(struct keel_utcb *u);
+
 /** The UTCB of the thread main() runs on. */
 static inline struct keel_utcb *keel_utcb(void)
 {

@@ -56,6 +56,7 @@ static struct module script[] = {
     { .name = "bench-server", .daemon = true, .serves = BENCH },
     { .name = "ipcbench", .uses = BENCH },
     { .name = "ktest", .driver = true },
+    { .name = "libc" },
     { .name = "echo-client", .uses = ECHO },
     { .name = "echo-server", .daemon = true, .serves = ECHO },
 };

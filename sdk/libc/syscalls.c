@@ -1,0 +1,237 @@
+/*
+ * Keel's system layer under newlib: the few functions newlib calls to reach
+ * the system (it is built without its own, tools/newlib.sh).
+ *
+ *  - Output (stdout, stderr) goes to the kernel's debug console, in pieces
+ *    of at most KEEL_DEBUG_WRITE_MAX bytes.  Input: there is no console
+ *    reader yet, so stdin is at its end (read returns 0).
+ *  - malloc's memory (sbrk) is zeroed memory mapped into the component's own
+ *    task (capability slot 0) and charged to its factory (slot 2), the two
+ *    capabilities the root task gives every component, in steps of
+ *    HEAP_STEP; the heap grows up from KEEL_HEAP_BASE.
+ *  - exit ends the task with its status, which the root task reports.
+ *  - Time is keel_clock_us(), from the boot; sleeping is keel_sleep_us().
+ *  - Files, processes and signals do not exist: ENOSYS (or EBADF).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <time.h>
+#include <unistd.h>
+#include <keel/keel.h>
+#include <keel/libc.h>
+
+/* What newlib calls (its own declarations depend on the target). */
+void *_sbrk(ptrdiff_t incr);
+int _write(int fd, const void *buf, size_t len);
+int _read(int fd, void *buf, size_t len);
+int _close(int fd);
+int _fstat(int fd, struct stat *st);
+int _isatty(int fd);
+off_t _lseek(int fd, off_t off, int whence);
+int _open(const char *path, int flags, ...);
+int _unlink(const char *path);
+int _link(const char *from, const char *to);
+int _stat(const char *path, struct stat *st);
+int _getpid(void);
+int _kill(int pid, int sig);
+void _exit(int status);
+int _gettimeofday(struct timeval *tv, void *tz);
+clock_t _times(struct tms *t);
+int nanosleep(const struct timespec *req, struct timespec *rem);
+
+#undef errno
+extern int errno;
+
+#define SLOT_SELF_TASK 0
+#define SLOT_FACTORY 2
+#define PAGE 4096u
+#define HEAP_STEP (64u * PAGE)          /* pages mapped at once as the heap grows */
+
+char *__env[1] = { 0 };
+char **environ = __env;
+
+static uintptr_t heap_end = KEEL_HEAP_BASE;       /* the break */
+static uintptr_t heap_mapped = KEEL_HEAP_BASE;    /* end of the mapped heap */
+
+static uintptr_t round_up(uintptr_t x, uintptr_t to)
+{
+    return (x + to - 1) & ~(to - 1);
+}
+
+void *_sbrk(ptrdiff_t incr)
+{
+    uintptr_t old = heap_end;
+    if (incr < 0 || (uintptr_t)incr > KEEL_HEAP_MAX - (heap_end - KEEL_HEAP_BASE)) {
+        errno = ENOMEM;
+        return (void *)-1;
+    }
+    uintptr_t want = heap_end + (uintptr_t)incr;
+    if (want > heap_mapped) {
+        uintptr_t to = round_up(want, HEAP_STEP);
+        if (to - KEEL_HEAP_BASE > KEEL_HEAP_MAX)
+            to = round_up(want, PAGE);
+        if (keel_map_anon(keel_utcb(), SLOT_SELF_TASK, SLOT_FACTORY, heap_mapped,
+                          (to - heap_mapped) / PAGE, KEEL_MAP_R | KEEL_MAP_W)) {
+            errno = ENOMEM;
+            return (void *)-1;
+        }
+        heap_mapped = to;
+    }
+    heap_end = want;
+    return (void *)old;
+}
+
+int _write(int fd, const void *buf, size_t len)
+{
+    if (fd != 1 && fd != 2) {
+        errno = EBADF;
+        return -1;
+    }
+    const char *p = buf;
+    size_t left = len;
+    while (left) {
+        size_t n = left < KEEL_DEBUG_WRITE_MAX ? left : KEEL_DEBUG_WRITE_MAX;
+        if (keel_debug_write(p, n)) {
+            errno = EFAULT;
+            return -1;
+        }
+        p += n;
+        left -= n;
+    }
+    return (int)len;
+}
+
+int _read(int fd, void *buf, size_t len)
+{
+    if (fd != 0) {
+        errno = EBADF;
+        return -1;
+    }
+    return 0;
+}
+
+int _close(int fd)
+{
+    if (fd < 0 || fd > 2) {
+        errno = EBADF;
+        return -1;
+    }
+    return 0;
+}
+
+int _fstat(int fd, struct stat *st)
+{
+    if (fd < 0 || fd > 2) {
+        errno = EBADF;
+        return -1;
+    }
+    *st = (struct stat){ .st_mode = S_IFCHR };
+    return 0;
+}
+
+int _isatty(int fd)
+{
+    if (fd >= 0 && fd <= 2)
+        return 1;
+    errno = EBADF;
+    return 0;
+}
+
+off_t _lseek(int fd, off_t off, int whence)
+{
+    errno = fd >= 0 && fd <= 2 ? ESPIPE : EBADF;
+    return -1;
+}
+
+int _open(const char *path, int flags, ...)
+{
+    errno = ENOSYS;
+    return -1;
+}
+
+int _unlink(const char *path)
+{
+    errno = ENOSYS;
+    return -1;
+}
+
+int _link(const char *from, const char *to)
+{
+    errno = ENOSYS;
+    return -1;
+}
+
+int _stat(const char *path, struct stat *st)
+{
+    errno = ENOSYS;
+    return -1;
+}
+
+int _getpid(void)
+{
+    return 1;
+}
+
+int _kill(int pid, int sig)
+{
+    if (pid == 1)
+        _exit(128 + sig);   /* raise(), abort(): the task ends */
+    errno = ESRCH;
+    return -1;
+}
+
+void _exit(int status)
+{
+    keel_debug_exit(status);
+}
+
+int _gettimeofday(struct timeval *tv, void *tz)
+{
+    uint64_t us = keel_clock_us();
+    if (tv) {
+        tv->tv_sec = (time_t)(us / 1000000u);
+        tv->tv_usec = (suseconds_t)(us % 1000000u);
+    }
+    return 0;
+}
+
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000) {
+        errno = EINVAL;
+        return -1;
+    }
+    uint64_t us = (uint64_t)req->tv_sec * 1000000u + ((uint64_t)req->tv_nsec + 999) / 1000;
+    if (keel_sleep_us(keel_utcb(), us)) {
+        errno = EINTR;
+        return -1;
+    }
+    if (rem)
+        *rem = (struct timespec){ 0 };
+    return 0;
+}
+
+/* newlib builds sleep() and usleep() only for systems with its POSIX
+ * folder, which bare targets do not get: here they are. */
+int usleep(useconds_t us)
+{
+    struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = us % 1000000 * 1000 };
+    return nanosleep(&ts, NULL);
+}
+
+unsigned sleep(unsigned seconds)
+{
+    struct timespec ts = { .tv_sec = seconds };
+    return nanosleep(&ts, NULL) ? seconds : 0;
+}
+
+clock_t _times(struct tms *t)
+{
+    clock_t c = (clock_t)(keel_clock_us() * CLOCKS_PER_SEC / 1000000u);
+    if (t)
+        *t = (struct tms){ .tms_utime = c };
+    return c;
+}

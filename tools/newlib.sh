@@ -12,7 +12,9 @@
 # One build serves both compilers: the ABI is the ISA's, whoever compiles.
 # newlib's configure.host defines MISSING_SYSCALL_NAMES for most bare
 # targets (it then calls write, sbrk, ... instead of _write, _sbrk, ...);
-# -U after it makes every ISA call the same underscore names.
+# -U after it makes every ISA call the same underscore names.  The source
+# and build folders are renamed "newlib" in __FILE__ (assert) and the debug
+# information: the installed SDK names no path of the build machine.
 set -eu
 src=$1 out=$2 host=$3 cc=$4 ar=$5 ranlib=$6 cflags=$7
 build="$out.build"
@@ -26,7 +28,8 @@ cd "$build"
     --disable-newlib-multithread --enable-newlib-nano-malloc \
     --enable-lite-exit --enable-newlib-global-atexit \
     CC="$cc -nostdinc -isystem $gccinc" AR="$ar" RANLIB="$ranlib" \
-    CFLAGS="-O2 -g -ffunction-sections -fdata-sections -UMISSING_SYSCALL_NAMES $cflags" > configure.log 2>&1 ||
+    CFLAGS="-O2 -g -ffunction-sections -fdata-sections -UMISSING_SYSCALL_NAMES \
+            -ffile-prefix-map=$src=newlib -ffile-prefix-map=$build=newlib $cflags" > configure.log 2>&1 ||
     { tail -30 configure.log; exit 1; }
 make -j2 > make.log 2>&1 || { tail -40 make.log; exit 1; }
 make install DESTDIR="$build/inst" > install.log 2>&1 || { tail -20 install.log; exit 1; }

@@ -9,13 +9,16 @@ into the repository in it (./keel sdk --prefix DIR calls install()).
     DIR/share/doc/keel/       the SDK guides (sdk.md, debugging.md)
     DIR/<isa>/include/        the SDK headers (keel/..., only the ISA's arch/)
     DIR/<isa>/lib/user.ld     the components' link script
-    DIR/<isa>/lib/<cc>/       libkeel.a (runtime, crt0) and libkeelbase.a (lib/)
+    DIR/<isa>/lib/<cc>/       libkeel.a (runtime, crt0) and libkeelbase.a (lib/);
+                              libkeelc.a (the C library's system layer) and
+                              crt0-libc.o (its start-up, which ends in exit())
     DIR/<isa>/lib/pkgconfig/  keel.pc (GCC), keel-clang.pc (Clang)
     DIR/<isa>/cmake/          toolchain-gcc.cmake, toolchain-clang.cmake
     DIR/<isa>/boot/<cc>/      keel.img (what QEMU boots), keel.elf (symbols, for
                               gdb), root.elf (the root task keel-pack adds)
-    DIR/<isa>/newlib/         newlib's include/ and lib/, when the build made
-                              them (out/newlib/<isa>/): the C library hook
+    DIR/<isa>/newlib/         the C library: newlib's include/, lib/libc.a,
+                              lib/libm.a (out/newlib/<isa>/, tools/newlib.sh)
+                              and the cross GCC's libgcc.a (soft long double)
 
 The installed libraries and kernels keep their symbols but not their debug
 line information, whose compile directories name the repository.
@@ -34,17 +37,21 @@ import ports  # noqa: E402
 from keelboot import Machine  # noqa: E402
 
 COMPILERS = ("gcc", "clang")
-# Flags keel-cc adds to every compile, beside the port's USER_CFLAGS: code
-# for a freestanding component (no host headers: -nostdinc, then the
-# compiler's own stddef.h, stdint.h, ... and the SDK's).
-SDK_CFLAGS = ["-ffreestanding", "-fno-common", "-fno-stack-protector"]
+# Flags keel-cc adds to every compile, beside the port's USER_CFLAGS (and
+# the headers: -nostdinc, then the compiler's own stddef.h, stdint.h, ...,
+# newlib's and the SDK's, never the host's).
+SDK_CFLAGS = ["-fno-common", "-fno-stack-protector"]
 # Link flags (before the objects) of every component: static, no host start
 # files or libraries, pages of different rights apart, no build-id note.
 SDK_LDFLAGS = ["-nostdlib", "-static", "-Wl,-z,max-page-size=4096", "-Wl,-z,norelro",
                "-Wl,--build-id=none"]
 BINS = ("keel-cc", "keel-pack", "keel-run")
+# What a component links, in this order: the runtime's libraries (the shared
+# lib/ code's memcpy and friends come before newlib's), then the C library.
+RUNTIME_LIBS = ("libkeelc.a", "libkeel.a", "libkeelbase.a")
+NEWLIB_LIBS = ("libc.a", "libm.a", "libgcc.a")
 DOCS = ("docs/sdk.md", "docs/debugging.md")
-NEWLIB = os.path.join(ROOT, "out", "newlib")   # hook: out/newlib/<isa>/{include,lib}
+NEWLIB = os.path.join(ROOT, "out", "newlib")   # out/newlib/<isa>/{include,lib}
 
 
 def out_dir(cc, port):
@@ -69,9 +76,10 @@ def link_flags(port, cc):
     LLD, told the Linux triple of the port's cross GCC, whose toolchain
     passes LLD the right emulation (for a bare "-none" triple some ports'
     Clang would link through the host's gcc)."""
+    port_flags = [f"-Wl,{f}" for f in port.USER_LDFLAGS.split()]
     if cc == "gcc":
-        return ["-no-pie"]
-    return ["-fuse-ld=lld", f"--target={port.GCC_PREFIX.rstrip('-')}"]
+        return ["-no-pie"] + port_flags
+    return ["-fuse-ld=lld", f"--target={port.GCC_PREFIX.rstrip('-')}"] + port_flags
 
 
 def compiler_include(cmd):
@@ -121,8 +129,8 @@ ldscript=${{libdir}}/user.ld
 Name: keel{'' if cc == 'gcc' else '-clang'}
 Description: Keel microkernel SDK, {isa} components built with {cc}
 Version: 0.1
-Cflags: {' '.join(cflags + SDK_CFLAGS)} -nostdinc -isystem {ccinclude} -I${{includedir}}
-Libs: {' '.join(ldflags)} -Wl,-T,${{ldscript}} -Wl,--start-group ${{libdir}}/{cc}/libkeel.a ${{libdir}}/{cc}/libkeelbase.a -Wl,--end-group
+Cflags: {' '.join(cflags + SDK_CFLAGS)} -nostdinc -isystem {ccinclude} -isystem ${{prefix}}/newlib/include -I${{includedir}}
+Libs: {' '.join(ldflags)} -Wl,-T,${{ldscript}} ${{libdir}}/{cc}/crt0-libc.o -Wl,--start-group {' '.join('${libdir}/' + cc + '/' + x for x in RUNTIME_LIBS)} {' '.join('${prefix}/newlib/lib/' + x for x in NEWLIB_LIBS)} -Wl,--end-group
 """
 
 
@@ -181,9 +189,11 @@ def install(prefix, isas=None, ccs=COMPILERS, say=print):
         for cc in ccs:
             cmd, cflags, ar, objcopy = compiler(port, cc)
             out = out_dir(cc, port)
-            for lib in ("libkeel.a", "libkeelbase.a"):
+            for lib in ("libkeel.a", "libkeelbase.a", "libkeelc.a"):
                 strip_copy(objcopy, os.path.join(out, "user", lib),
                            os.path.join(base, "lib", cc, lib))
+            strip_copy(objcopy, os.path.join(out, "user", "sdk", "libc", "crt0.c.o"),
+                       os.path.join(base, "lib", cc, "crt0-libc.o"))
             boot = os.path.join(base, "boot", cc)
             copy(os.path.join(out, "keel.img"), os.path.join(boot, "keel.img"))
             strip_copy(objcopy, os.path.join(out, "keel.elf"), os.path.join(boot, "keel.elf"))
@@ -200,12 +210,19 @@ def install(prefix, isas=None, ccs=COMPILERS, say=print):
                                       "ccinclude": ccinclude,
                                       "ldflags": SDK_LDFLAGS + link_flags(port, cc), "ar": ar, "objcopy": objcopy,
                                       "objdump": f"{port.GCC_PREFIX}objdump"}
-        # The C library hook: newlib's headers and libraries, if built.
+        # The C library: newlib's headers and libraries (without the debug
+        # sections, which name the build folder), and libgcc from the cross
+        # GCC (newlib was built with it: soft long double, for one).
         newlib = os.path.join(NEWLIB, port.ISA)
-        for part in ("include", "lib"):
-            src = os.path.join(newlib, part)
-            if os.path.isdir(src):
-                shutil.copytree(src, os.path.join(base, "newlib", part), dirs_exist_ok=True)
+        shutil.copytree(os.path.join(newlib, "include"), os.path.join(base, "newlib", "include"),
+                        dirs_exist_ok=True)
+        gnu_objcopy = f"{port.GCC_PREFIX}objcopy"
+        for lib in ("libc.a", "libm.a"):
+            strip_copy(gnu_objcopy, os.path.join(newlib, "lib", lib),
+                       os.path.join(base, "newlib", "lib", lib))
+        libgcc = subprocess.run([f"{port.GCC_PREFIX}gcc", "-print-libgcc-file-name"],
+                                stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+        copy(libgcc, os.path.join(base, "newlib", "lib", "libgcc.a"))
         targets[port.ISA] = facts
     share = os.path.join(prefix, "share", "keel")
     old = os.path.join(share, "targets.json")

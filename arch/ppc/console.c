@@ -23,11 +23,12 @@ static void uart_write(uint64_t reg, uint8_t v)
     __asm__ volatile("sync; stbcix %0, 0, %1" :: "r"(v), "r"(UART_BASE + reg) : "memory");
 }
 
-/* Without XIVE the LPC UART's interrupt reaches no one: no user driver for
- * it, and no device page a user driver may map. */
+#define UART_SERIRQ 4       /* its LPC SerIRQ (xive.c) */
+
 void arch_console_uart(struct arch_uart *u)
 {
-    *u = (struct arch_uart){ .kind = KEEL_UART_UNKNOWN, .line = KEEL_IRQ_NONE };
+    *u = (struct arch_uart){ .kind = KEEL_UART_16550_MMIO, .base = UART_BASE,
+                             .line = UART_SERIRQ, .stride = 1 };
 }
 
 bool arch_io_grant(struct arch_aspace *as, uint32_t port, uint32_t count)

@@ -100,6 +100,7 @@ CORE_SOURCES = [
     "kernel/quota.c",
     "kernel/tags.c",
     "kernel/timeout.c",
+    "kernel/drivers/console.c",
 ]
 
 # What tools/stackcheck.py may not derive from the binary: the targets of
@@ -309,6 +310,7 @@ def target_block(cc, port):
     lines = [f"# ---- {cc} / {port.ISA} ----"]
     objs, sus = [], []
     srcs = (KERNEL_SOURCES + CORE_SOURCES +
+            [f"kernel/drivers/{d}.c" for d in port.DRIVERS] +
             [f"arch/{port.DIR}/{s}" for s in port.SOURCES])
     for src in srcs:
         o = obj_path(out, src)

@@ -21,8 +21,12 @@ CLANG_CFLAGS = ""
 USER_CFLAGS = "-march=armv8-a -mcmodel=small -fno-asynchronous-unwind-tables -fno-unwind-tables"
 LDFLAGS = "--build-id=none -z max-page-size=4096"
 
+# Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
+# UART's kind; where the UART is comes from the device tree or the machine.
+DRIVERS = ["pl011"]
+
 # Port sources under arch/arm/.
-SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
+SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "trap.c",
            "gic.c", "gicv2.c", "gicv3.c", "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]
 
 

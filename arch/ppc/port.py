@@ -24,9 +24,12 @@ USER_CFLAGS = "-mcmodel=medium"
 USER_GCC_CFLAGS = "-mcpu=power9 -mabi=elfv2"
 USER_CLANG_CFLAGS = "-mcpu=pwr9"
 
+# Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
+# UART's kind; where the UART is comes from the device tree or the machine.
+DRIVERS = ["uart16550"]
+
 # Port sources under arch/ppc/.
-SOURCES = ["entry.S", "opal.S", "trap.S", "selftest.S", "boot.c", "console.c",
-           "trap.c", "irq.c", "xive.c", "timer.c", "power.c", "radix.c", "user.c", "fpu.S"]
+SOURCES = ["entry.S", "opal.S", "trap.S", "selftest.S", "boot.c", "trap.c", "irq.c", "xive.c", "timer.c", "power.c", "radix.c", "user.c", "fpu.S"]
 
 
 # keel.elf -> keel.img: skiboot runs the ELF in place, so keep it an ELF.

@@ -17,8 +17,12 @@ USER_CFLAGS = "-mabi=lp64d -mcmodel=medany -mno-relax"
 USER_GCC_CFLAGS = "-march=rv64imafdc_zicsr_zifencei"
 USER_CLANG_CFLAGS = "-march=rv64imafdc"
 
+# Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
+# UART's kind; where the UART is comes from the device tree or the machine.
+DRIVERS = ["uart16550"]
+
 # Port sources under arch/riscv/.
-SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c", "irq.c",
+SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "trap.c", "irq.c",
            "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]
 
 

@@ -24,9 +24,12 @@ LDFLAGS = "-z max-page-size=4096 -z noexecstack"
 USER_CFLAGS = ("-m64 -march=x86-64 -mcmodel=small -fPIE -fno-asynchronous-unwind-tables "
                "-fno-unwind-tables")
 
+# Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
+# UART's kind; where the UART is comes from the device tree or the machine.
+DRIVERS = ["uart16550"]
+
 # Port sources under arch/x86/.
-SOURCES = ["entry.S", "trap.S", "syscall.S", "selftest.S", "boot.c", "console.c",
-           "gdt.c", "trap.c", "mmu.c", "user.c", "lapic.c", "irq.c", "timer.c", "power.c",
+SOURCES = ["entry.S", "trap.S", "syscall.S", "selftest.S", "boot.c", "gdt.c", "trap.c", "mmu.c", "user.c", "lapic.c", "irq.c", "timer.c", "power.c",
            "fpu.c"]
 
 

@@ -2,6 +2,15 @@
 # Only what differs between ports lives here; see arch/riscv/port.py.
 
 ISA = "aarch64"                      # name in out/<cc>/<ISA>/ and on the banner
+# Where the port stands among the others (./keel test's order; default 100).
+ORDER = 1
+# How C code recognises the ISA (compiler-predefined macros): the SDK picks
+# sdk/include/keel/arch/<ISA>/syscall.h by it (keel/arch/isa.h, generated).
+SDK_CONDITION = "defined(__aarch64__)"
+# Debian packages the port needs beyond the common tools, each with a file
+# it installs (./keel setup installs those missing).
+PACKAGES = {"gcc-aarch64-linux-gnu": "/usr/bin/aarch64-linux-gnu-gcc",
+            "qemu-system-arm": "/usr/bin/qemu-system-aarch64"}
 
 # Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
 GCC_PREFIX = "aarch64-linux-gnu-"
@@ -36,6 +45,13 @@ IMAGE_OBJCOPY_FLAGS = "-O binary"
 
 # How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
 # console (-display none -serial stdio -monitor none).
+# Host test fixtures (tests/host): device trees QEMU hands over, dumped
+# for the FDT tests, name -> (QEMU arguments, machine).
+HOST_TEST_DTBS = {
+    "qemu-aarch64-virt": ("-cpu cortex-a72 -m 256M -smp 2", "virt"),
+    "qemu-aarch64-virt-gicv3": ("-cpu cortex-a53 -m 256M -smp 2", "virt,gic-version=3"),
+}
+
 QEMU = "qemu-system-aarch64"
 QEMU_ARGS = ["-M", "virt", "-cpu", "cortex-a72", "-semihosting"]
 GDB_ARCH = "aarch64"

@@ -3,6 +3,16 @@
 # docs/ports/ppc.md for the machine.
 
 ISA = "ppc64le"
+# Where the port stands among the others (./keel test's order; default 100).
+ORDER = 2
+# How C code recognises the ISA (compiler-predefined macros): the SDK picks
+# sdk/include/keel/arch/<ISA>/syscall.h by it (keel/arch/isa.h, generated).
+SDK_CONDITION = "defined(__powerpc64__)"
+# Debian packages the port needs beyond the common tools, each with a file
+# it installs (./keel setup installs those missing).
+PACKAGES = {"gcc-powerpc64le-linux-gnu": "/usr/bin/powerpc64le-linux-gnu-gcc",
+            "qemu-system-ppc": "/usr/bin/qemu-system-ppc64",
+            "qemu-system-data": "/usr/share/qemu/skiboot.lid"}
 
 # Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
 # No floating point or vector code (the kernel never saves FP/VSX state);
@@ -38,6 +48,10 @@ IMAGE_OBJCOPY_FLAGS = "--strip-debug"
 # How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
 # console (-display none -serial stdio -monitor none).  The BMC devices are
 # what OPAL_CEC_POWER_DOWN talks to; -nodefaults spares skiboot ~6 s of PCI.
+# Host test fixtures (tests/host): the device tree QEMU builds (before
+# skiboot adds to it), for the FDT tests, name -> (QEMU arguments, machine).
+HOST_TEST_DTBS = {"qemu-ppc64-powernv9": ("-m 1G", "powernv9")}
+
 QEMU = "qemu-system-ppc64"
 QEMU_ARGS = ["-M", "powernv9", "-nodefaults", "-device", "ipmi-bmc-sim,id=bmc0",
              "-device", "isa-ipmi-bt,bmc=bmc0,irq=10"]

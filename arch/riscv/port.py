@@ -2,6 +2,16 @@
 # Only what differs between ports lives here; see docs/porting.md.
 
 ISA = "riscv64"                      # name in out/<cc>/<ISA>/ and on the banner
+# Where the port stands among the others (./keel test's order; default 100).
+ORDER = 3
+# How C code recognises the ISA (compiler-predefined macros): the SDK picks
+# sdk/include/keel/arch/<ISA>/syscall.h by it (keel/arch/isa.h, generated).
+SDK_CONDITION = "defined(__riscv) && __riscv_xlen == 64"
+# Debian packages the port needs beyond the common tools, each with a file
+# it installs (./keel setup installs those missing).
+PACKAGES = {"gcc-riscv64-linux-gnu": "/usr/bin/riscv64-linux-gnu-gcc",
+            "qemu-system-misc": "/usr/bin/qemu-system-riscv64",
+            "opensbi": "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"}
 
 # Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
 GCC_PREFIX = "riscv64-linux-gnu-"
@@ -32,6 +42,12 @@ IMAGE_OBJCOPY_FLAGS = "--strip-all"
 
 # How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
 # console (-display none -serial stdio -monitor none).
+# Host test fixtures (tests/host): the device tree QEMU hands over, for the
+# FDT tests, name -> (QEMU arguments, machine).
+HOST_TEST_DTBS = {"qemu-riscv64-virt": ("-m 256M -smp 2", "virt")}
+# riscv virt reports an empty -initrd (linux,initrd-start = -end).
+EMPTY_INITRD_REPORTED = True
+
 QEMU = "qemu-system-riscv64"
 QEMU_ARGS = ["-M", "virt", "-bios", "default"]
 GDB_ARCH = "riscv:rv64"

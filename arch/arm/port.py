@@ -31,12 +31,13 @@ USER_CFLAGS = "-march=armv8-a -mcmodel=small -fno-asynchronous-unwind-tables -fn
 LDFLAGS = "--build-id=none -z max-page-size=4096"
 
 # Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
-# UART's kind; where the UART is comes from the device tree or the machine.
-DRIVERS = ["pl011"]
+# UART's kind, and the interrupt controller (the GIC: gic.c picks GICv2 or
+# GICv3 by the device tree); where they are comes from the device tree.
+DRIVERS = ["pl011", "gic", "gicv2", "gicv3"]
 
 # Port sources under arch/arm/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "trap.c",
-           "gic.c", "gicv2.c", "gicv3.c", "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]
+           "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]
 
 
 # keel.elf -> keel.img: QEMU boots the ELF bare-metal without a device tree,

@@ -28,8 +28,9 @@ USER_GCC_CFLAGS = "-march=rv64imafdc_zicsr_zifencei"
 USER_CLANG_CFLAGS = "-march=rv64imafdc"
 
 # Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
-# UART's kind; where the UART is comes from the device tree or the machine.
-DRIVERS = ["uart16550"]
+# UART's kind and the interrupt controller (the PLIC); where they are comes
+# from the device tree.
+DRIVERS = ["uart16550", "plic"]
 
 # Port sources under arch/riscv/.
 SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "trap.c", "irq.c",

@@ -28,7 +28,8 @@ def load(dirname):
         if not hasattr(mod, name):
             setattr(mod, name, "")
     for name, default in (("DRIVERS", []), ("PACKAGES", {}), ("HOST_TEST_DTBS", {}),
-                          ("EMPTY_INITRD_REPORTED", False)):
+                          ("EMPTY_INITRD_REPORTED", False), ("PROFILE_FUNCTIONS", {}),
+                          ("PROFILE_RELOCATED", [])):
         if not hasattr(mod, name):
             setattr(mod, name, default)
     if not hasattr(mod, "HOST_TEST_ELFS"):

@@ -59,6 +59,17 @@ GDB_ARCH = "aarch64"
 MEM_MIN_MIB = 256
 
 
+# ./keel bench's marker instructions (tools/insncount.py, the same as the
+# plugin's decoder and KEEL_ARCH_MARK_*): orr xN, xN, xN with N = 8 + k; and
+# for --profile, the functions whose phase is not their file's.
+BENCH_MARKER_ALIGN = 4
+PROFILE_FUNCTIONS = {"arch_return_to_user": "exit"}   # trap.S
+
+
+def bench_marker(k):
+    return (0xAA000000 | (8 + k) << 16 | (8 + k) << 5 | (8 + k)).to_bytes(4, "little")
+
+
 def exit_code(status):
     """QEMU's exit code when the kernel powers off with status (None: not carried)."""
     return status      # semihosting SYS_EXIT, ADP_Stopped_ApplicationExit + status

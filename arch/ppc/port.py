@@ -62,6 +62,19 @@ MEM_MIN_MIB = 1024                # powernv refuses less than 1 GiB
 ICOUNT = False
 
 
+# ./keel bench's marker instructions (tools/insncount.py, the same as the
+# plugin's decoder and KEEL_ARCH_MARK_*): ori N, N, 0 with N = 8 + k; for
+# --profile, the functions whose phase is not their file's, and code that runs
+# elsewhere than it is linked: the vectors, copied to real address 0.
+BENCH_MARKER_ALIGN = 4
+PROFILE_FUNCTIONS = {"arch_return_to_user": "exit"}   # trap.S
+PROFILE_RELOCATED = [("__vectors_start", "__vectors_end", 0, "trap.S")]
+
+
+def bench_marker(k):
+    return (0x60000000 | (8 + k) << 21 | (8 + k) << 16).to_bytes(4, "little")
+
+
 def exit_code(status):
     """QEMU's exit code when the kernel powers off with status (None: not carried)."""
     return None        # powernv has no exit-status device; QEMU exits 0

@@ -55,6 +55,18 @@ GDB_ARCH = "riscv:rv64"
 MEM_MIN_MIB = 256
 
 
+# ./keel bench's marker instructions (tools/insncount.py, the same as the
+# plugin's decoder and KEEL_ARCH_MARK_*): slti zero, zero, 0x4b0 + k (RVC
+# makes code 2-byte aligned); and for --profile, the functions whose phase is
+# not their file's.
+BENCH_MARKER_ALIGN = 2
+PROFILE_FUNCTIONS = {"arch_return_to_user": "exit"}   # trap.S
+
+
+def bench_marker(k):
+    return ((0x4B0 + k) << 20 | 2 << 12 | 0x13).to_bytes(4, "little")
+
+
 def exit_code(status):
     """QEMU's exit code when the kernel powers off with status (None: not carried)."""
     return status      # sifive,test0: (status << 16) | 0x3333, or 0x5555 for 0

@@ -62,6 +62,19 @@ GDB_ARCH = "i386:x86-64"
 MEM_MIN_MIB = 256
 
 
+# ./keel bench's marker instructions (tools/insncount.py, the same as the
+# plugin's decoder and KEEL_ARCH_MARK_*): nopl 0x4b454c00+k(%rax), 0f 1f 80
+# + disp32, at any byte; and for --profile, the functions whose phase is not
+# their file's.
+BENCH_MARKER_ALIGN = 1
+PROFILE_FUNCTIONS = {"x86_user_trap": "entry",        # user.c: the trap from user mode
+                     "x86_sysret_to_user": "exit"}    # syscall.S: sysretq
+
+
+def bench_marker(k):
+    return bytes([0x0F, 0x1F, 0x80]) + (0x4B454C00 + k).to_bytes(4, "little")
+
+
 def exit_code(status):
     """QEMU's exit code when the kernel powers off with status (None: not carried)."""
     return (status << 1) | 1   # isa-debug-exit: QEMU exits with (value << 1) | 1

@@ -192,6 +192,10 @@ void ppc_xive_init(void)
         return;
     }
     uint64_t vp = mfspr(SPRN_PIR);
+    /* OPAL_XIVE_GET_IRQ_INFO takes six arguments and opal_call passes five:
+     * the sixth (r8, out_src_chip) is still the fifth (opal.S shifts r4-r8
+     * down into r3-r7 and leaves r8), so the chip id lands in o[3] over the
+     * ESB shift; neither is used. */
     uint64_t *o = opal_out;
     if (opal_checked("OPAL_XIVE_RESET", OPAL_XIVE_RESET, OPAL_XIVE_MODE_EXPL, 0, 0, 0, 0) ||
         opal_checked("OPAL_XIVE_SET_QUEUE_INFO", OPAL_XIVE_SET_QUEUE_INFO, vp, PRIO,

@@ -46,6 +46,20 @@ uint32_t device_map_page(struct task *task, struct factory *f, uintptr_t va, uin
     return e == KERR_OK ? KEEL_OK : e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
 }
 
+#ifndef ARCH_PORT_IO
+/* Without port I/O (the port's arch_port.h defines ARCH_PORT_IO where the
+ * machine has it, and these two): no I/O port is any driver's. */
+bool arch_io_grant(struct arch_aspace *as, uint32_t port, uint32_t count)
+{
+    return false;
+}
+
+bool arch_has_port_io(void)
+{
+    return false;
+}
+#endif
+
 uint32_t device_io_ports(struct task *task, uintptr_t port, uintptr_t count)
 {
     if (!arch_has_port_io())

@@ -401,6 +401,52 @@ enum kerr fdt_reg(const struct fdt *f, int node, uint32_t idx, uint32_t addr_cel
     return KERR_OK;
 }
 
+/* Translate addr (addr_cells wide, as node's parent bus states it) one bus
+ * up through that bus's "ranges"; *bus becomes the bus above.  KERR_NOENT
+ * if no range holds it. */
+static enum kerr translate_up(const struct fdt *f, int *bus, uint64_t *addr)
+{
+    int up = fdt_parent(f, *bus);
+    if (up < 0)
+        return KERR_OK;                         /* the root: physical */
+    uint32_t len;
+    const uint8_t *p = fdt_getprop(f, *bus, "ranges", &len);
+    if (!p)
+        return KERR_NOENT;                      /* not mapped above */
+    uint32_t ca = fdt_address_cells(f, *bus), pa = fdt_address_cells(f, up);
+    uint32_t cs = fdt_size_cells(f, *bus);
+    if (ca < 1 || ca > 2 || pa < 1 || pa > 2 || cs > 2)
+        return KERR_BADFMT;
+    uint32_t entry = 4 * (ca + pa + cs);
+    for (uint32_t off = 0; len && off + entry <= len; off += entry) {
+        uint64_t child = read_cells(p + off, ca), parent = read_cells(p + off + 4 * ca, pa);
+        uint64_t size = read_cells(p + off + 4 * (ca + pa), cs);
+        if (*addr >= child && *addr - child < size) {
+            *addr = parent + (*addr - child);
+            *bus = up;
+            return KERR_OK;
+        }
+    }
+    if (!len) {                                 /* "ranges;": the same addresses */
+        *bus = up;
+        return KERR_OK;
+    }
+    return KERR_NOENT;
+}
+
+enum kerr fdt_reg_phys(const struct fdt *f, int node, uint32_t idx, uint64_t *base,
+                       uint64_t *size)
+{
+    int bus = fdt_parent(f, node);
+    if (bus < 0)
+        return KERR_NOENT;
+    enum kerr e = fdt_reg(f, node, idx, fdt_address_cells(f, bus), fdt_size_cells(f, bus),
+                          base, size);
+    while (!e && fdt_parent(f, bus) >= 0)
+        e = translate_up(f, &bus, base);
+    return e;
+}
+
 enum kerr fdt_memreserve(const struct fdt *f, uint32_t idx, uint64_t *base, uint64_t *size)
 {
     /* The block is a list of (address, size) pairs ended by a zero pair. */

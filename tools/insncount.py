@@ -17,28 +17,20 @@ import bisect
 import os
 import re
 import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ports  # noqa: E402
 
 # ------------------------------------------------------------------ markers
 
 START, STOP, REPORT = 1, 2, 3
 
 
-def _words(fmt_word):
-    return {k: struct.pack("<I", fmt_word(k)) for k in (START, STOP, REPORT)}
-
-
-# ISA -> (kind -> encoding, alignment of instructions in the code).
-MARKERS = {
-    # nopl 0x4b454c00+k(%rax): 0f 1f 80 + disp32
-    "x86_64": ({k: bytes([0x0F, 0x1F, 0x80]) + struct.pack("<I", 0x4B454C00 + k)
-                for k in (START, STOP, REPORT)}, 1),
-    # orr xN, xN, xN, N = 8 + k
-    "aarch64": (_words(lambda k: 0xAA000000 | (8 + k) << 16 | (8 + k) << 5 | (8 + k)), 4),
-    # ori N, N, 0, N = 8 + k
-    "ppc64le": (_words(lambda k: 0x60000000 | (8 + k) << 21 | (8 + k) << 16), 4),
-    # slti zero, zero, 0x4b0 + k (RVC makes code 2-byte aligned)
-    "riscv64": (_words(lambda k: (0x4B0 + k) << 20 | 2 << 12 | 0x13), 2),
-}
+# ISA -> (kind -> encoding, alignment of instructions in the code), from
+# each port.py's bench_marker(k) and BENCH_MARKER_ALIGN.
+MARKERS = {p.ISA: ({k: p.bench_marker(k) for k in (START, STOP, REPORT)},
+                   p.BENCH_MARKER_ALIGN) for p in ports.load_all()}
 
 
 def marker_sites(elf, isa):
@@ -256,19 +248,12 @@ FILES = {
     "vm.h": "address-space switch",
     "cap.h": "capability lookup",
 }
-# Per port: functions whose phase is not their file's.
-PORT_FUNCTIONS = {
-    "x86_64": {"x86_user_trap": "entry",            # user.c: the trap from user mode
-               "x86_sysret_to_user": "exit"},       # syscall.S: sysretq
-    "aarch64": {"arch_return_to_user": "exit"},     # trap.S
-    "ppc64le": {"arch_return_to_user": "exit"},     # trap.S
-    "riscv64": {"arch_return_to_user": "exit"},     # trap.S
-}
-# Code that runs elsewhere than it is linked: (first symbol, end symbol,
-# address it runs at, source file).  POWER's vectors are copied to real address 0.
-RELOCATED = {
-    "ppc64le": [("__vectors_start", "__vectors_end", 0, "trap.S")],
-}
+# Per port (port.py PROFILE_FUNCTIONS): functions whose phase is not their
+# file's.
+PORT_FUNCTIONS = {p.ISA: p.PROFILE_FUNCTIONS for p in ports.load_all()}
+# Code that runs elsewhere than it is linked (port.py PROFILE_RELOCATED):
+# (first symbol, end symbol, address it runs at, source file).
+RELOCATED = {p.ISA: p.PROFILE_RELOCATED for p in ports.load_all() if p.PROFILE_RELOCATED}
 
 
 def phase_of(isa, name, src, kernel):

@@ -7,7 +7,15 @@ import importlib.util
 import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ARCH_DIRS = ("x86", "arm", "ppc", "riscv")
+
+
+def arch_dirs():
+    """The ports: every arch/<dir>/ holding a port.py, in their ORDER (then
+    by name), so that adding a port is adding its folder."""
+    dirs = [d for d in os.listdir(os.path.join(ROOT, "arch"))
+            if os.path.exists(os.path.join(ROOT, "arch", d, "port.py"))]
+    return [m.DIR for m in sorted((load(d) for d in dirs),
+                                  key=lambda m: (getattr(m, "ORDER", 100), m.DIR))]
 
 
 def load(dirname):
@@ -19,13 +27,19 @@ def load(dirname):
     for name in ("USER_GCC_CFLAGS", "USER_CLANG_CFLAGS", "USER_LDFLAGS"):
         if not hasattr(mod, name):
             setattr(mod, name, "")
+    for name, default in (("DRIVERS", []), ("PACKAGES", {}), ("HOST_TEST_DTBS", {}),
+                          ("EMPTY_INITRD_REPORTED", False), ("PROFILE_FUNCTIONS", {}),
+                          ("PROFILE_RELOCATED", [])):
+        if not hasattr(mod, name):
+            setattr(mod, name, default)
+    if not hasattr(mod, "HOST_TEST_ELFS"):
+        mod.HOST_TEST_ELFS = {mod.ISA: (f"{mod.GCC_PREFIX}gcc", "")}
     mod.toolchain = lambda cc, m=mod: toolchain(m, cc)
     return mod
 
 
 def load_all():
-    return [load(d) for d in ARCH_DIRS
-            if os.path.exists(os.path.join(ROOT, "arch", d, "port.py"))]
+    return [load(d) for d in arch_dirs()]
 
 
 def by_isa(isa):

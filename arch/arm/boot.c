@@ -1,5 +1,6 @@
 /* C side of the boot: describe what the loader handed over, run the kernel. */
 #include <arm.h>
+#include <console.h>
 
 /* From kernel.ld: the loaded image including .bss and the boot stack. */
 extern char __kernel_start[], __kernel_end[];
@@ -12,6 +13,7 @@ noreturn void arm_boot(uint64_t fdt)
 
     /* The MMU is off: addresses are physical. */
     arm_fdt = (const void *)(uintptr_t)fdt;
+    console_attach_fdt(arm_fdt);
     bi.fdt = arm_fdt;
     bi.kernel_base = (uintptr_t)__kernel_start;
     bi.kernel_end = (uintptr_t)__kernel_end;

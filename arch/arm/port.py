@@ -2,6 +2,15 @@
 # Only what differs between ports lives here; see arch/riscv/port.py.
 
 ISA = "aarch64"                      # name in out/<cc>/<ISA>/ and on the banner
+# Where the port stands among the others (./keel test's order; default 100).
+ORDER = 1
+# How C code recognises the ISA (compiler-predefined macros): the SDK picks
+# sdk/include/keel/arch/<ISA>/syscall.h by it (keel/arch/isa.h, generated).
+SDK_CONDITION = "defined(__aarch64__)"
+# Debian packages the port needs beyond the common tools, each with a file
+# it installs (./keel setup installs those missing).
+PACKAGES = {"gcc-aarch64-linux-gnu": "/usr/bin/aarch64-linux-gnu-gcc",
+            "qemu-system-arm": "/usr/bin/qemu-system-aarch64"}
 
 # Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
 GCC_PREFIX = "aarch64-linux-gnu-"
@@ -25,9 +34,14 @@ LDFLAGS = "--build-id=none -z max-page-size=4096"
 # with GCC and the USER_* flags).
 NEWLIB_HOST = "aarch64-unknown-elf"
 
+# Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
+# UART's kind, and the interrupt controller (the GIC: gic.c picks GICv2 or
+# GICv3 by the device tree); where they are comes from the device tree.
+DRIVERS = ["pl011", "gic", "gicv2", "gicv3"]
+
 # Port sources under arch/arm/.
-SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c",
-           "gic.c", "gicv2.c", "gicv3.c", "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]
+SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "trap.c",
+           "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]
 
 
 # keel.elf -> keel.img: QEMU boots the ELF bare-metal without a device tree,
@@ -36,10 +50,28 @@ IMAGE_OBJCOPY_FLAGS = "-O binary"
 
 # How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
 # console (-display none -serial stdio -monitor none).
+# Host test fixtures (tests/host): device trees QEMU hands over, dumped
+# for the FDT tests, name -> (QEMU arguments, machine).
+HOST_TEST_DTBS = {
+    "qemu-aarch64-virt": ("-cpu cortex-a72 -m 256M -smp 2", "virt"),
+    "qemu-aarch64-virt-gicv3": ("-cpu cortex-a53 -m 256M -smp 2", "virt,gic-version=3"),
+}
+
 QEMU = "qemu-system-aarch64"
 QEMU_ARGS = ["-M", "virt", "-cpu", "cortex-a72", "-semihosting"]
 GDB_ARCH = "aarch64"
 MEM_MIN_MIB = 256
+
+
+# ./keel bench's marker instructions (tools/insncount.py, the same as the
+# plugin's decoder and KEEL_ARCH_MARK_*): orr xN, xN, xN with N = 8 + k; and
+# for --profile, the functions whose phase is not their file's.
+BENCH_MARKER_ALIGN = 4
+PROFILE_FUNCTIONS = {"arch_return_to_user": "exit"}   # trap.S
+
+
+def bench_marker(k):
+    return (0xAA000000 | (8 + k) << 16 | (8 + k) << 5 | (8 + k)).to_bytes(4, "little")
 
 
 def exit_code(status):

@@ -1,5 +1,6 @@
 /* C entry on the boot CPU: remember OPAL, make interrupts arrive
  * little-endian, describe the hand-over, enter the generic kernel. */
+#include <console.h>
 #include <kernel.h>
 #include <kstack.h>
 #include <ppc.h>
@@ -18,6 +19,7 @@ noreturn void ppc_boot(const void *fdt, uint64_t opal_base, uint64_t opal_entry)
     ppc_opal_base = opal_base;
     ppc_opal_entry = opal_entry;
     ppc_fdt = fdt;
+    console_attach_fdt(fdt);
 
     /* HID0[HILE] is set by firmware: without it every interrupt would be
      * taken big-endian, into little-endian vectors. */

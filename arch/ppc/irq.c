@@ -1,4 +1,5 @@
-/* Interrupt delivery on this CPU: MSR[EE], and waiting in "stop". */
+/* Interrupt delivery on this CPU: MSR[EE], and waiting in "stop" (the
+ * interrupt controller is xive.c's). */
 #include <keel/irq.h>
 #include <ppc.h>
 
@@ -23,38 +24,4 @@ void arch_wait_for_interrupt(void)
     __asm__ volatile("stop" ::: "memory");
     arch_irqs_enable();
     arch_irqs_disable();
-}
-
-/* Device interrupts go through XIVE, which the port does not drive yet: no
- * source is ever enabled, so these are deliberately no-ops for now, and no
- * line is offered to user drivers (arch_irq_lines() is 0). */
-uint32_t arch_irq_lines(void)
-{
-    return 0;
-}
-
-bool arch_irq_kernel_line(uint32_t irq)
-{
-    (void)irq;
-    return false;
-}
-
-uint32_t arch_irq_kernel_example(void)
-{
-    return KEEL_IRQ_NONE;
-}
-
-void arch_irq_enable(uint32_t irq)
-{
-    (void)irq;
-}
-
-void arch_irq_mask(uint32_t irq)
-{
-    (void)irq;
-}
-
-void arch_irq_ack(uint32_t irq)
-{
-    (void)irq;
 }

@@ -3,6 +3,16 @@
 # docs/ports/ppc.md for the machine.
 
 ISA = "ppc64le"
+# Where the port stands among the others (./keel test's order; default 100).
+ORDER = 2
+# How C code recognises the ISA (compiler-predefined macros): the SDK picks
+# sdk/include/keel/arch/<ISA>/syscall.h by it (keel/arch/isa.h, generated).
+SDK_CONDITION = "defined(__powerpc64__)"
+# Debian packages the port needs beyond the common tools, each with a file
+# it installs (./keel setup installs those missing).
+PACKAGES = {"gcc-powerpc64le-linux-gnu": "/usr/bin/powerpc64le-linux-gnu-gcc",
+            "qemu-system-ppc": "/usr/bin/qemu-system-ppc64",
+            "qemu-system-data": "/usr/share/qemu/skiboot.lid"}
 
 # Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
 # No floating point or vector code (the kernel never saves FP/VSX state);
@@ -30,12 +40,12 @@ USER_CLANG_CFLAGS = "-mcpu=pwr9"
 # configure.host gives that 32-bit EABI flags (-mrelocatable-lib -mno-eabi).
 NEWLIB_HOST = "powerpc64le-unknown-none"
 
+# Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
+# UART's kind; where the UART is comes from the device tree or the machine.
+DRIVERS = ["uart16550"]
+
 # Port sources under arch/ppc/.
-# No UART interrupt reaches user level yet (XIVE is not driven): ktest
-# skips its UART receive case, and ./keel test does not ask for it.
-UART_RX_IRQ = False
-SOURCES = ["entry.S", "opal.S", "trap.S", "selftest.S", "boot.c", "console.c",
-           "trap.c", "irq.c", "timer.c", "power.c", "radix.c", "user.c", "fpu.S"]
+SOURCES = ["entry.S", "opal.S", "trap.S", "selftest.S", "boot.c", "trap.c", "irq.c", "xive.c", "timer.c", "power.c", "radix.c", "user.c", "fpu.S"]
 
 
 # keel.elf -> keel.img: skiboot runs the ELF in place, so keep it an ELF.
@@ -44,6 +54,10 @@ IMAGE_OBJCOPY_FLAGS = "--strip-debug"
 # How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
 # console (-display none -serial stdio -monitor none).  The BMC devices are
 # what OPAL_CEC_POWER_DOWN talks to; -nodefaults spares skiboot ~6 s of PCI.
+# Host test fixtures (tests/host): the device tree QEMU builds (before
+# skiboot adds to it), for the FDT tests, name -> (QEMU arguments, machine).
+HOST_TEST_DTBS = {"qemu-ppc64-powernv9": ("-m 1G", "powernv9")}
+
 QEMU = "qemu-system-ppc64"
 QEMU_ARGS = ["-M", "powernv9", "-nodefaults", "-device", "ipmi-bmc-sim,id=bmc0",
              "-device", "isa-ipmi-bt,bmc=bmc0,irq=10"]
@@ -54,13 +68,26 @@ MEM_MIN_MIB = 1024                # powernv refuses less than 1 GiB
 ICOUNT = False
 
 
+# ./keel bench's marker instructions (tools/insncount.py, the same as the
+# plugin's decoder and KEEL_ARCH_MARK_*): ori N, N, 0 with N = 8 + k; for
+# --profile, the functions whose phase is not their file's, and code that runs
+# elsewhere than it is linked: the vectors, copied to real address 0.
+BENCH_MARKER_ALIGN = 4
+PROFILE_FUNCTIONS = {"arch_return_to_user": "exit"}   # trap.S
+PROFILE_RELOCATED = [("__vectors_start", "__vectors_end", 0, "trap.S")]
+
+
+def bench_marker(k):
+    return (0x60000000 | (8 + k) << 21 | (8 + k) << 16).to_bytes(4, "little")
+
+
 def exit_code(status):
     """QEMU's exit code when the kernel powers off with status (None: not carried)."""
     return None        # powernv has no exit-status device; QEMU exits 0
 
 # Another configuration ./keel test boots the self-test, the system demo and
-# ktest on: POWER10 (PVR 0x0080; Debian's skiboot knows it, XIVE2 is
-# skiboot's business since the kernel drives no device interrupts).
+# ktest on: POWER10 (PVR 0x0080; Debian's skiboot knows it, and offers the
+# same OPAL XIVE calls over XIVE2, so xive.c serves both).
 TEST_MACHINES = {
     "powernv10": ["-M", "powernv10"] + QEMU_ARGS[2:],
 }

@@ -75,6 +75,7 @@ void arch_trap_init(void)
     memcpy((void *)dst, __vectors_start + VEC_SRESET, len);
     sync_icache(dst, len);
     ppc_cpu_init();
+    ppc_xive_init();
 }
 
 static struct fault_info decode(const struct arch_regs *r)
@@ -131,10 +132,11 @@ static void dispatch(struct arch_regs *regs)
     case VEC_DEC:
         ppc_timer_interrupt(regs);
         return;
-    case VEC_EXTERNAL:
     case VEC_HVIRT:
-        /* XIVE is not set up, so no source is enabled; one firing anyway
-         * could not be acknowledged and would storm. */
+        ppc_xive_interrupt(regs);
+        return;
+    case VEC_EXTERNAL:
+        /* XIVE signals the hypervisor ring (0xea0), never the OS ring. */
         arch_regs_dump(regs);
         panic("unexpected external interrupt (vector 0x%llx)",
               (unsigned long long)regs->vector);

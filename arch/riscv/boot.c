@@ -1,5 +1,6 @@
 /* First C code: collect what OpenSBI handed over and enter the kernel. */
 #include <arch.h>
+#include <console.h>
 #include <keelbase/fdt.h>
 #include <keelbase/string.h>
 #include <riscv.h>
@@ -43,6 +44,7 @@ void riscv_boot(uint64_t hartid, const void *fdt)
 
     riscv_boot_hart = hartid; /* secondary harts stay parked in OpenSBI */
     riscv_fdt = fdt;
+    console_attach_fdt(fdt);
     restart_parked_harts(fdt);
     bi.fdt = fdt;
     bi.kernel_base = (uintptr_t)__kernel_start;

@@ -2,6 +2,16 @@
 # Only what differs between ports lives here; see docs/porting.md.
 
 ISA = "riscv64"                      # name in out/<cc>/<ISA>/ and on the banner
+# Where the port stands among the others (./keel test's order; default 100).
+ORDER = 3
+# How C code recognises the ISA (compiler-predefined macros): the SDK picks
+# sdk/include/keel/arch/<ISA>/syscall.h by it (keel/arch/isa.h, generated).
+SDK_CONDITION = "defined(__riscv) && __riscv_xlen == 64"
+# Debian packages the port needs beyond the common tools, each with a file
+# it installs (./keel setup installs those missing).
+PACKAGES = {"gcc-riscv64-linux-gnu": "/usr/bin/riscv64-linux-gnu-gcc",
+            "qemu-system-misc": "/usr/bin/qemu-system-riscv64",
+            "opensbi": "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"}
 
 # Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
 GCC_PREFIX = "riscv64-linux-gnu-"
@@ -21,8 +31,13 @@ USER_CLANG_CFLAGS = "-march=rv64imafdc"
 # with GCC and the USER_* flags).
 NEWLIB_HOST = "riscv64-unknown-elf"
 
+# Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
+# UART's kind and the interrupt controller (the PLIC); where they are comes
+# from the device tree.
+DRIVERS = ["uart16550", "plic"]
+
 # Port sources under arch/riscv/.
-SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "console.c", "trap.c", "irq.c",
+SOURCES = ["entry.S", "trap.S", "selftest.S", "boot.c", "trap.c", "irq.c",
            "timer.c", "power.c", "mmu.c", "user.c", "fpu.S"]
 
 
@@ -32,10 +47,28 @@ IMAGE_OBJCOPY_FLAGS = "--strip-all"
 
 # How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
 # console (-display none -serial stdio -monitor none).
+# Host test fixtures (tests/host): the device tree QEMU hands over, for the
+# FDT tests, name -> (QEMU arguments, machine).
+HOST_TEST_DTBS = {"qemu-riscv64-virt": ("-m 256M -smp 2", "virt")}
+# riscv virt reports an empty -initrd (linux,initrd-start = -end).
+EMPTY_INITRD_REPORTED = True
+
 QEMU = "qemu-system-riscv64"
 QEMU_ARGS = ["-M", "virt", "-bios", "default"]
 GDB_ARCH = "riscv:rv64"
 MEM_MIN_MIB = 256
+
+
+# ./keel bench's marker instructions (tools/insncount.py, the same as the
+# plugin's decoder and KEEL_ARCH_MARK_*): slti zero, zero, 0x4b0 + k (RVC
+# makes code 2-byte aligned); and for --profile, the functions whose phase is
+# not their file's.
+BENCH_MARKER_ALIGN = 2
+PROFILE_FUNCTIONS = {"arch_return_to_user": "exit"}   # trap.S
+
+
+def bench_marker(k):
+    return ((0x4B0 + k) << 20 | 2 << 12 | 0x13).to_bytes(4, "little")
 
 
 def exit_code(status):

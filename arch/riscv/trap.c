@@ -1,5 +1,6 @@
 /* Trap decoding: scause -> generic upcalls, and the register frame. */
 #include <arch.h>
+#include <plic.h>
 #include <print.h>
 #include <riscv.h>
 
@@ -67,6 +68,9 @@ void arch_trap_init(void)
 {
     csr_write(stvec, (uintptr_t)riscv_trap_entry); /* direct mode */
     csr_write(sscratch, 0);
+    if (!plic_init(riscv_fdt, riscv_boot_hart, IRQ_S_EXTERNAL))
+        kprintf("plic: the device tree names no PLIC context for this hart: "
+                "no device interrupts\n");
 }
 
 uintptr_t arch_regs_ip(const struct arch_regs *regs)

@@ -1,6 +1,8 @@
 /* Translate the Multiboot (v1) information QEMU hands over into struct
  * boot_info, then enter the generic kernel. */
+#include <console.h>
 #include <kernel.h>
+#include <keel/irq.h>
 #include <keelbase/string.h>
 #include <x86.h>
 
@@ -81,7 +83,8 @@ noreturn void x86_boot(uint32_t magic, uint32_t info_pa)
     static struct boot_info bi;
     const struct mb_info *mb = (const void *)(uintptr_t)info_pa;
 
-    x86_console_init();
+    console_attach(&(struct arch_uart){ .kind = KEEL_UART_16550_PIO, .base = X86_COM1,
+                                        .line = X86_COM1_IRQ, .stride = 1 });
     x86_gdt_init();
     x86_idt_init();
     if (magic != MB_BOOTLOADER_MAGIC)

@@ -2,6 +2,15 @@
 # See arch/riscv/port.py for the commented example; docs/ports/x86.md for the port.
 
 ISA = "x86_64"                       # name in out/<cc>/<ISA>/ and on the banner
+# Where the port stands among the others (./keel test's order; default 100).
+ORDER = 0
+# How C code recognises the ISA (compiler-predefined macros): the SDK picks
+# sdk/include/keel/arch/<ISA>/syscall.h by it (keel/arch/isa.h, generated).
+SDK_CONDITION = "defined(__x86_64__)"
+# Debian packages the port needs beyond the common tools, each with a file
+# it installs (./keel setup installs those missing).
+PACKAGES = {"gcc-x86-64-linux-gnu": "/usr/bin/x86_64-linux-gnu-gcc",
+            "qemu-system-x86": "/usr/bin/qemu-system-x86_64"}
 
 # Toolchains: Debian's cross GCC (prefix) and Clang 14 (target triple).
 # The kernel runs at its 1 MiB physical link address through an identity map,
@@ -32,9 +41,12 @@ USER_LDFLAGS = "--no-relax"
 # with GCC and the USER_* flags).
 NEWLIB_HOST = "x86_64-unknown-elf"
 
+# Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
+# UART's kind; where the UART is comes from the device tree or the machine.
+DRIVERS = ["uart16550"]
+
 # Port sources under arch/x86/.
-SOURCES = ["entry.S", "trap.S", "syscall.S", "selftest.S", "boot.c", "console.c",
-           "gdt.c", "trap.c", "mmu.c", "user.c", "lapic.c", "irq.c", "timer.c", "power.c",
+SOURCES = ["entry.S", "trap.S", "syscall.S", "selftest.S", "boot.c", "gdt.c", "trap.c", "mmu.c", "user.c", "lapic.c", "irq.c", "timer.c", "power.c",
            "fpu.c"]
 
 
@@ -45,11 +57,30 @@ IMAGE_OBJCOPY_FLAGS = "-O elf32-i386 --strip-debug"
 # How ./keel boots it.  It adds -m, -smp, -kernel, -initrd, -append and the
 # console (-display none -serial stdio -monitor none).  -no-reboot turns a
 # triple fault into a QEMU exit (code 0, never a pass) instead of a reboot loop.
+# Host test fixtures (tests/host): ELF files the ELF parser is checked on,
+# name -> (compiler, flags): the host's own, and a static PIE.
+HOST_TEST_ELFS = {"x86_64": ("cc", ""), "x86_64-pie": ("cc", "-static-pie -fpie")}
+# The Multiboot loader reports an empty -initrd as a module of 0 bytes.
+EMPTY_INITRD_REPORTED = True
+
 QEMU = "qemu-system-x86_64"
 QEMU_ARGS = ["-M", "q35", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
              "-no-reboot"]
 GDB_ARCH = "i386:x86-64"
 MEM_MIN_MIB = 256
+
+
+# ./keel bench's marker instructions (tools/insncount.py, the same as the
+# plugin's decoder and KEEL_ARCH_MARK_*): nopl 0x4b454c00+k(%rax), 0f 1f 80
+# + disp32, at any byte; and for --profile, the functions whose phase is not
+# their file's.
+BENCH_MARKER_ALIGN = 1
+PROFILE_FUNCTIONS = {"x86_user_trap": "entry",        # user.c: the trap from user mode
+                     "x86_sysret_to_user": "exit"}    # syscall.S: sysretq
+
+
+def bench_marker(k):
+    return bytes([0x0F, 0x1F, 0x80]) + (0x4B454C00 + k).to_bytes(4, "little")
 
 
 def exit_code(status):

@@ -219,7 +219,8 @@ struct arch_uart {
 /** Describe the console UART.  Any context. */
 void arch_console_uart(struct arch_uart *u);
 /** Let the tasks of as use I/O ports [port, port + count); false if no user
- * driver may have them.  Ports without port I/O return false. */
+ * driver may have them.  A port with port I/O defines ARCH_PORT_IO in its
+ * arch_port.h and these two; kernel/device.c answers false for the others. */
 bool arch_io_grant(struct arch_aspace *as, uint32_t port, uint32_t count);
 /** True where the machine has port I/O (x86). */
 bool arch_has_port_io(void);

@@ -252,6 +252,22 @@ static void test_qemu_tree(const char *path, uint32_t min_cpus)
     free(b);
 }
 
+/* fdt_reg_phys: the node's first reg entry translated through every bus. */
+static void test_reg_phys(const char *path, const char *compat, uint64_t want)
+{
+    struct fdt f;
+    uint64_t base = 0, size = 0;
+    unsigned char *b = open_tree(path, &f);
+    if (!b)
+        return;
+    int node = fdt_find_compatible(&f, compat);
+    CHECK(node > 0);
+    CHECK_EQ_U(fdt_reg_phys(&f, node, 0, &base, &size), KERR_OK);
+    CHECK_EQ_U(base, want);
+    CHECK_EQ_U(fdt_reg_phys(&f, node, 9, &base, &size), KERR_NOENT);
+    free(b);
+}
+
 int main(void)
 {
     test_basic_queries();
@@ -262,6 +278,11 @@ int main(void)
     test_qemu_gic("out/host/qemu-aarch64-virt.dtb", "arm,cortex-a15-gic", 0x08010000);
     test_qemu_gic("out/host/qemu-aarch64-virt-gicv3.dtb", "arm,gic-v3", 0x080a0000);
     test_qemu_tree("out/host/qemu-ppc64-powernv9.dtb", 1);
+    /* At the root; under /soc with "ranges;"; on LPC I/O space (I/O 0x70)
+     * through lpc@0's and lpcm-opb's ranges. */
+    test_reg_phys("out/host/qemu-aarch64-virt.dtb", "arm,pl011", 0x09000000);
+    test_reg_phys("out/host/qemu-riscv64-virt.dtb", "ns16550a", 0x10000000);
+    test_reg_phys("out/host/qemu-ppc64-powernv9.dtb", "pnpPNP,b00", 0x60300d0010070ull);
     test_rejects("out/host/qemu-riscv64-virt.dtb");
     test_rejects("out/host/qemu-aarch64-virt.dtb");
     test_rejects("out/host/qemu-ppc64-powernv9.dtb");

@@ -3,10 +3,6 @@
 
 #include <arch.h>
 
-/* QEMU virt physical map (hw/arm/virt.c; also in the device tree).  The
- * GIC's addresses come from the device tree (gic.c). */
-#define VIRT_UART_BASE 0x09000000ul     /* PL011 */
-
 /* GIC interrupt ID of the EL1 virtual timer (PPI 11). */
 #define TIMER_VIRT_INTID 27
 

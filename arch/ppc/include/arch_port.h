@@ -66,6 +66,24 @@ struct arch_fpu {
 } __attribute__((aligned(16)));
 #endif
 
+#ifndef __ASSEMBLY__
+/* Device registers (kernel/include/mmio.h): the kernel runs untranslated,
+ * so device accesses use the cache-inhibited forms. */
+#define ARCH_MMIO_ACCESSORS 1
+
+static inline uint8_t arch_mmio_read8(uintptr_t addr)
+{
+    uint8_t v;
+    __asm__ volatile("lbzcix %0, 0, %1" : "=r"(v) : "r"(addr) : "memory");
+    return v;
+}
+
+static inline void arch_mmio_write8(uintptr_t addr, uint8_t v)
+{
+    __asm__ volatile("sync; stbcix %0, 0, %1" :: "r"(v), "r"(addr) : "memory");
+}
+#endif
+
 /* System-call registers (arch.h): selector and words 0-7. */
 #define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, gpr[0])
 #define ARCH_SYSCALL_WORD_OFF_(i) offsetof(struct arch_regs, gpr[3 + (i)])

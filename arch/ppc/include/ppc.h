@@ -10,6 +10,7 @@
 /* MSR bits above 32 (C only; ppc_spr.h has the rest). */
 #define MSR_SF      (1ull << 63)    /* 64-bit mode */
 #define MSR_HV      (1ull << 60)    /* hypervisor state */
+#define LPCR_HVICE  (1ull << 1)     /* hypervisor virtualization interrupts (XIVE) */
 
 /* OPAL: entry points and return codes (skiboot include/opal-api.h). */
 #define OPAL_SUCCESS            0
@@ -35,5 +36,8 @@ noreturn void ppc_boot(const void *fdt, uint64_t opal_base, uint64_t opal_entry)
 void ppc_trap(struct arch_regs *regs);
 /* timer.c: a decrementer interrupt. */
 void ppc_timer_interrupt(struct arch_regs *regs);
+/* xive.c: route the LPC's interrupts to this thread; take one (0xea0). */
+void ppc_xive_init(void);
+void ppc_xive_interrupt(struct arch_regs *regs);
 /* user.c: point HSPRG0 at this CPU's struct ppc_cpu (before any user trap). */
 void ppc_cpu_init(void);

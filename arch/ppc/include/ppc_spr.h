@@ -22,6 +22,7 @@
 #define SPRN_HEIR   339
 #define SPRN_PTCR   464     /* partition-table base and size */
 #define SPRN_PSSCR  855
+#define SPRN_PIR    1023    /* processor identification: the thread's XIVE VP */
 
 /* MSR bits, little-endian bit numbers (the ISA's bit 63 - n). */
 #define MSR_VEC     (1 << 25)   /* VMX (Altivec) available */

@@ -26,4 +26,3 @@ extern const void *riscv_fdt;
 extern uint64_t riscv_boot_hart;
 
 /* Platform-level interrupt controller: claim the next pending source (0: none). */
-uint32_t plic_claim(void);

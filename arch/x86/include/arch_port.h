@@ -34,6 +34,10 @@ struct arch_aspace {
 
 typedef uint64_t arch_pte_t;
 
+/* The machine has port I/O: arch_io_grant and arch_has_port_io are the
+ * port's (gdt.c), not kernel/device.c's "none". */
+#define ARCH_PORT_IO 1
+
 /* A thread's x87/MMX/SSE registers in the FXSAVE layout (arch/x86/fpu.c). */
 struct arch_fpu {
     uint16_t fcw, fsw;              /* x87 control and status */

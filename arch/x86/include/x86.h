@@ -112,7 +112,6 @@ noreturn void x86_sysret_to_user(struct arch_regs *regs);
 void x86_syscall_entry(void);
 
 /* console.c */
-void x86_console_init(void);
 
 /* boot.c: called by entry.S in long mode with the Multiboot registers. */
 noreturn void x86_boot(uint32_t magic, uint32_t info_pa);

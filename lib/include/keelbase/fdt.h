@@ -78,5 +78,12 @@ uint32_t fdt_size_cells(const struct fdt *f, int node);
 enum kerr fdt_reg(const struct fdt *f, int node, uint32_t idx, uint32_t addr_cells,
                   uint32_t size_cells, uint64_t *base, uint64_t *size);
 
+/* Entry idx of node's "reg", decoded with its bus's cell counts and
+ * translated to a physical address through every bus's "ranges" ("ranges;"
+ * maps 1:1; addresses of up to two cells).  KERR_NOENT past the last entry
+ * or if a bus does not map it. */
+enum kerr fdt_reg_phys(const struct fdt *f, int node, uint32_t idx, uint64_t *base,
+                       uint64_t *size);
+
 /* Entry idx of the memory-reservation block; KERR_NOENT past the last. */
 enum kerr fdt_memreserve(const struct fdt *f, uint32_t idx, uint64_t *base, uint64_t *size);

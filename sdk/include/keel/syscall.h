@@ -24,17 +24,9 @@ struct keel_words {
     uintptr_t w[KEEL_SYSCALL_WORDS]; /**< word i travels in the ISA's i-th syscall register */
 };
 
-#if defined(__x86_64__)
-#include <keel/arch/x86_64/syscall.h>
-#elif defined(__aarch64__)
-#include <keel/arch/aarch64/syscall.h>
-#elif defined(__powerpc64__)
-#include <keel/arch/ppc64le/syscall.h>
-#elif defined(__riscv) && __riscv_xlen == 64
-#include <keel/arch/riscv64/syscall.h>
-#else
-#error "Keel supports x86-64, AArch64, PowerPC 64 LE and RISC-V 64"
-#endif
+/* The ISA's header (keel/arch/<isa>/syscall.h), picked by the compiler's
+ * predefined macros; keel/arch/isa.h is generated from the ports. */
+#include <keel/arch/isa.h>
 
 /** Issue system call nr with the words in *k; results replace them. */
 static inline void keel_syscall(uintptr_t nr, struct keel_words *k)

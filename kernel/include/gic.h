@@ -1,4 +1,5 @@
-/* Interrupt-controller drivers of the AArch64 port (GICv2 and GICv3) and
+/* Interrupt-controller drivers for the ARM GIC (GICv2 and GICv3; kernel/drivers/,
+ * selected by the AArch64 port's DRIVERS) and
  * what they share: the distributor's register layout and the driver table
  * gic.c chooses from by the device tree's "compatible". */
 #pragma once

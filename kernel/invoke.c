@@ -17,6 +17,9 @@
 #include <loader.h>
 #include <thread.h>
 
+/* Capabilities one KEEL_TASK_REVOKE removes at most (docs/design.md). */
+#define REVOKE_BUDGET 256u
+
 /* ---- decoding ---- */
 
 static uintptr_t arg(const struct thread *t, uint32_t i)
@@ -266,6 +269,13 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uint64
     case KEEL_TASK_UNMAP: {
         bool more;
         if ((err = task_unmap(task, arg(t, 0), arg(t, 1), arg(t, 2), &more)))
+            return err;
+        out[0] = more;
+        return KEEL_OK;
+    }
+    case KEEL_TASK_REVOKE: {
+        bool more;
+        if ((err = task_revoke(task, (uint32_t)arg(t, 0), REVOKE_BUDGET, &more)))
             return err;
         out[0] = more;
         return KEEL_OK;

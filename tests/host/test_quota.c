@@ -42,6 +42,9 @@ void arch_fpu_state_init(struct arch_fpu *fpu) { fpu->reg = 0x5a; }
 /* ---- the calls the object code makes into IPC and the scheduler ---- */
 void ipc_abort(struct thread *t, uint32_t err) { }
 void irq_cap_ref(const struct cap *c, int delta) { }
+void irq_notification_gone(struct notification *n) { }
+static struct thread *caller;
+struct thread *sched_current(void) { return caller; }
 uint32_t device_map_page(struct task *task, struct factory *f, uintptr_t va, uint64_t pa)
 {
     return KEEL_E_INVALID;
@@ -78,7 +81,6 @@ static uint8_t *ram;
 static struct boot_desc desc;
 static struct factory all;
 static struct task *root;
-static struct thread *caller;
 static uint64_t free_at_start;
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;

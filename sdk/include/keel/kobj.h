@@ -91,6 +91,13 @@ enum keel_task_op {
                                          may use those ports (machines with port I/O).  Errors:
                                          KEEL_E_RIGHTS not root; KEEL_E_INVALID ports no user
                                          driver may drive; KEEL_E_NOSYS no port I/O here */
+    KEEL_TASK_REVOKE = 9,           /**< mr0 = slot in the task: remove every capability derived
+                                         from it (copies, their copies, ...) in every task; the
+                                         slot itself stays.  Removed slots answer KEEL_E_REVOKED
+                                         until reused or deleted; objects whose last capability
+                                         went are destroyed.  At most 256 go per call: out mr0 =
+                                         1 if work is left (call again), 0 when done.  Errors:
+                                         KEEL_E_CAP empty slot, KEEL_E_REVOKED a revoked one */
 };
 
 /** Rights of memory mapped with KEEL_TASK_MAP_ANON. */

@@ -770,6 +770,7 @@ static _Noreturn void park(void)
  * thread below them all signals us back only when none of them is left. */
 #define SETTLE_PRIO (MAIN_PRIO - 20)
 static uint32_t settle_go = KEEL_CAP_OPEN, settle_done = KEEL_CAP_OPEN;
+static uint32_t settler_thread = KEEL_CAP_OPEN; /* kept: a thread dies with its last capability */
 
 static void settler(struct keel_utcb *u, uintptr_t arg)
 {
@@ -784,7 +785,7 @@ static void settle(void)
     if (settle_go == KEEL_CAP_OPEN) {
         keel_notification_create(U, FACTORY, 0, &settle_go);
         keel_notification_create(U, FACTORY, 0, &settle_done);
-        drop(spawn(settler, 0, SETTLE_PRIO, KEEL_CAP_OPEN));
+        settler_thread = spawn(settler, 0, SETTLE_PRIO, KEEL_CAP_OPEN);
     }
     keel_signal(U, settle_go, 1);
     keel_wait(U, settle_done, 5000 * MS);
@@ -811,11 +812,22 @@ static void chain_link(uintptr_t arg)
 /* n links, each blocked sending to a gate bound to the one before, the
  * first to a gate of ours; then we receive once.  True if every link got
  * the next one's message. */
+/* Move our capability at slot into holder (a task with a large table that
+ * only holds capabilities): the object lives on, our slot is free. */
+static void keep(uint32_t holder, uint32_t slot)
+{
+    keel_invoke(U, holder, KEEL_TASK_GIVE_CAP, slot, KEEL_RIGHTS_ALL, KEEL_CAP_OPEN, 0);
+    drop(slot);
+}
+
 static bool chain(uint32_t n)
 {
-    uint32_t head = KEEL_CAP_OPEN, prev, t;
+    uint32_t head = KEEL_CAP_OPEN, prev, t, holder = KEEL_CAP_OPEN;
     uintptr_t stacks = new_stack((n + 3) / 4);     /* 1 KiB each */
-    if (!stacks || keel_gate_create(U, FACTORY, SELF_THREAD, 0xc0, &head))
+    /* An object dies with its last capability: the links' capabilities
+     * wait in a task of their own (2048 slots), which goes at the end. */
+    if (!stacks || keel_task_create_sized(U, FACTORY, 11, &holder) ||
+        keel_gate_create(U, FACTORY, SELF_THREAD, 0xc0, &head))
         return false;
     prev = head;
     for (uint32_t i = 1; i <= n; i++) {
@@ -827,17 +839,18 @@ static bool chain(uint32_t n)
             return false;
         settle();                   /* it is blocked: the slots may go */
         if (prev != head)
-            drop(prev);
-        drop(t);
+            keep(holder, prev);
+        keep(holder, t);
         prev = g;
     }
-    drop(prev);
+    keep(holder, prev);
     struct keel_ipc_result r = keel_recv(U, head, 1000 * MS);
     bool ok = !err(r) && U->mr[0] == 1 && r.label == 0xc0;
     settle();
     for (uint32_t i = 1; i < n; i++)
         ok &= chain_got[i] == i + 1;
     drop(head);
+    drop(holder);                   /* the last capability: the links go with it */
     return ok;
 }
 
@@ -1482,18 +1495,18 @@ static void test_tag_cycles(void)
 
 /* Random operations that allocate, charged to a small factory that runs
  * dry over and over, with tasks that run (tags) and are destroyed; at the
- * end every page not held by a permanent object (gate, notification,
- * factory) is back. */
+ * end every page is back (gates, notifications and factories went with
+ * their last capability). */
 static void test_random_quota(uint32_t ops)
 {
     enum { TASKS = 4, Q = 48 };
     uint32_t f = sub_factory(Q), g = KEEL_CAP_OPEN;
     uint32_t task[TASKS], thread[TASKS];
-    uint64_t permanent = 0;
     uint32_t quota_errors = 0;
     keel_gate_create(U, FACTORY, SELF_THREAD, 0x7b, &g);
+    uint32_t held[TASKS];
     for (int i = 0; i < TASKS; i++)
-        task[i] = thread[i] = KEEL_CAP_OPEN;
+        task[i] = thread[i] = held[i] = KEEL_CAP_OPEN;
     for (uint32_t n = 0; n < ops; n++) {
         uint32_t i = (uint32_t)(rnd() % TASKS), slot = KEEL_CAP_OPEN, e = 0;
         uintptr_t va = AREA + (rnd() % 32) * 4096;
@@ -1523,15 +1536,19 @@ static void test_random_quota(uint32_t ops)
             e = keel_invoke(U, task[i] != KEEL_CAP_OPEN ? task[i] : SELF_TASK,
                             KEEL_TASK_LOAD_ELF, AREA, 64 + rnd() % 4096, charge, 0);
             break;
-        case 5: {
+        case 5: { /* an object held a while: its last capability going frees it */
             uint32_t kind = (uint32_t)(rnd() % 3);
-            uint64_t pages = rnd() % 8;
+            uint64_t pages = rnd() % 24;    /* a sub-factory holds quota back */
+            if (held[i] != KEEL_CAP_OPEN) {
+                drop(held[i]);
+                held[i] = KEEL_CAP_OPEN;
+                break;
+            }
             e = kind == 0 ? keel_notification_create(U, f, 1, &slot)
               : kind == 1 ? keel_gate_create(U, f, server, 1, &slot)
               : keel_factory_create(U, f, pages, &slot);
-            permanent += e ? 0 : kind == 2 ? 1 + pages : 1;
             if (!e)
-                drop(slot); /* the object stays (never freed yet); its slot need not */
+                held[i] = slot;
             break;
         }
         case 6: /* run it: its thread faults at once, in its own address space */
@@ -1555,6 +1572,7 @@ static void test_random_quota(uint32_t ops)
         quota_errors += e == KEEL_E_QUOTA;
     }
     for (int i = 0; i < TASKS; i++) {
+        drop(held[i]);
         if (task[i] == KEEL_CAP_OPEN)
             continue;
         keel_invoke(U, task[i], KEEL_TASK_DESTROY, 0, 0, 0, 0);
@@ -1566,9 +1584,9 @@ static void test_random_quota(uint32_t ops)
     keel_snprintf(name, sizeof(name),
                   "random: %u allocating operations (%u ran out of quota), every page is back",
                   (unsigned)ops, quota_errors);
-    check(quota_errors > 0 && quota(f) == Q - permanent, name);
-    if (quota(f) != Q - permanent)
-        keel_printf("ktest: quota %u, expected %u\n", (unsigned)quota(f), (unsigned)(Q - permanent));
+    check(quota_errors > 0 && quota(f) == Q, name);
+    if (quota(f) != Q)
+        keel_printf("ktest: quota %u, expected %u\n", (unsigned)quota(f), (unsigned)Q);
     drop(g);
     drop(f);
 }
@@ -2579,8 +2597,8 @@ static void test_random_irq(void)
     rng = 0x243f6a8885a308d3ull;
     for (uint32_t i = 0; i < RANDOM_IRQ_CAPS; i++)
         caps[i] = KEEL_CAP_OPEN;
+    uint64_t before = quota(FACTORY);   /* the notification's page comes back too */
     keel_notification_create(U, FACTORY, 0, &notif);
-    uint64_t before = quota(FACTORY);   /* the notification's page is not ours to judge */
     for (uint32_t i = 0; !e && i < RANDOM_IRQ_OPS; i++) {
         uint32_t k = (uint32_t)(rnd() % RANDOM_IRQ_CAPS), r;
         switch (rnd() % 6) {
@@ -2624,9 +2642,9 @@ static void test_random_irq(void)
     keel_snprintf(name, sizeof(name), "random: %u IRQ operations (%u lines taken), only named "
                   "errors; as many lines free as before, quota back, IPC works",
                   RANDOM_IRQ_OPS, (unsigned)granted);
+    drop(notif);
     check(!e && bad == 0 && free_irq_lines(lines) == free_before &&
           quota(FACTORY) == before && echo_words(4), name);
-    drop(notif);
 }
 
 int main(void)

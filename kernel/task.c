@@ -249,8 +249,9 @@ uint32_t task_give_cap(struct task *src, uint32_t from, struct task *task, uint3
                        uint32_t rights, uint64_t badge)
 {
     struct cap c;
-    if (cap_lookup(&src->caps, from, CAP_TYPE_ANY, 0, &c))
-        return KEEL_E_CAP;
+    enum kerr le = cap_lookup(&src->caps, from, CAP_TYPE_ANY, 0, &c);
+    if (le)
+        return le == KERR_REVOKED ? KEEL_E_REVOKED : KEEL_E_CAP;
     if (c.type == CAP_REPLY)
         return KEEL_E_CAP;      /* a reply capability answers one call: no copies */
     if (badge && c.type != CAP_GATE)

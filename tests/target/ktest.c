@@ -2647,6 +2647,187 @@ static void test_random_irq(void)
           quota(FACTORY) == before && echo_words(4), name);
 }
 
+/* ---- revocation and object lifetimes (issue 8) ---- */
+
+#define REVOKE_CHAIN 1000
+#define TASK_CYCLES 20000
+
+/* An echo call through gate slot g; its error. */
+static uint32_t echo_through(uint32_t g)
+{
+    U->mr[0] = 7;
+    return err(keel_call(U, g, KEEL_TAG(ECHO, 1, 0), 1000 * MS));
+}
+
+/* A chain of REVOKE_CHAIN copies of a gate capability, each derived from
+ * the one before, across three tasks (COPY_CAP between other tasks'
+ * tables), plus one in our own table; revoking the original removes them
+ * all in bounded calls of at most 256. */
+static void test_revoke_chain(void)
+{
+    uint32_t task[3], g = KEEL_CAP_OPEN, mine, at, e = 0, weak;
+    uint64_t before = quota(FACTORY);
+    for (int i = 0; i < 3; i++) {
+        task[i] = KEEL_CAP_OPEN;
+        e |= keel_task_create_sized(U, FACTORY, 9, &task[i]);
+    }
+    e |= keel_gate_create(U, FACTORY, server, 0x77, &g);
+    e |= keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, g, KEEL_RIGHT_SEND, KEEL_CAP_OPEN, 0);
+    mine = (uint32_t)U->mr[0];
+    e |= keel_invoke(U, task[0], KEEL_TASK_GIVE_CAP, g, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT,
+                     KEEL_CAP_OPEN, 0);
+    at = (uint32_t)U->mr[0];
+    uint32_t first = at;
+    for (uint32_t i = 1; !e && i < REVOKE_CHAIN; i++) {
+        e = keel_invoke(U, task[(i - 1) % 3], KEEL_TASK_COPY_CAP, at, task[i % 3],
+                        KEEL_CAP_OPEN, KEEL_RIGHT_SEND);
+        at = (uint32_t)U->mr[0];
+    }
+    uint32_t last = at, ipc_before = echo_through(mine);
+    check(!e && ipc_before == KEEL_OK,
+          "revoke: a chain of 1000 copies of a gate capability across 3 tasks, and one of ours");
+    uint32_t calls = 0, r;
+    do {
+        r = keel_invoke(U, SELF_TASK, KEEL_TASK_REVOKE, g, 0, 0, 0);
+        calls++;
+    } while (!r && U->mr[0] && calls < 100);
+    char name[128];
+    keel_snprintf(name, sizeof(name), "revoke: all 1001 copies go in %u bounded calls "
+                  "(256 each at most)", (unsigned)calls);
+    check(r == KEEL_OK && calls == 4, name);
+    check(echo_through(mine) == KEEL_E_REVOKED,
+          "revoke: IPC through a revoked capability fails with KEEL_E_REVOKED");
+    r = keel_invoke(U, task[(REVOKE_CHAIN - 1) % 3], KEEL_TASK_COPY_CAP, last, task[0],
+                    KEEL_CAP_OPEN, KEEL_RIGHT_SEND);
+    uint32_t r2 = keel_invoke(U, task[0], KEEL_TASK_COPY_CAP, first, task[1], KEEL_CAP_OPEN,
+                              KEEL_RIGHT_SEND);
+    check(r == KEEL_E_REVOKED && r2 == KEEL_E_REVOKED,
+          "revoke: the first and the last copy, in other tasks, are revoked too");
+    check(echo_through(g) == KEEL_OK && keel_revoke(U, SELF_TASK, g) == KEEL_OK,
+          "revoke: the original still works; revoking it again (keel_revoke) has nothing to do");
+    r = keel_invoke(U, SELF_TASK, KEEL_TASK_REVOKE, mine, 0, 0, 0);
+    r2 = keel_invoke(U, SELF_TASK, KEEL_TASK_REVOKE, 4000, 0, 0, 0);
+    uint32_t r3 = keel_invoke(U, SELF_TASK, KEEL_TASK_REVOKE, 60, 0, 0, 0); /* empty */
+    /* (A revoked slot is free: the next capability may land there.) */
+    uint32_t d = keel_invoke(U, SELF_TASK, KEEL_TASK_DELETE_CAP, mine, 0, 0, 0);
+    uint32_t gone = echo_through(mine);
+    keel_invoke(U, SELF_TASK, KEEL_TASK_GIVE_CAP, task[0], KEEL_RIGHT_SEND, KEEL_CAP_OPEN, 0);
+    weak = (uint32_t)U->mr[0];
+    uint32_t r4 = keel_invoke(U, weak, KEEL_TASK_REVOKE, first, 0, 0, 0);
+    drop(weak);
+    check(r == KEEL_E_REVOKED && r2 == KEEL_E_CAP && r3 == KEEL_E_CAP && r4 == KEEL_E_RIGHTS,
+          "revoke: errors: a revoked slot (REVOKED), none (CAP), no control right (RIGHTS)");
+    check(d == KEEL_OK && gone == KEEL_E_CAP,
+          "revoke: deleting a revoked slot clears its mark (then KEEL_E_CAP)");
+    drop(g);
+    for (int i = 0; i < 3; i++)
+        drop(task[i]);  /* their last capabilities: the tasks are destroyed */
+    check(quota(FACTORY) == before,
+          "revoke: the tasks and the gate went with their last capabilities, every page back");
+}
+
+/* Tasks made and destroyed many times, half by KEEL_TASK_DESTROY and half
+ * by deleting their only capability: the quota is back to its exact start. */
+static void test_task_cycles(void)
+{
+    uint32_t f = sub_factory(64), bad = 0, leaks = 0;
+    uint64_t start = quota(f);
+    for (uint32_t i = 0; i < TASK_CYCLES; i++) {
+        uint32_t task = KEEL_CAP_OPEN;
+        if (keel_task_create(U, f, &task)) {
+            bad++;
+            continue;
+        }
+        if (i & 1)
+            bad += keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0) != KEEL_OK;
+        drop(task);
+        if (i % 1024 == 0)
+            leaks += quota(f) != start;
+    }
+    char name[128];
+    keel_snprintf(name, sizeof(name), "lifetime: %u tasks created and destroyed (by DESTROY or "
+                  "their last capability), quota back exactly", TASK_CYCLES);
+    check(bad == 0 && leaks == 0 && quota(f) == start, name);
+    drop(f);
+}
+
+static volatile uint32_t death_err = 0xff, death_done;
+
+/* Wait on the notification in arg; record how that ended. */
+static void death_waiter(struct keel_utcb *u, uintptr_t note)
+{
+    death_err = err(keel_wait(u, (uint32_t)note, 3000 * MS));
+    death_done = 1;
+}
+
+static bool death_seen(void)
+{
+    for (int k = 0; k < 5000 && !death_done; k++)
+        sleep_us(MS);
+    return death_done;
+}
+
+/* A gate's last capability going wakes a caller blocked on it; a
+ * notification's wakes its waiter; both with KEEL_E_REVOKED. */
+static void test_object_death(void)
+{
+    uint32_t g = KEEL_CAP_OPEN, n = KEEL_CAP_OPEN;
+    /* A gate bound to us (we do not receive): the caller blocks sending. */
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0xd1, &g);
+    uint32_t c = start_caller(0, g, MAIN_PRIO);
+    settle();
+    bool blocked = !caller_done[0];
+    drop(g);
+    check(blocked && callers_done(1) && caller_err[0] == KEEL_E_REVOKED,
+          "lifetime: a gate's last capability going wakes its blocked caller (KEEL_E_REVOKED)");
+    drop(c);
+
+    uint64_t before = quota(FACTORY);
+    keel_notification_create(U, FACTORY, 0, &n);
+    bool charged = quota(FACTORY) == before - 1;
+    death_done = 0;
+    uint32_t w = spawn(death_waiter, n, MAIN_PRIO, KEEL_CAP_OPEN);
+    settle();
+    blocked = !death_done;
+    drop(n);
+    check(blocked && death_seen() && death_err == KEEL_E_REVOKED,
+          "lifetime: a notification's last capability going wakes its waiter (KEEL_E_REVOKED)");
+    uint64_t q = quota(FACTORY);
+    drop(w);    /* a thread dies with its last capability: its page comes back */
+    check(charged && quota(FACTORY) == q + 1,
+          "lifetime: a notification and a thread are freed with their last capability");
+    before = quota(FACTORY);
+    keel_notification_create(U, FACTORY, 0, &n);
+    drop(n);
+    check(quota(FACTORY) == before, "lifetime: a notification made and deleted costs nothing");
+}
+
+/* A thread's exception handler gate dies before the thread faults: the link
+ * is cut (the fault stops the thread), never followed to the gate's page,
+ * which a new gate may have taken. */
+static void test_handler_death(void)
+{
+    uint32_t h = KEEL_CAP_OPEN, h2 = KEEL_CAP_OPEN, t = KEEL_CAP_OPEN, e;
+    e = keel_gate_create(U, FACTORY, SELF_THREAD, 0xe1, &h);
+    e |= keel_thread_create(U, FACTORY, SELF_TASK, &t);
+    e |= keel_invoke(U, t, KEEL_THREAD_SET_REGS, BAD_ADDR, 0, 0, 0);
+    e |= keel_invoke(U, t, KEEL_THREAD_SET_HANDLER, h, 0, 0, 0);
+    drop(h);
+    e |= keel_gate_create(U, FACTORY, SELF_THREAD, 0xe2, &h2);
+    e |= keel_invoke(U, t, KEEL_THREAD_START, 0, 0, 0, 0);
+    struct keel_ipc_result r = keel_recv(U, h2, 100 * MS);
+    check(!e && err(r) == KEEL_E_TIMEOUT,
+          "lifetime: a dead exception handler gate is cut from its thread (the fault stops it)");
+    e = keel_invoke(U, t, KEEL_THREAD_SET_HANDLER, h2, 0, 0, 0);
+    e |= keel_invoke(U, t, KEEL_THREAD_SET_REGS, BAD_ADDR, 0, 0, 0);
+    e |= keel_invoke(U, t, KEEL_THREAD_START, 0, 0, 0, 0);
+    r = keel_recv(U, h2, 1000 * MS);
+    check(!e && !err(r) && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXCEPTION,
+          "lifetime: with a live handler again, its fault arrives there");
+    drop(t);    /* the last capability: the thread waiting for its verdict dies */
+    drop(h2);
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -2686,6 +2867,10 @@ int main(void)
     test_fp_threads();
     test_fp_exception();
     test_random_irq();
+    test_revoke_chain();
+    test_task_cycles();
+    test_object_death();
+    test_handler_death();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

@@ -3,10 +3,13 @@
  * factory the request named; the page tables a mapping needs go to the
  * factory that pays for the mapped page (pt_charge).
  *
- * A destroyed task gives back its address space, capability table and
- * capabilities at once; its task and thread headers go back when the last
- * capability naming the task or one of its threads is deleted (task.refs);
- * until then they answer KEEL_E_PARTNER.
+ * A task is destroyed by KEEL_TASK_DESTROY or when its last task
+ * capability goes (task_reap); it gives back its address space,
+ * capability table and capabilities at once; its task and thread headers
+ * go back when the last capability naming the task or one of its threads
+ * goes (task.refs); until then they answer KEEL_E_PARTNER.  This file also
+ * holds cap_object_ref(), which routes every capability's coming and going
+ * to its object's count.
  */
 #include <irq.h>
 #include <kernel.h>

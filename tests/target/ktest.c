@@ -2828,6 +2828,116 @@ static void test_handler_death(void)
     drop(h2);
 }
 
+/* A receiver waiting only for one gate wakes with KEEL_E_REVOKED when that
+ * gate's last capability goes. */
+static volatile uint32_t only_err = 0xff, only_done;
+static volatile uint32_t only_gate = KEEL_CAP_OPEN;
+
+static void only_receiver(struct keel_utcb *u, uintptr_t arg)
+{
+    while (only_gate == KEEL_CAP_OPEN)
+        sleep_us(MS);
+    only_err = err(keel_recv(u, only_gate, 3000 * MS));
+    only_done = 1;
+}
+
+static void test_receiver_gate_death(void)
+{
+    uint32_t g = KEEL_CAP_OPEN;
+    only_gate = KEEL_CAP_OPEN;
+    only_done = 0;
+    uint32_t s = spawn(only_receiver, 0, MAIN_PRIO, KEEL_CAP_OPEN);
+    keel_gate_create(U, FACTORY, s, 0xd2, &g);
+    only_gate = g;
+    sleep_us(30 * MS);      /* it receives from that gate only, and waits */
+    bool waiting = !only_done;
+    drop(g);
+    for (int k = 0; k < 5000 && !only_done; k++)
+        sleep_us(MS);
+    check(waiting && only_done && only_err == KEEL_E_REVOKED,
+          "lifetime: a receiver waiting only for a gate wakes when it goes (KEEL_E_REVOKED)");
+    drop(s);
+}
+
+/* Random copies (GIVE_CAP, COPY_CAP) of a gate and a notification among
+ * three tasks, deletions, revocations of random slots and IPC through our
+ * own copies: only named errors; revoking the two originals then leaves no
+ * capability in the tasks, and with them gone every page is back. */
+static void test_random_revoke(uint32_t ops)
+{
+    uint64_t before = quota(FACTORY);
+    uint32_t task[3], src[2] = { KEEL_CAP_OPEN, KEEL_CAP_OPEN }, mine = KEEL_CAP_OPEN;
+    uint32_t bad = 0, e = 0, revoked_seen = 0, copies = 0;
+    for (int i = 0; i < 3; i++) {
+        task[i] = KEEL_CAP_OPEN;
+        e |= keel_task_create_sized(U, FACTORY, 5, &task[i]);
+    }
+    e |= keel_gate_create(U, FACTORY, server, 0x5d, &src[0]);
+    e |= keel_notification_create(U, FACTORY, 0x5e, &src[1]);
+    rng = 0x13198a2e03707344ull;
+    for (uint32_t n = 0; !e && n < ops; n++) {
+        uint32_t i = (uint32_t)(rnd() % 3), j = (uint32_t)(rnd() % 3), r;
+        uint32_t slot = (uint32_t)(rnd() % 40), rights = (uint32_t)(rnd() % 16);
+        switch (rnd() % 6) {
+        case 0:     /* from us into a task */
+            r = keel_invoke(U, task[i], KEEL_TASK_GIVE_CAP, src[rnd() % 2], rights,
+                            rnd() % 2 ? KEEL_CAP_OPEN : slot, 0);
+            copies += r == KEEL_OK;
+            break;
+        case 1:     /* from one task into another (or the same) */
+            r = keel_invoke(U, task[i], KEEL_TASK_COPY_CAP, slot, task[j],
+                            rnd() % 2 ? KEEL_CAP_OPEN : (uint32_t)(rnd() % 40), rights);
+            copies += r == KEEL_OK;
+            break;
+        case 2:
+            r = keel_invoke(U, task[i], KEEL_TASK_DELETE_CAP, slot, 0, 0, 0);
+            break;
+        case 3:
+            r = keel_revoke(U, task[i], slot);
+            break;
+        case 4:     /* a copy of ours, derived from one in a task, and IPC through it */
+            if (mine == KEEL_CAP_OPEN) {
+                r = keel_invoke(U, task[i], KEEL_TASK_COPY_CAP, slot, SELF_TASK, KEEL_CAP_OPEN,
+                                KEEL_RIGHT_SEND);
+                if (!r)
+                    mine = (uint32_t)U->mr[0];
+                break;
+            }
+            r = keel_signal(U, mine, 1);    /* a gate copy would block: signal only */
+            if (r == KEEL_E_CAP || r == KEEL_E_REVOKED || r == KEEL_E_INVALID) {
+                revoked_seen += r == KEEL_E_REVOKED;
+                drop(mine);
+                mine = KEEL_CAP_OPEN;
+                r = KEEL_OK;
+            }
+            break;
+        default:
+            r = keel_revoke(U, SELF_TASK, src[rnd() % 2]);
+            break;
+        }
+        bad += r != KEEL_OK && r != KEEL_E_CAP && r != KEEL_E_RIGHTS && r != KEEL_E_REVOKED &&
+               r != KEEL_E_INVALID && r != KEEL_E_QUOTA;
+    }
+    e |= keel_revoke(U, SELF_TASK, src[0]) | keel_revoke(U, SELF_TASK, src[1]);
+    uint32_t left = 0;
+    for (int i = 0; i < 3; i++)
+        for (uint32_t k = 0; k < 32; k++)
+            left += keel_invoke(U, task[i], KEEL_TASK_COPY_CAP, k, task[0], KEEL_CAP_OPEN,
+                                KEEL_RIGHT_SEND) == KEEL_OK;
+    char name[160];
+    keel_snprintf(name, sizeof(name), "random: %u revocation operations (%u copies made, "
+                  "%u revoked uses): only named errors, nothing left below the originals",
+                  ops, copies, revoked_seen);
+    check(!e && bad == 0 && left == 0 && copies > 0, name);
+    drop(mine);
+    drop(src[0]);
+    drop(src[1]);
+    for (int i = 0; i < 3; i++)
+        drop(task[i]);
+    check(quota(FACTORY) == before && echo_words(4),
+          "random: after the revocations every page is back and IPC works");
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -2871,6 +2981,8 @@ int main(void)
     test_task_cycles();
     test_object_death();
     test_handler_death();
+    test_receiver_gate_death();
+    test_random_revoke(4000);
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

@@ -1197,6 +1197,12 @@ static void test_three_reply_caps(void)
     bool ok = done && srv_errs == 0 && srv_step == 4;
     for (uint32_t i = 0; i < 3; i++)
         ok = ok && caller_err[i] == 0 && caller_got[i] == 0x100 + i && caller_order[i] == 3 - i;
+    if (!ok)
+        keel_printf("DBG done %d errs %u step %u | %u %lx %u | %u %lx %u | %u %lx %u\n", done,
+                    srv_errs, srv_step, caller_err[0], (unsigned long)caller_got[0],
+                    caller_order[0], caller_err[1], (unsigned long)caller_got[1],
+                    caller_order[1], caller_err[2], (unsigned long)caller_got[2],
+                    caller_order[2]);
     check(ok, "reply caps: a server holds 3 calls and answers them in reverse order");
     for (uint32_t i = 0; i < 3; i++)
         drop(c[i]);

@@ -9,6 +9,11 @@ __attribute__((weak)) void cap_object_ref(const struct cap *c, int delta)
     (void)delta;
 }
 
+__attribute__((weak)) void cap_revoked(const struct cap *c)
+{
+    (void)c;
+}
+
 void cap_table_init(struct cap_table *t, struct cap_slot *slots, uint32_t size)
 {
     memset(slots, 0, sizeof(*slots) * size);
@@ -27,7 +32,7 @@ enum kerr cap_lookup(const struct cap_table *t, uint32_t index, enum cap_type ty
         return KERR_RANGE;
     const struct cap *c = &t->slots[index].cap;
     if (c->type == CAP_NONE)
-        return KERR_NOENT;
+        return c->rights == CAP_REVOKED_MARK ? KERR_REVOKED : KERR_NOENT;
     if (type != CAP_TYPE_ANY && c->type != type)
         return KERR_TYPE;
     if ((c->rights & rights) != rights)
@@ -163,6 +168,10 @@ static void splice_children(struct cap_slot *s)
 enum kerr cap_delete(struct cap_table *t, uint32_t index)
 {
     enum kerr e = cap_lookup(t, index, CAP_TYPE_ANY, 0, NULL);
+    if (e == KERR_REVOKED) {
+        t->slots[index].cap.rights = 0;     /* the mark goes: a plain empty slot */
+        return KERR_OK;
+    }
     if (e != KERR_OK)
         return e;
     struct cap_slot *s = &t->slots[index];
@@ -174,5 +183,48 @@ enum kerr cap_delete(struct cap_table *t, uint32_t index)
     if (index < t->free_hint)
         t->free_hint = index;
     cap_object_ref(&gone, -1); /* last: it may free the table's own task */
+    return KERR_OK;
+}
+
+/* Empty leaf slot s (no children), leaving it marked as revoked. */
+static void revoke_leaf(struct cap_slot *s)
+{
+    struct cap_table *t = s->table;
+    struct cap gone = s->cap;
+    if (s->prev_sibling)
+        s->prev_sibling->next_sibling = s->next_sibling;
+    else if (s->parent)
+        s->parent->first_child = s->next_sibling;
+    if (s->next_sibling)
+        s->next_sibling->prev_sibling = s->prev_sibling;
+    memset(s, 0, sizeof(*s));
+    s->table = t;
+    s->cap.rights = CAP_REVOKED_MARK;
+    t->used--;
+    uint32_t index = (uint32_t)(s - t->slots);
+    if (index < t->free_hint)
+        t->free_hint = index;
+    cap_revoked(&gone);
+    cap_object_ref(&gone, -1);
+}
+
+enum kerr cap_revoke(struct cap_table *t, uint32_t index, uint32_t *budget)
+{
+    enum kerr e = cap_lookup(t, index, CAP_TYPE_ANY, 0, NULL);
+    if (e != KERR_OK)
+        return e;
+    struct cap_slot *top = &t->slots[index], *at = top;
+    while (top->first_child) {
+        if (!*budget)
+            return KERR_NOMEM;      /* more to do: call again */
+        /* Down by first children to a leaf; after removing it, on from
+         * its parent, so each slot costs O(1) steps amortised. */
+        while (at->first_child)
+            at = at->first_child;
+        struct cap_slot *leaf = at;
+        at = leaf->parent;
+        revoke_leaf(leaf);
+        (*budget)--;
+    }
     return KERR_OK;
 }

@@ -1,7 +1,9 @@
 /*
  * Factories: sub-quotas.  A factory's pages come from its parent's quota;
- * charging and freeing pages is quota.c.  Factories are never freed, so
- * the frame table's owner words never dangle.
+ * charging and freeing pages is quota.c.  A factory whose last capability
+ * went is dead: its quota flows back to its parent, and it is freed once
+ * no page is charged to it any more, so the frame table's owner words
+ * never dangle.
  */
 #include <kmem.h>
 #include <thread.h>
@@ -25,4 +27,13 @@ void factory_discard(struct factory *child)
     child->parent->pages_left += child->pages_left;
     child->pages_left = 0;
     factory_free((uint64_t)(uintptr_t)child);
+}
+
+void factory_ref(struct factory *f, int delta)
+{
+    f->refs += (uint32_t)delta;
+    if (f->refs || !f->parent)
+        return;
+    f->dead = true;
+    factory_settle(f);
 }

@@ -17,6 +17,9 @@
 #include <loader.h>
 #include <thread.h>
 
+/* Capabilities one KEEL_TASK_REVOKE removes at most (docs/design.md). */
+#define REVOKE_BUDGET 256u
+
 /* ---- decoding ---- */
 
 static uintptr_t arg(const struct thread *t, uint32_t i)
@@ -266,6 +269,25 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uint64
     case KEEL_TASK_UNMAP: {
         bool more;
         if ((err = task_unmap(task, arg(t, 0), arg(t, 1), arg(t, 2), &more)))
+            return err;
+        out[0] = more;
+        return KEEL_OK;
+    }
+    case KEEL_TASK_COPY_CAP: { /* from this task's table into another's */
+        void *dst;
+        uint32_t to = (uint32_t)arg(t, 2);
+        if ((err = lookup(t, arg(t, 1), CAP_TASK, CAP_RIGHT_CONTROL, &dst)))
+            return err;
+        if (((struct task *)dst)->dead)
+            return KEEL_E_PARTNER;
+        if ((err = task_give_cap(task, (uint32_t)arg(t, 0), dst, &to, (uint32_t)arg(t, 3), 0)))
+            return err;
+        out[0] = to;
+        return KEEL_OK;
+    }
+    case KEEL_TASK_REVOKE: {
+        bool more;
+        if ((err = task_revoke(task, (uint32_t)arg(t, 0), REVOKE_BUDGET, &more)))
             return err;
         out[0] = more;
         return KEEL_OK;

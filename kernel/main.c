@@ -23,7 +23,7 @@ const char *kerr_name(enum kerr e)
         [KERR_RANGE] = "out of range", [KERR_NOENT] = "not found",
         [KERR_NOMEM] = "out of memory", [KERR_BADFMT] = "bad format",
         [KERR_TYPE] = "wrong type", [KERR_PERM] = "permission denied",
-        [KERR_EXIST] = "already exists",
+        [KERR_EXIST] = "already exists", [KERR_REVOKED] = "revoked",
     };
     return (uint32_t)e < ARRAY_SIZE(names) && names[e] ? names[e] : "unknown error";
 }

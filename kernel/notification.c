@@ -1,4 +1,5 @@
-/* Notifications: creation (signal and wait are IPC, ipc.c). */
+/* Notifications: creation and death (signal and wait are IPC, ipc.c). */
+#include <irq.h>
 #include <kmem.h>
 #include <thread.h>
 
@@ -16,5 +17,16 @@ uint32_t notification_create(struct factory *f, uint64_t label, struct notificat
 
 void notification_discard(struct notification *n)
 {
+    factory_free((uint64_t)(uintptr_t)n);
+}
+
+void notification_ref(struct notification *n, int delta)
+{
+    n->refs += (uint32_t)delta;
+    if (n->refs)
+        return;
+    while (n->waiters.head)
+        ipc_abort(n->waiters.head, KEEL_E_REVOKED);
+    irq_notification_gone(n);   /* no line signals it any more */
     factory_free((uint64_t)(uintptr_t)n);
 }

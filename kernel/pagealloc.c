@@ -41,7 +41,8 @@ static struct pagealloc_range *find_range(struct pagealloc *pa, uint64_t phys)
     return NULL;
 }
 
-/* Link of free page phys. */
+/* Links of free page phys: [0] the next free page, [1] the previous one
+ * (NO_PAGE: none), so a block of free pages can be taken out of the list. */
 static uint64_t *link_of(const struct pagealloc *pa, uint64_t phys)
 {
     return pa->phys_to_virt(phys);
@@ -50,9 +51,25 @@ static uint64_t *link_of(const struct pagealloc *pa, uint64_t phys)
 static void push_free(struct pagealloc *pa, struct pagealloc_range *r, uint64_t phys)
 {
     bit_set(r, (phys - r->base) / PAGE, true);
-    *link_of(pa, phys) = pa->free_head;
+    uint64_t *l = link_of(pa, phys);
+    l[0] = pa->free_head;
+    l[1] = NO_PAGE;
+    if (pa->free_head != NO_PAGE)
+        link_of(pa, pa->free_head)[1] = phys;
     pa->free_head = phys;
     pa->free_pages++;
+}
+
+/* Take free page phys out of the free list, wherever it is. */
+static void unlink_free(struct pagealloc *pa, uint64_t phys)
+{
+    uint64_t *l = link_of(pa, phys), next = l[0], prev = l[1];
+    if (prev == NO_PAGE)
+        pa->free_head = next;
+    else
+        link_of(pa, prev)[0] = next;
+    if (next != NO_PAGE)
+        link_of(pa, next)[1] = prev;
 }
 
 /* Whole pages of [base, base + size) as [*first, *first + *pages pages). */
@@ -127,10 +144,48 @@ static void fresh_to_free(struct pagealloc *pa, struct pagealloc_range *r, uint6
     }
 }
 
+/* Pages of r handed out at least once (the rest are never-used). */
+static uint64_t used_part(const struct pagealloc *pa, uint32_t ri)
+{
+    return ri < pa->fresh_range ? pa->range[ri].pages
+         : ri == pa->fresh_range ? pa->fresh_next : 0;
+}
+
+/* A block of pages freed pages (naturally aligned), taken out of the free
+ * list: so page-table roots of several pages (POWER9: 64 KiB) are made
+ * again from what destroyed tasks gave back.  A scan of the bitmaps of the
+ * memory used so far, one bit per candidate block mostly. */
+static bool reuse_block(struct pagealloc *pa, uint64_t pages, uint64_t *phys)
+{
+    uint64_t align = pages * PAGE;
+    for (uint32_t ri = 0; ri < pa->count && ri <= pa->fresh_range; ri++) {
+        struct pagealloc_range *r = &pa->range[ri];
+        uint64_t end = used_part(pa, ri);
+        uint64_t i = (ALIGN_UP(r->base, align) - r->base) / PAGE;
+        for (; i + pages <= end; i += pages) {
+            uint64_t k = 0;
+            while (k < pages && bit_get(r, i + k))
+                k++;
+            if (k < pages)
+                continue;
+            for (k = 0; k < pages; k++) {
+                unlink_free(pa, r->base + (i + k) * PAGE);
+                bit_set(r, i + k, false);
+            }
+            pa->free_pages -= pages;
+            *phys = r->base + i * PAGE;
+            return true;
+        }
+    }
+    return false;
+}
+
 enum kerr page_alloc_block(struct pagealloc *pa, uint64_t pages, uint64_t *phys)
 {
     if (pages == 0 || (pages & (pages - 1)))
         return KERR_INVAL;
+    if (reuse_block(pa, pages, phys))
+        return KERR_OK;
     for (; pa->fresh_range < pa->count; pa->fresh_range++, pa->fresh_next = 0) {
         struct pagealloc_range *r = &pa->range[pa->fresh_range];
         uint64_t first = (ALIGN_UP(r->base + pa->fresh_next * PAGE, pages * PAGE) - r->base) / PAGE;
@@ -170,6 +225,8 @@ enum kerr page_alloc(struct pagealloc *pa, uint64_t *phys)
         if (next == page || !valid_link(pa, next))
             return KERR_BADFMT;
         pa->free_head = next;
+        if (next != NO_PAGE)
+            link_of(pa, next)[1] = NO_PAGE;
     }
     struct pagealloc_range *r = find_range(pa, page);
     bit_set(r, (page - r->base) / PAGE, false);

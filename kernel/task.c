@@ -3,10 +3,13 @@
  * factory the request named; the page tables a mapping needs go to the
  * factory that pays for the mapped page (pt_charge).
  *
- * A destroyed task gives back its address space, capability table and
- * capabilities at once; its task and thread headers go back when the last
- * capability naming the task or one of its threads is deleted (task.refs);
- * until then they answer KEEL_E_PARTNER.
+ * A task is destroyed by KEEL_TASK_DESTROY or when its last task
+ * capability goes (task_reap); it gives back its address space,
+ * capability table and capabilities at once; its task and thread headers
+ * go back when the last capability naming the task or one of its threads
+ * goes (task.refs); until then they answer KEEL_E_PARTNER.  This file also
+ * holds cap_object_ref(), which routes every capability's coming and going
+ * to its object's count.
  */
 #include <irq.h>
 #include <kernel.h>
@@ -155,7 +158,7 @@ uint32_t task_create(struct factory *f, const char *name, struct task **out)
  * pages, then the task page, each back to the factory that paid. */
 static void task_release(struct task *task)
 {
-    if (!task->dead || task->refs)
+    if (!task->dead || task->refs || task->doomed)
         return;
     for (struct thread *t = task->threads, *next; t; t = next) {
         next = t->task_next;
@@ -164,22 +167,83 @@ static void task_release(struct task *task)
     factory_free((uint64_t)(uintptr_t)task);
 }
 
+static void task_destroy_one(struct task *task);
+static struct task *doomed;     /* tasks whose last task capability went */
+static bool reaping;
+
+void task_reap(void)
+{
+    if (reaping)
+        return;     /* the loop below is running: it takes the new ones too */
+    reaping = true;
+    while (doomed) {
+        struct task *task = doomed;
+        doomed = task->doomed_next;
+        task->doomed = false;
+        task->doomed_next = NULL;
+        struct thread *cur = sched_current();
+        if (!task->dead && !task->task_caps && !task->is_root && (!cur || cur->task != task))
+            task_destroy_one(task);
+        else
+            task_release(task);     /* destroyed meanwhile: its header may go now */
+    }
+    reaping = false;
+}
+
 /* Called by cap.c for every capability that appears (+1) or goes (-1):
- * tasks and threads count the capabilities naming them (a reply capability
- * names its caller's thread, which must outlive it). */
+ * every object counts the capabilities naming it, and the last one going
+ * destroys it (gate.c, notification.c, factory.c, thread.c, here; irq.c
+ * frees the line).  A task's header also counts the capabilities naming
+ * its threads (a reply capability names its caller's thread, which must
+ * outlive it).  A task is not destroyed here but put on a list that
+ * task_reap() works through once the operation that deleted the
+ * capability is done: destroying it deletes capabilities in turn, and a
+ * revocation walking the derivation tree must not see it change. */
 void cap_object_ref(const struct cap *c, int delta)
 {
-    if (c->type == CAP_IRQ) {
+    switch (c->type) {
+    case CAP_IRQ:
         irq_cap_ref(c, delta);
         return;
-    }
-    struct task *task = c->type == CAP_TASK ? c->object
-                      : c->type == CAP_THREAD || c->type == CAP_REPLY
-                      ? ((struct thread *)c->object)->task : NULL;
-    if (!task)
+    case CAP_GATE:
+        gate_ref(c->object, delta);
         return;
-    task->refs += (uint32_t)delta;
-    task_release(task);
+    case CAP_NOTIFICATION:
+        notification_ref(c->object, delta);
+        return;
+    case CAP_FACTORY:
+        factory_ref(c->object, delta);
+        return;
+    case CAP_TASK: {
+        struct task *task = c->object;
+        task->task_caps += (uint32_t)delta;
+        task->refs += (uint32_t)delta;
+        if (!task->task_caps && !task->dead && !task->doomed) {
+            task->doomed = true;
+            task->doomed_next = doomed;
+            doomed = task;
+        }
+        task_release(task);
+        return;
+    }
+    case CAP_THREAD:
+    case CAP_REPLY: {
+        struct thread *t = c->object;
+        struct task *task = t->task;
+        thread_ref(t, c->type == CAP_THREAD, delta);
+        task->refs += (uint32_t)delta;
+        task_release(task);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+void cap_revoked(const struct cap *c)
+{
+    if (c->type == CAP_REPLY)
+        ipc_reply_cap_deleted(c);
 }
 
 /* ---- capabilities ---- */
@@ -188,8 +252,9 @@ uint32_t task_give_cap(struct task *src, uint32_t from, struct task *task, uint3
                        uint32_t rights, uint64_t badge)
 {
     struct cap c;
-    if (cap_lookup(&src->caps, from, CAP_TYPE_ANY, 0, &c))
-        return KEEL_E_CAP;
+    enum kerr le = cap_lookup(&src->caps, from, CAP_TYPE_ANY, 0, &c);
+    if (le)
+        return le == KERR_REVOKED ? KEEL_E_REVOKED : KEEL_E_CAP;
     if (c.type == CAP_REPLY)
         return KEEL_E_CAP;      /* a reply capability answers one call: no copies */
     if (badge && c.type != CAP_GATE)
@@ -207,19 +272,40 @@ uint32_t task_give_cap(struct task *src, uint32_t from, struct task *task, uint3
     return KEEL_OK;
 }
 
-uint32_t task_delete_cap(struct task *task, uint32_t slot)
+/* task_delete_cap() without task_reap(): for task_destroy_one(). */
+static uint32_t delete_cap(struct task *task, uint32_t slot)
 {
     struct cap c;
-    if (cap_lookup(&task->caps, slot, CAP_TYPE_ANY, 0, &c))
+    enum kerr e = cap_lookup(&task->caps, slot, CAP_TYPE_ANY, 0, &c);
+    if (e == KERR_REVOKED)
+        return cap_delete(&task->caps, slot) ? KEEL_E_CAP : KEEL_OK; /* the mark goes */
+    if (e)
         return KEEL_E_CAP;
     if (c.type == CAP_REPLY)
         ipc_reply_cap_deleted(&c); /* first: the capability keeps the caller alive */
     return cap_delete(&task->caps, slot) ? KEEL_E_CAP : KEEL_OK;
 }
 
+uint32_t task_delete_cap(struct task *task, uint32_t slot)
+{
+    uint32_t err = delete_cap(task, slot);
+    task_reap();
+    return err;
+}
+
+uint32_t task_revoke(struct task *task, uint32_t slot, uint32_t budget, bool *more)
+{
+    enum kerr e = cap_revoke(&task->caps, slot, &budget);
+    task_reap();
+    *more = e == KERR_NOMEM;
+    return e == KERR_OK || e == KERR_NOMEM ? KEEL_OK : cap_lookup_error(e);
+}
+
 /* ---- destruction ---- */
 
-void task_destroy(struct task *task)
+/* task_destroy() but for the tasks it dooms (task_reap() does them, in a
+ * loop: no recursion). */
+static void task_destroy_one(struct task *task)
 {
     task->refs++; /* deleting its own capabilities must not free it here */
     task->dead = true;
@@ -227,10 +313,16 @@ void task_destroy(struct task *task)
         if (t->state != THREAD_DEAD)
             thread_kill(t);
     for (uint32_t i = 0; i < task->caps.size; i++)
-        (void)task_delete_cap(task, i);
+        (void)delete_cap(task, i);
     task_mappings_release(task);    /* before its pages go: some were lent to it */
     vm_destroy(&task->vm, true);
     cap_table_free(&task->caps);
     task->refs--;
     task_release(task);
+}
+
+void task_destroy(struct task *task)
+{
+    task_destroy_one(task);
+    task_reap();    /* the tasks its capabilities were the last ones to */
 }

@@ -1,7 +1,8 @@
 /*
  * Threads: creation, the operations their capability offers, and death.
- * A thread's page stays until its task is dead and no capability names the
- * task or one of its threads (task.c).
+ * A thread dies when its last thread capability goes (or with its task);
+ * its page goes back once it is dead and no capability (thread or reply)
+ * names it, or else with its task's header (task.c).
  */
 #include <kernel.h>
 #include <kmem.h>
@@ -45,7 +46,28 @@ void thread_kill(struct thread *t)
     thread_halt(t, THREAD_DEAD);
     ipc_release(t);     /* its senders and every caller it received fail */
     gate_unbind_all(t);
+    gate_remove_handler(t);
     t->utcb = NULL;     /* the page goes with the address space */
+}
+
+void thread_ref(struct thread *t, bool thread_cap, int delta)
+{
+    t->refs += (uint32_t)delta;
+    if (thread_cap)
+        t->caps += (uint32_t)delta;
+    if (delta > 0)
+        return;
+    if (!t->caps && t->state != THREAD_DEAD)
+        thread_kill(t);
+    if (t->refs || t == sched_current())
+        return;
+    struct thread **p = &t->task->threads;
+    while (*p && *p != t)
+        p = &(*p)->task_next;
+    if (*p) {
+        *p = t->task_next;
+        factory_free((uint64_t)(uintptr_t)t);
+    }
 }
 
 void thread_stop(struct thread *t)
@@ -83,7 +105,9 @@ uint32_t thread_set_prio(struct thread *t, const struct thread *by, uintptr_t pr
 
 void thread_set_handler(struct thread *t, struct gate *g)
 {
-    t->handler = g;
+    gate_remove_handler(t);
+    if (g)
+        gate_add_handler(g, t);
 }
 
 uint32_t thread_set_utcb(struct thread *t, struct factory *f, uintptr_t va)

@@ -157,6 +157,8 @@ HOST_TESTS = {
     "test_cpio": ["lib/cpio.c"],
     "test_elf": ["kernel/elf.c"],
     "test_cap": ["kernel/cap.c"],
+    # Revocation: bounded steps against a model (cap_revoke).
+    "test_revoke": ["kernel/cap.c"],
     # The QEMU plugin of ./keel bench, with the QEMU API stood in for (the
     # test includes tools/qemu-plugin/insncount.c).
     "test_insncount_plugin": [],

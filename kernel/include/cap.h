@@ -75,6 +75,10 @@ struct cap_table {
     uint32_t free_hint;     /**< no slot below this index is free */
 };
 
+/** The rights word of an empty slot whose capability was revoked: lookups
+ * there answer KERR_REVOKED until the slot is filled again or deleted. */
+#define CAP_REVOKED_MARK 0xdeadu
+
 /** Pass as a slot index to let the table pick its lowest free slot. */
 #define CAP_SLOT_ANY UINT32_MAX
 
@@ -84,7 +88,8 @@ void cap_table_init(struct cap_table *t, struct cap_slot *slots, uint32_t size);
 /**
  * Fetch the capability in slot index of t, requiring type (or CAP_TYPE_ANY)
  * and every right in rights.  Errors, in this order: KERR_RANGE (no such
- * slot), KERR_NOENT (empty), KERR_TYPE (other type), KERR_PERM (a right
+ * slot), KERR_NOENT (empty), KERR_REVOKED (empty, its capability revoked),
+ * KERR_TYPE (other type), KERR_PERM (a right
  * missing).  out may be NULL when only the check matters.
  */
 enum kerr cap_lookup(const struct cap_table *t, uint32_t index, enum cap_type type,
@@ -114,9 +119,25 @@ enum kerr cap_derive(struct cap_table *src, uint32_t from, struct cap_table *dst
 enum kerr cap_copy(struct cap_table *src, uint32_t from, struct cap_table *dst,
                    uint32_t *to, uint32_t rights);
 
-/** Empty slot index of t, re-parenting its children (see above).
- * Errors: KERR_RANGE, KERR_NOENT (already empty). */
+/** Empty slot index of t, re-parenting its children (see above); a slot
+ * marked revoked becomes a plain empty slot.  Errors: KERR_RANGE,
+ * KERR_NOENT (already empty). */
 enum kerr cap_delete(struct cap_table *t, uint32_t index);
+
+/**
+ * Revoke: remove every capability derived from slot index of t, in any
+ * table, leaves first (the slot itself stays).  Each removed slot is left
+ * marked revoked (KERR_REVOKED for lookups).  At most *budget capabilities
+ * go, each decrementing *budget; then KERR_NOMEM says work is left, and a
+ * call again continues (the tree is valid after every single removal).
+ * Cost per call: the removals plus one descent from the slot to a leaf.
+ * Errors: those of cap_lookup() for the slot.
+ */
+enum kerr cap_revoke(struct cap_table *t, uint32_t index, uint32_t *budget);
+
+/* Called for each capability cap_revoke() removes, before cap_object_ref()
+ * (a no-op default: the kernel's is in task.c). */
+void cap_revoked(const struct cap *c);
 
 /* Called with +1 for every capability that comes into a slot and -1 for
  * every one that leaves it, so objects can count the capabilities naming

@@ -2,7 +2,8 @@
  * pagealloc.h - physical page-frame allocator.
  *
  * Manages the usable RAM of a struct memmap in ARCH_PAGE_SIZE pages.  Freed
- * pages form a LIFO list threaded through their own first 8 bytes; pages
+ * pages form a LIFO list threaded through their own first 16 bytes (next
+ * and previous); pages
  * never handed out come from a cursor in address order, so allocating and
  * freeing are O(1) (plus a binary search over at most MEMMAP_MAX ranges)
  * and start-up touches only the bitmaps, not all of RAM.  A bitmap per range, carved from the range's first
@@ -54,11 +55,13 @@ enum kerr page_alloc(struct pagealloc *pa, uint64_t *phys);
 
 /**
  * Allocate pages (a power of two) contiguous pages aligned to their total
- * size, for a page-table root larger than a page (POWER9: 64 KiB).  They
- * come from never-used memory only (pages skipped to align join the free
- * list) and are freed one page at a time with page_free.  Errors:
- * KERR_INVAL if pages is not a power of two, KERR_NOMEM if no never-used
- * block is left.
+ * size, for a page-table root larger than a page (POWER9: 64 KiB).  A block
+ * of freed pages is reused first (found in the bitmaps of the memory used
+ * so far, taken out of the free list, which is doubly linked for this);
+ * else it comes from never-used memory (pages skipped to align join the
+ * free list).  Freed one page at a time with page_free.  Errors:
+ * KERR_INVAL if pages is not a power of two, KERR_NOMEM if no such block
+ * is left.
  */
 enum kerr page_alloc_block(struct pagealloc *pa, uint64_t pages, uint64_t *phys);
 

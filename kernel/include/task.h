@@ -1,6 +1,7 @@
 /*
  * Tasks: an address space and a capability table (task.c).  Each is
- * charged to the factory the request named; a destroyed task gives back
+ * charged to the factory the request named.  A task is destroyed by
+ * KEEL_TASK_DESTROY or when its last task capability goes; it gives back
  * its address space and table at once, and its header (and its threads')
  * when the last capability naming the task or one of its threads goes.
  */
@@ -28,7 +29,10 @@ struct task {
     struct factory *pt_charge;  /* pays for the tables of the mapping being made */
     struct thread *threads;     /* list through thread.task_next */
     uint32_t refs;              /* capabilities naming the task or one of its threads */
+    uint32_t task_caps;         /* task capabilities naming it: the last going destroys it */
     bool dead;
+    bool doomed;                /* on the list of tasks to destroy (task_reap) */
+    struct task *doomed_next;
     char name[TASK_NAME_MAX];
     bool is_root;               /* the first task: may power the machine off */
     struct factory *factory;    /* made it: pays for what delegation adds (mapping.c) */
@@ -61,5 +65,14 @@ uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintp
  * source must be an unbadged gate capability and the copy gets badge. */
 uint32_t task_give_cap(struct task *src, uint32_t from, struct task *task, uint32_t *to,
                        uint32_t rights, uint64_t badge);
-/* Empty slot of task; a reply capability deleted unused fails its caller. */
+/* Empty slot of task; a reply capability deleted unused fails its caller.
+ * Objects whose last capability went are destroyed (task_reap). */
 uint32_t task_delete_cap(struct task *task, uint32_t slot);
+/* Revoke slot of task: remove every capability derived from it, in every
+ * task, at most budget of them; *more says whether some are left (call
+ * again).  KEEL_E_CAP for an empty slot, KEEL_E_REVOKED for a revoked one. */
+uint32_t task_revoke(struct task *task, uint32_t slot, uint32_t budget, bool *more);
+/* Destroy the tasks whose last task capability went meanwhile (a loop:
+ * destroying one may doom others).  The running thread's own task, and the
+ * root task, are spared: they end otherwise. */
+void task_reap(void);

@@ -60,19 +60,25 @@ struct thread {
 
     /* exceptions */
     struct gate *handler;       /* receives exception messages; NULL = stop and log */
+    struct thread *handler_next, *handler_prev; /* the handler gate's other threads */
     bool in_exception;          /* blocked on its handler: the frame is the fault's */
     uint64_t exc_msg[1 + KEEL_EXC_WORDS]; /* tag and words of the exception message */
+
+    /* lifetime */
+    uint32_t caps;              /* thread capabilities naming it: the last going kills it */
+    uint32_t refs;              /* those and the reply capabilities naming it: the last
+                                   going (once it is dead) frees its page */
 
     /* floating point: its FP/SIMD registers while another thread's are loaded */
     struct arch_fpu fpu;
 };
 _Static_assert(sizeof(struct thread) <= ARCH_PAGE_SIZE, "a thread fits its page");
 
-/* The ABI's error for a failed cap_lookup(): a missing right, or no usable
- * capability there at all. */
+/* The ABI's error for a failed cap_lookup(): a missing right, a revoked
+ * capability, or no usable capability there at all. */
 static inline uint32_t cap_lookup_error(enum kerr e)
 {
-    return e == KERR_PERM ? KEEL_E_RIGHTS : KEEL_E_CAP;
+    return e == KERR_PERM ? KEEL_E_RIGHTS : e == KERR_REVOKED ? KEEL_E_REVOKED : KEEL_E_CAP;
 }
 
 /* ---- scheduler (sched.c) ---- */
@@ -140,6 +146,11 @@ void thread_set_handler(struct thread *t, struct gate *g);
 uint32_t thread_start(struct thread *t);
 /* Take t off any IPC and the processor, stopped. */
 void thread_stop(struct thread *t);
+/* cap_object_ref() for a thread (thread_cap: a CAP_THREAD, else a
+ * CAP_REPLY naming it): the last thread capability going kills it, and
+ * once it is dead and no capability names it its page goes back (unless it
+ * is the running thread: then it goes with its task's header). */
+void thread_ref(struct thread *t, bool thread_cap, int delta);
 /* Take a thread off everything and mark it dead.  Its page stays until its
  * task is dead and no capability names the task or a thread of it (task.c):
  * every kernel link to t must be cut here, since none is counted. */

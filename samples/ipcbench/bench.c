@@ -1,8 +1,9 @@
 /*
  * ipcbench: IPC round trips (call + reply_wait) with 0, 4 and 64 message
  * words, to a thread in another address space (the bench-server module) and
- * to one in the same address space, the null system call, and a map IPC
- * of one page with its unmap.
+ * to one in the same address space, the null system call, a map IPC
+ * of one page with its unmap, revoking a chain of 1,000 derived
+ * capabilities across three tasks, and a task's creation and destruction.
  *
  * Each of the ROUNDS measured operations of a case is bracketed by benchmark
  * markers (keel/mark.h), and each case ends with a report marker: under
@@ -111,6 +112,80 @@ static bool map_rounds(struct keel_utcb *u, uint64_t *map, uint64_t *unmap)
     return true;
 }
 
+#define CHAIN 1000          /* copies in the revoked chain */
+#define CHAIN_ROUNDS 8      /* each round builds the chain anew: 1,000 calls */
+#define TASK_ROUNDS 500
+
+/* A chain of CHAIN copies of the capability in our slot from, each derived
+ * from the one before, across the three tasks; false on error. */
+static bool build_chain(struct keel_utcb *u, const uint32_t *task, uint32_t from)
+{
+    if (keel_invoke(u, task[0], KEEL_TASK_GIVE_CAP, from, KEEL_RIGHT_SEND, KEEL_CAP_OPEN, 0))
+        return false;
+    uint32_t at = (uint32_t)u->mr[0];
+    for (uint32_t i = 1; i < CHAIN; i++) {
+        if (keel_invoke(u, task[(i - 1) % 3], KEEL_TASK_COPY_CAP, at, task[i % 3],
+                        KEEL_CAP_OPEN, KEEL_RIGHT_SEND))
+            return false;
+        at = (uint32_t)u->mr[0];
+    }
+    return true;
+}
+
+/* Counter ticks of CHAIN_ROUNDS revocations of a CHAIN-long chain (the
+ * whole keel_revoke(): 4 bounded calls), each a marker pair; 0 on error. */
+static uint64_t revoke_rounds(struct keel_utcb *u)
+{
+    uint32_t task[3] = { KEEL_CAP_OPEN, KEEL_CAP_OPEN, KEEL_CAP_OPEN }, n = KEEL_CAP_OPEN;
+    for (int i = 0; i < 3; i++)
+        if (keel_task_create_sized(u, FACTORY, 9, &task[i]))
+            return 0;
+    if (keel_notification_create(u, FACTORY, 0, &n))
+        return 0;
+    uint64_t ticks = 0;
+    for (uint32_t r = 0; r < CHAIN_ROUNDS + 1; r++) {
+        if (!build_chain(u, task, n))
+            return 0;
+        uint64_t start = keel_counter();
+        if (r)  /* the first round warms up */
+            keel_mark_start();
+        uint32_t e = keel_revoke(u, SELF_TASK, n);
+        if (r)
+            keel_mark_stop();
+        ticks += r ? keel_counter() - start : 0;
+        if (e)
+            return 0;
+    }
+    keel_mark_report();
+    for (int i = 0; i < 3; i++)
+        keel_invoke(u, SELF_TASK, KEEL_TASK_DELETE_CAP, task[i], 0, 0, 0);
+    keel_invoke(u, SELF_TASK, KEEL_TASK_DELETE_CAP, n, 0, 0, 0);
+    return ticks ? ticks : 1;
+}
+
+/* Counter ticks of TASK_ROUNDS task creations and destructions (deleting
+ * its only capability destroys it), each pair of calls a marker pair. */
+static uint64_t task_rounds(struct keel_utcb *u)
+{
+    uint64_t start = 0;
+    for (uint32_t r = 0; r < WARMUP + TASK_ROUNDS; r++) {
+        uint32_t task = KEEL_CAP_OPEN;
+        if (r == WARMUP)
+            start = keel_counter();
+        if (r >= WARMUP)
+            keel_mark_start();
+        uint32_t e = keel_task_create(u, FACTORY, &task);
+        e |= keel_invoke(u, SELF_TASK, KEEL_TASK_DELETE_CAP, task, 0, 0, 0);
+        if (r >= WARMUP)
+            keel_mark_stop();
+        if (e)
+            return 0;
+    }
+    uint64_t ticks = keel_counter() - start;
+    keel_mark_report();
+    return ticks ? ticks : 1;
+}
+
 /* Counter ticks for ROUNDS system calls the kernel rejects at once (the cost
  * of entering and leaving the kernel), each one a marker pair. */
 static uint64_t null_calls(void)
@@ -169,5 +244,15 @@ int main(void)
                         where[w].name, sizes[s], (unsigned long)(total / ROUNDS));
         }
     }
+    uint64_t revoke = revoke_rounds(u);
+    if (!revoke)
+        return 1;
+    keel_printf("ipcbench: case revoke-1000-chain 0 words: %lu ticks per operation\n",
+                (unsigned long)(revoke / CHAIN_ROUNDS));
+    uint64_t tasks = task_rounds(u);
+    if (!tasks)
+        return 1;
+    keel_printf("ipcbench: case task-create-destroy 0 words: %lu ticks per operation\n",
+                (unsigned long)(tasks / TASK_ROUNDS));
     return 0;
 }

@@ -206,6 +206,34 @@ static void test_block(struct pagealloc *pa, const struct memmap *m, uint64_t *p
         dup += pages[i] == pages[i - 1];
     CHECK_EQ_U(dup, 0);
     CHECK_EQ_U(page_alloc_block(pa, BLOCK, &phys), KERR_NOMEM);
+
+    /* Nothing never-used is left: blocks come from freed pages.  Free every
+     * other page, then two aligned blocks' worth (out of order): exactly
+     * those two blocks come back, and pages no block covers stay listed. */
+    for (uint64_t i = 0; i < n; i += 2)
+        CHECK_EQ_U(page_free(pa, pages[i]), KERR_OK);
+    CHECK_EQ_U(page_alloc_block(pa, BLOCK, &phys), KERR_NOMEM);
+    uint64_t want[2] = { 0x80320000, 0x80400000 };
+    for (int b = 1; b >= 0; b--)        /* their odd pages are free already */
+        for (uint64_t p = 0; p < BLOCK; p += 2)
+            CHECK_EQ_U(page_free(pa, want[b] + p * PG), KERR_OK);
+    uint64_t free_before = pagealloc_free_count(pa);
+    CHECK_EQ_U(page_alloc_block(pa, BLOCK, &phys), KERR_OK);
+    CHECK_EQ_U(phys, want[0]);
+    CHECK_EQ_U(page_alloc_block(pa, BLOCK, &phys), KERR_OK);
+    CHECK_EQ_U(phys, want[1]);
+    CHECK_EQ_U(page_alloc_block(pa, BLOCK, &phys), KERR_NOMEM);
+    CHECK_EQ_U(pagealloc_free_count(pa), free_before - 2 * BLOCK);
+    /* The list is intact: every page left free comes out once, none of the
+     * blocks' pages among them. */
+    uint64_t got = 0, inside = 0;
+    while (got <= MANAGED && page_alloc(pa, &phys) == KERR_OK) {
+        got++;
+        inside += (phys >= want[0] && phys < want[0] + BLOCK * PG) ||
+                  (phys >= want[1] && phys < want[1] + BLOCK * PG);
+    }
+    CHECK_EQ_U(got, free_before - 2 * BLOCK);
+    CHECK_EQ_U(inside, 0);
 }
 
 int main(void)

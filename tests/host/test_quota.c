@@ -15,7 +15,9 @@
  *   - live address spaces tagged in the current generation have distinct
  *     tags (a 3-bit tag space, so generations roll over often);
  * and at the end, with every task destroyed and its capabilities deleted,
- * that each factory holds exactly the pages of its permanent objects.
+ * that each factory holds exactly the pages of the objects still named.
+ * First, objects of each kind made from a sub-factory die with their last
+ * capability, the factory's first, and every page comes back.
  */
 #include <stdlib.h>
 #include <keel/errors.h>
@@ -42,6 +44,9 @@ void arch_fpu_state_init(struct arch_fpu *fpu) { fpu->reg = 0x5a; }
 /* ---- the calls the object code makes into IPC and the scheduler ---- */
 void ipc_abort(struct thread *t, uint32_t err) { }
 void irq_cap_ref(const struct cap *c, int delta) { }
+void irq_notification_gone(struct notification *n) { }
+static struct thread *caller;
+struct thread *sched_current(void) { return caller; }
 uint32_t device_map_page(struct task *task, struct factory *f, uintptr_t va, uint64_t pa)
 {
     return KEEL_E_INVALID;
@@ -78,7 +83,6 @@ static uint8_t *ram;
 static struct boot_desc desc;
 static struct factory all;
 static struct task *root;
-static struct thread *caller;
 static uint64_t free_at_start;
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
@@ -399,9 +403,50 @@ static void teardown(void)
         CHECK_EQ_U(used_of(i), fac[i].permanent);
 }
 
+/* Objects die with their last capability, and every page goes back to its
+ * payer: a sub-factory whose capability goes first (its quota returns at
+ * once, the pages of the objects it paid for as they go, its own page
+ * last), then a gate, a notification, a thread and a task made from it. */
+static void test_lifetimes(void)
+{
+    uint64_t all_before = all.pages_left, free_before = kmem_free_pages();
+    uintptr_t f, task, th, g, n;
+    CHECK_EQ_U(invoke(2, KEEL_FACTORY_FACTORY, 40, KEEL_CAP_OPEN, 0, 0, &f), KEEL_OK);
+    CHECK_EQ_U(all.pages_left, all_before - 41);
+    CHECK_EQ_U(invoke((uint32_t)f, KEEL_FACTORY_TASK, KEEL_CAP_OPEN, 0, 0, 0, &task), KEEL_OK);
+    CHECK_EQ_U(invoke((uint32_t)f, KEEL_FACTORY_THREAD, task, KEEL_CAP_OPEN, 0, 0, &th), KEEL_OK);
+    CHECK_EQ_U(invoke((uint32_t)f, KEEL_FACTORY_GATE, th, 1, KEEL_CAP_OPEN, 0, &g), KEEL_OK);
+    CHECK_EQ_U(invoke((uint32_t)f, KEEL_FACTORY_NOTIFICATION, 0, KEEL_CAP_OPEN, 0, 0, &n),
+               KEEL_OK);
+    CHECK_EQ_U(invoke((uint32_t)task, KEEL_TASK_MAP_ANON, USER_BASE, 4, KEEL_MAP_R, f, NULL),
+               KEEL_OK);
+    struct cap fc = { 0 };
+    CHECK_EQ_U(cap_lookup(&root->caps, (uint32_t)f, CAP_FACTORY, 0, &fc), KERR_OK);
+    struct factory *sub = fc.object;
+    if (!sub) {
+        printf("     no factory: root's table %u/%u used\n", root->caps.used, root->caps.size);
+        return;
+    }
+    uint64_t used = sub->used, left = sub->pages_left;
+    CHECK_EQ_U(used + left, 40);
+    CHECK_EQ_U(invoke(0, KEEL_TASK_DELETE_CAP, f, 0, 0, 0, NULL), KEEL_OK);
+    CHECK_EQ_U(all.pages_left, all_before - 41 + left);     /* its quota left, at once */
+    CHECK_EQ_U(invoke(0, KEEL_TASK_DELETE_CAP, n, 0, 0, 0, NULL), KEEL_OK);
+    CHECK_EQ_U(invoke(0, KEEL_TASK_DELETE_CAP, g, 0, 0, 0, NULL), KEEL_OK);
+    CHECK_EQ_U(all.pages_left, all_before - 41 + left + 2);
+    CHECK_EQ_U(invoke(0, KEEL_TASK_DELETE_CAP, th, 0, 0, 0, NULL), KEEL_OK);  /* killed, freed */
+    CHECK_EQ_U(all.pages_left, all_before - 41 + left + 3);
+    CHECK_EQ_U(invoke(0, KEEL_TASK_DELETE_CAP, task, 0, 0, 0, NULL), KEEL_OK); /* destroyed */
+    CHECK_EQ_U(all.pages_left, all_before);                  /* the factory's page too */
+    CHECK_EQ_U(kmem_free_pages(), free_before);
+    CHECK_EQ_U(frames_of(sub, false), 0);
+}
+
 int main(void)
 {
     setup();
+    test_lifetimes();   /* first: root's table fills up with objects later */
+    check_accounting();
     /* Table sizes: out of range refused with nothing charged; a 1024-slot
      * table takes its last slot, refuses the next, and comes back whole.
      * First, while the allocator still has never-used pages: a table of

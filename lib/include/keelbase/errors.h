@@ -13,4 +13,5 @@ enum kerr {
     KERR_TYPE,      /* object is of the wrong type */
     KERR_PERM,      /* rights or permission missing */
     KERR_EXIST,     /* target already in use */
+    KERR_REVOKED,   /* the slot's capability was revoked (kernel/cap.c) */
 };

@@ -25,4 +25,7 @@ enum keel_error {
                                  window (or a malformed one): nothing was delivered */
     KEEL_E_BUSY = 12,       /**< the resource is taken (an interrupt line another IRQ
                                  capability already names) */
+    KEEL_E_REVOKED = 13,    /**< the capability was revoked (the slot stays marked so
+                                 until it is reused or deleted), or the object a blocked
+                                 thread waited on was destroyed (its last capability went) */
 };

@@ -198,6 +198,18 @@ static inline uint32_t keel_unmap(struct keel_utcb *u, uint32_t task, uintptr_t 
     return e;
 }
 
+/** Revoke the capability in slot of task: every capability derived from it,
+ * in every task, goes (the slot itself stays); repeats the bounded kernel
+ * operation (KEEL_TASK_REVOKE) until it reports done. */
+static inline uint32_t keel_revoke(struct keel_utcb *u, uint32_t task, uint32_t slot)
+{
+    uint32_t e;
+    do
+        e = keel_invoke(u, task, KEEL_TASK_REVOKE, slot, 0, 0, 0);
+    while (!e && u->mr[0]);
+    return e;
+}
+
 /** Load the ELF image at [image, image + size) of the caller (physically
  * contiguous, as boot modules are) into task, charging its pages to factory;
  * *entry gets its entry point. */

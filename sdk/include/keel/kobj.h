@@ -91,6 +91,20 @@ enum keel_task_op {
                                          may use those ports (machines with port I/O).  Errors:
                                          KEEL_E_RIGHTS not root; KEEL_E_INVALID ports no user
                                          driver may drive; KEEL_E_NOSYS no port I/O here */
+    KEEL_TASK_REVOKE = 9,           /**< mr0 = slot in the task: remove every capability derived
+                                         from it (copies, their copies, ...) in every task; the
+                                         slot itself stays.  Removed slots answer KEEL_E_REVOKED
+                                         until reused or deleted; objects whose last capability
+                                         went are destroyed.  At most 256 go per call: out mr0 =
+                                         1 if work is left (call again), 0 when done.  Errors:
+                                         KEEL_E_CAP empty slot, KEEL_E_REVOKED a revoked one */
+    KEEL_TASK_COPY_CAP = 10,        /**< copy between two other tables: mr0 = slot in this task,
+                                         mr1 = caller's slot of the destination task (control
+                                         right), mr2 = slot there (KEEL_CAP_OPEN: any), mr3 =
+                                         rights (a subset); the copy keeps the badge and is
+                                         derived from the source (KEEL_TASK_REVOKE reaches it);
+                                         out mr0 = the slot.  Errors as KEEL_TASK_GIVE_CAP,
+                                         KEEL_E_REVOKED for a revoked source */
 };
 
 /** Rights of memory mapped with KEEL_TASK_MAP_ANON. */

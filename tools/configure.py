@@ -15,6 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import ports  # noqa: E402
 import mktestimages  # noqa: E402
+import systems  # noqa: E402
 
 COMPILERS = ("gcc", "clang")
 
@@ -46,30 +47,21 @@ KERNEL_SOURCES = [
 LIB_SOURCES = ["lib/format.c", "lib/string.c", "lib/cpio.c", "lib/fdt.c"]
 LIB_INCLUDE = "-Ilib/include"
 
-# User-level components in the boot image: name -> sources.  The kernel starts
-# "root"; the root task starts the rest.  The runtime (libkeel.a) also sees
-# lib/include; components see only sdk/include.
+# User-level components: the SDK's servers (sdk/servers/<name>/*.c, "root"
+# among them: the kernel starts it, it starts the rest) and the programs the
+# systems name (tools/systems.py: every folder under samples/ and tests/
+# holding a system.desc, each packed into a boot image with root and its
+# description).  Adding a component means adding a folder, not editing this
+# file.  The runtime (libkeel.a) also sees lib/include; components see only
+# sdk/include.
 SDK_LIB_SOURCES = ["sdk/lib/crt0.c", "sdk/lib/thread.c", "sdk/lib/console.c",
                    "sdk/lib/boot.c"]
-USER_PROGRAMS = {
-    "root": ["sdk/servers/root/root.c"],
-    "hello": ["samples/hello/hello.c"],
-    "ping-server": ["samples/pingpong/server.c"],
-    "ping-client": ["samples/pingpong/client.c"],
-    "ktest": ["tests/target/ktest.c"],
-    "ipcbench": ["samples/ipcbench/bench.c"],
-    "bench-server": ["samples/ipcbench/server.c"],
-    # for the harness: root's service table, a root task that faults
-    "echo-server": ["tests/target/echo-server.c"],
-    "echo-client": ["tests/target/echo-client.c"],
-    "badroot": ["tests/target/badroot.c"],
-}
-# Boot images: file -> programs in it.  The demo system, and the test suite.
-BOOT_IMAGES = {
-    "boot.cpio": ["root", "hello", "ping-server", "ping-client"],
-    "test.cpio": ["root", "ktest", "echo-server", "echo-client"],
-    "bench.cpio": ["root", "ipcbench", "bench-server"],
-}
+# The harness's own programs, in no system: a root task that faults.
+HARNESS_PROGRAMS = {"badroot": ["tests/target/badroot.c"]}
+SYSTEMS = systems.find()
+USER_PROGRAMS = dict(systems.programs(), **HARNESS_PROGRAMS)
+# Boot images: file -> (programs in it, the description packed with them).
+BOOT_IMAGES = {s.image: (["root"] + s.program_names(), s.desc) for s in SYSTEMS}
 # Bad boot images for the harness, from these programs (tools/mktestimages.py,
 # in this order): into out/<cc>/<isa>/bad/.
 TEST_IMAGE_PROGRAMS = ["root", "badroot", "echo-client", "hello"]
@@ -281,7 +273,8 @@ rule configure
   description = CONFIGURE
   generator = 1
 
-build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py | $portfiles
+build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py $
+  tools/systems.py | $portfiles
 
 # The QEMU TCG plugin ./keel bench counts instructions with (tools/qemu-plugin):
 # a shared object for the host's QEMU, built with the host compiler.
@@ -400,9 +393,9 @@ def user_block(lines, cc, port, out, t):
         lines.append(f"  ldscript = sdk/lib/user.ld")
         elfs[name] = elf
     images = []
-    for image, names in BOOT_IMAGES.items():
+    for image, (names, desc) in BOOT_IMAGES.items():
         images.append(f"{out}/{image}")
-        lines.append(f"build {images[-1]}: mkcpio {' '.join(elfs[n] for n in names)}"
+        lines.append(f"build {images[-1]}: mkcpio {' '.join(elfs[n] for n in names)} {desc}"
                      " | tools/mkcpio.sh")
     bad = [f"{out}/bad/{name}" for name in mktestimages.outputs()]
     lines.append(f"build {' '.join(bad)}: testimages "
@@ -458,7 +451,8 @@ def host_block():
 def generate():
     all_ports = ports.load_all()
     portfiles = " ".join(f"arch/{p.DIR}/port.py" for p in all_ports)
-    lines = [HEADER.replace("$portfiles", portfiles)]
+    descs = " ".join(s.desc for s in SYSTEMS)
+    lines = [HEADER.replace("$portfiles", portfiles + " " + descs)]
     defaults = []
     for cc in COMPILERS:
         for port in all_ports:

@@ -10,6 +10,9 @@
  *  3. Root restarts the server, which registers its new gate under the same
  *     name; this client finds it by name and goes on.
  *
+ *  4. It reads a line the harness types through the console server, where
+ *     the console has input (not on POWER9 yet).
+ *
  * contain-peer uses the store and the console all along and must see every
  * request answered.  Output goes through the console server.
  */
@@ -17,6 +20,9 @@
 
 #define RETRIES 500
 #define RETRY_US 10000
+#define RX_TEXT "keel-console-rx 0123456789 abcdefghijklmnopqrstuvwxyz"
+#define RX_MAX 96
+#define RX_WAIT_US 20000000
 
 static int failures;
 
@@ -31,6 +37,31 @@ static bool same(const char *a, const char *b)
     while (*a && *a == *b)
         a++, b++;
     return *a == *b;
+}
+
+/* Read the line the harness types once it sees "console-rx: ready",
+ * through the console server, where it has input. */
+static void read_line(struct keel_utcb *u)
+{
+    char line[RX_MAX + 1];
+    size_t n = 0, got;
+    uint32_t e = keel_client_call(u, CONSOLE, KEEL_CONSOLE_INFO, 0, 0, WAIT_US);
+    if (e || u->mr[1] == KEEL_CONSOLE_NO_INPUT) {
+        keel_console_printf(u, CONSOLE, "contain: console-rx: the console has no input here: "
+                            "skipped\n");
+        return;
+    }
+    const char *how = u->mr[1] == KEEL_CONSOLE_INTERRUPTS ? "interrupts" : "polling";
+    keel_console_printf(u, CONSOLE, "contain: console-rx: ready (%s)\n", how);
+    while (!e && n < RX_MAX && (n == 0 || line[n - 1] != '\n')) {
+        e = keel_console_read(u, CONSOLE, line + n, RX_MAX - n, RX_WAIT_US, &got);
+        n += got;
+    }
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    line[n] = 0;
+    keel_console_printf(u, CONSOLE, "contain: console-rx: read \"%s\" by %s\n", line, how);
+    check(u, !e && same(line, RX_TEXT), "a typed line, read through the console server");
 }
 
 static uint32_t echo(struct keel_utcb *u, uint32_t gate, uintptr_t v, uintptr_t *out)
@@ -85,5 +116,6 @@ int main(void)
                         "lookup(s)\n", tries);
     check(u, !e, "the restarted server, found by name, answers");
     check(u, kv_put(u, kv, "contain.done", "1") == KEEL_OK, "the store still serves");
+    read_line(u);
     return failures;
 }

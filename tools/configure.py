@@ -137,7 +137,8 @@ HOST_TESTS = {
 # Host tests written in Python (standard library): name -> the tools they test.
 HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"],
                  "test_keel": ["keel", "tools/ports.py"],
-                 "test_insncount": ["tools/insncount.py", "tools/ports.py"]}
+                 "test_insncount": ["tools/insncount.py", "tools/ports.py"],
+                 "test_systems": ["tools/systems.py"]}
 # Extra link flags of some host tests: kcore.h counts the scheduler's
 # ready-queue operations by wrapping them.
 RQ_WRAP = "-Wl," + ",".join(f"--wrap={f}" for f in

@@ -28,8 +28,9 @@ enum keel_program_slot {
  * copy carries no badge. */
 #define KEEL_SERVICE_LABEL(n) (0x9090u + (uint32_t)(n))
 
-/** Most programs one system description names. */
-#define KEEL_SYSTEM_PROGRAMS 24
+/** Most programs one system description names (the root task holds four
+ * capabilities for each, and one for each service, in its 64 slots). */
+#define KEEL_SYSTEM_PROGRAMS 12
 
 /** Longest program or service name in a system description (bytes,
  * without the terminating NUL). */

@@ -26,9 +26,11 @@
 #define RESTARTS_MAX 100
 #define GIVEN_MAX 8                 /* capabilities one line may name */
 #define SLOT_MAX 63                 /* a program's table has 64 slots */
-#define SERVICES_MAX 16
+#define SERVICES_MAX KEEL_SYSTEM_PROGRAMS
 #define NAME_SIZE (KEEL_SYSTEM_NAME_MAX + 1)
 #define UART_REGS_PORTS 8           /* a 16550's registers on I/O ports */
+
+_Static_assert(KEEL_SYSTEM_PROGRAMS == 12, "parse_line's message says 12");
 
 enum given_kind { GIVE_SERVICE, GIVE_IRQ_CONTROL };
 
@@ -159,7 +161,7 @@ static int service_named(uint32_t line, const char *s, size_t n)
         if (same(services[i].name, name))
             return (int)i;
     if (nservices == SERVICES_MAX) {
-        desc_error(line, "too many services (at most 16):", s, n);
+        desc_error(line, "too many services (one per program at most):", s, n);
         return -1;
     }
     struct service *sv = &services[nservices];
@@ -280,7 +282,7 @@ static void parse_line(uint32_t line, const char *s, size_t n)
             continue;
         }
         if (nprogs == KEEL_SYSTEM_PROGRAMS) {
-            desc_error(line, "too many programs (at most 24):", s + start, i - start);
+            desc_error(line, "too many programs (at most 12):", s + start, i - start);
             return;
         }
         p = &progs[nprogs];

@@ -17,6 +17,23 @@ import ports  # noqa: E402
 import mktestimages  # noqa: E402
 import systems  # noqa: E402
 
+
+def _load_keel_cc():
+    """The SDK's compiler driver (tools/sdk/keel-cc), for link_base()."""
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader(
+        "keel_cc", os.path.join(ROOT, "tools", "sdk", "keel-cc"))
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader("keel_cc", loader))
+    loader.exec_module(mod)
+    return mod
+
+
+# Each user program links at an address of its own, derived from its name
+# as keel-cc does for components built against the installed SDK, so gdb
+# tells them apart (docs/debugging.md).
+link_base = _load_keel_cc().link_base
+
 COMPILERS = ("gcc", "clang")
 
 # Generic kernel sources (kernel/); every port links all of them.
@@ -136,7 +153,7 @@ HOST_TESTS = {
 }
 # Host tests written in Python (standard library): name -> the tools they test.
 HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"],
-                 "test_keel": ["keel", "tools/ports.py"],
+                 "test_keel": ["keel", "tools/ports.py", "tools/keelboot.py", "tools/sdk/keel-cc"],
                  "test_insncount": ["tools/insncount.py", "tools/ports.py"],
                  "test_systems": ["tools/systems.py"]}
 # Extra link flags of some host tests: kcore.h counts the scheduler's
@@ -275,7 +292,7 @@ rule configure
   generator = 1
 
 build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py $
-  tools/systems.py | $portfiles
+  tools/systems.py tools/sdk/keel-cc | $portfiles
 
 # The QEMU TCG plugin ./keel bench counts instructions with (tools/qemu-plugin):
 # a shared object for the host's QEMU, built with the host compiler.
@@ -390,7 +407,8 @@ def user_block(lines, cc, port, out, t):
         lines.append(f"build {elf}: link {' '.join(compile_all(srcs))} {lib} {base} "
                      "| sdk/lib/user.ld")
         lines.append(f"  ld = {t['ld']}")
-        lines.append(f"  ldflags = -nostdlib -static -z max-page-size=4096")
+        lines.append(f"  ldflags = -nostdlib -static -z max-page-size=4096 "
+                     f"--defsym=KEEL_LINK_BASE=0x{link_base(name):x}")
         lines.append(f"  ldscript = sdk/lib/user.ld")
         elfs[name] = elf
     images = []

@@ -105,7 +105,41 @@ def test_junit():
     check("classname names the suite", cases["ktest"].get("classname") == "keel.x86_64-gcc")
 
 
+def test_machine():
+    """The SDK's Machine (share/keel/targets.json) boots and judges as the port does."""
+    import json
+    import keelboot
+    for port in ports.load_all():
+        m = keelboot.Machine(json.loads(json.dumps(keelboot.Machine.facts(port))))
+        check(f"{port.ISA}: same QEMU command line",
+              keelboot.qemu_command(m, "k", initrd="i", gdb=4711) ==
+              keelboot.qemu_command(port, "k", initrd="i", gdb=4711))
+        for out, code in ((PASS, port.exit_code(0)), (PASS, 7), (FAIL, port.exit_code(1))):
+            check(f"{port.ISA}: same verdict", keelboot.judge_pass(m, boot(out, code)) ==
+                  keelboot.judge_pass(port, boot(out, code)))
+    cmd = keelboot.qemu_command(ports.by_isa("riscv64"), "k", gdb=4711)
+    check("--gdb on another port waits there", cmd[-3:] == ["-gdb", "tcp::4711", "-S"])
+
+
+def test_link_base():
+    """keel-cc's link addresses: in [0x80_0100_0000, 0x90_0000_0000) with room
+    for a 16 MiB image, page aligned, never the link script's default."""
+    path = os.path.join(ROOT, "tools", "sdk", "keel-cc")
+    cc_loader = importlib.machinery.SourceFileLoader("keel_cc", path)
+    cc = importlib.util.module_from_spec(importlib.util.spec_from_loader("keel_cc", cc_loader))
+    cc_loader.exec_module(cc)
+    bases = [cc.link_base(f"component-{i}") for i in range(5000)] + [cc.link_base("")]
+    check("inside the window", all(0x80_0100_0000 <= b and b + cc.LINK_SLOT <= 0x90_0000_0000
+                                   for b in bases))
+    check("page aligned, past the default", all(b % 4096 == 0 and b != cc.DEFAULT_BASE
+                                                for b in bases))
+    check("a name keeps its address", cc.link_base("counter") == cc.link_base("counter"))
+    check("names spread out", len(set(bases)) > 2500)
+
+
 test_judge_pass()
 test_image_cases()
 test_junit()
+test_machine()
+test_link_base()
 finish("test_keel")

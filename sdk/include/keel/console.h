@@ -29,7 +29,7 @@ enum keel_console_op {
     KEEL_CONSOLE_READ = 2,  /**< mr0 = most bytes wanted (at most KEEL_CONSOLE_CHUNK);
                                  answers once input is there: mr0 = count, bytes from mr1.
                                  KEEL_E_NOSYS if the console has no input; KEEL_S_FULL if
-                                 another client is reading */
+                                 8 readers wait already (readers are served oldest first) */
     KEEL_CONSOLE_INFO = 3,  /**< answer: mr0 = enum keel_uart_kind it drives, mr1 = enum
                                  keel_console_input, mr2 = interrupts taken so far */
 };

@@ -39,8 +39,15 @@ static struct {
 static char ring[RING];
 static volatile uint32_t ring_head, ring_tail;  /* written by the input thread / main */
 static volatile uint32_t interrupts;
-static uint32_t reader = KEEL_CAP_OPEN;         /* a waiting reader's reply capability */
-static uintptr_t reader_max;
+#define READERS 8
+/* Readers waiting for input, oldest first: their reply capabilities (a
+ * reader that gave up is found out when its answer fails) and how much
+ * each wants. */
+static struct {
+    uint32_t reply;
+    uintptr_t max;
+} readers[READERS];
+static uint32_t nreaders;
 
 /* ---- the UART ---- */
 
@@ -233,35 +240,39 @@ static uint32_t do_read(struct keel_request *rq, void *ctx)
     uintptr_t max = u->mr[0] < KEEL_CONSOLE_CHUNK ? u->mr[0] : KEEL_CONSOLE_CHUNK;
     if (uart.input == KEEL_CONSOLE_NO_INPUT)
         return KEEL_E_NOSYS;
-    if (reader != KEEL_CAP_OPEN)
-        return KEEL_S_FULL;
-    if (ring_tail != ring_head) {
+    if (ring_tail != ring_head && !nreaders) {
         ring_tail += take_input(u, max, &rq->reply_words);
         return KEEL_OK;
     }
+    if (nreaders == READERS)
+        return KEEL_S_FULL;
     uint32_t slot = KEEL_CAP_OPEN, e = keel_save_reply(u, KEEL_PROGRAM_THREAD, &slot);
     if (e)
         return e;
-    reader = slot;
-    reader_max = max;
+    readers[nreaders].reply = slot;
+    readers[nreaders++].max = max;
     rq->deferred = true;
     return KEEL_OK;
 }
 
-/* The input thread's notice: answer the waiting reader, if any. */
+/* The input thread's notice: answer the waiting readers, oldest first,
+ * while there is input. */
 static uint32_t do_input(struct keel_request *rq, void *ctx)
 {
     struct keel_utcb *u = rq->u;
     if (rq->badge != INPUT_LABEL)
         return KEEL_E_NOSYS;    /* not for clients */
     rq->deferred = true;        /* a one-way message: no answer */
-    if (reader == KEEL_CAP_OPEN || ring_tail == ring_head)
-        return KEEL_OK;
-    uint32_t words, n = take_input(u, reader_max, &words);
-    uint32_t e = KEEL_TAG_ERROR(keel_reply_cap(u, reader, KEEL_TAG(KEEL_OK, words, 0)).tag);
-    reader = KEEL_CAP_OPEN;     /* used up either way */
-    if (!e)                     /* a reader that gave up leaves the input for the next */
-        ring_tail += n;
+    while (nreaders && ring_tail != ring_head) {
+        uint32_t words, n = take_input(u, readers[0].max, &words);
+        uint32_t e = KEEL_TAG_ERROR(keel_reply_cap(u, readers[0].reply,
+                                                   KEEL_TAG(KEEL_OK, words, 0)).tag);
+        if (!e)                 /* a reader that gave up leaves the input for the next */
+            ring_tail += n;
+        nreaders--;             /* its reply capability is used up either way */
+        for (uint32_t i = 0; i < nreaders; i++)
+            readers[i] = readers[i + 1];
+    }
     return KEEL_OK;
 }
 

@@ -15,6 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import ports  # noqa: E402
 import mktestimages  # noqa: E402
+import systems  # noqa: E402
 
 
 def _load_keel_cc():
@@ -63,45 +64,34 @@ KERNEL_SOURCES = [
 LIB_SOURCES = ["lib/format.c", "lib/string.c", "lib/cpio.c", "lib/fdt.c"]
 LIB_INCLUDE = "-Ilib/include"
 
-# User-level components in the boot image: name -> sources.  The kernel starts
-# "root"; the root task starts the rest.  The runtime (libkeel.a) also sees
-# lib/include; components see only sdk/include.
+# User-level components: the SDK's servers (sdk/servers/<name>/*.c, "root"
+# among them: the kernel starts it, it starts the rest) and the programs the
+# systems name (tools/systems.py: every folder under samples/ and tests/
+# holding a system.desc, each packed into a boot image with root and its
+# description).  Adding a component means adding a folder, not editing this
+# file.  The runtime (libkeel.a) also sees lib/include; components see only
+# sdk/include.
 SDK_LIB_SOURCES = ["sdk/lib/crt0.c", "sdk/lib/thread.c", "sdk/lib/console.c",
                    "sdk/lib/boot.c", "sdk/lib/time.c"]
-USER_PROGRAMS = {
-    "root": ["sdk/servers/root/root.c"],
-    "hello": ["samples/hello/hello.c"],
-    "ping-server": ["samples/pingpong/server.c"],
-    "ping-client": ["samples/pingpong/client.c"],
-    "ktest": ["tests/target/ktest.c"],
-    "ipcbench": ["samples/ipcbench/bench.c"],
-    "bench-server": ["samples/ipcbench/server.c"],
-    # for the harness: root's service table, a root task that faults
-    "echo-server": ["tests/target/echo-server.c"],
-    "echo-client": ["tests/target/echo-client.c"],
-    "badroot": ["tests/target/badroot.c"],
-}
+# The harness's own programs, in no system: a root task that faults.
+HARNESS_PROGRAMS = {"badroot": ["tests/target/badroot.c"]}
+SYSTEMS = systems.find()
 # The C library: newlib, built for each ISA from Debian's newlib-source by
 # tools/newlib.sh into out/newlib/<isa>/ (with GCC and the port's user
 # flags: one build serves both compilers), and Keel's system layer under
-# it (sdk/libc/, libkeelc.a).  Programs here are linked with it and start at
-# sdk/libc/crt0.c; they see newlib's headers, never the build machine's.
+# it (sdk/libc/, libkeelc.a).  Programs whose line says libc are linked
+# with it and start at sdk/libc/crt0.c; they see newlib's headers, never the
+# build machine's.
 NEWLIB_TARBALL = "/usr/src/newlib/newlib-3.3.0.tar.xz"
 NEWLIB_PPC64_SETJMP = "sdk/libc/arch/ppc64le/setjmp.S"
 LIBC_SOURCES = ["sdk/libc/syscalls.c"]
 LIBC_CRT0 = "sdk/libc/crt0.c"
-LIBC_PROGRAMS = {
-    "libc": ["samples/libc/libc.c"],
-}
-# Boot images: file -> programs in it.  The demo system, and the test suite.
-BOOT_IMAGES = {
-    "boot.cpio": ["root", "hello", "ping-server", "ping-client"],
-    "test.cpio": ["root", "ktest", "echo-server", "echo-client"],
-    # the samples that check themselves, apart from ktest (which wants the
-    # machine to itself for its scheduling cases)
-    "samples.cpio": ["root", "libc"],
-    "bench.cpio": ["root", "ipcbench", "bench-server"],
-}
+_ALL_PROGRAMS = dict(systems.programs(), **HARNESS_PROGRAMS)
+_LIBC_NAMES = systems.libc_programs()
+USER_PROGRAMS = {n: s for n, s in _ALL_PROGRAMS.items() if n not in _LIBC_NAMES}
+LIBC_PROGRAMS = {n: s for n, s in _ALL_PROGRAMS.items() if n in _LIBC_NAMES}
+# Boot images: file -> (programs in it, the description packed with them).
+BOOT_IMAGES = {s.image: (["root"] + s.program_names(), s.desc) for s in SYSTEMS}
 # Bad boot images for the harness, from these programs (tools/mktestimages.py,
 # in this order): into out/<cc>/<isa>/bad/.
 TEST_IMAGE_PROGRAMS = ["root", "badroot", "echo-client", "hello"]
@@ -185,7 +175,8 @@ HOST_TESTS = {
 # Host tests written in Python (standard library): name -> the tools they test.
 HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"],
                  "test_keel": ["keel", "tools/ports.py", "tools/keelboot.py", "tools/sdk/keel-cc"],
-                 "test_insncount": ["tools/insncount.py", "tools/ports.py"]}
+                 "test_insncount": ["tools/insncount.py", "tools/ports.py"],
+                 "test_systems": ["tools/systems.py"]}
 # Extra link flags of some host tests: kcore.h counts the scheduler's
 # ready-queue operations by wrapping them.
 RQ_WRAP = "-Wl," + ",".join(f"--wrap={f}" for f in
@@ -343,7 +334,7 @@ rule configure
   generator = 1
 
 build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py $
-  tools/sdk/keel-cc | $portfiles
+  tools/systems.py tools/sdk/keel-cc | $portfiles
 
 build out/newlib/src.stamp: newlibsrc NEWLIB_TARBALL_ | tools/newlib-src.sh NEWLIB_SETJMP_
   dir = out/newlib/src
@@ -469,9 +460,9 @@ def user_block(lines, cc, port, out, t):
         elfs[name] = elf
     elfs.update(libc_block(lines, cc, port, out, t, [lib, base]))
     images = []
-    for image, names in BOOT_IMAGES.items():
+    for image, (names, desc) in BOOT_IMAGES.items():
         images.append(f"{out}/{image}")
-        lines.append(f"build {images[-1]}: mkcpio {' '.join(elfs[n] for n in names)}"
+        lines.append(f"build {images[-1]}: mkcpio {' '.join(elfs[n] for n in names)} {desc}"
                      " | tools/mkcpio.sh")
     bad = [f"{out}/bad/{name}" for name in mktestimages.outputs()]
     lines.append(f"build {' '.join(bad)}: testimages "
@@ -585,7 +576,8 @@ def host_block(all_ports):
 def generate():
     all_ports = ports.load_all()
     portfiles = " ".join(f"arch/{p.DIR}/port.py" for p in all_ports)
-    lines = [HEADER.replace("$portfiles", portfiles)
+    descs = " ".join(s.desc for s in SYSTEMS)
+    lines = [HEADER.replace("$portfiles", portfiles + " " + descs)
              .replace("NEWLIB_TARBALL_", NEWLIB_TARBALL)
              .replace("NEWLIB_SETJMP_", NEWLIB_PPC64_SETJMP)]
     for port in all_ports:

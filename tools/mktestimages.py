@@ -12,7 +12,7 @@ Writes into OUTDIR (names are the harness's, see IMAGES and ELF_KINDS):
     no-root.cpio         a cpio without "root"
     badroot.cpio         "root" faults at once
     roothang.cpio        "root" waits for a message no one can send
-    modules.cpio         root, a client whose server is missing, an unknown file
+    desc-<kind>.cpio     root and a system description it must refuse (DESC_KINDS)
     elf-<kind>.cpio      "root" is ROOT spoilt in one way (ELF_KINDS)
 
 Deterministic: the same inputs give the same bytes (cpio mtime 0, no
@@ -97,8 +97,23 @@ def spoilt(root, kind):
     return bytes(elf)
 
 
-FIXED = ["empty.img", "garbage.img", "no-root.cpio", "badroot.cpio", "roothang.cpio",
-         "modules.cpio"]
+# System descriptions the root task must refuse: kind -> (description or
+# None for none, extra boot modules by role).  What root must say of each is
+# in ./keel (BAD_DESCS).
+DESC_KINDS = {
+    "missing": (None, [("hello", "stray")]),
+    "malformed": ("# root refuses each line below, naming it\n"
+                  "hello     quota=lots\n"
+                  "hello     daemon\n"
+                  "ghost     colour=blue prio=500\n"
+                  "a-name-that-is-far-too-long-for-root-to-take\n",
+                  [("hello", "stray")]),
+    "services": ("echo-client  uses=echo\n", [("echo-client", "echo_client"),
+                                              ("stray", "stray")]),
+    "cycle": ("a  serves=x uses=y\nb  serves=y uses=x\n", [("a", "stray"), ("b", "stray")]),
+}
+
+FIXED = ["empty.img", "garbage.img", "no-root.cpio", "badroot.cpio", "roothang.cpio"]
 
 
 def images(root, badroot, echo_client, stray):
@@ -109,9 +124,13 @@ def images(root, badroot, echo_client, stray):
         "no-root.cpio": cpio([("hello", stray)]),
         "badroot.cpio": cpio([("root", badroot)]),
         "roothang.cpio": cpio([("root", badroot), ("hang", b"")]),
-        "modules.cpio": cpio([("root", root), ("echo-client", echo_client),
-                              ("stray", stray)]),
     }
+    roles = {"echo_client": echo_client, "stray": stray}
+    for kind, (desc, members) in DESC_KINDS.items():
+        files = [("root", root)] + [(name, roles[role]) for name, role in members]
+        if desc is not None:
+            files.append(("system.desc", desc.encode()))
+        out[f"desc-{kind}.cpio"] = cpio(files)
     for kind in ELF_KINDS:
         out[f"elf-{kind}.cpio"] = cpio([("root", spoilt(root, kind))])
     return out
@@ -119,7 +138,8 @@ def images(root, badroot, echo_client, stray):
 
 def outputs():
     """The files main() writes, for tools/configure.py."""
-    return FIXED + [f"elf-{kind}.cpio" for kind in ELF_KINDS]
+    return (FIXED + [f"desc-{kind}.cpio" for kind in DESC_KINDS] +
+            [f"elf-{kind}.cpio" for kind in ELF_KINDS])
 
 
 def main(argv):

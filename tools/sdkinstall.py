@@ -6,7 +6,7 @@ into the repository in it (./keel sdk --prefix DIR calls install()).
     DIR/bin/keel-pack         packs components into a boot image (cpio newc)
     DIR/bin/keel-run          boots a boot image on the ISA's QEMU machine
     DIR/share/keel/           targets.json (flags, tools, machines), keelboot.py
-    DIR/share/doc/keel/       the SDK guides (sdk.md, debugging.md)
+    DIR/share/doc/keel/       the SDK guides (sdk.md, debugging.md, system.md)
     DIR/<isa>/include/        the SDK headers (keel/..., only the ISA's arch/)
     DIR/<isa>/lib/user.ld     the components' link script
     DIR/<isa>/lib/<cc>/       libkeel.a (runtime, crt0) and libkeelbase.a (lib/);
@@ -15,7 +15,9 @@ into the repository in it (./keel sdk --prefix DIR calls install()).
     DIR/<isa>/lib/pkgconfig/  keel.pc (GCC), keel-clang.pc (Clang)
     DIR/<isa>/cmake/          toolchain-gcc.cmake, toolchain-clang.cmake
     DIR/<isa>/boot/<cc>/      keel.img (what QEMU boots), keel.elf (symbols, for
-                              gdb), root.elf (the root task keel-pack adds)
+                              gdb), root.elf (the root task keel-pack adds), the
+                              SDK's servers names.elf and console.elf (added by
+                              keel-pack when a system description names them)
     DIR/<isa>/newlib/         the C library: newlib's include/, lib/libc.a,
                               lib/libm.a (out/newlib/<isa>/, tools/newlib.sh)
                               and the cross GCC's libgcc.a (soft long double)
@@ -50,7 +52,9 @@ BINS = ("keel-cc", "keel-pack", "keel-run")
 # lib/ code's memcpy and friends come before newlib's), then the C library.
 RUNTIME_LIBS = ("libkeelc.a", "libkeel.a", "libkeelbase.a")
 NEWLIB_LIBS = ("libc.a", "libm.a", "libgcc.a")
-DOCS = ("docs/sdk.md", "docs/debugging.md")
+DOCS = ("docs/sdk.md", "docs/debugging.md", "docs/system.md", "docs/libc.md")
+# The SDK's servers (sdk/servers/) installed beside the root task.
+SDK_SERVERS = ("names", "console")
 NEWLIB = os.path.join(ROOT, "out", "newlib")   # out/newlib/<isa>/{include,lib}
 
 
@@ -197,8 +201,9 @@ def install(prefix, isas=None, ccs=COMPILERS, say=print):
             boot = os.path.join(base, "boot", cc)
             copy(os.path.join(out, "keel.img"), os.path.join(boot, "keel.img"))
             strip_copy(objcopy, os.path.join(out, "keel.elf"), os.path.join(boot, "keel.elf"))
-            strip_copy(objcopy, os.path.join(out, "user", "root.elf"),
-                       os.path.join(boot, "root.elf"))
+            for prog in ("root",) + SDK_SERVERS:
+                strip_copy(objcopy, os.path.join(out, "user", f"{prog}.elf"),
+                           os.path.join(boot, f"{prog}.elf"))
             ccinclude = compiler_include(cmd)
             pc = "keel.pc" if cc == "gcc" else "keel-clang.pc"
             write(os.path.join(base, "lib", "pkgconfig", pc),

@@ -31,6 +31,11 @@ int keel_printf(const char *fmt, ...)
     return n;
 }
 
+int keel_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    return kb_vsnprintf(buf, size, fmt, ap);
+}
+
 int keel_snprintf(char *buf, size_t size, const char *fmt, ...)
 {
     va_list ap;

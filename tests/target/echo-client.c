@@ -1,11 +1,13 @@
-/* Echo client, for the tests of the root task's service table: the
- * capability root put in its service slot must be the echo server's gate
- * (label 0x9090 + 3, root's ECHO service) and nothing else of root's. */
+/* Echo client, for the tests of the root task's services: the capability
+ * root put in its first slot (uses=echo in tests/target/ktest/system.desc)
+ * must be the echo server's gate (the label of the description's first
+ * service) and nothing else of root's. */
 #include <keel/keel.h>
+#include <keel/system.h>
 
-#define SERVICE 3           /* root puts the echo server's gate here */
+#define SERVICE KEEL_SLOT_GIVEN     /* root puts the echo server's gate here */
 #define ECHO 1
-#define ECHO_GATE_LABEL (0x9090 + 3)
+#define ECHO_GATE_LABEL KEEL_SERVICE_LABEL(1)
 
 int main(void)
 {

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <keel/debug.h>
@@ -243,6 +244,9 @@ int keel_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * length the whole output would have. */
 int keel_snprintf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/** keel_snprintf() with its arguments in ap. */
+int keel_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 /** Find boot module name (a regular file) in the boot image the root task
  * received; 0 and its contents, or KEEL_E_INVALID if there is none. */

@@ -1,66 +1,418 @@
 /*
  * The root task: the first component, holding every capability the kernel
- * hands out at boot.  It starts the boot modules it knows (its boot script),
- * each in its own task with its own share of kernel memory, and supervises
- * them: it is their exception handler, so it hears when one exits or
- * faults, reports it, and destroys the task.  When every module has ended it
- * powers the machine off with the verdict.
+ * hands out at boot.  It reads the system description (the file system.desc
+ * in the boot image, docs/system.md) and starts the programs it names, each
+ * in its own task with its own quota, priority and the capabilities its line
+ * names, servers before their clients.  It supervises them: it is their
+ * exception handler, so it hears when one exits or faults, reports it,
+ * restarts it if its line says so, and destroys the task.  When every
+ * program that is not a daemon has ended it powers the machine off with the
+ * verdict.
  *
- * The verdict is PASS only if root started what the boot image holds: a file
- * it does not know, a module whose service no module provides, or a boot
- * image with nothing root can start is a failure, named on the console.
- * Servers start before their clients, and a client gets only the gate made
- * for the service it uses, never some other capability of root's.
+ * The verdict is PASS only if what the description asks ran: a description
+ * that cannot be read, names a program the boot image lacks, a service no
+ * program serves, or is malformed is refused, each problem named with its
+ * line, and then root starts nothing at all.  Root names no program itself.
  */
 #include <keel/keel.h>
+#include <keel/system.h>
 
-#define MODULE_QUOTA_PAGES 4096     /* 16 MiB of kernel and user memory each */
-#define MODULE_PRIO 100
-#define CHILD_SLOT_TASK 0           /* what every module finds in its table */
-#define CHILD_SLOT_THREAD 1
-#define CHILD_SLOT_FACTORY 2
-#define CHILD_SLOT_SERVICE 3
-#define CHILD_SLOT_IRQ_CONTROL 4    /* a driver module's interrupt controller */
+#define DESC_FILE "system.desc"
+#define DEFAULT_QUOTA 4096          /* pages: 16 MiB of kernel and user memory */
+#define QUOTA_MIN 64
+#define QUOTA_MAX (1u << 20)
+#define DEFAULT_PRIO 100
+#define PRIO_MAX 199                /* below root's own (200) */
+#define RESTARTS_MAX 100
+#define GIVEN_MAX 8                 /* capabilities one line may name */
+#define SLOT_MAX 63                 /* a program's table has 64 slots */
+#define SERVICES_MAX KEEL_SYSTEM_PROGRAMS
+#define NAME_SIZE (KEEL_SYSTEM_NAME_MAX + 1)
 #define UART_REGS_PORTS 8           /* a 16550's registers on I/O ports */
 
-enum service { NONE, PING, BENCH, ECHO, SERVICES };
+_Static_assert(KEEL_SYSTEM_PROGRAMS == 12, "parse_line's message says 12");
 
-static const char *const service_names[SERVICES] = {
-    [NONE] = "no", [PING] = "ping", [BENCH] = "bench", [ECHO] = "echo",
+enum given_kind { GIVE_SERVICE, GIVE_IRQ_CONTROL };
+
+struct given {
+    enum given_kind kind;
+    uint32_t service;       /* GIVE_SERVICE: index in services[] */
+    uint32_t slot;          /* in the program's table; 0 until placed */
 };
 
-/* Root's slot of the gate made for each service; KEEL_CAP_OPEN until its
- * server has started.  Set up by init_services(), not by an initialiser
- * list that a new service could outgrow (its entry would be 0: root's own
- * task capability). */
-static uint32_t services[SERVICES];
-
-struct module {
-    const char *name;
+struct program {
+    char name[NAME_SIZE];
+    uint32_t line;
     bool daemon;            /* a server: ended by root once the others are done */
-    bool driver;            /* drives the console UART's input: gets the interrupt
-                               controller and the UART's registers */
-    enum service serves;    /* a gate bound to it is made for this service */
-    enum service uses;      /* it gets that gate */
-    bool present;           /* in the boot image */
-    bool running;
-    uint32_t task, thread;  /* root's slots for them */
+    bool badges;            /* its clients' copies of its gate carry their line as badge */
+    bool uart;              /* gets the console UART's registers */
+    int serves;             /* index in services[], or -1 */
+    uint32_t restarts, restarted;
+    uint32_t quota, prio;
+    struct given given[GIVEN_MAX];
+    uint32_t ngiven;
+    bool running, done;
+    uint32_t task, thread, factory, handler; /* root's slots for them */
 };
 
-/* The test pair echo-client/echo-server is listed client first: root must
- * start servers first whatever the order. */
-static struct module script[] = {
-    { .name = "hello" },
-    { .name = "ping-server", .daemon = true, .serves = PING },
-    { .name = "ping-client", .uses = PING },
-    { .name = "bench-server", .daemon = true, .serves = BENCH },
-    { .name = "ipcbench", .uses = BENCH },
-    { .name = "ktest", .driver = true },
-    { .name = "libc" },
-    { .name = "echo-client", .uses = ECHO },
-    { .name = "echo-server", .daemon = true, .serves = ECHO },
+struct service {
+    char name[NAME_SIZE];
+    uint32_t line;          /* where a program serves it, or first used */
+    int server;             /* program index, or -1 */
+    uint32_t gate;          /* root's slot of its gate; KEEL_CAP_OPEN until started */
 };
-#define MODULES (sizeof(script) / sizeof(script[0]))
+
+static struct program progs[KEEL_SYSTEM_PROGRAMS];
+static uint32_t nprogs;
+static struct service services[SERVICES_MAX];
+static uint32_t nservices;
+static int desc_errors;
+
+/* ---- strings ---- */
+
+static bool same(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+/* Does the token [s, s + n) equal the string w? */
+static bool token_is(const char *s, size_t n, const char *w)
+{
+    size_t i = 0;
+    for (; i < n && w[i]; i++)
+        if (s[i] != w[i])
+            return false;
+    return i == n && !w[i];
+}
+
+static bool name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.';
+}
+
+/* ---- reading the description ---- */
+
+static void desc_error(uint32_t line, const char *what, const char *s, size_t n)
+{
+    if (line)
+        keel_printf("root: " DESC_FILE ":%u: %s", line, what);
+    else
+        keel_printf("root: " DESC_FILE ": %s", what);
+    if (s) {
+        char quoted[64];    /* the formatter has no %.*s */
+        size_t i = 0;
+        for (; i < n && i < sizeof(quoted) - 1 && s[i]; i++)
+            quoted[i] = s[i];
+        quoted[i] = 0;
+        keel_printf(" \"%s\"", quoted);
+    }
+    keel_printf("\n");
+    desc_errors++;
+}
+
+/* Copy the name [s, s + n) into out; false (and an error) if it is not one. */
+static bool take_name(uint32_t line, const char *what, const char *s, size_t n, char *out)
+{
+    if (n == 0 || n > KEEL_SYSTEM_NAME_MAX) {
+        desc_error(line, n ? "name too long (at most 31 characters):" : what, s, n);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!name_char(s[i])) {
+            desc_error(line, "not a name (letters, digits, '-', '_', '.'):", s, n);
+            return false;
+        }
+        out[i] = s[i];
+    }
+    out[n] = 0;
+    return true;
+}
+
+/* A decimal number in [lo, hi]; false (and an error naming key) if not. */
+static bool take_number(uint32_t line, const char *key, const char *s, size_t n, uint32_t lo,
+                        uint32_t hi, uint32_t *out)
+{
+    uint64_t v = 0;
+    bool ok = n > 0 && n <= 10;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = s[i] >= '0' && s[i] <= '9';
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (!ok || v < lo || v > hi) {
+        char msg[96];
+        keel_snprintf(msg, sizeof(msg), "%s wants a number from %u to %u, not", key, lo, hi);
+        desc_error(line, msg, s, n);
+        return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* The service called [s, s + n), added if new. */
+static int service_named(uint32_t line, const char *s, size_t n)
+{
+    char name[NAME_SIZE];
+    if (!take_name(line, "a service needs a name", s, n, name))
+        return -1;
+    for (uint32_t i = 0; i < nservices; i++)
+        if (same(services[i].name, name))
+            return (int)i;
+    if (nservices == SERVICES_MAX) {
+        desc_error(line, "too many services (one per program at most):", s, n);
+        return -1;
+    }
+    struct service *sv = &services[nservices];
+    for (uint32_t i = 0; i < NAME_SIZE; i++)
+        sv->name[i] = name[i];
+    sv->line = line;
+    sv->server = -1;
+    sv->gate = KEEL_CAP_OPEN;
+    return (int)nservices++;
+}
+
+/* Split "value@slot": the value's length, and the slot (0: none given). */
+static bool split_slot(uint32_t line, const char *v, size_t n, size_t *vn, uint32_t *slot)
+{
+    *vn = n;
+    *slot = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == '@') {
+            *vn = i;
+            return take_number(line, "a slot", v + i + 1, n - i - 1, KEEL_SLOT_GIVEN, SLOT_MAX,
+                               slot);
+        }
+    }
+    return true;
+}
+
+static void add_given(struct program *p, enum given_kind kind, uint32_t service, uint32_t slot,
+                      const char *s, size_t n)
+{
+    if (p->ngiven == GIVEN_MAX) {
+        desc_error(p->line, "too many capabilities on one line (at most 8):", s, n);
+        return;
+    }
+    p->given[p->ngiven++] = (struct given){ kind, service, slot };
+}
+
+/* One option of program p: key or key=value. */
+static void option(struct program *p, const char *s, size_t n)
+{
+    size_t kn = 0;
+    while (kn < n && s[kn] != '=')
+        kn++;
+    const char *v = s + kn + 1;
+    size_t vn = kn < n ? n - kn - 1 : 0;
+    bool has_value = kn < n;
+    uint32_t slot;
+    if (token_is(s, kn, "src") || (token_is(s, kn, "libc") && !has_value)) {
+        return;                 /* the build's: the program's sources, its C library */
+    } else if (token_is(s, kn, "daemon") && !has_value) {
+        p->daemon = true;
+    } else if (token_is(s, kn, "badges") && !has_value) {
+        p->badges = true;
+    } else if (token_is(s, kn, "restart")) {
+        if (!has_value)
+            p->restarts = 1;
+        else
+            take_number(p->line, "restart", v, vn, 0, RESTARTS_MAX, &p->restarts);
+    } else if (token_is(s, kn, "quota") && has_value) {
+        take_number(p->line, "quota", v, vn, QUOTA_MIN, QUOTA_MAX, &p->quota);
+    } else if (token_is(s, kn, "prio") && has_value) {
+        take_number(p->line, "prio", v, vn, 1, PRIO_MAX, &p->prio);
+    } else if (token_is(s, kn, "serves") && has_value) {
+        int sv = service_named(p->line, v, vn);
+        if (sv < 0)
+            return;
+        if (p->serves >= 0) {
+            desc_error(p->line, "a program serves one service; a second:", v, vn);
+        } else if (services[sv].server >= 0) {
+            char msg[96];
+            keel_snprintf(msg, sizeof(msg), "service already served by %s (line %u):",
+                          progs[services[sv].server].name, progs[services[sv].server].line);
+            desc_error(p->line, msg, v, vn);
+        } else {
+            p->serves = sv;
+            services[sv].server = (int)(p - progs);
+            services[sv].line = p->line;
+        }
+    } else if (token_is(s, kn, "uses") && has_value) {
+        size_t nn;
+        if (!split_slot(p->line, v, vn, &nn, &slot))
+            return;
+        int sv = service_named(p->line, v, nn);
+        if (sv >= 0)
+            add_given(p, GIVE_SERVICE, (uint32_t)sv, slot, s, n);
+    } else if (token_is(s, kn, "cap") && has_value) {
+        size_t nn;
+        if (!split_slot(p->line, v, vn, &nn, &slot))
+            return;
+        if (token_is(v, nn, "irq-control"))
+            add_given(p, GIVE_IRQ_CONTROL, 0, slot, s, n);
+        else
+            desc_error(p->line, "no such capability (root hands out: irq-control):", v, nn);
+    } else if (token_is(s, kn, "device") && has_value) {
+        if (token_is(v, vn, "console-uart"))
+            p->uart = true;
+        else
+            desc_error(p->line, "no such device (root hands out: console-uart):", v, vn);
+    } else {
+        desc_error(p->line, "unknown option (or a missing or extra =value):", s, n);
+    }
+}
+
+/* One line: a program and its options. */
+static void parse_line(uint32_t line, const char *s, size_t n)
+{
+    size_t i = 0;
+    struct program *p = NULL;
+    while (i < n) {
+        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+            i++;
+        size_t start = i;
+        while (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            i++;
+        if (i == start)
+            break;
+        if (p) {
+            option(p, s + start, i - start);
+            continue;
+        }
+        if (nprogs == KEEL_SYSTEM_PROGRAMS) {
+            desc_error(line, "too many programs (at most 12):", s + start, i - start);
+            return;
+        }
+        p = &progs[nprogs];
+        *p = (struct program){ .line = line, .serves = -1, .quota = DEFAULT_QUOTA,
+                               .prio = DEFAULT_PRIO, .task = KEEL_CAP_OPEN,
+                               .thread = KEEL_CAP_OPEN, .factory = KEEL_CAP_OPEN,
+                               .handler = KEEL_CAP_OPEN };
+        if (!take_name(line, "a program needs a name", s + start, i - start, p->name))
+            return;
+        for (uint32_t k = 0; k < nprogs; k++) {
+            if (same(progs[k].name, p->name)) {
+                char msg[96];
+                keel_snprintf(msg, sizeof(msg), "program named twice (first on line %u):",
+                              progs[k].line);
+                desc_error(line, msg, p->name, sizeof(p->name) - 1);
+                return;
+            }
+        }
+        nprogs++;
+    }
+}
+
+static void parse(const char *text, size_t size)
+{
+    uint32_t line = 1;
+    for (size_t i = 0; i < size; line++) {
+        size_t start = i, end;
+        while (i < size && text[i] != '\n')
+            i++;
+        end = i++;
+        for (size_t k = start; k < end; k++) {
+            if (text[k] == '#') {
+                end = k;
+                break;
+            }
+            if (text[k] == 0 || (unsigned char)text[k] >= 0x7f ||
+                ((unsigned char)text[k] < ' ' && text[k] != '\t' && text[k] != '\r')) {
+                desc_error(line, "not text: a control or non-ASCII byte", NULL, 0);
+                end = start;
+                break;
+            }
+        }
+        parse_line(line, text + start, end - start);
+    }
+}
+
+/* Place each program's capabilities in its slots: the ones given a slot
+ * there, the others from KEEL_SLOT_GIVEN on in order. */
+static void place_slots(struct program *p)
+{
+    uint64_t taken = 0;
+    for (uint32_t i = 0; i < p->ngiven; i++) {
+        uint32_t s = p->given[i].slot;
+        if (!s)
+            continue;
+        if (taken & (1ull << s)) {
+            char msg[64];
+            keel_snprintf(msg, sizeof(msg), "slot %u named twice in", s);
+            desc_error(p->line, msg, p->name, sizeof(p->name) - 1);
+        }
+        taken |= 1ull << s;
+    }
+    uint32_t next = KEEL_SLOT_GIVEN;
+    for (uint32_t i = 0; i < p->ngiven; i++) {
+        if (p->given[i].slot)
+            continue;
+        while (taken & (1ull << next))
+            next++;
+        p->given[i].slot = next;
+        taken |= 1ull << next;
+    }
+}
+
+/* What the whole description must satisfy: every service used has a
+ * server, every program is in the boot image, every file in the boot
+ * image is named. */
+static void check_description(void)
+{
+    for (uint32_t i = 0; i < nprogs; i++) {
+        struct program *p = &progs[i];
+        const void *data;
+        size_t size;
+        for (uint32_t g = 0; g < p->ngiven; g++) {
+            struct given *gv = &p->given[g];
+            if (gv->kind == GIVE_SERVICE && services[gv->service].server < 0) {
+                desc_error(p->line, "uses a service no program serves:",
+                           services[gv->service].name, sizeof(services[0].name) - 1);
+            } else if (gv->kind == GIVE_SERVICE && services[gv->service].server == (int)i) {
+                desc_error(p->line, "a program cannot use its own service:",
+                           services[gv->service].name, sizeof(services[0].name) - 1);
+            }
+        }
+        place_slots(p);
+        if (keel_boot_module(p->name, &data, &size) != KEEL_OK)
+            desc_error(p->line, "no such program in the boot image:", p->name,
+                       sizeof(p->name) - 1);
+    }
+    size_t pos = 0, size;
+    const char *name;
+    const void *data;
+    while (keel_boot_module_next(&pos, &name, &data, &size) == KEEL_OK) {
+        bool known = same(name, "root") || same(name, DESC_FILE);
+        for (uint32_t i = 0; !known && i < nprogs; i++)
+            known = same(progs[i].name, name);
+        if (!known) {
+            keel_printf("root: the boot image holds \"%s\", which " DESC_FILE
+                        " does not name\n", name);
+            desc_errors++;
+        }
+    }
+    if (!nprogs && !desc_errors) {
+        keel_printf("root: " DESC_FILE " names no program: nothing to run\n");
+        desc_errors++;
+    }
+}
+
+static void read_description(void)
+{
+    const void *text;
+    size_t size;
+    if (keel_boot_module(DESC_FILE, &text, &size) != KEEL_OK) {
+        keel_printf("root: the boot image holds no " DESC_FILE ": no program to start\n");
+        desc_errors++;
+        return;
+    }
+    parse(text, size);
+    check_description();
+}
+
+/* ---- starting programs ---- */
 
 /* Root's own checks of the system-call boundary: numbers the kernel must
  * reject with the right error. */
@@ -80,206 +432,203 @@ static int check_errors(struct keel_utcb *u)
     return bad;
 }
 
-static uint32_t give(struct keel_utcb *u, struct module *m, uint32_t cap, uint32_t rights,
+static uint32_t give(struct keel_utcb *u, struct program *p, uint32_t cap, uint32_t rights,
                      uint32_t slot)
 {
-    return keel_invoke(u, m->task, KEEL_TASK_GIVE_CAP, cap, rights, slot, 0);
+    return keel_invoke(u, p->task, KEEL_TASK_GIVE_CAP, cap, rights, slot, 0);
 }
 
-/* Driver module m gets the interrupt controller and the console UART's
- * registers: I/O ports or its page, whichever the kernel says it has
- * (KEEL_DRIVER_UART_VA). */
-static uint32_t give_uart(struct keel_utcb *u, struct module *m, uint32_t factory)
+/* The console UART's registers for p: I/O ports or its page, whichever the
+ * kernel says it has (KEEL_DRIVER_UART_VA). */
+static uint32_t give_uart(struct keel_utcb *u, struct program *p)
 {
-    uint32_t e = give(u, m, KEEL_SLOT_IRQ_CONTROL, KEEL_RIGHTS_ALL, CHILD_SLOT_IRQ_CONTROL);
-    if (e || (e = keel_invoke(u, KEEL_SLOT_IRQ_CONTROL, KEEL_IRQCTL_CONSOLE, 0, 0, 0, 0)))
+    uint32_t e = keel_invoke(u, KEEL_SLOT_IRQ_CONTROL, KEEL_IRQCTL_CONSOLE, 0, 0, 0, 0);
+    if (e)
         return e;
     uintptr_t kind = u->mr[0], base = u->mr[1];
     if (kind == KEEL_UART_16550_PIO)
-        return keel_invoke(u, m->task, KEEL_TASK_IO_PORTS, base, UART_REGS_PORTS, 0, 0);
+        return keel_invoke(u, p->task, KEEL_TASK_IO_PORTS, base, UART_REGS_PORTS, 0, 0);
     if (kind == KEEL_UART_16550_MMIO || kind == KEEL_UART_PL011)
-        return keel_invoke(u, m->task, KEEL_TASK_MAP_DEVICE, KEEL_DRIVER_UART_VA,
-                           base & ~(uintptr_t)4095, factory, 0);
-    return KEEL_OK; /* no UART a user driver can drive: the controller alone */
+        return keel_invoke(u, p->task, KEEL_TASK_MAP_DEVICE, KEEL_DRIVER_UART_VA,
+                           base & ~(uintptr_t)4095, p->factory, 0);
+    return KEEL_OK; /* no UART a user driver can drive: nothing to map */
 }
 
-/* Start module m from its ELF image; gate is what it gets in
- * CHILD_SLOT_SERVICE (KEEL_CAP_OPEN: nothing). */
-static uint32_t start(struct keel_utcb *u, struct module *m, uint32_t index, uint32_t gate)
+/* The capabilities p's line names, into its slots. */
+static uint32_t give_named(struct keel_utcb *u, struct program *p)
 {
-    const void *elf;
-    size_t size;
-    uint32_t e, factory = KEEL_CAP_OPEN, handler = KEEL_CAP_OPEN;
-    if ((e = keel_boot_module(m->name, &elf, &size)))
-        return e;
-    /* The module's own factory pays for its task, thread, image, stack and
-     * UTCB: nothing of it is charged to root's all-memory factory. */
-    if ((e = keel_factory_create(u, KEEL_SLOT_FACTORY, MODULE_QUOTA_PAGES, &factory)) ||
-        (e = keel_task_create(u, factory, &m->task)) ||
-        (e = keel_thread_create(u, factory, m->task, &m->thread)) ||
-        (e = keel_gate_create(u, KEEL_SLOT_FACTORY, KEEL_SLOT_SELF_THREAD, index, &handler)))
-        return e;
-    uintptr_t entry;
-    if ((e = keel_task_load_elf(u, m->task, factory, elf, size, &entry)))
-        return e;
-    if ((e = keel_map_anon(u, m->task, factory, KEEL_MAIN_STACK_TOP - KEEL_MAIN_STACK_PAGES * 4096,
-                           KEEL_MAIN_STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W)) ||
-        (e = give(u, m, m->task, KEEL_RIGHTS_ALL, CHILD_SLOT_TASK)) ||
-        (e = give(u, m, m->thread, KEEL_RIGHTS_ALL, CHILD_SLOT_THREAD)) ||
-        (e = give(u, m, factory, KEEL_RIGHTS_ALL, CHILD_SLOT_FACTORY)) ||
-        (gate != KEEL_CAP_OPEN &&
-         (e = give(u, m, gate, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT, CHILD_SLOT_SERVICE))) ||
-        (m->driver && (e = give_uart(u, m, factory))))
-        return e;
-    e = keel_thread_start(u, m->thread, factory, entry, KEEL_MAIN_STACK_TOP, KEEL_MAIN_UTCB,
-                          MODULE_PRIO, handler);
-    m->running = !e;
+    uint32_t e = KEEL_OK;
+    for (uint32_t i = 0; !e && i < p->ngiven; i++) {
+        struct given *g = &p->given[i];
+        uint32_t slot = g->slot;
+        if (g->kind == GIVE_IRQ_CONTROL) {
+            e = give(u, p, KEEL_SLOT_IRQ_CONTROL, KEEL_RIGHTS_ALL, slot);
+        } else {
+            struct service *sv = &services[g->service];
+            uint64_t badge = progs[sv->server].badges ? p->line : 0;
+            e = keel_cap_mint(u, p->task, sv->gate, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT, badge,
+                              &slot);
+        }
+    }
     return e;
 }
 
-static void init_services(void)
+static void drop(struct keel_utcb *u, uint32_t *slot)
 {
-    for (uint32_t s = 0; s < SERVICES; s++)
-        services[s] = KEEL_CAP_OPEN;
+    if (*slot != KEEL_CAP_OPEN)
+        keel_invoke(u, KEEL_SLOT_SELF_TASK, KEEL_TASK_DELETE_CAP, *slot, 0, 0, 0);
+    *slot = KEEL_CAP_OPEN;
 }
 
-/* The gate made for the service m uses, if its server has started. */
-static bool service_gate(const struct module *m, uint32_t *gate)
+/* Destroy p's task and forget root's capabilities to it. */
+static void finish(struct keel_utcb *u, struct program *p)
 {
-    if (m->uses <= NONE || m->uses >= SERVICES || services[m->uses] == KEEL_CAP_OPEN)
-        return false;
-    *gate = services[m->uses];
-    return true;
+    if (p->task != KEEL_CAP_OPEN)
+        keel_invoke(u, p->task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    drop(u, &p->task);
+    drop(u, &p->thread);
+    drop(u, &p->factory);
+    p->running = false;
 }
 
-/* Start script[i] and, for a server, make the gate of its service; 1 and a
- * message if that fails (a task half set up is destroyed again). */
-static int launch(struct keel_utcb *u, uint32_t i)
+/* Start p from its ELF image, and for a server make its service's gate. */
+static uint32_t start(struct keel_utcb *u, struct program *p)
 {
-    struct module *m = &script[i];
-    uint32_t gate = KEEL_CAP_OPEN, e;
-    if (m->serves >= SERVICES || m->uses >= SERVICES) {
-        keel_printf("root: %s: no such service in root's table: not started\n", m->name);
-        return 1;
+    const void *elf;
+    size_t size;
+    uint32_t e, index = (uint32_t)(p - progs);
+    uintptr_t entry;
+    if ((e = keel_boot_module(p->name, &elf, &size)))
+        return e;
+    /* The program's own factory pays for its task, thread, image, stack and
+     * UTCB: nothing of it is charged to root's all-memory factory. */
+    if ((e = keel_factory_create(u, KEEL_SLOT_FACTORY, p->quota, &p->factory)) ||
+        (e = keel_task_create(u, p->factory, &p->task)) ||
+        (e = keel_thread_create(u, p->factory, p->task, &p->thread)) ||
+        (p->handler == KEEL_CAP_OPEN &&
+         (e = keel_gate_create(u, KEEL_SLOT_FACTORY, KEEL_SLOT_SELF_THREAD, index, &p->handler))))
+        return e;
+    if ((e = keel_task_load_elf(u, p->task, p->factory, elf, size, &entry)) ||
+        (e = keel_map_anon(u, p->task, p->factory,
+                           KEEL_MAIN_STACK_TOP - KEEL_MAIN_STACK_PAGES * 4096,
+                           KEEL_MAIN_STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W)) ||
+        (e = give(u, p, p->task, KEEL_RIGHTS_ALL, KEEL_PROGRAM_TASK)) ||
+        (e = give(u, p, p->thread, KEEL_RIGHTS_ALL, KEEL_PROGRAM_THREAD)) ||
+        (e = give(u, p, p->factory, KEEL_RIGHTS_ALL, KEEL_PROGRAM_FACTORY)) ||
+        (e = give_named(u, p)) || (p->uart && (e = give_uart(u, p))))
+        return e;
+    if (p->serves >= 0) {
+        /* A restarted server gets a new gate: the old one died with it. */
+        struct service *sv = &services[p->serves];
+        drop(u, &sv->gate);
+        if ((e = keel_gate_create(u, KEEL_SLOT_FACTORY, p->thread,
+                                  KEEL_SERVICE_LABEL(p->serves + 1), &sv->gate)))
+            return e;
     }
-    if (m->uses != NONE && !service_gate(m, &gate)) {
-        keel_printf("root: %s needs the %s service, but no module provides it: "
-                    "not started\n", m->name, service_names[m->uses]);
-        return 1;
-    }
-    m->task = m->thread = KEEL_CAP_OPEN;
-    e = start(u, m, i, gate);
-    if (!e && m->serves != NONE) {
-        uint32_t made = KEEL_CAP_OPEN;
-        e = keel_gate_create(u, KEEL_SLOT_FACTORY, m->thread, 0x9090 + m->serves, &made);
-        if (!e)
-            services[m->serves] = made;
-    }
+    e = keel_thread_start(u, p->thread, p->factory, entry, KEEL_MAIN_STACK_TOP, KEEL_MAIN_UTCB,
+                          (uint8_t)p->prio, p->handler);
+    p->running = !e;
+    return e;
+}
+
+/* Start p; 1 and a message if that fails (a task half set up is
+ * destroyed again). */
+static int launch(struct keel_utcb *u, struct program *p)
+{
+    uint32_t e = start(u, p);
     if (e) {
-        keel_printf("root: starting %s FAILED: error %u\n", m->name, e);
-        if (m->task != KEEL_CAP_OPEN)
-            keel_invoke(u, m->task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
-        m->running = false;
+        keel_printf("root: starting %s FAILED: error %u\n", p->name, e);
+        finish(u, p);
+        p->done = true;
         return 1;
     }
-    keel_printf("root: started %s\n", m->name);
+    keel_printf("root: started %s\n", p->name);
     return 0;
 }
 
-static bool same(const char *a, const char *b)
+/* Are the services p uses all served by running programs? */
+static bool ready(const struct program *p)
 {
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
+    for (uint32_t g = 0; g < p->ngiven; g++)
+        if (p->given[g].kind == GIVE_SERVICE &&
+            services[p->given[g].service].gate == KEEL_CAP_OPEN)
+            return false;
+    return true;
 }
 
-static struct module *find_module(const char *name)
-{
-    for (uint32_t i = 0; i < MODULES; i++)
-        if (same(script[i].name, name))
-            return &script[i];
-    return NULL;
-}
-
-/* Mark the modules the boot image holds; every other file in it (but root
- * itself) is a problem, named. */
-static int scan_boot_image(void)
-{
-    int unknown = 0;
-    size_t pos = 0, size;
-    const char *name;
-    const void *data;
-    while (keel_boot_module_next(&pos, &name, &data, &size) == KEEL_OK) {
-        struct module *m = find_module(name);
-        if (m)
-            m->present = true;
-        else if (!same(name, "root")) {
-            keel_printf("root: the boot image holds \"%s\", which is no module root "
-                        "knows\n", name);
-            unknown++;
-        }
-    }
-    return unknown;
-}
-
-/* Start every module present, servers first; returns the failures. */
+/* Start every program, each once the services it uses are served; returns
+ * the failures (a cycle of programs waiting for each other is one). */
 static int start_all(struct keel_utcb *u)
 {
-    int bad = 0, started = 0;
-    init_services();
-    for (int servers = 1; servers >= 0; servers--) {
-        for (uint32_t i = 0; i < MODULES; i++) {
-            if (script[i].present && (script[i].serves != NONE) == servers) {
-                bad += launch(u, i);
-                started += script[i].running;
+    int bad = 0;
+    bool progress = true, started[KEEL_SYSTEM_PROGRAMS] = { false };
+    while (progress) {
+        progress = false;
+        for (uint32_t i = 0; i < nprogs; i++) {
+            if (!started[i] && ready(&progs[i])) {
+                started[i] = progress = true;
+                bad += launch(u, &progs[i]);
             }
         }
     }
-    if (!started) {
-        keel_printf("root: started no module: the boot image holds none that root can "
-                    "start\n");
-        bad++;
+    for (uint32_t i = 0; i < nprogs; i++) {
+        if (!started[i]) {
+            keel_printf("root: " DESC_FILE ":%u: %s waits for a service whose server waits "
+                        "too (a cycle of uses=): not started\n", progs[i].line, progs[i].name);
+            progs[i].done = true;
+            bad++;
+        }
     }
     return bad;
 }
 
+/* ---- supervision ---- */
+
 static bool others_running(void)
 {
-    for (uint32_t i = 0; i < MODULES; i++)
-        if (script[i].running && !script[i].daemon)
+    for (uint32_t i = 0; i < nprogs; i++)
+        if (progs[i].running && !progs[i].daemon)
             return true;
     return false;
 }
 
-static void finish(struct keel_utcb *u, struct module *m)
+/* p faulted or exited; 1 if that counts against the verdict. */
+static int ended(struct keel_utcb *u, struct program *p, bool exited, uintptr_t status)
 {
-    keel_invoke(u, m->task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
-    m->running = false;
+    if (exited) {
+        keel_printf("root: %s exited with status %d\n", p->name, (int)status);
+        finish(u, p);
+        p->done = true;
+        return status != 0;
+    }
+    keel_printf("root: %s: exception %u at ip 0x%lx, address 0x%lx; task destroyed\n", p->name,
+                (unsigned)u->mr[KEEL_EXC_KIND], (unsigned long)u->mr[KEEL_EXC_IP],
+                (unsigned long)u->mr[KEEL_EXC_ADDR]);
+    finish(u, p);
+    if (p->restarted < p->restarts) {
+        p->restarted++;
+        keel_printf("root: restarting %s (restart %u of %u)\n", p->name, p->restarted,
+                    p->restarts);
+        return launch(u, p);
+    }
+    p->done = true;
+    return 1;
 }
 
-/* Hear from the modules until the last one (not a daemon) has ended. */
+/* Hear from the programs until the last one (not a daemon) has ended. */
 static int supervise(struct keel_utcb *u)
 {
     int failures = 0;
     while (others_running()) {
         struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
-        if (KEEL_TAG_ERROR(r.tag) || r.label >= MODULES)
+        if (KEEL_TAG_ERROR(r.tag) || r.label >= nprogs || !progs[r.label].running)
             continue;
-        struct module *m = &script[r.label];
-        if (KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT) {
-            keel_printf("root: %s exited with status %d\n", m->name, (int)u->mr[0]);
-            failures += u->mr[0] != 0;
-        } else {
-            keel_printf("root: %s: exception %u at ip 0x%lx, address 0x%lx; task destroyed\n",
-                        m->name, (unsigned)u->mr[KEEL_EXC_KIND],
-                        (unsigned long)u->mr[KEEL_EXC_IP], (unsigned long)u->mr[KEEL_EXC_ADDR]);
-            failures++;
-        }
-        finish(u, m);
+        bool exited = KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT;
+        failures += ended(u, &progs[r.label], exited, u->mr[0]);
     }
-    for (uint32_t i = 0; i < MODULES; i++)
-        if (script[i].running)
-            finish(u, &script[i]);
+    for (uint32_t i = 0; i < nprogs; i++)
+        if (progs[i].running)
+            finish(u, &progs[i]);
     return failures;
 }
 
@@ -289,10 +638,17 @@ int main(void)
     keel_printf("root: running in user mode\n");
     int bad = check_errors(u);
     keel_printf("root: system-call error checks %s\n", bad ? "FAILED" : "passed");
-    bad += scan_boot_image();
-    bad += start_all(u);
-    bad += supervise(u);
-    keel_printf("root: all modules ended, %d problem(s)\n", bad);
+    read_description();
+    if (desc_errors) {
+        keel_printf("root: " DESC_FILE " refused: %d problem(s); no program started\n",
+                    desc_errors);
+        bad += desc_errors;
+    } else {
+        keel_printf("root: " DESC_FILE ": %u program(s), %u service(s)\n", nprogs, nservices);
+        bad += start_all(u);
+        bad += supervise(u);
+    }
+    keel_printf("root: all programs ended, %d problem(s)\n", bad);
     keel_debug_poweroff(bad ? 1 : 0);
     return 1; /* only reached if power-off was refused */
 }

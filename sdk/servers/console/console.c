@@ -1,0 +1,306 @@
+/*
+ * The console server: the console UART's driver at user level
+ * (keel/console.h).  One source drives the 16550 (on I/O ports or in
+ * memory) and the PL011, chosen by what the kernel reports of its console
+ * UART (KEEL_IRQCTL_CONSOLE), never by the ISA.
+ *
+ * Output is polled, a whole request at a time, so clients' lines never mix.
+ * Input has a thread of its own: it waits for the UART's receive interrupt
+ * (or polls, where the line does not reach user level), moves what the
+ * UART holds into a ring, acknowledges, and tells the main thread through a
+ * private gate; the main thread answers a waiting reader.
+ *
+ * Slots: what every program has (keel/system.h), and the interrupt
+ * controller in KEEL_SLOT_GIVEN (`cap=irq-control`).
+ */
+#include <keel/console.h>
+#include <keel/system.h>
+
+#define IRQ_CONTROL KEEL_SLOT_GIVEN
+#define INPUT_LABEL 0xc0501e00u     /* our private gate's label */
+#define OP_INPUT 0x100              /* the input thread's notice (private) */
+#define RX_BIT 0
+#define POLL_US 10000               /* input polling period without the interrupt */
+#define RING 512
+#define AREA ((uintptr_t)0x0000010000000000ull)   /* the input thread's stack and UTCB */
+#define STACK_PAGES 4
+
+enum { U16550_RBR = 0, U16550_THR = 0, U16550_IER = 1, U16550_LSR = 5, U16550_IER_RX = 0x01,
+       U16550_LSR_DR = 0x01, U16550_LSR_THRE = 0x20, PL011_DR = 0x00, PL011_FR = 0x18,
+       PL011_IMSC = 0x38, PL011_FR_RXFE = 0x10, PL011_FR_TXFF = 0x20,
+       PL011_RX_INTS = 0x50 /* receive, receive timeout */ };
+
+static struct {
+    uintptr_t kind, base, line, stride;
+    uint32_t input;                 /* enum keel_console_input */
+    uint32_t irq, notif, gate;      /* our slots */
+} uart;
+
+static char ring[RING];
+static volatile uint32_t ring_head, ring_tail;  /* written by the input thread / main */
+static volatile uint32_t interrupts;
+#define READERS 8
+/* Readers waiting for input, oldest first: their reply capabilities (a
+ * reader that gave up is found out when its answer fails) and how much
+ * each wants. */
+static struct {
+    uint32_t reply;
+    uintptr_t max;
+} readers[READERS];
+static uint32_t nreaders;
+
+/* ---- the UART ---- */
+
+static uintptr_t reg_addr(uint32_t reg)
+{
+    return (uintptr_t)KEEL_DRIVER_UART_VA + (uart.base & 4095) + reg * uart.stride;
+}
+
+static uint8_t u16550_read(uint32_t reg)
+{
+    return uart.kind == KEEL_UART_16550_PIO ? keel_pio_read8((uint16_t)(uart.base + reg))
+                                            : keel_mmio_read8(reg_addr(reg));
+}
+
+static void u16550_write(uint32_t reg, uint8_t v)
+{
+    if (uart.kind == KEEL_UART_16550_PIO)
+        keel_pio_write8((uint16_t)(uart.base + reg), v);
+    else
+        keel_mmio_write8(reg_addr(reg), v);
+}
+
+/* The PL011's registers are 32 bits wide at their byte offsets. */
+static uintptr_t pl011(uint32_t off)
+{
+    return (uintptr_t)KEEL_DRIVER_UART_VA + (uart.base & 4095) + off;
+}
+
+static void uart_putc(char c)
+{
+    if (uart.kind == KEEL_UART_PL011) {
+        while (keel_mmio_read32(pl011(PL011_FR)) & PL011_FR_TXFF)
+            ;
+        keel_mmio_write32(pl011(PL011_DR), (uint8_t)c);
+    } else {
+        while (!(u16550_read(U16550_LSR) & U16550_LSR_THRE))
+            ;
+        u16550_write(U16550_THR, (uint8_t)c);
+    }
+}
+
+/* The next received byte, or -1 if none is waiting. */
+static int uart_getc(void)
+{
+    if (uart.kind == KEEL_UART_PL011) {
+        if (keel_mmio_read32(pl011(PL011_FR)) & PL011_FR_RXFE)
+            return -1;
+        return (int)(keel_mmio_read32(pl011(PL011_DR)) & 0xff);
+    }
+    if (!(u16550_read(U16550_LSR) & U16550_LSR_DR))
+        return -1;
+    return u16550_read(U16550_RBR);
+}
+
+/* Receive interrupts on; only the interrupt enables are written, never the
+ * transmitter the kernel's console shares. */
+static void uart_rx_interrupts(void)
+{
+    if (uart.kind == KEEL_UART_PL011)
+        keel_mmio_write32(pl011(PL011_IMSC),
+                          keel_mmio_read32(pl011(PL011_IMSC)) | PL011_RX_INTS);
+    else
+        u16550_write(U16550_IER, U16550_IER_RX);
+}
+
+static void out(const char *s, size_t n)
+{
+    if (uart.input == KEEL_CONSOLE_NO_INPUT) {
+        keel_debug_write(s, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n')
+            uart_putc('\r');
+        uart_putc(s[i]);
+    }
+}
+
+/* ---- the input thread ---- */
+
+static void sleep_us(struct keel_utcb *u, uint32_t us)
+{
+    keel_wait(u, uart.notif, us);   /* nothing signals it when polling */
+}
+
+static _Noreturn void input_thread(uintptr_t utcb)
+{
+    struct keel_utcb *u = (struct keel_utcb *)utcb;
+    for (;;) {
+        if (uart.input == KEEL_CONSOLE_INTERRUPTS) {
+            if (KEEL_TAG_ERROR(keel_wait(u, uart.notif, KEEL_TIMEOUT_NEVER).tag))
+                continue;
+            interrupts++;
+        } else {
+            sleep_us(u, POLL_US);
+        }
+        uint32_t got = 0;
+        for (int c; ring_head - ring_tail < RING && (c = uart_getc()) >= 0; got++)
+            ring[ring_head++ % RING] = (char)c;
+        if (uart.input == KEEL_CONSOLE_INTERRUPTS)
+            keel_invoke(u, uart.irq, KEEL_IRQ_ACK, 0, 0, 0, 0);
+        if (got)    /* tell the main thread; it answers a waiting reader */
+            keel_send(u, uart.gate, KEEL_TAG(OP_INPUT, 0, 0), KEEL_TIMEOUT_NEVER);
+    }
+}
+
+/* Start the input thread on its own stack and UTCB. */
+static uint32_t start_input(struct keel_utcb *u)
+{
+    uint32_t t = KEEL_CAP_OPEN, e;
+    uintptr_t utcb = AREA + 0x100000;
+    if ((e = keel_thread_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_TASK, &t)) ||
+        (e = keel_map_anon(u, KEEL_PROGRAM_TASK, KEEL_PROGRAM_FACTORY, AREA, STACK_PAGES,
+                           KEEL_MAP_R | KEEL_MAP_W)) ||
+        (e = keel_thread_set_utcb(u, t, KEEL_PROGRAM_FACTORY, utcb)) ||
+        (e = keel_invoke(u, t, KEEL_THREAD_SET_REGS, (uintptr_t)input_thread,
+                         AREA + STACK_PAGES * 4096, utcb, 0)))
+        return e;
+    /* As high as ours may be: the kernel refuses above the caller's. */
+    for (uintptr_t prio = 199; prio > 0; prio--)
+        if (!(e = keel_invoke(u, t, KEEL_THREAD_SET_PRIO, prio, 0, 0, 0)))
+            break;
+    return e ? e : keel_invoke(u, t, KEEL_THREAD_START, 0, 0, 0, 0);
+}
+
+/* Find the UART and set up input: by interrupt where its line reaches us,
+ * else by polling; without a UART we may drive, no input at all. */
+static void setup(struct keel_utcb *u)
+{
+    uint32_t e = keel_invoke(u, IRQ_CONTROL, KEEL_IRQCTL_CONSOLE, 0, 0, 0, 0);
+    uart.kind = u->mr[0], uart.base = u->mr[1], uart.line = u->mr[2], uart.stride = u->mr[3];
+    uart.irq = uart.notif = uart.gate = KEEL_CAP_OPEN;
+    if (e || uart.kind == KEEL_UART_UNKNOWN) {
+        uart.kind = KEEL_UART_UNKNOWN;
+        uart.input = KEEL_CONSOLE_NO_INPUT;
+        return;
+    }
+    uart.input = KEEL_CONSOLE_POLLING;
+    if ((e = keel_notification_create(u, KEEL_PROGRAM_FACTORY, 0, &uart.notif)) ||
+        (e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, INPUT_LABEL,
+                              &uart.gate))) {
+        keel_printf("console: no input: error %u\n", e);
+        uart.input = KEEL_CONSOLE_NO_INPUT;
+        return;
+    }
+    while (uart_getc() >= 0)    /* drop what firmware left */
+        ;
+    if (uart.line != KEEL_IRQ_NONE &&
+        !keel_invoke(u, IRQ_CONTROL, KEEL_IRQCTL_GET, uart.line, KEEL_CAP_OPEN, 0, 0)) {
+        uart.irq = (uint32_t)u->mr[0];
+        if (!keel_invoke(u, uart.irq, KEEL_IRQ_BIND, uart.notif, RX_BIT, 0, 0)) {
+            uart.input = KEEL_CONSOLE_INTERRUPTS;
+            uart_rx_interrupts();
+        }
+    }
+    if ((e = start_input(u)))
+        keel_printf("console: no input thread: error %u\n", e);
+}
+
+/* ---- requests ---- */
+
+/* Put up to max bytes of the ring into u's words; the count. */
+static uint32_t take_input(struct keel_utcb *u, uintptr_t max, uint32_t *words)
+{
+    uint32_t n = 0;
+    char *to = (char *)&u->mr[1];
+    while (n < max && ring_tail + n != ring_head) {
+        to[n] = ring[(ring_tail + n) % RING];
+        n++;
+    }
+    u->mr[0] = n;
+    *words = 1 + (n + (uint32_t)sizeof(uintptr_t) - 1) / (uint32_t)sizeof(uintptr_t);
+    return n;
+}
+
+static uint32_t do_write(struct keel_request *rq, void *ctx)
+{
+    uintptr_t n = rq->u->mr[0];
+    if (n > (rq->words - 1) * sizeof(uintptr_t))
+        return KEEL_E_INVALID;
+    out((const char *)&rq->u->mr[1], n);
+    rq->u->mr[0] = n;
+    rq->reply_words = 1;
+    return KEEL_OK;
+}
+
+static uint32_t do_read(struct keel_request *rq, void *ctx)
+{
+    struct keel_utcb *u = rq->u;
+    uintptr_t max = u->mr[0] < KEEL_CONSOLE_CHUNK ? u->mr[0] : KEEL_CONSOLE_CHUNK;
+    if (uart.input == KEEL_CONSOLE_NO_INPUT)
+        return KEEL_E_NOSYS;
+    if (ring_tail != ring_head && !nreaders) {
+        ring_tail += take_input(u, max, &rq->reply_words);
+        return KEEL_OK;
+    }
+    if (nreaders == READERS)
+        return KEEL_S_FULL;
+    uint32_t slot = KEEL_CAP_OPEN, e = keel_save_reply(u, KEEL_PROGRAM_THREAD, &slot);
+    if (e)
+        return e;
+    readers[nreaders].reply = slot;
+    readers[nreaders++].max = max;
+    rq->deferred = true;
+    return KEEL_OK;
+}
+
+/* The input thread's notice: answer the waiting readers, oldest first,
+ * while there is input. */
+static uint32_t do_input(struct keel_request *rq, void *ctx)
+{
+    struct keel_utcb *u = rq->u;
+    if (rq->badge != INPUT_LABEL)
+        return KEEL_E_NOSYS;    /* not for clients */
+    rq->deferred = true;        /* a one-way message: no answer */
+    while (nreaders && ring_tail != ring_head) {
+        uint32_t words, n = take_input(u, readers[0].max, &words);
+        uint32_t e = KEEL_TAG_ERROR(keel_reply_cap(u, readers[0].reply,
+                                                   KEEL_TAG(KEEL_OK, words, 0)).tag);
+        if (!e)                 /* a reader that gave up leaves the input for the next */
+            ring_tail += n;
+        nreaders--;             /* its reply capability is used up either way */
+        for (uint32_t i = 0; i < nreaders; i++)
+            readers[i] = readers[i + 1];
+    }
+    return KEEL_OK;
+}
+
+static uint32_t do_info(struct keel_request *rq, void *ctx)
+{
+    rq->u->mr[0] = uart.kind;
+    rq->u->mr[1] = uart.input;
+    rq->u->mr[2] = interrupts;
+    rq->reply_words = 3;
+    return KEEL_OK;
+}
+
+static const struct keel_op ops[] = {
+    { KEEL_CONSOLE_WRITE, 1, do_write },
+    { KEEL_CONSOLE_READ, 1, do_read },
+    { KEEL_CONSOLE_INFO, 0, do_info },
+    { OP_INPUT, 0, do_input },
+};
+
+int main(void)
+{
+    struct keel_utcb *u = keel_utcb();
+    setup(u);
+    static const char *const kinds[] = { "none (the debug console)", "16550 on I/O ports",
+                                         "16550 in memory", "PL011" };
+    static const char *const inputs[] = { "no input", "input by interrupts",
+                                          "input by polling" };
+    keel_printf("console: serving: UART %s, %s\n", kinds[uart.kind < 4 ? uart.kind : 0],
+                inputs[uart.input]);
+    keel_serve(u, KEEL_CAP_OPEN, ops, sizeof(ops) / sizeof(ops[0]), NULL);
+}

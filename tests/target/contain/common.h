@@ -1,0 +1,26 @@
+/* What the fault-containment test's programs share: their slots (as
+ * tests/target/contain/system.desc gives them), the test server's protocol,
+ * and a sleep. */
+#pragma once
+
+#include <keel/console.h>
+#include <keel/names.h>
+#include <keel/system.h>
+#include "../../../samples/kvstore/kv.h"
+
+#define NAMES KEEL_SLOT_GIVEN
+#define CONSOLE (KEEL_SLOT_GIVEN + 1)
+#define SERVER_NAME "contain-server"
+#define WAIT_US 5000000
+#define BAD_ADDR ((volatile uintptr_t *)0x0000009000000000ull) /* user space, never mapped */
+
+enum { OP_ECHO = 1, OP_CRASH = 2 };
+
+/* Sleep us microseconds: wait on a notification no one signals. */
+static inline void sleep_us(struct keel_utcb *u, uint32_t us)
+{
+    static uint32_t never = KEEL_CAP_OPEN;
+    if (never == KEEL_CAP_OPEN)
+        keel_notification_create(u, KEEL_PROGRAM_FACTORY, 0, &never);
+    keel_wait(u, never, us);
+}

@@ -8,12 +8,8 @@
 #include <kernel.h>
 #include <thread.h>
 
-static struct {
-    struct runqueue ready;
-    struct thread *current;
-    const struct vm_space *space;   /* the address space active on the CPU */
-    struct thread *fpu_owner;       /* whose FP/SIMD state the CPU's registers hold */
-} sched;
+/* Not static: the IPC fast path (fastpath.c) reads and switches it inline. */
+struct sched_state sched;
 
 static struct thread *thread_of(struct rq_node *n)
 {

@@ -87,6 +87,7 @@ CORE_SOURCES = [
     "kernel/usercopy.c",
     "kernel/loader.c",
     "kernel/ipc.c",
+    "kernel/fastpath.c",
     "kernel/invoke.c",
     "kernel/factory.c",
     "kernel/task.c",

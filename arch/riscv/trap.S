@@ -98,9 +98,7 @@ from_user:                              /* sp = user frame, sscratch = user sp *
 
     mv      a0, sp
     la      sp, kernel_stack_top        /* the CPU's kernel stack, empty */
-    call    riscv_trap
-    call    kernel_user_resume
-    j       arch_return_to_user
+    call    riscv_user_trap             /* never returns */
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs) */
     .globl arch_return_to_user

@@ -5,6 +5,7 @@
 
 void riscv_trap_entry(void);
 void riscv_trap(struct arch_regs *regs);
+noreturn void riscv_user_trap(struct arch_regs *regs);
 
 #define SSTATUS_SPP (1UL << 8)  /* trapped from S-mode */
 
@@ -61,6 +62,22 @@ void riscv_trap(struct arch_regs *regs)
     if (f.kind == FAULT_ILLEGAL_INSN)
         f.addr = 0; /* stval holds the instruction bits, not an address */
     kernel_exception(regs, &f);
+}
+
+/* A trap from user mode: regs is the current thread's frame, the kernel
+ * stack is empty.  A system call tries the IPC fast path first. */
+noreturn void riscv_user_trap(struct arch_regs *regs)
+{
+    if (regs->scause == EXC_ECALL_U) {
+        struct arch_regs *next;
+        regs->sepc += 4; /* resume after the ecall */
+        if ((next = fastpath_ipc(regs)))
+            arch_return_to_user(next);
+        kernel_syscall(regs);
+    } else {
+        riscv_trap(regs);
+    }
+    arch_return_to_user(kernel_user_resume());
 }
 
 void arch_trap_init(void)

@@ -76,6 +76,15 @@ static inline uint32_t cap_lookup_error(enum kerr e)
 }
 
 /* ---- scheduler (sched.c) ---- */
+/* The scheduler's state: only sched.c and the IPC fast path (fastpath.c)
+ * touch it. */
+struct sched_state {
+    struct runqueue ready;
+    struct thread *current;
+    const struct vm_space *space;   /* the address space active on the CPU */
+    struct thread *fpu_owner;       /* whose FP/SIMD state the CPU's registers hold */
+};
+extern struct sched_state sched;
 void sched_ready(struct thread *t);         /* runnable, queued */
 void sched_block(struct thread *t, enum thread_state why);
 struct thread *sched_current(void);

@@ -45,6 +45,10 @@ struct arch_fpu {
 } __attribute__((aligned(16)));
 #endif
 
+/* The fast path's return (syscall.S, x86_fast_sysret) sets the TSS's rsp0
+ * itself: kernel/fastpath.c skips arch_set_user_frame. */
+#define ARCH_FASTPATH_SETS_USER_FRAME 1
+
 /* System-call registers (arch.h): selector rax, words in the order of the
  * SysV argument registers with r10 for rcx (which syscall clobbers), then
  * r12 and r13. */

@@ -10,6 +10,8 @@
 #include <arch_asm.h>
 #include <kstack.h>
 
+#define SSTATUS_FS (3 << 13)            /* FP unit state (fpu.S) */
+
 /* Save x0-x31 but sp into the frame at sp. */
 .macro SAVE_GPRS_BUT_SP
     sd      zero, REG_X(0)(sp)
@@ -109,6 +111,14 @@ arch_return_to_user:
     ld      t0, REG_SEPC(a0)
     csrw    sepc, t0
     ld      t0, REG_SSTATUS(a0)         /* SPP = user, SIE = 0 until sret */
+    /* FS stays the CPU's: it tracks the FP registers, which belong to the
+     * thread resumed (fpu.S), not what the frame saved at its last trap. */
+    csrr    t1, sstatus
+    li      t2, SSTATUS_FS
+    and     t1, t1, t2
+    not     t2, t2
+    and     t0, t0, t2
+    or      t0, t0, t1
     csrw    sstatus, t0
     ld      x1, REG_X(1)(a0)
     ld      x2, REG_X(2)(a0)

@@ -161,10 +161,7 @@ noreturn void arm_user_trap(struct arch_regs *regs, uint64_t vector)
     if (VEC_GROUP(vector) != VGROUP_LOWER_A64)
         unexpected(regs, vector);
     if (kind == VEC_SYNC && ESR_EC(regs->esr) == EC_SVC64) {
-        struct arch_regs *next = fastpath_ipc(regs);    /* ELR is already past the svc */
-        if (next)
-            arch_return_to_user(next);
-        kernel_syscall(regs);
+        kernel_syscall(regs);   /* trap.S tried the fast path; ELR is past the svc */
     } else if (kind == VEC_SYNC)
         sync_exception(regs, true);
     else if (kind == VEC_IRQ)

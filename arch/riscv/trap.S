@@ -11,6 +11,7 @@
 #include <kstack.h>
 
 #define SSTATUS_FS (3 << 13)            /* FP unit state (fpu.S) */
+#define EXC_ECALL_U 8                   /* scause of an ecall from U-mode */
 
 /* Save x0-x31 but sp into the frame at sp. */
 .macro SAVE_GPRS_BUT_SP
@@ -21,16 +22,17 @@
     .endr
 .endm
 
-/* Save the trap's CSRs into the frame at sp (clobbers t0, already saved). */
+/* Save the trap's CSRs into the frame at sp (clobbers t0, already saved,
+ * and leaves scause in it). */
 .macro SAVE_TRAP_CSRS
     csrr    t0, sepc
     sd      t0, REG_SEPC(sp)
     csrr    t0, sstatus
     sd      t0, REG_SSTATUS(sp)
-    csrr    t0, scause
-    sd      t0, REG_SCAUSE(sp)
     csrr    t0, stval
     sd      t0, REG_STVAL(sp)
+    csrr    t0, scause
+    sd      t0, REG_SCAUSE(sp)
 .endm
 
 /* Before a kernel trap pushes its frame: if sp lies in the guard page below
@@ -100,7 +102,22 @@ from_user:                              /* sp = user frame, sscratch = user sp *
 
     mv      a0, sp
     la      sp, kernel_stack_top        /* the CPU's kernel stack, empty */
-    call    riscv_user_trap             /* never returns */
+    /* An ecall tries the IPC fast path first: the frame to resume, or 0
+     * for the general path (s1 is saved already, and C keeps it). */
+    li      t1, EXC_ECALL_U
+    bne     t0, t1, 1f                  /* t0 = scause (SAVE_TRAP_CSRS) */
+    ld      t0, REG_SEPC(a0)
+    addi    t0, t0, 4                   /* resume after the ecall */
+    sd      t0, REG_SEPC(a0)
+    mv      s1, a0
+    call    fastpath_ipc
+    beqz    a0, 2f
+    la      t0, riscv_user_frame        /* arch_set_user_frame(a0) */
+    sd      a0, 0(t0)
+    j       arch_return_to_user
+2:  mv      a0, s1
+    call    riscv_syscall_slow          /* never returns */
+1:  call    riscv_user_trap             /* never returns */
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs) */
     .globl arch_return_to_user

@@ -6,6 +6,7 @@
 void riscv_trap_entry(void);
 void riscv_trap(struct arch_regs *regs);
 noreturn void riscv_user_trap(struct arch_regs *regs);
+noreturn void riscv_syscall_slow(struct arch_regs *regs);
 
 #define SSTATUS_SPP (1UL << 8)  /* trapped from S-mode */
 
@@ -64,19 +65,18 @@ void riscv_trap(struct arch_regs *regs)
     kernel_exception(regs, &f);
 }
 
-/* A trap from user mode: regs is the current thread's frame, the kernel
- * stack is empty.  A system call tries the IPC fast path first. */
+/* A trap from user mode other than ecall: regs is the current thread's
+ * frame, the kernel stack is empty. */
 noreturn void riscv_user_trap(struct arch_regs *regs)
 {
-    if (regs->scause == EXC_ECALL_U) {
-        struct arch_regs *next;
-        regs->sepc += 4; /* resume after the ecall */
-        if ((next = fastpath_ipc(regs)))
-            arch_return_to_user(next);
-        kernel_syscall(regs);
-    } else {
-        riscv_trap(regs);
-    }
+    riscv_trap(regs);
+    arch_return_to_user(kernel_user_resume());
+}
+
+/* An ecall the IPC fast path did not take (trap.S moved sepc past it). */
+noreturn void riscv_syscall_slow(struct arch_regs *regs)
+{
+    kernel_syscall(regs);
     arch_return_to_user(kernel_user_resume());
 }
 

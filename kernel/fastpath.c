@@ -49,7 +49,10 @@ static inline __attribute__((always_inline)) void fset(struct arch_regs *r, uint
     arch_syscall_set_word(r, i, v);
 }
 
-/* Words 4..words-1 of the message, UTCB to UTCB (5 to 64 words). */
+/* Words 4..words-1 of the message, UTCB to UTCB (5 to 64 words).  A port
+ * may define ARCH_COPY_WORDS(to, from, n) with the ISA's own block copy
+ * (x86-64: rep movsq); else four words a step, loads before stores, which
+ * compilers turn into load and store pairs where the ISA has them. */
 static __attribute__((noinline)) void copy_utcb_words(uintptr_t *restrict to,
                                                       const uintptr_t *restrict from,
                                                       uint32_t n)
@@ -57,15 +60,15 @@ static __attribute__((noinline)) void copy_utcb_words(uintptr_t *restrict to,
 #ifdef ARCH_COPY_WORDS
     ARCH_COPY_WORDS(to, from, n);
 #else
-    /* Two words a step: a load pair and a store pair where the ISA has them. */
-    uint32_t i = 0;
-    for (; i + 1 < n; i += 2) {
-        uintptr_t a = from[i], b = from[i + 1];
-        to[i] = a;
-        to[i + 1] = b;
+    for (; n >= 4; n -= 4, to += 4, from += 4) {
+        uintptr_t a = from[0], b = from[1], c = from[2], d = from[3];
+        to[0] = a;
+        to[1] = b;
+        to[2] = c;
+        to[3] = d;
     }
-    if (i < n)
-        to[i] = from[i];
+    for (; n; n--)
+        *to++ = *from++;
 #endif
 }
 

@@ -166,12 +166,6 @@ static void check_kernel_stack(const struct arch_regs *regs)
 void ppc_trap(struct arch_regs *regs)
 {
     bool from_user = (regs->msr & MSR_PR) != 0;   /* regs may be gone after */
-    if (from_user && regs->vector == VEC_SYSCALL) {
-        /* The fast path's few frames stay far above the guard: no check. */
-        struct arch_regs *next = fastpath_ipc(regs);
-        if (next)
-            arch_return_to_user(next);
-    }
     if (!from_user)
         check_kernel_stack(regs);
     dispatch(regs);

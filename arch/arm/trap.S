@@ -149,11 +149,27 @@ user_trap_common:
     mov     x19, x0
     mov     x20, x1
     bl      fastpath_ipc
-    cbnz    x0, arch_return_to_user
+    cbnz    x0, fast_return
     mov     x0, x19
     mov     x1, x20
 1:  bl      arm_user_trap               /* never returns */
     b       .
+
+/* The fast path's return into the frame at x0: interrupts are still masked
+ * from the exception, sp is the empty kernel stack's top again, and the
+ * fast path stored no page-table entry (no dsb); the rest as below.  It
+ * names the frame for the next trap itself (ARCH_FASTPATH_SETS_USER_FRAME). */
+fast_return:
+    msr     tpidr_el1, x0               /* arch_set_user_frame(x0) */
+    ldp     x1, x2, [x0, #REGS_ELR]
+    msr     elr_el1, x1
+    and     x2, x2, #SPSR_NZCV
+    msr     spsr_el1, x2
+    ldr     x1, [x0, #REGS_SP]
+    msr     sp_el0, x1
+    X2_X30 ldp, ldr, x0
+    ldp     x0, x1, [x0, #REGS_X(0)]
+    eret
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs) */
     .globl arch_return_to_user

@@ -45,6 +45,10 @@ struct arch_fpu {
 } __attribute__((aligned(16)));
 #endif
 
+/* The fast path's return (trap.S) sets TPIDR_EL1 itself:
+ * kernel/fastpath.c skips arch_set_user_frame. */
+#define ARCH_FASTPATH_SETS_USER_FRAME 1
+
 /* The fast path's UTCB word copy (kernel/fastpath.c), n >= 1 words: eight
  * a step with load and store pairs, then one at a time. */
 #define ARCH_COPY_WORDS(to, from, n)                                            \

@@ -268,9 +268,11 @@ PORT_FUNCTIONS = {
     "x86_64": {"x86_user_trap": "entry",            # user.c: the trap from user mode
                "x86_sysret_to_user": "exit",        # syscall.S: sysretq
                "x86_fast_sysret": "exit"},          # syscall.S: the fast path's sysretq
-    "aarch64": {"arch_return_to_user": "exit"},     # trap.S
+    "aarch64": {"arch_return_to_user": "exit",      # trap.S
+                "fast_return": "exit"},             # trap.S: the fast path's
     "ppc64le": {"arch_return_to_user": "exit"},     # trap.S
-    "riscv64": {"arch_return_to_user": "exit"},     # trap.S
+    "riscv64": {"arch_return_to_user": "exit",      # trap.S
+                "fast_return": "exit"},             # trap.S: the fast path's
 }
 # Code that runs elsewhere than it is linked: (first symbol, end symbol,
 # address it runs at, source file).  POWER's vectors are copied to real address 0.

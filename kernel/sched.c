@@ -102,17 +102,6 @@ void sched_hand_over(struct thread *t)
     run_next(cur, t);
 }
 
-bool sched_hand_off(struct thread *cur, enum thread_state why, struct thread *t)
-{
-    if (cur != sched.current || rq_highest_prio(&sched.ready) > (int)t->prio ||
-        rq_node_queued(&cur->rq))
-        return false;
-    cur->state = why;
-    t->state = THREAD_READY;
-    switch_direct(cur, t);
-    return true;
-}
-
 void sched_tick(void)
 {
     if (sched.current)

@@ -92,10 +92,6 @@ void sched_switch_to(struct thread *t);     /* direct switch after an IPC hand-o
 /* Direct switch to t when the current thread is about to block (it is not
  * queued; if it does not block after all, sched_ready() queues it). */
 void sched_hand_over(struct thread *t);
-/* The IPC fast path: the running thread cur blocks as why and t, which no
- * ready thread outranks, runs in its place with no queue operation at all.
- * False (and nothing done) if that does not hold. */
-bool sched_hand_off(struct thread *cur, enum thread_state why, struct thread *t);
 void sched_tick(void);                      /* round robin */
 
 /* ---- IPC (ipc.c) ---- */

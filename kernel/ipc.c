@@ -612,68 +612,6 @@ static enum phase receive_phase(struct thread *t)
     return p;
 }
 
-/* ---- the fast path ---- */
-
-/* Registers-only message (at most 4 words, no items) from src to dst.
- * Always inlined: as a call it costs the fast path about 20 guest
- * instructions per round trip (GCC stops inlining it once ipc_syscall grows). */
-static inline __attribute__((always_inline)) void
-transfer_registers(struct thread *src, struct thread *dst, uint64_t tag, uint64_t label)
-{
-    uint32_t words = KEEL_TAG_WORDS(tag);
-    /* Not copy_register_words(): the fast path never carries an exception
-     * message, and this loop is on the hottest path there is. */
-    for (uint32_t i = 0; i < KEEL_MSG_REG_WORDS; i++)
-        set_word(dst, 4 + i, i < words ? word(src, 4 + i) : 0);
-    set_word(dst, 0, TAG_OK(KEEL_TAG_LABEL(tag), words, 0));
-    set_word(dst, 2, label);
-}
-
-/*
- * call and reply_wait in their common case: the message fits the registers,
- * the partner is already waiting, nothing needs a timeout, and the partner
- * may run at once.  Same effect as the general path, a fraction of the
- * steps; anything else returns false and takes the general path.
- */
-static bool fast_path(struct thread *t, uint32_t ops)
-{
-    uint64_t tag = word(t, 0), opts = word(t, 3);
-    if (KEEL_TAG_WORDS(tag) > KEEL_MSG_REG_WORDS || KEEL_TAG_ITEMS(tag) ||
-        keel_opts_recv_timeout(opts) != KEEL_TIMEOUT_NEVER)
-        return false;
-    if (ops == KEEL_IPC_CALL) {
-        struct cap c;
-        if (cap_lookup(&t->task->caps, (uint32_t)word(t, 1), CAP_GATE, CAP_RIGHT_SEND, &c))
-            return false;
-        struct gate *g = c.object;
-        struct thread *r = g->receiver;
-        if (!r || !accepts(r, g) || r->deadline || r->reply_to ||
-            !sched_hand_off(t, THREAD_REPLY, r))
-            return false;
-        transfer_registers(t, r, tag, gate_badge(&c));
-        r->recv_gate = NULL;
-        t->ipc_ops = ops;
-        t->reply_from = r;
-        r->reply_to = t;
-        return true;
-    }
-    if (ops == (KEEL_IPC_REPLY | KEEL_IPC_RECV)) {
-        struct thread *c = t->reply_to;
-        /* A caller below the replier queues like any woken thread. */
-        if (!c || c->state != THREAD_REPLY || c->reply_from != t || c->in_exception ||
-            c->deadline || c->prio < t->prio || (uint32_t)word(t, 2) != KEEL_CAP_OPEN ||
-            t->senders.head || !sched_hand_off(t, THREAD_RECV, c))
-            return false;
-        transfer_registers(t, c, tag, 0);
-        t->reply_to = NULL;
-        c->reply_from = NULL;
-        t->recv_gate = NULL;
-        t->ipc_ops = KEEL_IPC_RECV;
-        return true;
-    }
-    return false;
-}
-
 /* ---- the system call ---- */
 
 void ipc_syscall(struct thread *t)
@@ -686,8 +624,6 @@ void ipc_syscall(struct thread *t)
         set_error(t, KEEL_E_INVALID);
         return;
     }
-    if (fast_path(t, ops))
-        return;
     t->ipc_ops = ops;
     enum phase p = DONE;
     if (ops & KEEL_IPC_REPLY) {

@@ -8,12 +8,8 @@
 #include <kernel.h>
 #include <thread.h>
 
-static struct {
-    struct runqueue ready;
-    struct thread *current;
-    const struct vm_space *space;   /* the address space active on the CPU */
-    struct thread *fpu_owner;       /* whose FP/SIMD state the CPU's registers hold */
-} sched;
+/* Not static: the IPC fast path (fastpath.c) reads and switches it inline. */
+struct sched_state sched;
 
 static struct thread *thread_of(struct rq_node *n)
 {
@@ -104,17 +100,6 @@ void sched_hand_over(struct thread *t)
     }
     t->state = THREAD_READY;
     run_next(cur, t);
-}
-
-bool sched_hand_off(struct thread *cur, enum thread_state why, struct thread *t)
-{
-    if (cur != sched.current || rq_highest_prio(&sched.ready) > (int)t->prio ||
-        rq_node_queued(&cur->rq))
-        return false;
-    cur->state = why;
-    t->state = THREAD_READY;
-    switch_direct(cur, t);
-    return true;
 }
 
 void sched_tick(void)

@@ -45,12 +45,29 @@ void kstack_canary_fill(void)
         *(uint64_t *)a = CANARY;
 }
 
+/* On every return to user mode on POWER: eight words a step, their
+ * differences from the canary ORed together and tested once (about half
+ * the instructions of a test per word); the word to blame is looked for
+ * only when something differs. */
+#define CANARY_WORDS (KSTACK_CANARY_SPAN / CANARY_STRIDE)
+#define CANARY_STEP 8
+_Static_assert(CANARY_WORDS % CANARY_STEP == 0, "whole steps");
+
 void kstack_canary_check(void)
 {
-    for (uintptr_t a = (uintptr_t)kernel_stack_bottom - KSTACK_CANARY_SPAN;
-         a < (uintptr_t)kernel_stack_bottom; a += CANARY_STRIDE)
-        if (*(volatile uint64_t *)a != CANARY)
-            kstack_overflow((uintptr_t)__builtin_return_address(0), a);
+    const volatile uint64_t *w =
+        (const volatile uint64_t *)((uintptr_t)kernel_stack_bottom - KSTACK_CANARY_SPAN);
+    enum { S = CANARY_STRIDE / sizeof(uint64_t) };
+    uint64_t diff = 0;
+    for (uint32_t i = 0; i < CANARY_WORDS * S; i += CANARY_STEP * S)
+        diff |= (w[i] ^ CANARY) | (w[i + S] ^ CANARY) | (w[i + 2 * S] ^ CANARY) |
+                (w[i + 3 * S] ^ CANARY) | (w[i + 4 * S] ^ CANARY) | (w[i + 5 * S] ^ CANARY) |
+                (w[i + 6 * S] ^ CANARY) | (w[i + 7 * S] ^ CANARY);
+    if (!diff)
+        return;
+    for (uint32_t i = 0; i < CANARY_WORDS * S; i += S)
+        if (w[i] != CANARY)
+            kstack_overflow((uintptr_t)__builtin_return_address(0), (uintptr_t)&w[i]);
 }
 
 /* Deliberately recursive (kernel/stackcheck.conf allows it): the work after

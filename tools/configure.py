@@ -114,6 +114,7 @@ CORE_SOURCES = [
     "kernel/usercopy.c",
     "kernel/loader.c",
     "kernel/ipc.c",
+    "kernel/fastpath.c",
     "kernel/invoke.c",
     "kernel/factory.c",
     "kernel/task.c",
@@ -159,6 +160,10 @@ HOST_TESTS = {
     # kobj_invoke stood in for by tests/host/kcore.h.
     "test_ipc": ["kernel/ipc.c", "kernel/sched.c", "kernel/timeout.c", "kernel/cap.c",
                  "kernel/runqueue.c", "kernel/compiler_rt.c", "kernel/tags.c"],
+    # The IPC fast path against the general path, random system calls.
+    "test_fastpath": ["kernel/fastpath.c", "kernel/ipc.c", "kernel/sched.c", "kernel/timeout.c",
+                      "kernel/cap.c", "kernel/runqueue.c", "kernel/compiler_rt.c",
+                      "kernel/tags.c"],
     "test_sched": ["kernel/ipc.c", "kernel/sched.c", "kernel/timeout.c", "kernel/cap.c",
                    "kernel/runqueue.c", "kernel/compiler_rt.c", "kernel/tags.c"],
     # The interrupt controller and IRQ capabilities, against a recording
@@ -181,7 +186,7 @@ HOST_PY_TESTS = {"test_stackcheck": ["tools/stackcheck.py", "tools/ports.py"],
 # ready-queue operations by wrapping them.
 RQ_WRAP = "-Wl," + ",".join(f"--wrap={f}" for f in
                             ("rq_enqueue", "rq_enqueue_head", "rq_remove", "rq_pop"))
-HOST_TEST_LDFLAGS = {"test_ipc": RQ_WRAP, "test_sched": RQ_WRAP}
+HOST_TEST_LDFLAGS = {"test_ipc": RQ_WRAP, "test_sched": RQ_WRAP, "test_fastpath": RQ_WRAP}
 # The instruction-counting QEMU plugin of ./keel bench (tools/qemu-plugin).
 PLUGIN_SRC = "tools/qemu-plugin/insncount.c"
 PLUGIN = "out/tools/insncount.so"

@@ -207,9 +207,13 @@ def parse(text):
 #                         decoding, up to the generic system-call handler
 #   dispatch              kernel_syscall: decoding the selector and words
 #   capability lookup     cap.c: the capability table
-#   IPC                   ipc.c: the IPC operations and the message copy
+#   IPC                   ipc.c: the IPC operations and the message copy;
+#                         fastpath.c: the fast path (its checks, capability
+#                         lookup, copy and hand-off are one function)
 #   scheduling            sched.c, runqueue.c: hand-off, picking the next thread
 #   address-space switch  vm.c, tags.c and the port's MMU activation
+#   FP/SIMD switch        the port's arch_fpu_switch (eager: on every switch
+#                         of thread)
 #   exit                  the user frame, the return to user mode (and on
 #                         POWER the kernel-stack canary check before it)
 # Whatever runs in user mode is "user": the system-call stub and the loop
@@ -219,7 +223,7 @@ def parse(text):
 # file (its arch/<dir>/ files share names) and, where one file serves two
 # phases, by function (PORT_FUNCTIONS).
 PHASE_ORDER = ["user", "entry", "dispatch", "capability lookup", "IPC", "scheduling",
-               "address-space switch", "exit", "other kernel"]
+               "address-space switch", "FP/SIMD switch", "exit", "other kernel"]
 
 # Source file (kernel/ or arch/<dir>/) -> phase.
 FILES = {
@@ -227,6 +231,7 @@ FILES = {
     "syscall.c": "dispatch",
     "cap.c": "capability lookup",
     "ipc.c": "IPC",
+    "fastpath.c": "IPC",
     "usercopy.c": "IPC",
     "string.c": "IPC",          # memcpy of message words
     "timeout.c": "IPC",
@@ -243,6 +248,8 @@ FILES = {
     "gdt.c": "exit",            # x86: the TSS stack pointer for the next entry
     "mmu.c": "address-space switch",
     "radix.c": "address-space switch",
+    "fpu.S": "FP/SIMD switch",
+    "fpu.c": "FP/SIMD switch",
     # headers whose inline functions have a phase of their own (--inline);
     # other headers' inline functions take the phase of their caller
     "vm.h": "address-space switch",

@@ -20,6 +20,9 @@
 #define VECTOR_ALIGN 0x800              /* VBAR_EL1 bits [10:0] are RES0 */
 #define VECTOR_SIZE 0x80                /* 32 instructions per entry */
 #define SPSR_NZCV 0xf0000000            /* condition flags; M = EL0t, DAIF clear */
+#define VEC_LOWER_A64_SYNC 8            /* sync exception from AArch64 EL0 */
+#define ESR_EC_SHIFT 26
+#define ESR_EC_SVC64 0x15
 
 /* x2-x30 to or from the frame at base: pair is stp or ldp, one str or ldr. */
 .macro X2_X30 pair, one, base
@@ -136,8 +139,37 @@ user_trap_common:
     mrs     x3, far_el1
     stp     x2, x3, [x0, #REGS_ESR]
     mov     x29, xzr                    /* end of the frame-pointer chain */
-    bl      arm_user_trap               /* never returns */
+    /* An svc from AArch64 EL0 tries the IPC fast path first: the frame to
+     * resume, or 0 for the general path (x19 and x20 are saved already, and
+     * C keeps them). */
+    cmp     x1, #VEC_LOWER_A64_SYNC
+    lsr     x2, x2, #ESR_EC_SHIFT
+    ccmp    x2, #ESR_EC_SVC64, #0, eq
+    b.ne    1f
+    mov     x19, x0
+    mov     x20, x1
+    bl      fastpath_ipc
+    cbnz    x0, fast_return
+    mov     x0, x19
+    mov     x1, x20
+1:  bl      arm_user_trap               /* never returns */
     b       .
+
+/* The fast path's return into the frame at x0: interrupts are still masked
+ * from the exception, sp is the empty kernel stack's top again, and the
+ * fast path stored no page-table entry (no dsb); the rest as below.  It
+ * names the frame for the next trap itself (ARCH_FASTPATH_SETS_USER_FRAME). */
+fast_return:
+    msr     tpidr_el1, x0               /* arch_set_user_frame(x0) */
+    ldp     x1, x2, [x0, #REGS_ELR]
+    msr     elr_el1, x1
+    and     x2, x2, #SPSR_NZCV
+    msr     spsr_el1, x2
+    ldr     x1, [x0, #REGS_SP]
+    msr     sp_el0, x1
+    X2_X30 ldp, ldr, x0
+    ldp     x0, x1, [x0, #REGS_X(0)]
+    eret
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs) */
     .globl arch_return_to_user

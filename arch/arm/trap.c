@@ -160,9 +160,9 @@ noreturn void arm_user_trap(struct arch_regs *regs, uint64_t vector)
     uint64_t kind = VEC_KIND(vector);
     if (VEC_GROUP(vector) != VGROUP_LOWER_A64)
         unexpected(regs, vector);
-    if (kind == VEC_SYNC && ESR_EC(regs->esr) == EC_SVC64)
-        kernel_syscall(regs);           /* ELR is already past the svc */
-    else if (kind == VEC_SYNC)
+    if (kind == VEC_SYNC && ESR_EC(regs->esr) == EC_SVC64) {
+        kernel_syscall(regs);   /* trap.S tried the fast path; ELR is past the svc */
+    } else if (kind == VEC_SYNC)
         sync_exception(regs, true);
     else if (kind == VEC_IRQ)
         irq(regs);

@@ -99,7 +99,7 @@ TEST_MACHINES = {
 # stack use of the assembly functions C calls (opal.S, selftest.S); and the
 # ELFv2 protected zone of 288 bytes below r1 that the deepest function may
 # use.
-STACK_ENTRIES = {"ppc_boot": 32, "ppc_trap": 32}
+STACK_ENTRIES = {"ppc_boot": 32, "ppc_trap": 32, "fastpath_ipc": 32}
 STACK_KERNEL_TRAP = ("ppc_trap", 288 + 336 + 15 + 32)
 STACK_ASM = {"opal_call": 64, "arch_probe_read": 0,
              "arch_trap_roundtrip_check": 32 + 19 * 8 + 8, "arch_return_to_user": 0,

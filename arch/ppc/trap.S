@@ -19,6 +19,7 @@
 #include <ppc_cpu.h>
 
 #define HSRR_FLAG 1
+#define VEC_SYSCALL_NUM 0xc00
 
     .section .vectors, "ax"
 .macro VECTOR offset, flag=0
@@ -152,7 +153,22 @@ trap_common:
     ld %r1, CPU_KSTACK_TOP(%r1)
     li %r0, 0
     stdu %r0, -STACK_MIN_FRAME(%r1)     /* null back chain: stack walks end here */
-    bl ppc_trap
+    /* A system call tries the IPC fast path first: the frame to resume, or
+     * 0 for the general path (r31 is saved already, and C keeps it).  Its
+     * few frames stay far above the guard: no canary check. */
+    ld %r4, REGS_VECTOR(%r3)
+    cmpdi %r4, VEC_SYSCALL_NUM
+    bne 6f
+    mr %r31, %r3
+    bl fastpath_ipc
+    nop
+    cmpdi %r3, 0
+    beq 7f
+    mfspr %r4, SPRN_HSPRG0              /* arch_set_user_frame(r3) */
+    std %r3, CPU_USER_FRAME(%r4)
+    b arch_return_to_user
+7:  mr %r3, %r31
+6:  bl ppc_trap
     nop
     b .
 

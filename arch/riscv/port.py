@@ -64,7 +64,8 @@ MEM_MIN_MIB = 256
 # makes code 2-byte aligned); and for --profile, the functions whose phase is
 # not their file's.
 BENCH_MARKER_ALIGN = 2
-PROFILE_FUNCTIONS = {"arch_return_to_user": "exit"}   # trap.S
+PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S
+                     "fast_return": "exit"}           # trap.S: the fast path's
 
 
 def bench_marker(k):
@@ -98,7 +99,8 @@ REFUSED_MACHINES = {
 # empty stack; a trap taken in S-mode puts struct arch_regs (REGS_SIZE, 36
 # words) on the current stack and calls riscv_trap; the stack use of the
 # assembly functions C calls; the RISC-V psABI has no red zone.
-STACK_ENTRIES = {"riscv_boot": 0, "riscv_trap": 0, "kernel_user_resume": 0}
+STACK_ENTRIES = {"riscv_boot": 0, "riscv_user_trap": 0, "riscv_syscall_slow": 0,
+                 "fastpath_ipc": 0}
 STACK_KERNEL_TRAP = ("riscv_trap", 36 * 8)
 STACK_ASM = {"arch_probe_read": 0, "arch_trap_roundtrip_check": 2 * 32 * 8,
              "arch_return_to_user": 0, "arch_fpu_switch": 0}

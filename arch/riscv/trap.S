@@ -10,6 +10,9 @@
 #include <arch_asm.h>
 #include <kstack.h>
 
+#define SSTATUS_FS (3 << 13)            /* FP unit state (fpu.S) */
+#define EXC_ECALL_U 8                   /* scause of an ecall from U-mode */
+
 /* Save x0-x31 but sp into the frame at sp. */
 .macro SAVE_GPRS_BUT_SP
     sd      zero, REG_X(0)(sp)
@@ -19,16 +22,17 @@
     .endr
 .endm
 
-/* Save the trap's CSRs into the frame at sp (clobbers t0, already saved). */
+/* Save the trap's CSRs into the frame at sp (clobbers t0, already saved,
+ * and leaves scause in it). */
 .macro SAVE_TRAP_CSRS
     csrr    t0, sepc
     sd      t0, REG_SEPC(sp)
     csrr    t0, sstatus
     sd      t0, REG_SSTATUS(sp)
-    csrr    t0, scause
-    sd      t0, REG_SCAUSE(sp)
     csrr    t0, stval
     sd      t0, REG_STVAL(sp)
+    csrr    t0, scause
+    sd      t0, REG_SCAUSE(sp)
 .endm
 
 /* Before a kernel trap pushes its frame: if sp lies in the guard page below
@@ -98,9 +102,38 @@ from_user:                              /* sp = user frame, sscratch = user sp *
 
     mv      a0, sp
     la      sp, kernel_stack_top        /* the CPU's kernel stack, empty */
-    call    riscv_trap
-    call    kernel_user_resume
-    j       arch_return_to_user
+    /* An ecall tries the IPC fast path first: the frame to resume, or 0
+     * for the general path (s1 is saved already, and C keeps it). */
+    li      t1, EXC_ECALL_U
+    bne     t0, t1, 1f                  /* t0 = scause (SAVE_TRAP_CSRS) */
+    ld      t0, REG_SEPC(a0)
+    addi    t0, t0, 4                   /* resume after the ecall */
+    sd      t0, REG_SEPC(a0)
+    mv      s1, a0
+    call    fastpath_ipc
+    beqz    a0, 2f
+    la      t0, riscv_user_frame        /* arch_set_user_frame(a0) */
+    sd      a0, 0(t0)
+    j       fast_return
+2:  mv      a0, s1
+    call    riscv_syscall_slow          /* never returns */
+1:  call    riscv_user_trap             /* never returns */
+
+/* The fast path's return into the frame at a0, which its thread saved by an
+ * ecall (a thread waiting in IPC always did): sstatus is still the one
+ * that ecall left (SPP = user, SPIE set, FS of the loaded FP registers),
+ * so only sepc and the registers are restored. */
+fast_return:
+    csrw    sscratch, a0
+    ld      t0, REG_SEPC(a0)
+    csrw    sepc, t0
+    ld      x1, REG_X(1)(a0)
+    ld      x2, REG_X(2)(a0)
+    .irp n, 3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ld      x\n, REG_X(\n)(a0)
+    .endr
+    ld      a0, REG_X(10)(a0)
+    sret
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs) */
     .globl arch_return_to_user
@@ -111,6 +144,14 @@ arch_return_to_user:
     ld      t0, REG_SEPC(a0)
     csrw    sepc, t0
     ld      t0, REG_SSTATUS(a0)         /* SPP = user, SIE = 0 until sret */
+    /* FS stays the CPU's: it tracks the FP registers, which belong to the
+     * thread resumed (fpu.S), not what the frame saved at its last trap. */
+    csrr    t1, sstatus
+    li      t2, SSTATUS_FS
+    and     t1, t1, t2
+    not     t2, t2
+    and     t0, t0, t2
+    or      t0, t0, t1
     csrw    sstatus, t0
     ld      x1, REG_X(1)(a0)
     ld      x2, REG_X(2)(a0)

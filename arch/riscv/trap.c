@@ -6,6 +6,8 @@
 
 void riscv_trap_entry(void);
 void riscv_trap(struct arch_regs *regs);
+noreturn void riscv_user_trap(struct arch_regs *regs);
+noreturn void riscv_syscall_slow(struct arch_regs *regs);
 
 #define SSTATUS_SPP (1UL << 8)  /* trapped from S-mode */
 
@@ -62,6 +64,21 @@ void riscv_trap(struct arch_regs *regs)
     if (f.kind == FAULT_ILLEGAL_INSN)
         f.addr = 0; /* stval holds the instruction bits, not an address */
     kernel_exception(regs, &f);
+}
+
+/* A trap from user mode other than ecall: regs is the current thread's
+ * frame, the kernel stack is empty. */
+noreturn void riscv_user_trap(struct arch_regs *regs)
+{
+    riscv_trap(regs);
+    arch_return_to_user(kernel_user_resume());
+}
+
+/* An ecall the IPC fast path did not take (trap.S moved sepc past it). */
+noreturn void riscv_syscall_slow(struct arch_regs *regs)
+{
+    kernel_syscall(regs);
+    arch_return_to_user(kernel_user_resume());
 }
 
 void arch_trap_init(void)

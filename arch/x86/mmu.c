@@ -54,6 +54,7 @@ static struct {
     /* Tags whose TLB entries may be stale (tag reused, or a page unmapped
      * while another space was current): flushed on their next activation. */
     uint8_t stale[TAGS / 8];
+    bool io_allowed;                /* what x86_tss_allow_io was last told */
 } mmu = { .map_end = GIB(4) };      /* entry.S's boot map until arch_mmu_init */
 
 static uint64_t read_cr3(void)
@@ -192,11 +193,6 @@ static void mark_stale(uint32_t tag, bool stale)
     mmu.stale[tag / 8] = (uint8_t)(stale ? mmu.stale[tag / 8] | bit : mmu.stale[tag / 8] & ~bit);
 }
 
-static bool is_stale(uint32_t tag)
-{
-    return mmu.stale[tag / 8] & (1u << (tag % 8));
-}
-
 void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
 {
     arch_pte_t *root = (arch_pte_t *)(uintptr_t)root_pa;  /* 1:1 */
@@ -230,12 +226,17 @@ static uint64_t cr3_of(const struct arch_aspace *as)
 void arch_aspace_activate(const struct arch_aspace *as)
 {
     uint64_t cr3 = cr3_of(as);
-    x86_tss_allow_io(as->com1_io);
-    bool stale = is_stale(as->pcid);
-    if (!stale && read_cr3() == cr3)
-        return;
-    mark_stale(as->pcid, false);
-    write_cr3(cr3 | (mmu.pcid && !stale ? CR3_NOFLUSH : 0));
+    if (as->com1_io != mmu.io_allowed) {     /* the TSS's I/O bitmap follows */
+        x86_tss_allow_io(as->com1_io);
+        mmu.io_allowed = as->com1_io;
+    }
+    uint8_t *stale = &mmu.stale[as->pcid / 8], bit = (uint8_t)(1u << (as->pcid % 8));
+    if (*stale & bit) {
+        *stale = (uint8_t)(*stale & ~bit);
+        write_cr3(cr3);                     /* flushes the tag's old entries */
+    } else if (read_cr3() != cr3) {
+        write_cr3(cr3 | (mmu.pcid ? CR3_NOFLUSH : 0));
+    }
 }
 
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)

@@ -76,7 +76,8 @@ MEM_MIN_MIB = 256
 # their file's.
 BENCH_MARKER_ALIGN = 1
 PROFILE_FUNCTIONS = {"x86_user_trap": "entry",        # user.c: the trap from user mode
-                     "x86_sysret_to_user": "exit"}    # syscall.S: sysretq
+                     "x86_sysret_to_user": "exit",    # syscall.S: sysretq
+                     "x86_fast_sysret": "exit"}       # syscall.S: the fast path's sysretq
 
 
 def bench_marker(k):
@@ -101,8 +102,9 @@ TEST_MACHINES = {
 # rflags, cs, rip, error code, vector, 15 GPRs (22 words), plus up to 8 bytes
 # of the CPU's 16-byte alignment; the stack use of assembly functions C code
 # calls; no red zone (-mno-red-zone).
-STACK_ENTRIES = {"x86_boot": 0, "x86_user_trap": 0}
+STACK_ENTRIES = {"x86_boot": 0, "x86_user_trap": 0, "x86_syscall_slow": 0, "fastpath_ipc": 0}
 STACK_KERNEL_TRAP = ("x86_trap", 22 * 8 + 8)
 STACK_ASM = {"arch_probe_read": 8, "arch_trap_roundtrip_check": 8 + 6 * 8,
-             "x86_iret_to_user": 8, "x86_sysret_to_user": 8, "restore_frame": 0}
+             "x86_iret_to_user": 8, "x86_sysret_to_user": 8, "restore_frame": 0,
+             "x86_fast_sysret": 8}
 STACK_RED_ZONE = 0

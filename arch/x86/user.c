@@ -91,10 +91,21 @@ noreturn void arch_return_to_user(struct arch_regs *r)
 
 noreturn void x86_user_trap(struct arch_regs *r)
 {
-    if (r->vector == X86_VEC_SYSCALL)
-        kernel_syscall(r);
-    else
-        x86_trap(r);
+    x86_trap(r);
     arch_return_to_user(kernel_user_resume());
 }
+
+/* A system call the fast path did not take (syscall.S). */
+noreturn void x86_syscall_slow(struct arch_regs *r)
+{
+    kernel_syscall(r);
+    arch_return_to_user(kernel_user_resume());
+}
+
+/* The offsets syscall.S's fast return restores the frame by. */
+_Static_assert(__builtin_offsetof(struct arch_regs, rdi) == 0x28 &&
+               __builtin_offsetof(struct arch_regs, r15) == 0x70 &&
+               __builtin_offsetof(struct arch_regs, rip) == X86_FRAME_CS - 8 &&
+               __builtin_offsetof(struct arch_regs, rflags) == X86_FRAME_CS + 8 &&
+               __builtin_offsetof(struct arch_regs, rsp) == X86_FRAME_CS + 16, "syscall.S");
 

@@ -82,6 +82,15 @@ static inline uint32_t cap_lookup_error(enum kerr e)
 }
 
 /* ---- scheduler (sched.c) ---- */
+/* The scheduler's state: only sched.c and the IPC fast path (fastpath.c)
+ * touch it. */
+struct sched_state {
+    struct runqueue ready;
+    struct thread *current;
+    const struct vm_space *space;   /* the address space active on the CPU */
+    struct thread *fpu_owner;       /* whose FP/SIMD state the CPU's registers hold */
+};
+extern struct sched_state sched;
 void sched_ready(struct thread *t);         /* runnable, queued */
 void sched_block(struct thread *t, enum thread_state why);
 struct thread *sched_current(void);
@@ -89,10 +98,6 @@ void sched_switch_to(struct thread *t);     /* direct switch after an IPC hand-o
 /* Direct switch to t when the current thread is about to block (it is not
  * queued; if it does not block after all, sched_ready() queues it). */
 void sched_hand_over(struct thread *t);
-/* The IPC fast path: the running thread cur blocks as why and t, which no
- * ready thread outranks, runs in its place with no queue operation at all.
- * False (and nothing done) if that does not hold. */
-bool sched_hand_off(struct thread *cur, enum thread_state why, struct thread *t);
 void sched_tick(void);                      /* round robin */
 
 /* ---- IPC (ipc.c) ---- */

@@ -45,6 +45,41 @@ struct arch_fpu {
 } __attribute__((aligned(16)));
 #endif
 
+/* The fast path's return (trap.S) sets TPIDR_EL1 itself:
+ * kernel/fastpath.c skips arch_set_user_frame. */
+#define ARCH_FASTPATH_SETS_USER_FRAME 1
+
+/* The fast path's UTCB word copy (kernel/fastpath.c), n >= 1 words: eight
+ * a step with load and store pairs, then one at a time. */
+#define ARCH_COPY_WORDS(to, from, n)                                            \
+    do {                                                                        \
+        uint64_t *to_ = (uint64_t *)(to);                                       \
+        const uint64_t *from_ = (const uint64_t *)(from);                       \
+        uint64_t n_ = (n), a_, b_, c_, d_;                                      \
+        __asm__ volatile("subs %[n], %[n], #8\n"                               \
+                         "b.lo 2f\n"                                           \
+                         "1: ldp %[a], %[b], [%[f]], #16\n"                    \
+                         "ldp %[c], %[d], [%[f]], #16\n"                       \
+                         "stp %[a], %[b], [%[t]], #16\n"                       \
+                         "stp %[c], %[d], [%[t]], #16\n"                       \
+                         "ldp %[a], %[b], [%[f]], #16\n"                       \
+                         "ldp %[c], %[d], [%[f]], #16\n"                       \
+                         "stp %[a], %[b], [%[t]], #16\n"                       \
+                         "stp %[c], %[d], [%[t]], #16\n"                       \
+                         "subs %[n], %[n], #8\n"                               \
+                         "b.hs 1b\n"                                           \
+                         "2: adds %[n], %[n], #8\n"                            \
+                         "b.eq 4f\n"                                           \
+                         "3: ldr %[a], [%[f]], #8\n"                           \
+                         "str %[a], [%[t]], #8\n"                              \
+                         "subs %[n], %[n], #1\n"                               \
+                         "b.ne 3b\n"                                           \
+                         "4:"                                                    \
+                         : [t] "+r"(to_), [f] "+r"(from_), [n] "+r"(n_),        \
+                           [a] "=&r"(a_), [b] "=&r"(b_), [c] "=&r"(c_), [d] "=&r"(d_) \
+                         : : "memory", "cc");                                   \
+    } while (0)
+
 /* System-call registers (arch.h): selector and words 0-7. */
 #define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, x[8])
 #define ARCH_SYSCALL_WORD_OFF_(i) offsetof(struct arch_regs, x[(i)])

@@ -84,6 +84,10 @@ static inline void arch_mmio_write8(uintptr_t addr, uint8_t v)
 }
 #endif
 
+/* The fast path's return (trap.S) sets the user frame itself:
+ * kernel/fastpath.c skips arch_set_user_frame. */
+#define ARCH_FASTPATH_SETS_USER_FRAME 1
+
 /* System-call registers (arch.h): selector and words 0-7. */
 #define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, gpr[0])
 #define ARCH_SYSCALL_WORD_OFF_(i) offsetof(struct arch_regs, gpr[3 + (i)])

@@ -34,6 +34,10 @@ struct arch_fpu {
     uint64_t fcsr;
 };
 
+/* The fast path's return (trap.S) sets riscv_user_frame itself:
+ * kernel/fastpath.c skips arch_set_user_frame. */
+#define ARCH_FASTPATH_SETS_USER_FRAME 1
+
 /* System-call registers (arch.h): selector and words 0-7. */
 #define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, x[5])
 #define ARCH_SYSCALL_WORD_OFF_(i) offsetof(struct arch_regs, x[10 + (i)])

@@ -49,6 +49,20 @@ struct arch_fpu {
 } __attribute__((aligned(16)));
 #endif
 
+/* The fast path's return (syscall.S, x86_fast_sysret) sets the TSS's rsp0
+ * itself: kernel/fastpath.c skips arch_set_user_frame. */
+#define ARCH_FASTPATH_SETS_USER_FRAME 1
+
+/* The fast path's UTCB word copy (kernel/fastpath.c): one rep movsq, DF
+ * being clear in the kernel (SFMASK, and cld on every trap). */
+#define ARCH_COPY_WORDS(to, from, n)                                            \
+    do {                                                                        \
+        void *to_ = (to);                                                       \
+        const void *from_ = (from);                                             \
+        size_t n_ = (n);                                                        \
+        __asm__ volatile("rep movsq" : "+D"(to_), "+S"(from_), "+c"(n_) : : "memory"); \
+    } while (0)
+
 /* System-call registers (arch.h): selector rax, words in the order of the
  * SysV argument registers with r10 for rcx (which syscall clobbers), then
  * r12 and r13. */

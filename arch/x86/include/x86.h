@@ -105,6 +105,7 @@ void x86_tss_allow_io(bool allow);
 /* user.c: syscall MSRs; the C side of every trap from ring 3. */
 void x86_syscall_init(void);
 noreturn void x86_user_trap(struct arch_regs *regs);
+noreturn void x86_syscall_slow(struct arch_regs *regs);
 
 /* trap.S, syscall.S: restore the frame and enter ring 3. */
 noreturn void x86_iret_to_user(struct arch_regs *regs);

@@ -1,0 +1,162 @@
+/*
+ * The IPC fast path: call and reply_wait in their common case, from the
+ * system-call entry of each port straight back into the partner.
+ *
+ * A port calls fastpath_ipc(regs) with the current thread's frame as soon
+ * as it saved it, before kernel_syscall().  The fast path takes the system
+ * call only when a few compares show that the general path (ipc.c, then
+ * kernel_user_resume() in sched.c) would do exactly this:
+ *
+ *   - the IPC system call with operation call, or reply|recv from any gate;
+ *   - no typed items, at most KEEL_MSG_WORDS words (beyond the registers,
+ *     both threads have a UTCB);
+ *   - a receive timeout of "never" (nothing to arm), a partner with no
+ *     deadline (nothing to cancel);
+ *   - call: a gate capability with the send right, whose thread waits in an
+ *     open receive (or one from that gate) and holds no unanswered call;
+ *   - reply|recv: the implicit reply right's caller waits for this very
+ *     reply (not an exception's), at the replier's priority or above, and no
+ *     sender is queued on the replier;
+ *   - the scheduler would run the partner at once: no ready thread outranks
+ *     it, and the caller's time slice is not over.
+ *
+ * It then copies the message words, marks both threads, switches address
+ * space and FP/SIMD state as kernel_user_resume() would, and returns the
+ * partner's frame, which the port restores.  Anything else returns NULL
+ * before touching any state, and the port takes the general path.  Both
+ * paths must leave the very same state behind: tests/host/test_fastpath.c
+ * drives random messages through both and compares.
+ */
+#include <kernel.h>
+#include <keel/abi.h>
+#include <keel/errors.h>
+#include <keel/ipc.h>
+#include <keel/syscall.h>
+#include <thread.h>
+
+#define OP_CALL KEEL_IPC_CALL
+#define OP_REPLY_WAIT (KEEL_IPC_REPLY | KEEL_IPC_RECV)
+#define ITEMS_BITS ((uint64_t)KEEL_TAG_ITEMS_MASK << KEEL_TAG_ITEMS_SHIFT)
+
+static inline __attribute__((always_inline)) uintptr_t fw(const struct arch_regs *r, uint32_t i)
+{
+    return arch_syscall_word(r, i);
+}
+
+static inline __attribute__((always_inline)) void fset(struct arch_regs *r, uint32_t i,
+                                                       uintptr_t v)
+{
+    arch_syscall_set_word(r, i, v);
+}
+
+/* Words 4..words-1 of the message, UTCB to UTCB (5 to 64 words).  A port
+ * may define ARCH_COPY_WORDS(to, from, n) with the ISA's own block copy
+ * (x86-64: rep movsq); else four words a step, loads before stores, which
+ * compilers turn into load and store pairs where the ISA has them. */
+static __attribute__((noinline)) void copy_utcb_words(uintptr_t *restrict to,
+                                                      const uintptr_t *restrict from,
+                                                      uint32_t n)
+{
+#ifdef ARCH_COPY_WORDS
+    ARCH_COPY_WORDS(to, from, n);
+#else
+    for (; n >= 4; n -= 4, to += 4, from += 4) {
+        uintptr_t a = from[0], b = from[1], c = from[2], d = from[3];
+        to[0] = a;
+        to[1] = b;
+        to[2] = c;
+        to[3] = d;
+    }
+    for (; n; n--)
+        *to++ = *from++;
+#endif
+}
+
+struct arch_regs *fastpath_ipc(struct arch_regs *regs)
+{
+    struct thread *t = sched.current;
+    uint64_t tag = fw(regs, 0), opts = fw(regs, 3);
+    uint32_t words = KEEL_TAG_WORDS(tag), ops = keel_opts_ops(opts);
+    if (arch_syscall_number(regs) != KEEL_SYS_IPC || (tag & ITEMS_BITS) ||
+        words > KEEL_MSG_WORDS || keel_opts_recv_timeout(opts) != KEEL_TIMEOUT_NEVER ||
+        t->timeslice_over)
+        return NULL;
+
+    struct thread *p;   /* the partner, which runs next */
+    uint64_t label;
+    if (ops == OP_CALL) {
+        const struct cap_table *caps = &t->task->caps;
+        uint32_t slot = (uint32_t)fw(regs, 1);
+        if (slot >= caps->size)
+            return NULL;
+        const struct cap *c = &caps->slots[slot].cap;
+        if (c->type != CAP_GATE || !(c->rights & CAP_RIGHT_SEND))
+            return NULL;
+        const struct gate *g = c->object;
+        p = g->receiver;
+        if (!p || p->state != THREAD_RECV || (p->recv_gate && p->recv_gate != g) ||
+            p->deadline || p->reply_to)
+            return NULL;
+        label = c->label ? c->label : g->label;
+    } else if (ops == OP_REPLY_WAIT) {
+        p = t->reply_to;
+        if (!p || p->state != THREAD_REPLY || p->reply_from != t || p->in_exception ||
+            p->deadline || p->prio < t->prio || (uint32_t)fw(regs, 2) != KEEL_CAP_OPEN ||
+            t->senders.head)
+            return NULL;
+        label = 0;
+    } else {
+        return NULL;
+    }
+    if (sched.ready.top > (int)p->prio || t->rq.next)
+        return NULL;
+    if (words > KEEL_MSG_REG_WORDS) {
+        if (!t->utcb || !p->utcb)
+            return NULL;
+        copy_utcb_words(&p->utcb->mr[KEEL_MSG_REG_WORDS], &t->utcb->mr[KEEL_MSG_REG_WORDS],
+                        words - KEEL_MSG_REG_WORDS);
+    }
+
+    /* Committed: from here on this is the system call. */
+    struct arch_regs *pr = &p->regs;
+    /* Unrolled by hand: word 4+i, or 0 past the message, as the general path. */
+    _Static_assert(KEEL_MSG_REG_WORDS == 4, "four message registers");
+    fset(pr, 4, words > 0 ? fw(regs, 4) : 0);
+    fset(pr, 5, words > 1 ? fw(regs, 5) : 0);
+    fset(pr, 6, words > 2 ? fw(regs, 6) : 0);
+    fset(pr, 7, words > 3 ? fw(regs, 7) : 0);
+    fset(pr, 0, KEEL_TAG(KEEL_TAG_LABEL(tag), words, 0));
+    fset(pr, 2, label);
+    if (ops == OP_CALL) {
+        p->recv_gate = NULL;
+        p->reply_to = t;
+        t->reply_from = p;
+        t->ipc_ops = OP_CALL;
+        t->state = THREAD_REPLY;
+    } else {
+        fset(regs, 0, 0);       /* the reply's own result, as the general path */
+        t->reply_to = NULL;
+        p->reply_from = NULL;
+        t->recv_gate = NULL;
+        t->ipc_ops = KEEL_IPC_RECV;
+        t->state = THREAD_RECV;
+    }
+    p->state = THREAD_READY;
+    p->timeslice_over = false;
+    sched.current = p;
+
+    /* What kernel_user_resume() does for the thread it resumes. */
+    struct vm_space *vs = &p->task->vm;
+    if (sched.space != vs) {
+        vm_activate(vs);
+        sched.space = vs;
+    }
+    if (sched.fpu_owner != p) {
+        arch_fpu_switch(sched.fpu_owner ? &sched.fpu_owner->fpu : NULL, &p->fpu);
+        sched.fpu_owner = p;
+    }
+#ifndef ARCH_FASTPATH_SETS_USER_FRAME
+    arch_set_user_frame(pr);    /* else the port's fast return does it */
+#endif
+    return pr;
+}

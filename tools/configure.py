@@ -368,7 +368,20 @@ def target_block(cc, port):
                        f"-Ikernel/include -Iarch/{port.DIR}/include -Isdk/include",
                        LIB_INCLUDE,
                        f"-DKEEL_CC=\\\"{cc}\\\""])
+    # Each flag string once, as this target's variables ($gcc_x86_64_kcflags,
+    # ...), which the edges below name: build.ninja stays small and readable.
+    klib_flags = " ".join([COMMON_CFLAGS, t["cflags"], LIB_INCLUDE, "-fstack-usage"])
+    v = f"{cc}_{port.ISA}"
     lines = [f"# ---- {cc} / {port.ISA} ----"]
+    for key, value in (("cc", t["cc"]), ("ld", t["ld"]), ("ldflags", t["ldflags"]),
+                       ("uldflags", t["user_ldflags"]), ("kcflags", cflags),
+                       ("klibcflags", klib_flags),
+                       ("ucflags", " ".join([USER_CFLAGS, t["user_cflags"]])),
+                       ("libccflags", " ".join([LIBC_CFLAGS, t["user_cflags"]]))):
+        lines.append(f"{v}_{key} = {value}")
+    t = dict(t, cc=f"${v}_cc", ld=f"${v}_ld", ldflags=f"${v}_ldflags",
+             user_ldflags=f"${v}_uldflags", ucflags=f"${v}_ucflags",
+             libccflags=f"${v}_libccflags")
     objs, sus = [], []
     srcs = (KERNEL_SOURCES + CORE_SOURCES +
             [f"kernel/drivers/{d}.c" for d in port.DRIVERS] +
@@ -377,24 +390,24 @@ def target_block(cc, port):
         o = obj_path(out, src)
         if src.endswith(".S"):
             lines.append(f"build {o}: as {src}")
-            lines.append(f"  cflags = {cflags}")
+            lines.append(f"  cflags = ${v}_kcflags")
         else:
             # Each C file also reports its functions' frame sizes (x.c.su),
             # which tools/stackcheck.py adds up along the call graph.
             su = o[:-len(".o")] + ".su"
             lines.append(f"build {o} | {su}: cc {src}")
-            lines.append(f"  cflags = {cflags} -fstack-usage")
+            lines.append(f"  cflags = ${v}_kcflags -fstack-usage")
             sus.append(su)
         lines.append(f"  cc = {t['cc']}")
         objs.append(o)
-    # The shared library, with the kernel's flags but none of its headers.
-    klib_flags = " ".join([COMMON_CFLAGS, t["cflags"], LIB_INCLUDE, "-fstack-usage"])
+    # The shared library, with the kernel's flags but none of its headers
+    # ($..._klibcflags).
     klib_objs = []
     for src in LIB_SOURCES:
         o = obj_path(out, src)
         su = o[:-len(".o")] + ".su"
         lines.append(f"build {o} | {su}: cc {src}")
-        lines.append(f"  cflags = {klib_flags}")
+        lines.append(f"  cflags = ${v}_klibcflags")
         lines.append(f"  cc = {t['cc']}")
         klib_objs.append(o)
         sus.append(su)
@@ -434,7 +447,7 @@ def user_block(lines, cc, port, out, t):
     """The SDK runtime, the user programs and the boot image of one target."""
     # User code gets the ISA's default ABI, floating point and SIMD included
     # (the port's USER_* flags), not the kernel's FP-free CFLAGS.
-    cflags = " ".join([USER_CFLAGS, t["user_cflags"]])
+    cflags = t["ucflags"]
     ar = archiver(cc, port)
 
     def compile_all(srcs, extra=""):
@@ -499,7 +512,7 @@ def libc_block(lines, cc, port, out, t, runtime):
     """The system layer and the programs linked with the C library."""
     d = newlib_dir(port)
     libc = f"{d}/lib/libc.a"
-    cflags = " ".join([LIBC_CFLAGS, t["user_cflags"]])
+    cflags = t["libccflags"]
 
     def compile_all(srcs):
         objs = []

@@ -447,6 +447,23 @@ enum kerr fdt_reg_phys(const struct fdt *f, int node, uint32_t idx, uint64_t *ba
     return e;
 }
 
+enum kerr fdt_timebase_hz(const struct fdt *f, uint64_t *hz)
+{
+    int cpus = fdt_path(f, "/cpus"), depth = 0;
+    if (cpus < 0)
+        return KERR_NOENT;
+    if (fdt_prop_uint(f, cpus, "timebase-frequency", hz) == KERR_OK && *hz)
+        return KERR_OK;
+    for (int n = fdt_next_node(f, cpus, &depth); n >= 0 && depth > 0;
+         n = fdt_next_node(f, n, &depth)) {
+        const char *type = fdt_prop_string(f, n, "device_type");
+        if (depth == 1 && type && strcmp(type, "cpu") == 0 &&
+            fdt_prop_uint(f, n, "timebase-frequency", hz) == KERR_OK && *hz)
+            return KERR_OK;
+    }
+    return KERR_NOENT;
+}
+
 enum kerr fdt_memreserve(const struct fdt *f, uint32_t idx, uint64_t *base, uint64_t *size)
 {
     /* The block is a list of (address, size) pairs ended by a zero pair. */

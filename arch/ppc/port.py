@@ -41,8 +41,10 @@ USER_CLANG_CFLAGS = "-mcpu=pwr9"
 NEWLIB_HOST = "powerpc64le-unknown-none"
 
 # Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
-# UART's kind; where the UART is comes from the device tree or the machine.
-DRIVERS = ["uart16550"]
+# UART's kind (where the UART is comes from the device tree or the machine),
+# and the deadline kept on a countdown timer of limited range (countdown.h:
+# the port's timer.c implements its three hooks).
+DRIVERS = ["uart16550", "countdown"]
 
 # Port sources under arch/ppc/.
 SOURCES = ["entry.S", "opal.S", "trap.S", "selftest.S", "boot.c", "trap.c", "irq.c", "xive.c", "timer.c", "power.c", "radix.c", "user.c", "fpu.S"]

@@ -22,14 +22,13 @@ long sbi_call(long eid, long fid, uint64_t arg0, uint64_t arg1, uint64_t arg2)
     return (long)a0;
 }
 
-/* /cpus/timebase-frequency, or the virt default. */
+/* The device tree's timebase frequency, or the virt default. */
 static uint64_t read_timebase(void)
 {
     struct fdt f;
     uint64_t hz;
     if (fdt_open(&f, riscv_fdt, fdt_claimed_size(riscv_fdt)) == KERR_OK &&
-        fdt_prop_uint(&f, fdt_path(&f, "/cpus"), "timebase-frequency", &hz) == KERR_OK &&
-        hz)
+        fdt_timebase_hz(&f, &hz) == KERR_OK)
         return hz;
     return DEFAULT_TIMEBASE_HZ;
 }

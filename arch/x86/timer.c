@@ -3,6 +3,7 @@
  * one-shot mode.  Neither states its frequency, so both are measured against
  * the HPET, whose capability register gives its period in femtoseconds.
  */
+#include <countdown.h>
 #include <kernel.h>
 #include <x86.h>
 
@@ -23,8 +24,6 @@
 static struct {
     uint64_t counter_hz;
     uint64_t lapic_per_tsc;         /* LAPIC timer ticks per TSC tick, 32.32 */
-    uint64_t deadline;
-    bool armed;
 } timer;
 
 /* One simultaneous reading of HPET, TSC and LAPIC count: the TSC is read on
@@ -89,41 +88,28 @@ uint64_t arch_counter_hz(void)
     return timer.counter_hz;
 }
 
-/* Start the LAPIC one-shot for timer.deadline.  At most one second is
- * programmed at a time (so delta * ratio fits 64 bits and the count fits 32);
- * a longer or slightly early expiry is re-armed by x86_timer_irq(). */
-static void program(void)
+/* The deadline itself is kernel/drivers/countdown.c's: the LAPIC one-shot
+ * counts at most one second at a time (so ticks * ratio fits 64 bits and
+ * the count 32). */
+uint64_t arch_countdown_max(void)
 {
-    uint64_t now = arch_counter_read();
-    uint64_t delta = timer.deadline > now ? timer.deadline - now : 0;
-    delta = MIN(delta, timer.counter_hz);
-    uint64_t count = ((delta * timer.lapic_per_tsc) >> RATIO_SHIFT) + 1; /* round up */
+    return timer.counter_hz;
+}
+
+void arch_countdown_start(uint64_t ticks)
+{
+    uint64_t count = ((ticks * timer.lapic_per_tsc) >> RATIO_SHIFT) + 1; /* round up */
     lapic_write(LAPIC_LVT_TIMER, X86_VEC_TIMER);            /* unmasked, one-shot */
     lapic_write(LAPIC_TIMER_INIT, (uint32_t)MIN(count, LAPIC_COUNT_MAX));
 }
 
-void arch_timer_set_deadline(uint64_t deadline)
+void arch_countdown_stop(void)
 {
-    timer.deadline = deadline;
-    timer.armed = true;
-    program();
-}
-
-void arch_timer_cancel(void)
-{
-    timer.armed = false;
     lapic_write(LAPIC_TIMER_INIT, 0);   /* a count of 0 stops the timer */
 }
 
 void x86_timer_irq(struct arch_regs *regs)
 {
     lapic_eoi();
-    if (!timer.armed)
-        return;                         /* cancelled after it fired */
-    if (arch_counter_read() < timer.deadline) {
-        program();                      /* early: wait for the rest */
-        return;
-    }
-    timer.armed = false;
-    kernel_timer_interrupt(regs);
+    countdown_expired(regs);
 }

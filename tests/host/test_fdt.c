@@ -268,6 +268,21 @@ static void test_reg_phys(const char *path, const char *compat, uint64_t want)
     free(b);
 }
 
+/* fdt_timebase_hz: /cpus' property (riscv virt) or a cpu node's (powernv);
+ * want 0: the tree names none (arm virt: the generic timer says). */
+static void test_timebase(const char *path, uint64_t want)
+{
+    struct fdt f;
+    uint64_t hz = 0;
+    unsigned char *b = open_tree(path, &f);
+    if (!b)
+        return;
+    CHECK_EQ_U(fdt_timebase_hz(&f, &hz), want ? KERR_OK : KERR_NOENT);
+    if (want)
+        CHECK_EQ_U(hz, want);
+    free(b);
+}
+
 int main(void)
 {
     test_basic_queries();
@@ -283,6 +298,9 @@ int main(void)
     test_reg_phys("out/host/qemu-aarch64-virt.dtb", "arm,pl011", 0x09000000);
     test_reg_phys("out/host/qemu-riscv64-virt.dtb", "ns16550a", 0x10000000);
     test_reg_phys("out/host/qemu-ppc64-powernv9.dtb", "pnpPNP,b00", 0x60300d0010070ull);
+    test_timebase("out/host/qemu-riscv64-virt.dtb", 10000000);
+    test_timebase("out/host/qemu-ppc64-powernv9.dtb", 512000000);
+    test_timebase("out/host/qemu-aarch64-virt.dtb", 0);
     test_rejects("out/host/qemu-riscv64-virt.dtb");
     test_rejects("out/host/qemu-aarch64-virt.dtb");
     test_rejects("out/host/qemu-ppc64-powernv9.dtb");

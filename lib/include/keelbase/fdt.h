@@ -65,6 +65,10 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat);
  * -1 if none. */
 int fdt_find_compatible(const struct fdt *f, const char *compat);
 
+/* The CPUs' timebase (counter) frequency: /cpus' timebase-frequency, else
+ * the first cpu node's; KERR_NOENT if neither says (or says 0). */
+enum kerr fdt_timebase_hz(const struct fdt *f, uint64_t *hz);
+
 /* Parent of node; -1 for the root or if node is not a node. */
 int fdt_parent(const struct fdt *f, int node);
 

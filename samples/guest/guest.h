@@ -18,6 +18,10 @@ enum guest_sys {
 #define GUEST_STACK_TOP ((uintptr_t)0x0000400000100000ull)
 #define GUEST_STACK_PAGES 16
 #define GUEST_HEAP ((uintptr_t)0x0000400000200000ull)
+/* Heap pages a process may touch (from GUEST_HEAP). */
+#define GUEST_HEAP_PAGES 24
+/* Marked operations of each ./keel bench case. */
+#define GUEST_BENCH_ROUNDS 16
 
 /* The entry of the guest's processes (user.c). */
 _Noreturn void guest_process(uintptr_t id);

@@ -93,7 +93,7 @@ struct keel_vmm_syspage {
 /**
  * A guest process's system call: number nr with four arguments, through
  * its system-call page; returns the guest kernel's result.  The trap is
- * the ISA's trapping instruction (keel_arch_trap(), keel/arch/<isa>/syscall.h),
+ * the ISA's trapping instruction (keel_arch_trap(), in the ISA's keel/arch/.../syscall.h),
  * which the kernel reports to the VMM as an exception message.
  */
 static inline intptr_t keel_vmm_syscall(uintptr_t nr, uintptr_t a0, uintptr_t a1, uintptr_t a2,

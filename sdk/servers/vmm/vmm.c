@@ -70,6 +70,10 @@ static struct context ctx[KEEL_VMM_CONTEXTS + 1];
 static uint32_t hc_gate, kernel_reply = NONE, running;
 static uintptr_t copies;        /* pages used at COPY_VA */
 static uint64_t slice_us;       /* the running context's time slice, 0: none */
+/* A message for a saved reply right, sent with our next receive in one
+ * system call (send + receive): an upcall, a resume after a system call. */
+static uint32_t send_cap = NONE;
+static uint64_t send_tag;
 
 static uint32_t invoke(struct keel_utcb *u, uint32_t cap, uint32_t op, uintptr_t a0,
                        uintptr_t a1, uintptr_t a2, uintptr_t a3)
@@ -165,8 +169,8 @@ static void upcall(struct keel_utcb *u, uint32_t status, uint32_t n)
 {
     if (kernel_reply == NONE)
         return;
-    keel_reply_cap(u, kernel_reply, KEEL_TAG(status, n, 0));
-    kernel_reply = NONE;        /* used up */
+    send_cap = kernel_reply, send_tag = KEEL_TAG(status, n, 0);
+    kernel_reply = NONE;        /* used up by the send */
     running = 0;
     slice_us = 0;
 }
@@ -224,8 +228,10 @@ static int run(struct keel_utcb *u, uint32_t i, uintptr_t page, uintptr_t rights
     if (c->state == NEW || c->state == STOPPED) {
         e = invoke(u, c->thread, KEEL_THREAD_START, 0, 0, 0, 0);
     } else if (c->event == KEEL_VMM_UP_SYSCALL) {
+        /* Resumed by our next receive's send phase (it cannot fail: the
+         * thread is ours, and nobody else destroys it). */
         u->mr[0] = c->exc[KEEL_EXC_IP] + KEEL_ARCH_TRAP_SIZE;
-        e = KEEL_TAG_ERROR(keel_reply_cap(u, c->reply, KEEL_TAG(KEEL_EXC_RESUME, 1, 0)).tag);
+        send_cap = c->reply, send_tag = KEEL_TAG(KEEL_EXC_RESUME, 1, 0);
         c->reply = NONE;
     } else {                    /* a page fault: retry, with the kernel's page if any */
         uint32_t items = 0;
@@ -372,10 +378,19 @@ int main(void)
             }
         }
         uint32_t to = running && slice_us ? (uint32_t)slice_us : KEEL_TIMEOUT_NEVER;
-        if (answer >= 0)
+        if (answer >= 0) {
             r = keel_reply_wait(u, KEEL_TAG((uint32_t)answer, n, items), KEEL_CAP_OPEN, to);
-        else
+        } else if (send_cap != NONE) {
+            uint32_t cap = send_cap;
+            send_cap = NONE;
+            r = keel_ipc(u, send_tag, cap, KEEL_CAP_OPEN,
+                         KEEL_IPC_OPTS(KEEL_IPC_SEND | KEEL_IPC_RECV, KEEL_TIMEOUT_ZERO, to));
+            err = KEEL_TAG_ERROR(r.tag);
+            if (err && err != KEEL_E_TIMEOUT)   /* the send failed: no receive yet */
+                r = keel_recv(u, KEEL_CAP_OPEN, to);
+        } else {
             r = keel_recv(u, KEEL_CAP_OPEN, to);
+        }
     }
     for (uint32_t i = KEEL_VMM_CONTEXTS; i > KERNEL; i--)
         destroy(u, i);

@@ -106,6 +106,36 @@ static uintptr_t page_fault(uint32_t i, uintptr_t addr, uintptr_t kind)
     return pa;
 }
 
+/* Malformed hypercalls are refused with an error, and the VM goes on. */
+static void refused(struct keel_utcb *u)
+{
+    static const struct {
+        uint32_t op, words, want;
+        uintptr_t w[5];
+    } bad[] = {
+        { 99, 0, KEEL_E_NOSYS, { 0 } },                                  /* no such hypercall */
+        { KEEL_VMM_HC_RUN, 4, KEEL_E_INVALID, { 7, KEEL_VMM_NO_PAGE } },  /* no such context */
+        { KEEL_VMM_HC_RUN, 4, KEEL_E_INVALID, { 0, KEEL_VMM_NO_PAGE } },  /* the kernel's own */
+        { KEEL_VMM_HC_RUN, 2, KEEL_E_INVALID, { 1 } },                    /* too few words */
+        { KEEL_VMM_HC_WRITE, 1, KEEL_E_INVALID, { 4096 } },               /* longer than sent */
+        { KEEL_VMM_HC_CREATE, 5, KEEL_E_INVALID, { 9, 0, 0, 0, 0 } },     /* context out of range */
+        { KEEL_VMM_HC_CREATE, 5, KEEL_E_INVALID, { 1, 0, 0, 0, 1 << 30 } }, /* page beyond RAM */
+        { KEEL_VMM_HC_DESTROY, 2, KEEL_E_INVALID, { 3, 0 } },             /* never created */
+    };
+    uint32_t n = sizeof(bad) / sizeof(bad[0]), ok = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t w = 0; w < 5; w++)
+            u->mr[w] = bad[i].w[w];
+        uint32_t e = keel_vmm_hypercall(u, bad[i].op, bad[i].words);
+        if (e == bad[i].want)
+            ok++;
+        else
+            kprintf("guest-kernel: bad hypercall %u (op %u) answered %u, not %u\n", i,
+                    bad[i].op, e, bad[i].want);
+    }
+    kprintf("guest-kernel: %u of %u malformed hypercalls refused as expected\n", ok, n);
+}
+
 _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
 {
     U = u;
@@ -119,6 +149,7 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
     }
     keel_mark_report();
     kprintf("guest-kernel: case hypercall\n");
+    refused(u);
     kprintf("guest-kernel: booted: %lu KiB of guest-physical memory, %u processes\n",
             (unsigned long)(ram / 1024), PROCS);
     for (uint32_t i = 1; i <= PROCS; i++) {

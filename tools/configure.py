@@ -450,14 +450,19 @@ def user_block(lines, cc, port, out, t):
     cflags = t["ucflags"]
     ar = archiver(cc, port)
 
+    compiled = set()    # a source two programs link (the VMM in a VM image) builds once
+
     def compile_all(srcs, extra=""):
         objs = []
         for src in srcs:
             o = f"{out}/user/{src}.o"
+            objs.append(o)
+            if o in compiled:
+                continue
+            compiled.add(o)
             lines.append(f"build {o}: cc {src}")
             lines.append(f"  cc = {t['cc']}")
             lines.append(f"  cflags = {cflags}{extra}")
-            objs.append(o)
         return objs
 
     lib = f"{out}/user/libkeel.a"

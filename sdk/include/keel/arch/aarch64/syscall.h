@@ -52,3 +52,19 @@ static inline uint64_t keel_arch_counter(void)
  * (svc #0; brk #0), as bytes in memory order: for tools and tests that build a
  * minimal executable image (AArch64). */
 #define KEEL_ARCH_SYSCALL_TRAP_CODE { 0x01, 0x00, 0x00, 0xd4, 0x00, 0x00, 0x20, 0xd4 }
+
+/** Size in bytes of the trapping instruction keel_arch_trap() executes (AArch64). */
+#define KEEL_ARCH_TRAP_SIZE 4
+
+/** The exception kind (enum keel_fault) keel_arch_trap() raises. */
+#define KEEL_ARCH_TRAP_FAULT KEEL_FAULT_BREAKPOINT
+
+/** Execute a trapping instruction (brk #0): the kernel reports it to the
+ * thread's exception handler as KEEL_ARCH_TRAP_FAULT at the instruction's
+ * own address, and a handler that resumes the thread at that address plus
+ * KEEL_ARCH_TRAP_SIZE continues after it.  A paravirtualized guest's system
+ * call (keel/vmm/hypercall.h) (AArch64). */
+static inline void keel_arch_trap(void)
+{
+    __asm__ volatile(".inst 0xd4200000" ::: "memory");
+}

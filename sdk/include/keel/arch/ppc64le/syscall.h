@@ -53,3 +53,20 @@ static inline uint64_t keel_arch_counter(void)
  * (sc; trap (little-endian)), as bytes in memory order: for tools and tests that build a
  * minimal executable image (POWER). */
 #define KEEL_ARCH_SYSCALL_TRAP_CODE { 0x02, 0x00, 0x00, 0x44, 0x08, 0x00, 0xe0, 0x7f }
+
+/** Size in bytes of the trapping instruction keel_arch_trap() executes (POWER). */
+#define KEEL_ARCH_TRAP_SIZE 4
+
+/** The exception kind (enum keel_fault) keel_arch_trap() raises. */
+#define KEEL_ARCH_TRAP_FAULT KEEL_FAULT_BREAKPOINT
+
+/** Execute a trapping instruction (trap): the kernel reports it to the
+ * thread's exception handler as KEEL_ARCH_TRAP_FAULT at the instruction's
+ * own address, and a handler that resumes the thread at that address plus
+ * KEEL_ARCH_TRAP_SIZE continues after it.  A paravirtualized guest's system
+ * call (keel/vmm/hypercall.h) (POWER). A resume names its ip as a function entry, which
+ * also sets r12 (the ELFv2 entry register): the sequence clobbers it. */
+static inline void keel_arch_trap(void)
+{
+    __asm__ volatile(".long 0x7fe00008" ::: "r12", "memory");
+}

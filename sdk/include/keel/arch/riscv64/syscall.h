@@ -52,3 +52,19 @@ static inline uint64_t keel_arch_counter(void)
  * (ecall; ebreak), as bytes in memory order: for tools and tests that build a
  * minimal executable image (RISC-V). */
 #define KEEL_ARCH_SYSCALL_TRAP_CODE { 0x73, 0x00, 0x00, 0x00, 0x73, 0x00, 0x10, 0x00 }
+
+/** Size in bytes of the trapping instruction keel_arch_trap() executes (RISC-V). */
+#define KEEL_ARCH_TRAP_SIZE 4
+
+/** The exception kind (enum keel_fault) keel_arch_trap() raises. */
+#define KEEL_ARCH_TRAP_FAULT KEEL_FAULT_BREAKPOINT
+
+/** Execute a trapping instruction (ebreak, never compressed): the kernel reports it to the
+ * thread's exception handler as KEEL_ARCH_TRAP_FAULT at the instruction's
+ * own address, and a handler that resumes the thread at that address plus
+ * KEEL_ARCH_TRAP_SIZE continues after it.  A paravirtualized guest's system
+ * call (keel/vmm/hypercall.h) (RISC-V). */
+static inline void keel_arch_trap(void)
+{
+    __asm__ volatile(".4byte 0x00100073" ::: "memory");
+}

@@ -53,3 +53,20 @@ static inline uint64_t keel_arch_counter(void)
  * (syscall; ud2), as bytes in memory order: for tools and tests that build a
  * minimal executable image (x86-64). */
 #define KEEL_ARCH_SYSCALL_TRAP_CODE { 0x0f, 0x05, 0x0f, 0x0b }
+
+/** Size in bytes of the trapping instruction keel_arch_trap() executes (x86-64). */
+#define KEEL_ARCH_TRAP_SIZE 2
+
+/** The exception kind (enum keel_fault) keel_arch_trap() raises. */
+#define KEEL_ARCH_TRAP_FAULT KEEL_FAULT_ILLEGAL
+
+/** Execute a trapping instruction (ud2): the kernel reports it to the
+ * thread's exception handler as KEEL_ARCH_TRAP_FAULT at the instruction's
+ * own address, and a handler that resumes the thread at that address plus
+ * KEEL_ARCH_TRAP_SIZE continues after it.  A paravirtualized guest's system
+ * call (keel/vmm/hypercall.h) (x86-64).  Not int3: user
+ * mode may not raise vector 3 on Keel (a general-protection fault). */
+static inline void keel_arch_trap(void)
+{
+    __asm__ volatile(".byte 0x0f, 0x0b" ::: "memory");
+}

@@ -1,0 +1,122 @@
+/**
+ * @file keel/vmm/hypercall.h
+ * @brief The hypercall interface of the user-level VMM (sdk/servers/vmm),
+ *        carried by IPC, and the system-call convention of the guest's
+ *        processes (docs/vmm.md).
+ *
+ * A paravirtualized guest kernel runs as an ordinary Keel task the VMM
+ * made; it holds one capability, the VMM's gate, in slot KEEL_VMM_SLOT_GATE,
+ * and calls it for every service of the virtual machine: a hypercall is a
+ * call whose label is an enum keel_vmm_hypercall and whose words are its
+ * arguments.  The answer's label is the status (0 or an enum keel_error),
+ * its words the results.
+ *
+ * The guest's processes are Keel tasks too, each one a *context* (numbered
+ * 1 to KEEL_VMM_CONTEXTS) whose exceptions go to the VMM.  The guest kernel
+ * runs a context with KEEL_VMM_HC_RUN, which returns at the context's next
+ * event (an upcall: its system call, page fault, exception or exit, or
+ * the end of its time slice) with a struct of words described by enum
+ * keel_vmm_upcall.  Calling KEEL_VMM_HC_RUN again resumes it: after the
+ * system call, or at the faulting instruction with the guest-physical page
+ * the kernel chose mapped there (its page table, applied by a map item).
+ *
+ * Guest-physical memory is KEEL_VMM_RAM_PAGES pages the VMM owns; the guest
+ * kernel sees guest-physical address p at KEEL_VMM_PHYS_VA + p.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <keel/ipc.h>
+#include <keel/kobj.h>
+
+/** The guest kernel's slot holding the VMM's hypercall gate. */
+#define KEEL_VMM_SLOT_GATE 3
+/** Most contexts (guest processes) one VM runs, numbered from 1. */
+#define KEEL_VMM_CONTEXTS 8
+/** Pages of guest-physical memory each VM gets. */
+#define KEEL_VMM_RAM_PAGES 64
+/** Where the guest kernel sees guest-physical address 0 (the VMM maps its
+ * memory there on first touch). */
+#define KEEL_VMM_PHYS_VA ((uintptr_t)0x0000600000000000ull)
+/** Where every guest process finds its system-call page (the guest-physical
+ * page KEEL_VMM_HC_CREATE names). */
+#define KEEL_VMM_SYSPAGE_VA ((uintptr_t)0x0000500000000000ull)
+/** Most bytes one KEEL_VMM_HC_WRITE prints (its words from mr1 on). */
+#define KEEL_VMM_WRITE_MAX ((KEEL_MSG_WORDS - 1) * sizeof(uintptr_t))
+/** KEEL_VMM_HC_RUN's page argument when no page is to be mapped. */
+#define KEEL_VMM_NO_PAGE ((uintptr_t)-1)
+
+/** Hypercalls: the label of a call on the VMM's gate. */
+enum keel_vmm_hypercall {
+    KEEL_VMM_HC_INFO = 1,       /**< out: mr0 = guest-physical pages, mr1 = most contexts */
+    KEEL_VMM_HC_WRITE = 2,      /**< print on the virtual console: mr0 = length (at most
+                                     KEEL_VMM_WRITE_MAX), the bytes from mr1 on */
+    KEEL_VMM_HC_CREATE = 3,     /**< make context mr0 (1-KEEL_VMM_CONTEXTS, unused): a new
+                                     task whose thread starts at mr1 (a function of the guest
+                                     image) with stack top mr2 and argument mr3; mr4 = the
+                                     guest-physical address of its system-call page. It first
+                                     runs at its first KEEL_VMM_HC_RUN */
+    KEEL_VMM_HC_RUN = 4,        /**< run context mr0 until its next event: mr1 = a
+                                     guest-physical page to map at the address it faulted on
+                                     (KEEL_VMM_NO_PAGE: none), mr2 = its KEEL_MAP_* rights,
+                                     mr3 = time slice in microseconds (0: none). Out: the
+                                     upcall, words as enum keel_vmm_upcall says */
+    KEEL_VMM_HC_DESTROY = 5,    /**< end context mr0; mr1 = its exit status, which the VMM
+                                     reports */
+    KEEL_VMM_HC_EXIT = 6,       /**< end the VM with status mr0; does not return */
+};
+
+/** Events KEEL_VMM_HC_RUN returns (out mr0); mr1 is always the context. */
+enum keel_vmm_upcall {
+    KEEL_VMM_UP_SYSCALL = 1,    /**< a system call: mr2 = number, mr3-mr6 = arguments 0-3 (from
+                                     its system-call page); write the result into the page's
+                                     ret and run it again to return */
+    KEEL_VMM_UP_PAGE_FAULT = 2, /**< mr2 = address, mr3 = enum keel_fault, mr4 = ip: run it
+                                     again with a page to map, or destroy it */
+    KEEL_VMM_UP_EXCEPTION = 3,  /**< any other exception: mr2 = enum keel_fault, mr3 = ip,
+                                     mr4 = address; it cannot go on */
+    KEEL_VMM_UP_EXIT = 4,       /**< its thread ended by itself: mr2 = status */
+    KEEL_VMM_UP_TIMER = 5,      /**< its time slice ran out (virtual timer interrupt); run it
+                                     again to continue */
+};
+
+/** A guest process's system-call page, at KEEL_VMM_SYSPAGE_VA: the
+ * process writes the number and arguments, traps (keel_vmm_syscall()), and
+ * reads the result its kernel wrote. */
+struct keel_vmm_syspage {
+    uintptr_t nr;               /**< system-call number, the guest kernel's business */
+    uintptr_t arg[4];           /**< arguments */
+    intptr_t ret;               /**< result, written by the guest kernel */
+    char data[3968];            /**< bytes the call carries (a write's text) */
+};
+
+/**
+ * A guest process's system call: number nr with four arguments, through
+ * its system-call page; returns the guest kernel's result.  The trap is
+ * the ISA's trapping instruction (keel_arch_trap(), in the ISA's keel/arch/.../syscall.h),
+ * which the kernel reports to the VMM as an exception message.
+ */
+static inline intptr_t keel_vmm_syscall(uintptr_t nr, uintptr_t a0, uintptr_t a1, uintptr_t a2,
+                                        uintptr_t a3)
+{
+    volatile struct keel_vmm_syspage *p = (volatile struct keel_vmm_syspage *)KEEL_VMM_SYSPAGE_VA;
+    p->nr = nr, p->arg[0] = a0, p->arg[1] = a1, p->arg[2] = a2, p->arg[3] = a3;
+    keel_arch_trap();
+    return p->ret;
+}
+
+/** A hypercall from the guest kernel (UTCB u): label op with n words
+ * already in u->mr[]; returns the kernel's error or the VMM's status. */
+static inline uint32_t keel_vmm_hypercall(struct keel_utcb *u, uint32_t op, uint32_t n)
+{
+    struct keel_ipc_result r = keel_call(u, KEEL_VMM_SLOT_GATE, KEEL_TAG(op, n, 0),
+                                         KEEL_TIMEOUT_NEVER);
+    uint32_t e = KEEL_TAG_ERROR(r.tag);
+    return e ? e : (uint32_t)KEEL_TAG_LABEL(r.tag);
+}
+
+/** The guest kernel's entry, defined by the guest that a VM image links
+ * with the VMM (sdk/servers/vmm/vmm.c, docs/vmm.md): the VMM starts the
+ * guest kernel's thread here, in a task of its own, with u its UTCB.  It
+ * ends the VM with KEEL_VMM_HC_EXIT. */
+_Noreturn void keel_vmm_guest_main(struct keel_utcb *u);

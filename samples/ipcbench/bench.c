@@ -15,13 +15,14 @@
  */
 #include <keel/keel.h>
 #include <keel/mark.h>
+#include <keel/system.h>
 
 #define SELF_TASK 0
 #define FACTORY 2
 #define SERVICE 3           /* root puts bench-server's gate here */
 #define WARMUP 100
 #define ROUNDS 2000
-#define AREA ((uintptr_t)0x0000010000000000ull)
+#define AREA (KEEL_MEMORY_BASE + 0x40000000u) /* memory the root task maps in */
 #define STACK_PAGES 4
 
 static _Noreturn void local_server(uintptr_t utcb)
@@ -37,8 +38,8 @@ static _Noreturn void local_server(uintptr_t utcb)
 static uint32_t start_local_server(struct keel_utcb *u)
 {
     uint32_t t = KEEL_CAP_OPEN, g = KEEL_CAP_OPEN;
+    keel_memory_touch(AREA, STACK_PAGES * 4096);
     if (keel_thread_create(u, FACTORY, SELF_TASK, &t) ||
-        keel_map_anon(u, SELF_TASK, FACTORY, AREA, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
         keel_thread_start(u, t, FACTORY, (uintptr_t)local_server, AREA + STACK_PAGES * 4096,
                           AREA + 0x100000, 100, KEEL_CAP_OPEN) ||
         keel_gate_create(u, FACTORY, t, 1, &g))
@@ -92,8 +93,7 @@ static bool unmap_page(struct keel_utcb *u, uintptr_t page, bool marked)
 static bool map_rounds(struct keel_utcb *u, uint64_t *map, uint64_t *unmap)
 {
     uintptr_t page = AREA + 0x200000;
-    if (keel_map_anon(u, SELF_TASK, FACTORY, page, 1, KEEL_MAP_R | KEEL_MAP_W))
-        return false;
+    keel_memory_touch(page, 4096);
     for (uint32_t i = 0; i < WARMUP; i++)
         if (!map_send(u, page, false) || !unmap_page(u, page, false))
             return false;

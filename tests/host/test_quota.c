@@ -81,7 +81,7 @@ uint32_t task_load_elf(struct task *task, struct factory *f, const struct vm_spa
 /* ---- the machine ---- */
 static uint8_t *ram;
 static struct boot_desc desc;
-static struct factory all;
+static struct factory all = { .memory = true };
 static struct task *root;
 static uint64_t free_at_start;
 

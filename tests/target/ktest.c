@@ -9,6 +9,7 @@
  * a test can watch what a partner did.  The same source runs on every ISA.
  */
 #include <keel/keel.h>
+#include <keel/system.h>
 
 #define SELF_TASK 0
 #define SELF_THREAD 1
@@ -2979,6 +2980,28 @@ static void test_memory_factories(void)
     drop(bare);
 }
 
+/* The root task is our main thread's pager: a touch in the memory region
+ * (keel/system.h) gets a zeroed page of root's by IPC, charged to root (our
+ * factory pays for page tables and mapping records only). */
+static void test_root_pager(void)
+{
+    uintptr_t a = KEEL_MEMORY_BASE + 0x10000000u;   /* 2 MiB aligned, untouched */
+    uint64_t before = quota(FACTORY);
+    volatile uint64_t *p = (volatile uint64_t *)a;
+    bool zero = true;
+    for (uint32_t k = 0; k < 8; k++)
+        zero &= p[k * 512] == 0 && p[k * 512 + 511] == 0;
+    uint64_t paid = before - quota(FACTORY);
+    check(zero, "memory: loads in the memory region get zeroed pages from the root task");
+    check(paid <= 4, "memory: 8 pages from root cost our factory only tables and records");
+    p[0] = 0x1234;
+    check(p[0] == 0x1234, "memory: a page from root is writable");
+    uint32_t e = keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, a, 12, KEEL_UNMAP_SELF, 0);
+    check(!e && p[0] == 0, "memory: a page from root given back comes again zeroed on a touch");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, a, 21, KEEL_UNMAP_SELF, 0);
+    check(!e && quota(FACTORY) >= before - 4, "memory: giving root's pages back keeps the quota");
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -3025,6 +3048,7 @@ int main(void)
     test_receiver_gate_death();
     test_random_revoke(4000);
     test_memory_factories();
+    test_root_pager();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

@@ -8,7 +8,9 @@
  *
  * Who pays: factory operations charge the invoked factory; MAP_ANON,
  * LOAD_ELF and SET_UTCB charge the factory whose capability the invoker
- * names in a message word.
+ * names in a message word.  MAP_ANON and LOAD_ELF make fresh user memory:
+ * they need a factory with memory (factory.memory), a share of the root
+ * task's memory delegated down the factory tree (docs/design.md, "Memory").
  */
 #include <irq.h>
 #include <kernel.h>
@@ -146,8 +148,14 @@ static uint32_t new_factory(struct thread *t, struct factory *f, uintptr_t *out)
 {
     struct factory *child;
     uint32_t slot = (uint32_t)arg(t, 1), err;
+    uintptr_t flags = arg(t, 2);
+    if (flags & ~(uintptr_t)KEEL_FACTORY_NO_MEMORY)
+        return KEEL_E_INVALID;
     if ((err = factory_create(f, arg(t, 0), &child)))
         return err;
+    /* Memory is delegated down, never made: only a factory that may pay for
+     * user memory makes one that may, and only if not asked not to. */
+    child->memory = f->memory && !(flags & KEEL_FACTORY_NO_MEMORY);
     if ((err = give(t, CAP_FACTORY, child, &slot))) {
         factory_discard(child);
         return err;
@@ -240,11 +248,16 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uint64
         return KEEL_E_PARTNER;
     switch (op) {
     case KEEL_TASK_MAP_ANON:
-        err = lookup_factory(t, arg(t, 3), &f);
-        return err ? err : task_map_anon(task, f, arg(t, 0), arg(t, 1), arg(t, 2));
+        if ((err = lookup_factory(t, arg(t, 3), &f)))
+            return err;
+        if (!f->memory)
+            return KEEL_E_RIGHTS;   /* a factory for kernel objects only */
+        return task_map_anon(task, f, arg(t, 0), arg(t, 1), arg(t, 2));
     case KEEL_TASK_LOAD_ELF: {
         uintptr_t entry = 0;
         err = lookup_factory(t, arg(t, 2), &f);
+        if (!err && !f->memory)
+            err = KEEL_E_RIGHTS;    /* its segments are fresh memory, as MAP_ANON's */
         if (!err)
             err = task_load_elf(task, f, &t->task->vm, arg(t, 0), arg(t, 1), &entry);
         out[0] = entry;

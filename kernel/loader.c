@@ -153,6 +153,7 @@ enum kerr root_start(uint64_t image_pa, size_t size)
         return e;
 
     all_memory.pages_left = kmem_free_pages();
+    all_memory.memory = true;   /* all free memory is the root task's (sigma0) */
     if (task_create(&all_memory, "root", &task) || thread_create(&all_memory, task, &t))
         return refuse(KERR_NOMEM, "cannot start the root task: out of kernel memory");
     task->is_root = true;

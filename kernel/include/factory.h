@@ -14,6 +14,8 @@ struct factory {
     uint64_t used;              /* pages charged to it and not yet freed */
     uint32_t refs;              /* capabilities naming it */
     bool dead;                  /* no capability left: quota flows back to the parent */
+    bool memory;                /* may pay for fresh user memory (MAP_ANON, LOAD_ELF): a
+                                   share of the root task's memory, not only kernel objects */
 };
 
 /* ---- quotas (quota.c) ---- */

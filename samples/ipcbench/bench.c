@@ -2,7 +2,8 @@
  * ipcbench: IPC round trips (call + reply_wait) with 0, 4 and 64 message
  * words, to a thread in another address space (the bench-server module) and
  * to one in the same address space, the null system call, a map IPC
- * of one page with its unmap, revoking a chain of 1,000 derived
+ * of one page with its unmap, the unmap of a page mapped on through three
+ * tasks (ipcbench -> bench-server -> bench-sink), revoking a chain of 1,000 derived
  * capabilities across three tasks, and a task's creation and destruction.
  *
  * Each of the ROUNDS measured operations of a case is bracketed by benchmark
@@ -15,13 +16,14 @@
  */
 #include <keel/keel.h>
 #include <keel/mark.h>
+#include <keel/system.h>
 
 #define SELF_TASK 0
 #define FACTORY 2
 #define SERVICE 3           /* root puts bench-server's gate here */
 #define WARMUP 100
 #define ROUNDS 2000
-#define AREA ((uintptr_t)0x0000010000000000ull)
+#define AREA (KEEL_MEMORY_BASE + 0x40000000u) /* memory the root task maps in */
 #define STACK_PAGES 4
 
 static _Noreturn void local_server(uintptr_t utcb)
@@ -37,8 +39,8 @@ static _Noreturn void local_server(uintptr_t utcb)
 static uint32_t start_local_server(struct keel_utcb *u)
 {
     uint32_t t = KEEL_CAP_OPEN, g = KEEL_CAP_OPEN;
+    keel_memory_touch(AREA, STACK_PAGES * 4096);
     if (keel_thread_create(u, FACTORY, SELF_TASK, &t) ||
-        keel_map_anon(u, SELF_TASK, FACTORY, AREA, STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W) ||
         keel_thread_start(u, t, FACTORY, (uintptr_t)local_server, AREA + STACK_PAGES * 4096,
                           AREA + 0x100000, 100, KEEL_CAP_OPEN) ||
         keel_gate_create(u, FACTORY, t, 1, &g))
@@ -92,8 +94,7 @@ static bool unmap_page(struct keel_utcb *u, uintptr_t page, bool marked)
 static bool map_rounds(struct keel_utcb *u, uint64_t *map, uint64_t *unmap)
 {
     uintptr_t page = AREA + 0x200000;
-    if (keel_map_anon(u, SELF_TASK, FACTORY, page, 1, KEEL_MAP_R | KEEL_MAP_W))
-        return false;
+    keel_memory_touch(page, 4096);
     for (uint32_t i = 0; i < WARMUP; i++)
         if (!map_send(u, page, false) || !unmap_page(u, page, false))
             return false;
@@ -110,6 +111,33 @@ static bool map_rounds(struct keel_utcb *u, uint64_t *map, uint64_t *unmap)
     *unmap = keel_counter() - start;
     keel_mark_report();
     return true;
+}
+
+/* Unmap of a page mapped on through three tasks: each round maps the page
+ * to bench-server, which maps it on to bench-sink (a FORWARD call), and the
+ * marked operation is the unmap that takes it back from both. */
+#define FORWARD 2
+
+static bool forward(struct keel_utcb *u, uintptr_t page)
+{
+    keel_mem_item(u, 0, KEEL_ITEM_MAP, page, 12, KEEL_MAP_R | KEEL_MAP_W);
+    struct keel_ipc_result r = keel_call(u, SERVICE, KEEL_TAG(FORWARD, 0, 1), KEEL_TIMEOUT_NEVER);
+    return !KEEL_TAG_ERROR(r.tag) && !u->mr[0];
+}
+
+static uint64_t unmap3_rounds(struct keel_utcb *u)
+{
+    uintptr_t page = AREA + 0x200000;
+    for (uint32_t i = 0; i < WARMUP; i++)
+        if (!forward(u, page) || !unmap_page(u, page, false))
+            return 0;
+    uint64_t start = keel_counter();
+    for (uint32_t i = 0; i < ROUNDS; i++)
+        if (!forward(u, page) || !unmap_page(u, page, true))
+            return 0;
+    uint64_t ticks = keel_counter() - start;
+    keel_mark_report();
+    return ticks ? ticks : 1;
 }
 
 #define CHAIN 1000          /* copies in the revoked chain */
@@ -231,6 +259,11 @@ int main(void)
                 (unsigned long)(map / ROUNDS));
     keel_printf("ipcbench: case unmap-1-page  0 words: %lu ticks per operation\n",
                 (unsigned long)(unmap / ROUNDS));
+    uint64_t unmap3 = unmap3_rounds(u);
+    if (!unmap3)
+        return 1;
+    keel_printf("ipcbench: case unmap-3-tasks 0 words: %lu ticks per operation\n",
+                (unsigned long)(unmap3 / ROUNDS));
     for (uint32_t w = 0; w < 2; w++) {
         /* Start the local server only now: a thread that is ready but has
          * not run yet would sit in the run queue during the other cases. */

@@ -5,10 +5,9 @@
  *  - Output (stdout, stderr) goes to the kernel's debug console, in pieces
  *    of at most KEEL_DEBUG_WRITE_MAX bytes.  Input: there is no console
  *    reader yet, so stdin is at its end (read returns 0).
- *  - malloc's memory (sbrk) is zeroed memory mapped into the component's own
- *    task (capability slot 0) and charged to its factory (slot 2), the two
- *    capabilities the root task gives every component, in steps of
- *    HEAP_STEP; the heap grows up from KEEL_HEAP_BASE.
+ *  - malloc's memory (sbrk) grows up from KEEL_HEAP_BASE; sbrk only moves the
+ *    break: each page comes, zeroed, from the root task (the pager of the
+ *    component's first thread) on the first fault on it (keel/system.h).
  *  - exit ends the task with its status, which the root task reports.
  *  - Time is keel_clock_us(), from the boot; sleeping is keel_sleep_us().
  *  - Files, processes and signals do not exist: ENOSYS (or EBADF).
@@ -45,42 +44,22 @@ int nanosleep(const struct timespec *req, struct timespec *rem);
 #undef errno
 extern int errno;
 
-#define SLOT_SELF_TASK 0
-#define SLOT_FACTORY 2
-#define PAGE 4096u
-#define HEAP_STEP (64u * PAGE)          /* pages mapped at once as the heap grows */
 
 char *__env[1] = { 0 };
 char **environ = __env;
 
 static uintptr_t heap_end = KEEL_HEAP_BASE;       /* the break */
-static uintptr_t heap_mapped = KEEL_HEAP_BASE;    /* end of the mapped heap */
-
-static uintptr_t round_up(uintptr_t x, uintptr_t to)
-{
-    return (x + to - 1) & ~(to - 1);
-}
 
 void *_sbrk(ptrdiff_t incr)
 {
+    /* No system call: the root task maps each heap page, zeroed, on the
+     * first fault on it (keel/system.h, the memory region). */
     uintptr_t old = heap_end;
     if (incr < 0 || (uintptr_t)incr > KEEL_HEAP_MAX - (heap_end - KEEL_HEAP_BASE)) {
         errno = ENOMEM;
         return (void *)-1;
     }
-    uintptr_t want = heap_end + (uintptr_t)incr;
-    if (want > heap_mapped) {
-        uintptr_t to = round_up(want, HEAP_STEP);
-        if (to - KEEL_HEAP_BASE > KEEL_HEAP_MAX)
-            to = round_up(want, PAGE);
-        if (keel_map_anon(keel_utcb(), SLOT_SELF_TASK, SLOT_FACTORY, heap_mapped,
-                          (to - heap_mapped) / PAGE, KEEL_MAP_R | KEEL_MAP_W)) {
-            errno = ENOMEM;
-            return (void *)-1;
-        }
-        heap_mapped = to;
-    }
-    heap_end = want;
+    heap_end += (uintptr_t)incr;
     return (void *)old;
 }
 

@@ -81,7 +81,7 @@ uint32_t task_load_elf(struct task *task, struct factory *f, const struct vm_spa
 /* ---- the machine ---- */
 static uint8_t *ram;
 static struct boot_desc desc;
-static struct factory all;
+static struct factory all = { .memory = true };
 static struct task *root;
 static uint64_t free_at_start;
 
@@ -442,10 +442,46 @@ static void test_lifetimes(void)
     CHECK_EQ_U(frames_of(sub, false), 0);
 }
 
+/* Memory is delegated, never made: a factory made with
+ * KEEL_FACTORY_NO_MEMORY, and one made from it, refuse MAP_ANON with
+ * KEEL_E_RIGHTS and charge nothing; an unknown flag is KEEL_E_INVALID;
+ * everything comes back. */
+static void test_memory_flag(void)
+{
+    uint64_t all_before = all.pages_left, free_before = kmem_free_pages();
+    uintptr_t f, g, task;
+    CHECK_EQ_U(invoke(2, KEEL_FACTORY_FACTORY, 40, KEEL_CAP_OPEN, 2, 0, &f), KEEL_E_INVALID);
+    CHECK_EQ_U(all.pages_left, all_before);
+    CHECK_EQ_U(invoke(2, KEEL_FACTORY_FACTORY, 40, KEEL_CAP_OPEN, KEEL_FACTORY_NO_MEMORY, 0, &f),
+               KEEL_OK);
+    CHECK_EQ_U(invoke((uint32_t)f, KEEL_FACTORY_FACTORY, 10, KEEL_CAP_OPEN, 0, 0, &g), KEEL_OK);
+    CHECK_EQ_U(invoke((uint32_t)f, KEEL_FACTORY_TASK, KEEL_CAP_OPEN, 0, 0, 0, &task), KEEL_OK);
+    struct cap fc = { 0 }, gc = { 0 };
+    CHECK_EQ_U(cap_lookup(&root->caps, (uint32_t)f, CAP_FACTORY, 0, &fc), KERR_OK);
+    CHECK_EQ_U(cap_lookup(&root->caps, (uint32_t)g, CAP_FACTORY, 0, &gc), KERR_OK);
+    if (!fc.object || !gc.object)
+        return;
+    struct factory *nf = fc.object, *ng = gc.object;
+    uint64_t left_f = nf->pages_left, left_g = ng->pages_left;
+    CHECK_EQ_U(nf->memory || ng->memory, false);
+    CHECK_EQ_U(invoke((uint32_t)task, KEEL_TASK_MAP_ANON, USER_BASE, 1, KEEL_MAP_R, f, NULL),
+               KEEL_E_RIGHTS);
+    CHECK_EQ_U(invoke((uint32_t)task, KEEL_TASK_MAP_ANON, USER_BASE, 1, KEEL_MAP_R, g, NULL),
+               KEEL_E_RIGHTS);
+    CHECK_EQ_U(nf->pages_left, left_f);
+    CHECK_EQ_U(ng->pages_left, left_g);
+    CHECK_EQ_U(invoke(0, KEEL_TASK_DELETE_CAP, task, 0, 0, 0, NULL), KEEL_OK);
+    CHECK_EQ_U(invoke(0, KEEL_TASK_DELETE_CAP, g, 0, 0, 0, NULL), KEEL_OK);
+    CHECK_EQ_U(invoke(0, KEEL_TASK_DELETE_CAP, f, 0, 0, 0, NULL), KEEL_OK);
+    CHECK_EQ_U(all.pages_left, all_before);
+    CHECK_EQ_U(kmem_free_pages(), free_before);
+}
+
 int main(void)
 {
     setup();
     test_lifetimes();   /* first: root's table fills up with objects later */
+    test_memory_flag();
     check_accounting();
     /* Table sizes: out of range refused with nothing charged; a 1024-slot
      * table takes its last slot, refuses the next, and comes back whole.

@@ -9,6 +9,7 @@
  * a test can watch what a partner did.  The same source runs on every ISA.
  */
 #include <keel/keel.h>
+#include <keel/system.h>
 
 #define SELF_TASK 0
 #define SELF_THREAD 1
@@ -2957,6 +2958,63 @@ static void test_random_revoke(uint32_t ops)
           "random: after the revocations every page is back and IPC works");
 }
 
+/* Memory is delegated, never made: a factory without memory (made with
+ * KEEL_FACTORY_NO_MEMORY, as the root task makes programs' factories) pays
+ * for kernel objects and page tables only; fresh memory charged to it, or
+ * to any factory made from it, is refused. */
+static void test_memory_factories(void)
+{
+    uint32_t bare = KEEL_CAP_OPEN, sub = KEEL_CAP_OPEN, idle = KEEL_CAP_OPEN;
+    uint32_t e = keel_invoke(U, FACTORY, KEEL_FACTORY_FACTORY, 16, KEEL_CAP_OPEN, 2, 0);
+    check(e == KEEL_E_INVALID, "memory: an unknown factory flag is refused");
+    e = keel_invoke(U, FACTORY, KEEL_FACTORY_FACTORY, 16, KEEL_CAP_OPEN, ~(uintptr_t)0, 0);
+    check(e == KEEL_E_INVALID, "memory: all flags set is refused");
+    e = keel_invoke(U, FACTORY, KEEL_FACTORY_FACTORY, 64, KEEL_CAP_OPEN,
+                    KEEL_FACTORY_NO_MEMORY, 0);
+    bare = e ? KEEL_CAP_OPEN : (uint32_t)U->mr[0];
+    check(!e, "memory: a factory for kernel objects only is made");
+    e = keel_map_anon(U, SELF_TASK, bare, QT_AREA + 0x400000, 1, KEEL_MAP_R | KEEL_MAP_W);
+    check(e == KEEL_E_RIGHTS && quota(bare) == 64,
+          "memory: MAP_ANON charged to a factory without memory: KEEL_E_RIGHTS, nothing charged");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_LOAD_ELF, AREA, 64, bare, 0);
+    check(e == KEEL_E_RIGHTS, "memory: LOAD_ELF charged to a factory without memory: KEEL_E_RIGHTS");
+    e = keel_factory_create(U, bare, 16, &sub);
+    uint32_t e2 = keel_map_anon(U, SELF_TASK, sub, QT_AREA + 0x400000, 1, KEEL_MAP_R);
+    check(!e && e2 == KEEL_E_RIGHTS,
+          "memory: a factory made from one without memory has none either");
+    e = keel_thread_create(U, bare, SELF_TASK, &idle);
+    e2 = e ? e : keel_thread_set_utcb(U, idle, bare, QT_AREA + 0x800000);
+    check(!e && !e2 && quota(bare) < 64 - 16,
+          "memory: a factory without memory still pays for threads and UTCBs");
+    e = keel_map_anon(U, SELF_TASK, FACTORY, QT_AREA + 0x400000, 1, KEEL_MAP_R);
+    check(!e, "memory: our own factory (given with memory) maps fresh pages");
+    drop(idle);
+    drop(sub);
+    drop(bare);
+}
+
+/* The root task is our main thread's pager: a touch in the memory region
+ * (keel/system.h) gets a zeroed page of root's by IPC, charged to root (our
+ * factory pays for page tables and mapping records only). */
+static void test_root_pager(void)
+{
+    uintptr_t a = KEEL_MEMORY_BASE + 0x10000000u;   /* 2 MiB aligned, untouched */
+    uint64_t before = quota(FACTORY);
+    volatile uint64_t *p = (volatile uint64_t *)a;
+    bool zero = true;
+    for (uint32_t k = 0; k < 8; k++)
+        zero &= p[k * 512] == 0 && p[k * 512 + 511] == 0;
+    uint64_t paid = before - quota(FACTORY);
+    check(zero, "memory: loads in the memory region get zeroed pages from the root task");
+    check(paid <= 4, "memory: 8 pages from root cost our factory only tables and records");
+    p[0] = 0x1234;
+    check(p[0] == 0x1234, "memory: a page from root is writable");
+    uint32_t e = keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, a, 12, KEEL_UNMAP_SELF, 0);
+    check(!e && p[0] == 0, "memory: a page from root given back comes again zeroed on a touch");
+    e = keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, a, 21, KEEL_UNMAP_SELF, 0);
+    check(!e && quota(FACTORY) >= before - 4, "memory: giving root's pages back keeps the quota");
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -3002,6 +3060,8 @@ int main(void)
     test_handler_death();
     test_receiver_gate_death();
     test_random_revoke(4000);
+    test_memory_factories();
+    test_root_pager();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

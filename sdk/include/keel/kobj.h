@@ -45,8 +45,24 @@ enum keel_factory_op {
     KEEL_FACTORY_THREAD = 2,        /**< new thread, charged to this factory; mr0 = task slot, mr1 = slot for it */
     KEEL_FACTORY_GATE = 3,          /**< new gate; mr0 = bound thread slot, mr1 = label, mr2 = slot */
     KEEL_FACTORY_NOTIFICATION = 4,  /**< new notification; mr0 = label, mr1 = slot */
-    KEEL_FACTORY_FACTORY = 5,       /**< sub-factory; mr0 = quota in pages, mr1 = slot */
+    KEEL_FACTORY_FACTORY = 5,       /**< sub-factory; mr0 = quota in pages, mr1 = slot, mr2 =
+                                         enum keel_factory_flags (KEEL_E_INVALID for others) */
     KEEL_FACTORY_QUOTA = 6,         /**< out: mr0 = pages left in the quota */
+};
+
+/**
+ * Flags of KEEL_FACTORY_FACTORY (mr2).  A factory either pays for kernel
+ * objects and page tables only, or also for fresh user memory
+ * (KEEL_TASK_MAP_ANON, KEEL_TASK_LOAD_ELF; KEEL_E_RIGHTS with a factory
+ * without memory).  The root task's factory has memory (all free memory is
+ * the root task's, as L4's sigma0); a sub-factory has memory only if its
+ * parent has and the request does not set KEEL_FACTORY_NO_MEMORY.  The root
+ * task gives programs factories without memory (unless their description
+ * line says `memory`) and hands them memory by IPC, as map items
+ * (keel/system.h).
+ */
+enum keel_factory_flags {
+    KEEL_FACTORY_NO_MEMORY = 1,     /**< the new factory pays for kernel objects only */
 };
 
 /** Operations on a thread (tag label). */
@@ -65,9 +81,11 @@ enum keel_thread_op {
 
 /** Operations on a task (tag label). */
 enum keel_task_op {
-    KEEL_TASK_MAP_ANON = 1,         /**< mr0 = address, mr1 = pages, mr2 = KEEL_MAP_* rights, mr3 = factory slot to charge: zeroed memory */
+    KEEL_TASK_MAP_ANON = 1,         /**< mr0 = address, mr1 = pages, mr2 = KEEL_MAP_* rights, mr3 = factory slot to charge: zeroed memory.
+                                         KEEL_E_RIGHTS if that factory has no memory (enum keel_factory_flags) */
     KEEL_TASK_LOAD_ELF = 2,         /**< mr0 = caller address of an ELF image, mr1 = size, mr2 = factory slot to charge; out mr0 = entry.
-                                         Errors: KEEL_E_FAULT image not mapped readable; KEEL_E_INVALID
+                                         Errors: KEEL_E_FAULT image not mapped readable; KEEL_E_RIGHTS a factory
+                                         without memory (enum keel_factory_flags); KEEL_E_INVALID
                                          bad image, size 0, not physically contiguous, or a page taken;
                                          KEEL_E_QUOTA out of quota (docs/abi.md) */
     KEEL_TASK_DESTROY = 3,          /**< end every thread of another task and free it (every page goes back to its payer) */

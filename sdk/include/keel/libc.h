@@ -8,8 +8,10 @@
  * layer (sdk/libc/syscalls.c) gives it:
  *
  * - stdout and stderr on the debug console; stdin at its end (no reader yet);
- * - malloc memory mapped into the component's own task and charged to its
- *   factory, growing up from #KEEL_HEAP_BASE to at most #KEEL_HEAP_MAX bytes;
+ * - malloc memory growing up from #KEEL_HEAP_BASE to at most #KEEL_HEAP_MAX
+ *   bytes, the start of the program's memory region (keel/system.h): each
+ *   page comes from the root task by IPC, a zeroed page mapped on the first
+ *   fault on it (the break only moves);
  * - exit() ending the task with its status (which the root task reports),
  *   after flushing stdio;
  * - gettimeofday(), clock() and times() from keel_clock_us(), and

@@ -9,10 +9,38 @@
  * in slots 0-2; the capabilities its line names (`uses=SERVICE`,
  * `cap=irq-control`) follow from slot KEEL_SLOT_GIVEN in the order the line
  * names them, unless the line puts one elsewhere (`uses=SERVICE@SLOT`).
+ *
+ * Memory.  The root task owns all free memory (it alone may ask the kernel
+ * for fresh pages, as L4's sigma0) and is the pager of every program's
+ * first thread: a load or store there in [#KEEL_MEMORY_BASE,
+ * #KEEL_MEMORY_BASE + #KEEL_MEMORY_SIZE) that finds no page makes the
+ * kernel send the fault to the root task, whose reply carries a map item of
+ * a zeroed page of its own (docs/design.md, "Memory").  A fault anywhere
+ * else ends the program.  The C library's heap is the first #KEEL_HEAP_MAX
+ * bytes of that region (keel/libc.h).
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
+
+/** Where a program's memory region starts: the root task serves its page
+ * faults there with zeroed pages (lazily, one page per fault). */
+#define KEEL_MEMORY_BASE ((uintptr_t)0x0000100000000000ull)
+/** Bytes of a program's memory region (4 GiB). */
+#define KEEL_MEMORY_SIZE ((uintptr_t)0x0000000100000000ull)
+
+/**
+ * Bring [base, base + bytes) of the memory region in now: one load per page
+ * from the calling thread, which must be the program's first thread (the
+ * one whose faults go to the root task).  For memory another thread will
+ * use before it faults, e.g. its stack.
+ */
+static inline void keel_memory_touch(uintptr_t base, size_t bytes)
+{
+    for (uintptr_t p = base & ~(uintptr_t)4095; p < base + bytes; p += 4096)
+        (void)*(volatile const char *)p;
+}
 
 /** Slots the root task fills in every program it starts. */
 enum keel_program_slot {

@@ -22,7 +22,9 @@
 #define RX_BIT 0
 #define POLL_US 10000               /* input polling period without the interrupt */
 #define RING 512
-#define AREA ((uintptr_t)0x0000010000000000ull)   /* the input thread's stack and UTCB */
+/* The input thread's stack and UTCB: in the memory region, above where a
+ * C library's heap would be (keel/system.h). */
+#define AREA (KEEL_MEMORY_BASE + 0x40000000u)
 #define STACK_PAGES 4
 
 enum { U16550_RBR = 0, U16550_THR = 0, U16550_IER = 1, U16550_LSR = 5, U16550_IER_RX = 0x01,
@@ -159,9 +161,8 @@ static uint32_t start_input(struct keel_utcb *u)
 {
     uint32_t t = KEEL_CAP_OPEN, e;
     uintptr_t utcb = AREA + 0x100000;
+    keel_memory_touch(AREA, STACK_PAGES * 4096);   /* root maps it, by IPC */
     if ((e = keel_thread_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_TASK, &t)) ||
-        (e = keel_map_anon(u, KEEL_PROGRAM_TASK, KEEL_PROGRAM_FACTORY, AREA, STACK_PAGES,
-                           KEEL_MAP_R | KEEL_MAP_W)) ||
         (e = keel_thread_set_utcb(u, t, KEEL_PROGRAM_FACTORY, utcb)) ||
         (e = keel_invoke(u, t, KEEL_THREAD_SET_REGS, (uintptr_t)input_thread,
                          AREA + STACK_PAGES * 4096, utcb, 0)))

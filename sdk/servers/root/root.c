@@ -5,7 +5,11 @@
  * in its own task with its own quota, priority and the capabilities its line
  * names, servers before their clients.  It supervises them: it is their
  * exception handler, so it hears when one exits or faults, reports it,
- * restarts it if its line says so, and destroys the task.  When every
+ * restarts it if its line says so, and destroys the task.  It is also the
+ * pager of every program's first thread: it owns all free memory (only the
+ * root task may ask the kernel for fresh pages, as L4's sigma0) and answers
+ * a fault in a program's memory region (keel/system.h) with a map item of
+ * a zeroed page of its own (serve_fault).  When every
  * program that is not a daemon has ended it powers the machine off with the
  * verdict.
  *
@@ -46,6 +50,7 @@ struct program {
     bool daemon;            /* a server: ended by root once the others are done */
     bool badges;            /* its clients' copies of its gate carry their line as badge */
     bool uart;              /* gets the console UART's registers */
+    bool memory;            /* its factory may pay for fresh memory (MAP_ANON) */
     int serves;             /* index in services[], or -1 */
     uint32_t restarts, restarted;
     uint32_t quota, prio;
@@ -214,6 +219,8 @@ static void option(struct program *p, const char *s, size_t n)
         p->daemon = true;
     } else if (token_is(s, kn, "badges") && !has_value) {
         p->badges = true;
+    } else if (token_is(s, kn, "memory") && !has_value) {
+        p->memory = true;
     } else if (token_is(s, kn, "restart")) {
         if (!has_value)
             p->restarts = 1;
@@ -500,16 +507,21 @@ static uint32_t start(struct keel_utcb *u, struct program *p)
     uintptr_t entry;
     if ((e = keel_boot_module(p->name, &elf, &size)))
         return e;
-    /* The program's own factory pays for its task, thread, image, stack and
-     * UTCB: nothing of it is charged to root's all-memory factory. */
-    if ((e = keel_factory_create(u, KEEL_SLOT_FACTORY, p->quota, &p->factory)) ||
+    /* The program's own factory pays for its kernel objects (task, thread,
+     * UTCB) and for the page tables and mapping records of the memory it
+     * receives; the memory itself is root's: its image and stack are drawn
+     * from root's all-memory factory, its other pages come by IPC
+     * (serve_fault). */
+    if ((e = keel_invoke(u, KEEL_SLOT_FACTORY, KEEL_FACTORY_FACTORY, p->quota, KEEL_CAP_OPEN,
+                         p->memory ? 0 : KEEL_FACTORY_NO_MEMORY, 0)) ||
+        (p->factory = (uint32_t)u->mr[0], false) ||
         (e = keel_task_create(u, p->factory, &p->task)) ||
         (e = keel_thread_create(u, p->factory, p->task, &p->thread)) ||
         (p->handler == KEEL_CAP_OPEN &&
          (e = keel_gate_create(u, KEEL_SLOT_FACTORY, KEEL_SLOT_SELF_THREAD, index, &p->handler))))
         return e;
-    if ((e = keel_task_load_elf(u, p->task, p->factory, elf, size, &entry)) ||
-        (e = keel_map_anon(u, p->task, p->factory,
+    if ((e = keel_task_load_elf(u, p->task, KEEL_SLOT_FACTORY, elf, size, &entry)) ||
+        (e = keel_map_anon(u, p->task, KEEL_SLOT_FACTORY,
                            KEEL_MAIN_STACK_TOP - KEEL_MAIN_STACK_PAGES * 4096,
                            KEEL_MAIN_STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W)) ||
         (e = give(u, p, p->task, KEEL_RIGHTS_ALL, KEEL_PROGRAM_TASK)) ||
@@ -615,6 +627,39 @@ static int ended(struct keel_utcb *u, struct program *p, bool exited, uintptr_t 
     return 1;
 }
 
+/* ---- memory: root is sigma0 and the programs' pager ---- */
+
+/* Root's copy of program i's memory region: pages it maps there (fresh from
+ * the kernel the first time, reused by the program's next run) are the ones
+ * it maps on into the program. */
+#define POOL_BASE ((uintptr_t)0x0000200000000000ull)
+#define POOL(i) (POOL_BASE + (uintptr_t)(i) * KEEL_MEMORY_SIZE)
+
+_Static_assert(POOL_BASE >= KEEL_MEMORY_BASE + KEEL_MEMORY_SIZE, "pool above the region");
+
+/* Program i faulted (exception words in u): if in its memory region,
+ * answer with a zeroed page there and return true. */
+static bool serve_fault(struct keel_utcb *u, uint32_t i)
+{
+    uintptr_t kind = u->mr[KEEL_EXC_KIND], addr = u->mr[KEEL_EXC_ADDR];
+    if ((kind != KEEL_FAULT_PAGE_READ && kind != KEEL_FAULT_PAGE_WRITE) ||
+        addr < KEEL_MEMORY_BASE || addr - KEEL_MEMORY_BASE >= KEEL_MEMORY_SIZE)
+        return false;
+    uintptr_t page = POOL(i) + ((addr - KEEL_MEMORY_BASE) & ~(uintptr_t)4095);
+    uint32_t e = keel_map_anon(u, KEEL_SLOT_SELF_TASK, KEEL_SLOT_FACTORY, page, 1,
+                               KEEL_MAP_R | KEEL_MAP_W);
+    if (e == KEEL_E_INVALID) {      /* ours already (an earlier run's): zero it */
+        for (uintptr_t w = 0; w < 4096 / sizeof(uintptr_t); w++)
+            ((volatile uintptr_t *)page)[w] = 0;
+    } else if (e) {
+        return false;               /* out of memory: the program ends */
+    }
+    u->mr[0] = u->mr[1] = 0;        /* retry the access */
+    keel_mem_item(u, 0, KEEL_ITEM_MAP, page, 12, KEEL_MAP_R | KEEL_MAP_W);
+    keel_ipc(u, KEEL_TAG(KEEL_EXC_RESUME, 0, 1), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+    return true;
+}
+
 /* Hear from the programs until the last one (not a daemon) has ended. */
 static int supervise(struct keel_utcb *u)
 {
@@ -624,6 +669,8 @@ static int supervise(struct keel_utcb *u)
         if (KEEL_TAG_ERROR(r.tag) || r.label >= nprogs || !progs[r.label].running)
             continue;
         bool exited = KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT;
+        if (!exited && serve_fault(u, r.label))
+            continue;
         failures += ended(u, &progs[r.label], exited, u->mr[0]);
     }
     for (uint32_t i = 0; i < nprogs; i++)

@@ -186,7 +186,7 @@ def boot_live(cmd, log, timeout):
     reader.join(5)
     boot.seconds = time.monotonic() - start
     boot.output = b"".join(chunks).decode(errors="replace")
-    os.makedirs(os.path.dirname(log), exist_ok=True)
+    os.makedirs(os.path.dirname(log) or ".", exist_ok=True)   # "x.log": the current folder
     with open(log, "w") as f:
         f.write("$ " + " ".join(cmd) + "\n" + boot.output)
     return boot

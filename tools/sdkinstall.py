@@ -46,7 +46,7 @@ SDK_CFLAGS = ["-fno-common", "-fno-stack-protector"]
 # Link flags (before the objects) of every component: static, no host start
 # files or libraries, pages of different rights apart, no build-id note.
 SDK_LDFLAGS = ["-nostdlib", "-static", "-Wl,-z,max-page-size=4096", "-Wl,-z,norelro",
-               "-Wl,--build-id=none"]
+               "-Wl,--build-id=none", "-Wl,-z,noexecstack"]
 BINS = ("keel-cc", "keel-pack", "keel-run")
 # What a component links, in this order: the runtime's libraries (the shared
 # lib/ code's memcpy and friends come before newlib's), then the C library.

@@ -119,6 +119,18 @@ from_user:                              /* sp = user frame, sscratch = user sp *
     call    riscv_syscall_slow          /* never returns */
 1:  call    riscv_user_trap             /* never returns */
 
+/* Load every general register from the frame at a0 (a0 itself last) and
+ * return to user mode: the end of both returns below. */
+.macro RESTORE_REGS_SRET
+    ld      x1, REG_X(1)(a0)
+    ld      x2, REG_X(2)(a0)
+    .irp n, 3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ld      x\n, REG_X(\n)(a0)
+    .endr
+    ld      a0, REG_X(10)(a0)
+    sret
+.endm
+
 /* The fast path's return into the frame at a0, which its thread saved by an
  * ecall (a thread waiting in IPC always did): sstatus is still the one
  * that ecall left (SPP = user, SPIE set, FS of the loaded FP registers),
@@ -127,13 +139,7 @@ fast_return:
     csrw    sscratch, a0
     ld      t0, REG_SEPC(a0)
     csrw    sepc, t0
-    ld      x1, REG_X(1)(a0)
-    ld      x2, REG_X(2)(a0)
-    .irp n, 3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    ld      x\n, REG_X(\n)(a0)
-    .endr
-    ld      a0, REG_X(10)(a0)
-    sret
+    RESTORE_REGS_SRET
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs) */
     .globl arch_return_to_user
@@ -153,10 +159,4 @@ arch_return_to_user:
     and     t0, t0, t2
     or      t0, t0, t1
     csrw    sstatus, t0
-    ld      x1, REG_X(1)(a0)
-    ld      x2, REG_X(2)(a0)
-    .irp n, 3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    ld      x\n, REG_X(\n)(a0)
-    .endr
-    ld      a0, REG_X(10)(a0)
-    sret
+    RESTORE_REGS_SRET

@@ -92,6 +92,11 @@ USER_PROGRAMS = {n: s for n, s in _ALL_PROGRAMS.items() if n not in _LIBC_NAMES}
 LIBC_PROGRAMS = {n: s for n, s in _ALL_PROGRAMS.items() if n in _LIBC_NAMES}
 # Boot images: file -> (programs in it, the description packed with them).
 BOOT_IMAGES = {s.image: (["root"] + s.program_names(), s.desc) for s in SYSTEMS}
+# Files the descriptions name (file=NAME): image -> [(file in out/, source)].
+# A folder is packed as a disk image (tools/mkdisk.py), the same for every
+# target; a file goes in as it is.
+BOOT_FILES = {s.image: [(f"out/files/{s.name}/{name}" if os.path.isdir(src) else src, src)
+                        for name, src in s.files] for s in SYSTEMS}
 # Bad boot images for the harness, from these programs (tools/mktestimages.py,
 # in this order): into out/<cc>/<isa>/bad/.
 TEST_IMAGE_PROGRAMS = ["root", "badroot", "echo-client", "hello"]
@@ -253,6 +258,10 @@ rule ar
 rule mkcpio
   command = tools/mkcpio.sh $out $in
   description = CPIO $out
+
+rule mkdisk
+  command = python3 tools/mkdisk.py $out $dir
+  description = MKDISK $out
 
 rule testimages
   command = python3 tools/mktestimages.py $outdir $in
@@ -485,8 +494,9 @@ def user_block(lines, cc, port, out, t):
     images = []
     for image, (names, desc) in BOOT_IMAGES.items():
         images.append(f"{out}/{image}")
+        files = " ".join(f for f, _ in BOOT_FILES[image])
         lines.append(f"build {images[-1]}: mkcpio {' '.join(elfs[n] for n in names)} {desc}"
-                     " | tools/mkcpio.sh")
+                     f"{' ' + files if files else ''} | tools/mkcpio.sh")
     bad = [f"{out}/bad/{name}" for name in mktestimages.outputs()]
     lines.append(f"build {' '.join(bad)}: testimages "
                  f"{' '.join(elfs[n] for n in TEST_IMAGE_PROGRAMS)} | tools/mktestimages.py")
@@ -612,6 +622,11 @@ def generate():
             lines += block
             defaults.append(f"{cc}-{port.ISA}")
     lines += host_block(all_ports)
+    for out, src in sorted({f for files in BOOT_FILES.values() for f in files if f[0] != f[1]}):
+        inputs = sorted(os.path.relpath(os.path.join(d, f), ROOT)
+                        for d, _, fs in os.walk(os.path.join(ROOT, src)) for f in fs)
+        lines.append(f"build {out}: mkdisk | tools/mkdisk.py {' '.join(inputs)}")
+        lines.append(f"  dir = {src}")
     lines.append(f"build {PLUGIN}: hostso {PLUGIN_SRC}")
     lines.append(f"build plugin: phony {PLUGIN}")
     lines.append("")

@@ -28,8 +28,12 @@ class System:
     """One system.desc: its folder, boot image name, and programs in order,
     each (name, [sources relative to ROOT] or None, line number)."""
 
-    def __init__(self, folder, programs):
+    def __init__(self, folder, programs, files=()):
         self.folder = folder
+        # Boot-image files its lines name (file=NAME): [(name, source)], the
+        # source NAME in the folder; a folder there is packed as a disk
+        # image (tools/mkdisk.py).
+        self.files = list(files)
         self.name = os.path.basename(folder)
         self.image = IMAGE_ALIASES.get(self.name, self.name + ".cpio")
         self.desc = os.path.join(folder, DESC)
@@ -56,6 +60,18 @@ def parse(folder, text):
     return programs
 
 
+def desc_files(folder, text):
+    """The boot-image files a description's lines name (file=NAME, which the
+    root task maps into the program): [(NAME, folder/NAME)]."""
+    out = []
+    for line in text.splitlines():
+        for w in line.split("#", 1)[0].split()[1:]:
+            if w.startswith("file=") and len(w) > len("file="):
+                name = w[len("file="):]
+                out.append((name, os.path.normpath(os.path.join(folder, name))))
+    return out
+
+
 def find(root=ROOT):
     """Every system under samples/ and tests/, sorted by folder."""
     found = []
@@ -65,7 +81,8 @@ def find(root=ROOT):
             if DESC in files:
                 folder = os.path.relpath(d, root)
                 with open(os.path.join(d, DESC)) as f:
-                    found.append(System(folder, parse(folder, f.read())))
+                    text = f.read()
+                found.append(System(folder, parse(folder, text), desc_files(folder, text)))
     return sorted(found, key=lambda s: s.folder)
 
 

@@ -9,8 +9,9 @@
 #include <keel/keel.h>
 #include <keel/mark.h>
 #include "guest.h"
+#include "virtio.h"
 
-#define PROCS 2
+#define PROCS 3            /* the third reads the devices (reader.c) */
 #define SLICE_US 2000           /* the virtual timer: each run's time slice */
 
 struct proc {
@@ -23,12 +24,12 @@ static struct keel_utcb *U;
 static struct proc proc[PROCS + 1];
 static uintptr_t ram, next_page; /* guest-physical memory: bytes, next free page */
 
-static void *phys(uintptr_t pa)
+void *phys(uintptr_t pa)
 {
     return (void *)(KEEL_VMM_PHYS_VA + pa);
 }
 
-static void kwrite(const char *s, uintptr_t n)
+void kwrite(const char *s, uintptr_t n)
 {
     if (n > KEEL_VMM_WRITE_MAX)
         n = KEEL_VMM_WRITE_MAX;
@@ -40,8 +41,7 @@ static void kwrite(const char *s, uintptr_t n)
                                                              sizeof(uintptr_t)));
 }
 
-static void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void kprintf(const char *fmt, ...)
+void kprintf(const char *fmt, ...)
 {
     char buf[200];
     va_list ap;
@@ -52,7 +52,7 @@ static void kprintf(const char *fmt, ...)
 }
 
 /* A zeroed page of guest-physical memory, or KEEL_VMM_NO_PAGE. */
-static uintptr_t alloc_page(void)
+uintptr_t alloc_page(void)
 {
     if (next_page >= ram)
         return KEEL_VMM_NO_PAGE;
@@ -68,7 +68,7 @@ static uint32_t next(uint32_t cur)
 {
     for (uint32_t k = 1; k <= PROCS; k++) {
         uint32_t i = (cur + k - 1) % PROCS + 1;
-        if (proc[i].alive)
+        if (proc[i].alive && !guest_blocked(i))
             return i;
     }
     return 0;
@@ -150,6 +150,7 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
     keel_mark_report();
     kprintf("guest-kernel: case hypercall\n");
     refused(u);
+    guest_virtio_setup(u);
     kprintf("guest-kernel: booted: %lu KiB of guest-physical memory, %u processes\n",
             (unsigned long)(ram / 1024), PROCS);
     for (uint32_t i = 1; i <= PROCS; i++) {
@@ -163,7 +164,12 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
     }
     uint32_t cur = next(PROCS), ticks = 0;
     uintptr_t map = KEEL_VMM_NO_PAGE;
-    while (cur) {
+    while (cur || guest_waiting()) {
+        if (!cur) {             /* every process waits for a device */
+            guest_idle();
+            cur = next(PROCS);
+            continue;
+        }
         u->mr[0] = cur, u->mr[1] = map, u->mr[2] = KEEL_MAP_R | KEEL_MAP_W, u->mr[3] = SLICE_US;
         uint32_t e = keel_vmm_hypercall(u, KEEL_VMM_HC_RUN, 4);
         map = KEEL_VMM_NO_PAGE;
@@ -180,7 +186,7 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
             case SYS_WRITE:
                 p->ret = u->mr[3] < sizeof(p->data) ? (intptr_t)u->mr[3] : -1;
                 if (p->ret > 0)
-                    kwrite(p->data, (uintptr_t)p->ret);
+                    guest_console_write(p->data, (uintptr_t)p->ret);
                 break;
             case SYS_GETPID:
                 p->ret = cur;
@@ -197,9 +203,13 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
                 cur = next(cur);
                 break;
             }
-            default:
-                p->ret = -1;
+            default:            /* the devices' (virtio.c) */
+                if (!guest_syscall(cur, u->mr[2], &u->mr[3], p))
+                    cur = next(cur);
             }
+            break;
+        case KEEL_VMM_UP_IRQ:
+            guest_interrupt(u->mr[2]);
             break;
         case KEEL_VMM_UP_PAGE_FAULT:
             map = page_fault(cur, u->mr[2], u->mr[3]);
@@ -219,7 +229,7 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
             cur = next(cur);
         }
     }
-    bool ok = statuses[1] == 0 && statuses[2] == 7 && ticks >= 2;
+    bool ok = statuses[1] == 0 && statuses[2] == 7 && statuses[3] == 0 && ticks >= 2;
     kprintf("guest-kernel: every process ended; %u virtual timer interrupts; halting (%s)\n",
             ticks, ok ? "as expected" : "NOT as expected");
     for (;;) {

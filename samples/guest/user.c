@@ -4,6 +4,7 @@
 #include <keel/keel.h>
 #include <keel/mark.h>
 #include "guest.h"
+#include "virtio.h"
 
 static volatile struct keel_vmm_syspage *const page =
     (volatile struct keel_vmm_syspage *)KEEL_VMM_SYSPAGE_VA;
@@ -24,6 +25,8 @@ static void print(const char *s)
 _Noreturn void guest_process(uintptr_t id)
 {
     char line[128];
+    if (id == 3)
+        guest_reader(id);       /* the devices' process (reader.c) */
     intptr_t pid = sys(SYS_GETPID, 0);
     keel_snprintf(line, sizeof(line), "guest-proc%lu: hello from guest user mode (pid %ld)\n",
                   (unsigned long)id, (long)pid);

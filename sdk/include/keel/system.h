@@ -18,6 +18,10 @@
  * a zeroed page of its own (docs/design.md, "Memory").  A fault anywhere
  * else ends the program.  The C library's heap is the first #KEEL_HEAP_MAX
  * bytes of that region (keel/libc.h).
+ *
+ * Files.  A program whose line names a file of the boot image (`file=NAME`)
+ * finds it read-only at #KEEL_FILE_BASE, paged in by the root task the same
+ * way.
  */
 #pragma once
 
@@ -29,6 +33,22 @@
 #define KEEL_MEMORY_BASE ((uintptr_t)0x0000100000000000ull)
 /** Bytes of a program's memory region (4 GiB). */
 #define KEEL_MEMORY_SIZE ((uintptr_t)0x0000000100000000ull)
+
+/** Where a program whose line names a file of the boot image (`file=NAME`)
+ * finds it, read-only: a struct keel_file here, the file's bytes from
+ * #KEEL_FILE_DATA on (zero-padded to a page).  The root task maps each page
+ * on the first touch, as it does the memory region. */
+#define KEEL_FILE_BASE ((uintptr_t)0x0000180000000000ull)
+/** Where the file's bytes start (the page after its struct keel_file). */
+#define KEEL_FILE_DATA (KEEL_FILE_BASE + 4096)
+/** Most bytes of a file the root task maps (1 GiB). */
+#define KEEL_FILE_MAX ((uintptr_t)0x0000000040000000ull)
+
+/** What a program finds at #KEEL_FILE_BASE. */
+struct keel_file {
+    uint64_t size;          /**< bytes of the file at #KEEL_FILE_DATA */
+    char name[32];          /**< its name in the boot image, NUL-terminated */
+};
 
 /**
  * Bring [base, base + bytes) of the memory region in now: one load per page

@@ -51,6 +51,7 @@ struct program {
     bool badges;            /* its clients' copies of its gate carry their line as badge */
     bool uart;              /* gets the console UART's registers */
     bool memory;            /* its factory may pay for fresh memory (MAP_ANON) */
+    char file[NAME_SIZE];   /* a boot-image file mapped at KEEL_FILE_BASE ("": none) */
     int serves;             /* index in services[], or -1 */
     uint32_t restarts, restarted;
     uint32_t quota, prio;
@@ -261,6 +262,11 @@ static void option(struct program *p, const char *s, size_t n)
             add_given(p, GIVE_IRQ_CONTROL, 0, slot, s, n);
         else
             desc_error(p->line, "no such capability (root hands out: irq-control):", v, nn);
+    } else if (token_is(s, kn, "file") && has_value) {
+        if (p->file[0])
+            desc_error(p->line, "a program maps one file; a second:", v, vn);
+        else
+            take_name(p->line, "a file needs a name", v, vn, p->file);
     } else if (token_is(s, kn, "device") && has_value) {
         if (token_is(v, vn, "console-uart"))
             p->uart = true;
@@ -386,6 +392,10 @@ static void check_description(void)
         if (keel_boot_module(p->name, &data, &size) != KEEL_OK)
             desc_error(p->line, "no such program in the boot image:", p->name,
                        sizeof(p->name) - 1);
+        if (p->file[0] && (keel_boot_module(p->file, &data, &size) != KEEL_OK ||
+                           size > KEEL_FILE_MAX))
+            desc_error(p->line, "no such file in the boot image (or over 1 GiB):", p->file,
+                       sizeof(p->file) - 1);
     }
     size_t pos = 0, size;
     const char *name;
@@ -393,7 +403,7 @@ static void check_description(void)
     while (keel_boot_module_next(&pos, &name, &data, &size) == KEEL_OK) {
         bool known = same(name, "root") || same(name, DESC_FILE);
         for (uint32_t i = 0; !known && i < nprogs; i++)
-            known = same(progs[i].name, name);
+            known = same(progs[i].name, name) || same(progs[i].file, name);
         if (!known) {
             keel_printf("root: the boot image holds \"%s\", which " DESC_FILE
                         " does not name\n", name);
@@ -637,25 +647,76 @@ static int ended(struct keel_utcb *u, struct program *p, bool exited, uintptr_t 
 
 _Static_assert(POOL_BASE >= KEEL_MEMORY_BASE + KEEL_MEMORY_SIZE, "pool above the region");
 
+/* Root's copy of program i's file (file=), page by page as it is touched. */
+#define FILE_POOL(i) (POOL(KEEL_SYSTEM_PROGRAMS) + (uintptr_t)(i) * (KEEL_FILE_MAX + 4096))
+
+/* Is page k of p's file region within the file (page 0: its struct
+ * keel_file)?  Its bytes and size then in *data, *size. */
+static bool file_has(const struct program *p, uintptr_t k, const char **data, size_t *size)
+{
+    return !keel_boot_module(p->file, (const void **)data, size) && (!k || (k - 1) * 4096 < *size);
+}
+
+/* Fill root's copy of page k of p's file region: its struct keel_file, or
+ * its bytes from the boot image, zero-padded. */
+static void file_page(const struct program *p, uintptr_t page, uintptr_t k)
+{
+    const char *data;
+    size_t size;
+    file_has(p, k, &data, &size);
+    char *to = (char *)page;
+    for (uint32_t b = 0; b < 4096; b++)
+        to[b] = 0;
+    if (!k) {
+        struct keel_file *f = (struct keel_file *)page;
+        f->size = size;
+        for (uint32_t c = 0; c < sizeof(f->name) - 1 && p->file[c]; c++)
+            f->name[c] = p->file[c];
+        return;
+    }
+    for (size_t b = (k - 1) * 4096; b < size && b < k * 4096; b++)
+        to[b - (k - 1) * 4096] = data[b];
+}
+
 /* Program i faulted (exception words in u): if in its memory region,
- * answer with a zeroed page there and return true. */
+ * answer with a zeroed page there; if in its file, with root's read-only
+ * copy of that page of it; and return true. */
 static bool serve_fault(struct keel_utcb *u, uint32_t i)
 {
     uintptr_t kind = u->mr[KEEL_EXC_KIND], addr = u->mr[KEEL_EXC_ADDR];
-    if ((kind != KEEL_FAULT_PAGE_READ && kind != KEEL_FAULT_PAGE_WRITE) ||
-        addr < KEEL_MEMORY_BASE || addr - KEEL_MEMORY_BASE >= KEEL_MEMORY_SIZE)
+    uint32_t rights = KEEL_MAP_R | KEEL_MAP_W;
+    uintptr_t page;
+    if (kind != KEEL_FAULT_PAGE_READ && kind != KEEL_FAULT_PAGE_WRITE)
         return false;
-    uintptr_t page = POOL(i) + ((addr - KEEL_MEMORY_BASE) & ~(uintptr_t)4095);
-    uint32_t e = keel_map_anon(u, KEEL_SLOT_SELF_TASK, KEEL_SLOT_FACTORY, page, 1,
-                               KEEL_MAP_R | KEEL_MAP_W);
-    if (e == KEEL_E_INVALID) {      /* ours already (an earlier run's): zero it */
-        for (uintptr_t w = 0; w < 4096 / sizeof(uintptr_t); w++)
-            ((volatile uintptr_t *)page)[w] = 0;
-    } else if (e) {
-        return false;               /* out of memory: the program ends */
+    if (addr - KEEL_FILE_BASE < KEEL_FILE_MAX + 4096 && progs[i].file[0]) {
+        uintptr_t k = (addr - KEEL_FILE_BASE) / 4096;
+        page = FILE_POOL(i) + k * 4096;
+        rights = KEEL_MAP_R;
+        const char *data;
+        size_t size;
+        if (kind != KEEL_FAULT_PAGE_READ || !file_has(&progs[i], k, &data, &size))
+            return false;           /* read-only, and no more than the file */
+        uint32_t e = keel_map_anon(u, KEEL_SLOT_SELF_TASK, KEEL_SLOT_FACTORY, page, 1,
+                                   KEEL_MAP_R | KEEL_MAP_W);
+        if (!e)
+            file_page(&progs[i], page, k);
+        else if (e != KEEL_E_INVALID)   /* KEEL_E_INVALID: ours already, from an earlier run */
+            return false;           /* out of memory: the program ends */
+    } else if (addr >= KEEL_MEMORY_BASE && addr - KEEL_MEMORY_BASE < KEEL_MEMORY_SIZE) {
+        page = POOL(i) + ((addr - KEEL_MEMORY_BASE) & ~(uintptr_t)4095);
+        uint32_t e = keel_map_anon(u, KEEL_SLOT_SELF_TASK, KEEL_SLOT_FACTORY, page, 1,
+                                   KEEL_MAP_R | KEEL_MAP_W);
+        if (e == KEEL_E_INVALID) {  /* ours already (an earlier run's): zero it */
+            for (uintptr_t w = 0; w < 4096 / sizeof(uintptr_t); w++)
+                ((volatile uintptr_t *)page)[w] = 0;
+        } else if (e) {
+            return false;           /* out of memory: the program ends */
+        }
+    } else {
+        return false;
     }
     u->mr[0] = u->mr[1] = 0;        /* retry the access */
-    keel_mem_item(u, 0, KEEL_ITEM_MAP, page, 12, KEEL_MAP_R | KEEL_MAP_W);
+    keel_mem_item(u, 0, KEEL_ITEM_MAP, page, 12, rights);
     keel_ipc(u, KEEL_TAG(KEEL_EXC_RESUME, 0, 1), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
     return true;
 }

@@ -26,6 +26,8 @@
 #include <keel/debug.h>
 #include <keel/system.h>
 #include <keel/vmm/hypercall.h>
+#include <keel/vmm/virtio.h>
+#include "vmm.h"
 
 #define PAGE 4096u
 #define LABEL_HYPERCALL 0x766d6d00u         /* "vmm\0": the guest kernel's calls */
@@ -70,6 +72,7 @@ static struct context ctx[KEEL_VMM_CONTEXTS + 1];
 static uint32_t hc_gate, kernel_reply = NONE, running;
 static uintptr_t copies;        /* pages used at COPY_VA */
 static uint64_t slice_us;       /* the running context's time slice, 0: none */
+static bool idling;             /* the guest kernel waits in KEEL_VMM_HC_IDLE */
 /* A message for a saved reply right, sent with our next receive in one
  * system call (send + receive): an upcall, a resume after a system call. */
 static uint32_t send_cap = NONE;
@@ -173,6 +176,46 @@ static void upcall(struct keel_utcb *u, uint32_t status, uint32_t n)
     kernel_reply = NONE;        /* used up by the send */
     running = 0;
     slice_us = 0;
+    idling = false;
+}
+
+/* A virtual interrupt pending now: the answer to KEEL_VMM_HC_RUN of
+ * context i (which does not start) or KEEL_VMM_HC_IDLE (i = 0). */
+static bool irq_now(struct keel_utcb *u, uint32_t i, uint32_t *n)
+{
+    uintptr_t lines = virq_take();
+    if (!lines)
+        return false;
+    u->mr[0] = KEEL_VMM_UP_IRQ, u->mr[1] = i, u->mr[2] = lines;
+    *n = 3;
+    return true;
+}
+
+void vmm_interrupt(struct keel_utcb *u)
+{
+    if (kernel_reply == NONE)
+        return;
+    uint32_t i = running;
+    if (i) {                    /* stopped as by the virtual timer: the next run restarts it */
+        invoke(u, ctx[i].thread, KEEL_THREAD_STOP, 0, 0, 0, 0);
+        ctx[i].state = STOPPED;
+        ctx[i].event = KEEL_VMM_UP_IRQ;
+    }
+    uint32_t n;
+    if (irq_now(u, i, &n))
+        upcall(u, 0, n);
+}
+
+int vmm_idle(struct keel_utcb *u, uintptr_t us, uint32_t *n)
+{
+    if (irq_now(u, 0, n))
+        return KEEL_OK;
+    if (keel_save_reply(u, KEEL_PROGRAM_THREAD, &kernel_reply))
+        return KEEL_E_INVALID;
+    running = 0;
+    idling = true;
+    slice_us = us < KEEL_TIMEOUT_NEVER ? us : 0;
+    return -1;
 }
 
 /* Context i's event (the exception message in u->mr[]) goes to its kernel. */
@@ -212,7 +255,8 @@ static void forward(struct keel_utcb *u, uint32_t i, bool exited)
  * answer say.  The kernel's reply right is saved first: it is answered at
  * the context's next event.  Returns a status for an immediate answer, or
  * -1 when the answer waits for the context. */
-static int run(struct keel_utcb *u, uint32_t i, uintptr_t page, uintptr_t rights, uintptr_t us)
+static int run(struct keel_utcb *u, uint32_t i, uintptr_t page, uintptr_t rights, uintptr_t us,
+               uint32_t *n)
 {
     if (i < 1 || i > KEEL_VMM_CONTEXTS || ctx[i].state == FREE || ctx[i].state == DEAD ||
         ctx[i].state == RUNNING)
@@ -222,6 +266,10 @@ static int run(struct keel_utcb *u, uint32_t i, uintptr_t page, uintptr_t rights
         (page % PAGE || page >= KEEL_VMM_RAM_PAGES * PAGE || c->state != WAITING ||
          c->event != KEEL_VMM_UP_PAGE_FAULT))
         return KEEL_E_INVALID;
+    /* A virtual interrupt first; the context waits (one given a page for
+     * its fault runs, and the interrupt waits for the next run). */
+    if (page == KEEL_VMM_NO_PAGE && irq_now(u, i, n))
+        return KEEL_OK;
     if (keel_save_reply(u, KEEL_PROGRAM_THREAD, &kernel_reply))
         return KEEL_E_INVALID;
     uint32_t e = KEEL_OK;
@@ -300,7 +348,7 @@ static int hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uintptr_t
     case KEEL_VMM_HC_RUN:
         if (words < 4)
             return KEEL_E_INVALID;
-        return run(u, (uint32_t)m[0], m[1], m[2], m[3]);
+        return run(u, (uint32_t)m[0], m[1], m[2], m[3], n);
     case KEEL_VMM_HC_DESTROY: {
         uint32_t i = (uint32_t)m[0];
         if (words < 2 || i < 1 || i > KEEL_VMM_CONTEXTS || ctx[i].state == FREE)
@@ -314,7 +362,7 @@ static int hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uintptr_t
         *status = words ? m[0] : 0;
         return -2;
     default:
-        return KEEL_E_NOSYS;
+        return virtio_hypercall(u, op, words, n);   /* the devices' (virtio.c) */
     }
 }
 
@@ -343,6 +391,7 @@ int main(void)
         return 1;
     }
     ctx[KERNEL].state = RUNNING;
+    virtio_init(u);
     keel_printf("vmm: guest kernel started (%u pages of guest-physical memory)\n",
                 KEEL_VMM_RAM_PAGES);
 
@@ -354,12 +403,17 @@ int main(void)
         uint32_t err = KEEL_TAG_ERROR(r.tag);
         if (err == KEEL_E_TIMEOUT && running) {
             preempt(u);
+        } else if (err == KEEL_E_TIMEOUT && idling) {
+            u->mr[0] = KEEL_VMM_UP_TIMER, u->mr[1] = 0;     /* KEEL_VMM_HC_IDLE's time is up */
+            upcall(u, 0, 2);
         } else if (err) {
             keel_printf("vmm: receive failed: error %u\n", err);
         } else if (r.label == LABEL_HYPERCALL) {
             answer = hypercall(u, KEEL_TAG_LABEL(r.tag), KEEL_TAG_WORDS(r.tag), &status, &n);
             if (answer == -2)
                 break;
+        } else if (virtio_message(u, r)) {
+            /* console input: the devices' (virtio.c) */
         } else if (r.label >= LABEL_CONTEXT(0) && r.label <= LABEL_CONTEXT(KEEL_VMM_CONTEXTS)) {
             uint32_t i = (uint32_t)(r.label - LABEL_CONTEXT(0));
             bool exited = KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT;
@@ -377,7 +431,7 @@ int main(void)
                 forward(u, i, exited);
             }
         }
-        uint32_t to = running && slice_us ? (uint32_t)slice_us : KEEL_TIMEOUT_NEVER;
+        uint32_t to = (running || idling) && slice_us ? (uint32_t)slice_us : KEEL_TIMEOUT_NEVER;
         if (answer >= 0) {
             r = keel_reply_wait(u, KEEL_TAG((uint32_t)answer, n, items), KEEL_CAP_OPEN, to);
         } else if (send_cap != NONE) {
@@ -395,6 +449,7 @@ int main(void)
     for (uint32_t i = KEEL_VMM_CONTEXTS; i > KERNEL; i--)
         destroy(u, i);
     destroy(u, KERNEL);
+    virtio_report(u);
     keel_printf("vmm: the VM exited with status %lu\n", (unsigned long)status);
     return (int)status;
 }

@@ -1,0 +1,108 @@
+/* Guest process 3: reads a file of the virtual disk through its kernel's
+ * open and read (the kernel reads the sectors through the virtio block
+ * device), checks it, then reads a typed line from the virtual console,
+ * whose input the UART's receive interrupt brought. */
+#include <keel/keel.h>
+#include "virtio.h"
+
+static volatile struct keel_vmm_syspage *const page =
+    (volatile struct keel_vmm_syspage *)KEEL_VMM_SYSPAGE_VA;
+
+static intptr_t sys(uintptr_t nr, uintptr_t a0, uintptr_t a1)
+{
+    return keel_vmm_syscall(nr, a0, a1, 0, 0);
+}
+
+static void say(const char *s)
+{
+    uintptr_t n = 0;
+    while (s[n] && n < sizeof(page->data) - 1)
+        page->data[n] = s[n], n++;
+    sys(SYS_WRITE, n, 0);
+}
+
+/* What samples/guest/disk/hello.txt holds (the build packs it on the disk). */
+static uint32_t expected(char *buf, uint32_t size)
+{
+    uint32_t n = (uint32_t)keel_snprintf(buf, size, "hello from the guest's virtual disk\n");
+    for (uint32_t i = 1; i <= 24 && n < size; i++)
+        n += (uint32_t)keel_snprintf(buf + n, size - n, "line %02u: read through a virtio block "
+                                     "device, served by the block server\n", i);
+    return n;
+}
+
+/* Read the file name in pieces of step bytes; its length, or -1. */
+static intptr_t read_file(const char *name, char *buf, uint32_t size, uint32_t step,
+                          uint32_t *reads)
+{
+    for (uint32_t i = 0; i == 0 || name[i - 1]; i++)
+        page->data[i] = name[i];
+    intptr_t fd = sys(SYS_OPEN, 0, 0);
+    if (fd < 0)
+        return -1;
+    uint32_t got = 0;
+    for (;;) {
+        intptr_t n = sys(SYS_READ, (uintptr_t)fd, step);
+        (*reads)++;
+        if (n <= 0 || got + (uint32_t)n > size)
+            return n < 0 || n > 0 ? -1 : (intptr_t)got;
+        for (intptr_t c = 0; c < n; c++)
+            buf[got++] = page->data[c];
+    }
+}
+
+static bool file_check(char *line, size_t size)
+{
+    static char want[2048], got[2048];
+    uint32_t reads = 0, n = expected(want, sizeof(want));
+    intptr_t len = read_file("hello.txt", got, sizeof(got), 100, &reads);
+    bool ok = len == (intptr_t)n;
+    for (uint32_t i = 0; ok && i < n; i++)
+        ok = got[i] == want[i];
+    uint32_t first = 0;
+    while (len > 0 && first < (uint32_t)len && got[first] != '\n')
+        first++;
+    got[len > 0 ? first : 0] = 0;
+    keel_snprintf(line, size, "guest-proc3: read %ld bytes of hello.txt from the virtual disk "
+                  "in %u reads: \"%s\" (%s)\n", (long)len, reads, got,
+                  ok ? "as expected" : "NOT as expected");
+    say(line);
+    return ok;
+}
+
+/* A typed line from the console, if it has input. */
+static bool console_check(char *line, size_t size)
+{
+    if (sys(SYS_READ, 0, 0) < 0) {
+        say("guest-proc3: the virtual console has no input here\n");
+        return true;
+    }
+    char typed[128];
+    uint32_t n = 0;
+    say("guest-proc3: console-rx: ready\n");
+    for (bool end = false; !end && n < sizeof(typed) - 1;) {
+        intptr_t got = sys(SYS_READ, 0, sizeof(typed) - 1 - n);
+        if (got <= 0)
+            break;
+        for (intptr_t c = 0; c < got && !end; c++) {
+            char ch = page->data[c];
+            end = ch == '\n' || ch == '\r';
+            if (!end)
+                typed[n++] = ch;
+        }
+    }
+    typed[n] = 0;
+    keel_snprintf(line, size, "guest-proc3: read \"%s\" from the virtual console in %ld "
+                  "virtual interrupts\n", typed, (long)sys(SYS_IRQS, 0, 0));
+    say(line);
+    return n > 0;
+}
+
+_Noreturn void guest_reader(uintptr_t id)
+{
+    char line[256];
+    bool ok = file_check(line, sizeof(line));
+    ok = console_check(line, sizeof(line)) && ok;
+    for (;;)
+        sys(SYS_EXIT, ok ? 0 : 1, 0);
+}

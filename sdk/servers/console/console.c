@@ -149,8 +149,15 @@ static _Noreturn void input_thread(uintptr_t utcb)
         uint32_t got = 0;
         for (int c; ring_head - ring_tail < RING && (c = uart_getc()) >= 0; got++)
             ring[ring_head++ % RING] = (char)c;
-        if (uart.input == KEEL_CONSOLE_INTERRUPTS)
+        if (uart.input == KEEL_CONSOLE_INTERRUPTS) {
             keel_invoke(u, uart.irq, KEEL_IRQ_ACK, 0, 0, 0, 0);
+            /* A byte that came after the loop above, while the line was
+             * masked, raised no new edge where the line is edge-triggered
+             * (x86's ISA lines): the UART holds its interrupt and input
+             * would stop.  Take it now; a later one interrupts. */
+            for (int c; ring_head - ring_tail < RING && (c = uart_getc()) >= 0; got++)
+                ring[ring_head++ % RING] = (char)c;
+        }
         if (got)    /* tell the main thread; it answers a waiting reader */
             keel_send(u, uart.gate, KEEL_TAG(OP_INPUT, 0, 0), KEEL_TIMEOUT_NEVER);
     }

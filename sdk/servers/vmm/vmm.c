@@ -73,6 +73,7 @@ static uint32_t hc_gate, kernel_reply = NONE, running;
 static uintptr_t copies;        /* pages used at COPY_VA */
 static uint64_t slice_us;       /* the running context's time slice, 0: none */
 static bool idling;             /* the guest kernel waits in KEEL_VMM_HC_IDLE */
+static uint64_t idle_until;     /* until then (keel_clock_us()), 0: forever */
 /* A message for a saved reply right, sent with our next receive in one
  * system call (send + receive): an upcall, a resume after a system call. */
 static uint32_t send_cap = NONE;
@@ -215,6 +216,7 @@ int vmm_idle(struct keel_utcb *u, uintptr_t us, uint32_t *n)
     running = 0;
     idling = true;
     slice_us = us < KEEL_TIMEOUT_NEVER ? us : 0;
+    idle_until = slice_us ? keel_clock_us() + slice_us : 0;
     return -1;
 }
 
@@ -404,8 +406,15 @@ int main(void)
         if (err == KEEL_E_TIMEOUT && running) {
             preempt(u);
         } else if (err == KEEL_E_TIMEOUT && idling) {
-            u->mr[0] = KEEL_VMM_UP_TIMER, u->mr[1] = 0;     /* KEEL_VMM_HC_IDLE's time is up */
-            upcall(u, 0, 2);
+            /* KEEL_VMM_HC_IDLE's time is up, unless the clock says it is
+             * not (a timeout of our send phase looks the same): then wait on. */
+            uint64_t now = keel_clock_us();
+            if (now >= idle_until) {
+                u->mr[0] = KEEL_VMM_UP_TIMER, u->mr[1] = 0;
+                upcall(u, 0, 2);
+            } else {
+                slice_us = idle_until - now;
+            }
         } else if (err) {
             keel_printf("vmm: receive failed: error %u\n", err);
         } else if (r.label == LABEL_HYPERCALL) {

@@ -30,6 +30,10 @@ def test_parse():
           progs == [("a", ["samples/x/a.c", "samples/x/b.c"], 3), ("b", None, 4),
                     ("c", ["samples/c.c"], 5)])
     check("parse: comments and blank lines only", systems.parse("f", "# x\n   \n") == [])
+    check("desc_files: the boot-image files lines name (file=), from the folder",
+          systems.desc_files("samples/x", "a file=disk # file=no\nb daemon file=../d.img\n"
+                                          "c file=\n") ==
+          [("disk", "samples/x/disk"), ("../d.img", "samples/d.img")])
 
 
 def test_tree():
@@ -74,6 +78,8 @@ def test_repository():
     check("the images ./keel knows by name",
           found["demo"].image == "boot.cpio" and found["ktest"].image == "test.cpio" and
           found["ipcbench"].image == "bench.cpio")
+    check("the guest's disk image is made of its folder disk/",
+          found["guest"].files == [("disk", "samples/guest/disk")])
     progs = systems.programs()
     check("every program has sources that exist",
           all(os.path.isfile(os.path.join(ROOT, src)) for srcs in progs.values()

@@ -108,28 +108,47 @@ static struct ticker_stats wait_ticks(uint64_t n, uint64_t limit)
     }
 }
 
-static void check_tick_rate(struct results *r, bool strict)
+/* One measurement: TICKS_MEASURED ticks at TICK_HZ, or what came before a
+ * budget of four times their periods ran out. */
+static struct ticker_stats measure_ticks(void)
 {
     ticker_start(TICK_HZ);
     struct ticker_stats s0 = ticker_stats();
     uint64_t budget = s0.period * TICKS_MEASURED * 4;
     struct ticker_stats s = wait_ticks(TICKS_MEASURED, arch_counter_read() + budget);
     ticker_stop();
+    return s;
+}
 
+static void check_tick_rate(struct results *r, bool strict)
+{
     /* Under -icount the counter follows executed instructions, so every tick
      * must land on its deadline ("timer_strict", set by ./keel test).
      * Without it the host may deschedule QEMU while its counter runs on:
      * lateness and missed periods are then reported, not judged, but a
      * wrong timer still cannot pass: no tick may come before its deadline,
      * and one at least must land within a quarter period of it (a timer
-     * programmed in the wrong unit is late by a whole period or more). */
-    bool timely = strict ? s.on_time == s.ticks && s.missed == 0 : s.on_time >= 1;
-    check(r, s.ticks >= TICKS_MEASURED && s.early == 0 && timely,
+     * programmed in the wrong unit is late by a whole period or more).  A
+     * host busy enough to make all of one measurement's ticks late (seen
+     * with 31 periods missed of 20 on a loaded 2-core machine) gets up to
+     * MEASUREMENTS of them; a wrong timer fails every one, and an early tick
+     * ends the check at once. */
+    enum { MEASUREMENTS = 5 };
+    struct ticker_stats s = { 0 };
+    bool good = false;
+    int tries = 0;
+    while (tries < (strict ? 1 : MEASUREMENTS) && !good && s.early == 0) {
+        s = measure_ticks();
+        tries++;
+        bool timely = strict ? s.on_time == s.ticks && s.missed == 0 : s.on_time >= 1;
+        good = s.ticks >= TICKS_MEASURED && s.early == 0 && timely;
+    }
+    check(r, good,
           "timer.rate", "%llu ticks at %u Hz: %llu on time, %llu early, %llu missed, "
-          "worst latency %llu us%s",
+          "worst latency %llu us, measurement %d%s",
           (unsigned long long)s.ticks, TICK_HZ, (unsigned long long)s.on_time,
           (unsigned long long)s.early, (unsigned long long)s.missed,
-          (unsigned long long)(s.max_late * 1000000 / arch_counter_hz()),
+          (unsigned long long)(s.max_late * 1000000 / arch_counter_hz()), tries,
           strict ? " (strict)" : "");
 }
 

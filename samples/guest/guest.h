@@ -48,9 +48,18 @@ struct ring {
 /* Marked operations of each ./keel bench case. */
 #define GUEST_BENCH_ROUNDS 16
 
+/* The scenario the image is linked for (kernel.c's weak default: 0, the
+ * sample's; tests/target/vmkill links 1, the containment test's). */
+uint32_t guest_scenario(void);
+
 /* The entry of the guest's processes (user.c). */
 _Noreturn void guest_process(uintptr_t arg);
 
 /* The last word of a process's system-call page: how many times its time
  * slice ran out, written by its kernel (a process spins on it). */
 #define GUEST_TICKS(p) (*(volatile uintptr_t *)&(p)->data[sizeof((p)->data) - sizeof(uintptr_t)])
+/* The word before: how many virtual-interrupt upcalls (from the other VM)
+ * stopped this VM's processes, written by its kernel into every process's
+ * page. */
+#define GUEST_VIRQS(p) \
+    (*(volatile uintptr_t *)&(p)->data[sizeof((p)->data) - 2 * sizeof(uintptr_t)])

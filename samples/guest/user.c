@@ -32,6 +32,11 @@ static _Noreturn void messenger(const char *me, uintptr_t vm)
         n = keel_snprintf((char *)page->data, 64, "ping from VM 1 (pid %ld)", (long)pid);
         if (sys(SYS_SEND, (uintptr_t)n) < 0)
             print("guest-proc3: cannot send to VM 2\n");
+        /* Spin without a system call until a virtual interrupt from VM 2
+         * (its answer, or its end) stops this VM's processes: an upcall. */
+        while (!GUEST_VIRQS(page))
+            ;
+        print("guest-proc3: a virtual interrupt from VM 2 stopped us (an upcall); receiving\n");
     }
     n = sys(SYS_RECV, 0);
     if (n < 0) {

@@ -49,6 +49,11 @@
 #define SLOT_VIRQ_GATE 57
 #define SLOT_RELAY 58
 #define SLOT_PEER_GATE 59
+/* Each VM's kernel objects and memory (its tasks, threads, gates, UTCBs,
+ * the guest kernel's stack, their page tables) are paid by a factory of
+ * its own, which bounds them (primitive 4). */
+#define SLOT_VM_FACTORY 55
+#define VM_QUOTA_PAGES 1024
 #define FLIP_GPA ((uintptr_t)KEEL_VMM_RAM_PAGES * PAGE)
 /* The peer protocol: calls between two VMM instances. */
 enum link_op {
@@ -141,17 +146,23 @@ static void drop(struct keel_utcb *u, uint32_t *slot)
     *slot = NONE;
 }
 
+/* Pages left in the VM's factory. */
+static uintptr_t quota_left(struct keel_utcb *u)
+{
+    return invoke(u, SLOT_VM_FACTORY, KEEL_FACTORY_QUOTA, 0, 0, 0, 0) ? 0 : u->mr[0];
+}
+
 /* A task with one thread whose exceptions come to us labelled context i. */
 static uint32_t make(struct keel_utcb *u, uint32_t i, uintptr_t ip, uintptr_t sp, uintptr_t arg)
 {
     struct context *c = &ctx[i];
     uint32_t e;
     c->task = c->thread = c->gate = c->reply = NONE;
-    if ((e = keel_task_create(u, KEEL_PROGRAM_FACTORY, &c->task)) ||
-        (e = keel_thread_create(u, KEEL_PROGRAM_FACTORY, c->task, &c->thread)) ||
-        (e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_CONTEXT(i),
+    if ((e = keel_task_create(u, SLOT_VM_FACTORY, &c->task)) ||
+        (e = keel_thread_create(u, SLOT_VM_FACTORY, c->task, &c->thread)) ||
+        (e = keel_gate_create(u, SLOT_VM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_CONTEXT(i),
                               &c->gate)) ||
-        (e = keel_thread_set_utcb(u, c->thread, KEEL_PROGRAM_FACTORY, KEEL_MAIN_UTCB)) ||
+        (e = keel_thread_set_utcb(u, c->thread, SLOT_VM_FACTORY, KEEL_MAIN_UTCB)) ||
         (e = invoke(u, c->thread, KEEL_THREAD_SET_REGS, ip, sp, arg, 0)) ||
         (e = invoke(u, c->thread, KEEL_THREAD_SET_PRIO, GUEST_PRIO, 0, 0, 0)) ||
         (e = invoke(u, c->thread, KEEL_THREAD_SET_HANDLER, c->gate, 0, 0, 0)))
@@ -513,8 +524,9 @@ static int hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uintptr_t
     *n = 0;
     switch (op) {
     case KEEL_VMM_HC_INFO:
+        m[4] = quota_left(u);
         m[0] = KEEL_VMM_RAM_PAGES, m[1] = KEEL_VMM_CONTEXTS, m[2] = vm_id, m[3] = channel;
-        *n = 4;
+        *n = 5;
         return KEEL_OK;
     case KEEL_VMM_HC_WRITE:
         if (words < 1 || m[0] > KEEL_VMM_WRITE_MAX || m[0] > (words - 1) * sizeof(uintptr_t))
@@ -569,6 +581,16 @@ static int hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uintptr_t
     }
 }
 
+/* Every context is destroyed: the VM's factory must have all its pages
+ * back. */
+static void factory_check(struct keel_utcb *u)
+{
+    uintptr_t left = quota_left(u);
+    keel_printf("vmm: VM %u: its factory has %lu of its %u pages back%s\n", vm_id,
+                (unsigned long)left, VM_QUOTA_PAGES,
+                left == VM_QUOTA_PAGES ? ": every object of the VM is gone" : ": NOT all");
+}
+
 /* Our guest kernel faulted beyond what it was given: the VM is killed, its
  * tasks destroyed, its peer told; this VMM stays up (answering calls with
  * KEEL_E_PARTNER), so that the rest of the system goes on. */
@@ -577,6 +599,7 @@ static _Noreturn void kill_vm(struct keel_utcb *u)
     for (uint32_t i = KEEL_VMM_CONTEXTS; i > KERNEL; i--)
         destroy(u, i);
     destroy(u, KERNEL);
+    factory_check(u);
     if (peer_note != NONE)
         keel_signal(u, peer_note, KEEL_VMM_VIRQ_DOWN);
     keel_printf("vmm: VM %u killed; its tasks are destroyed, the VMM and its peer go on\n", vm_id);
@@ -624,11 +647,13 @@ int main(void)
     }
     flip_window(u);
     u->accept_items = 2;
-    if ((e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_HYPERCALL,
+    uint32_t factory = SLOT_VM_FACTORY;
+    if ((e = keel_factory_create(u, KEEL_PROGRAM_FACTORY, VM_QUOTA_PAGES, &factory)) ||
+        (e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_HYPERCALL,
                               &hc_gate)) ||
         (e = make(u, KERNEL, (uintptr_t)keel_vmm_guest_main, KEEL_MAIN_STACK_TOP,
                   KEEL_MAIN_UTCB)) ||
-        (e = keel_map_anon(u, ctx[KERNEL].task, KEEL_PROGRAM_FACTORY,
+        (e = keel_map_anon(u, ctx[KERNEL].task, SLOT_VM_FACTORY,
                            KEEL_MAIN_STACK_TOP - KEEL_MAIN_STACK_PAGES * PAGE,
                            KEEL_MAIN_STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W)) ||
         (e = keel_cap_mint(u, ctx[KERNEL].task, hc_gate, KEEL_RIGHT_SEND, 0, &slot)) ||
@@ -702,6 +727,7 @@ int main(void)
     for (uint32_t i = KEEL_VMM_CONTEXTS; i > KERNEL; i--)
         destroy(u, i);
     destroy(u, KERNEL);
+    factory_check(u);
     if (peer_note != NONE)
         keel_signal(u, peer_note, KEEL_VMM_VIRQ_DOWN);
     keel_printf("vmm: VM %u exited with status %lu\n", vm_id, (unsigned long)status);

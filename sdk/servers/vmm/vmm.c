@@ -17,6 +17,14 @@
  *    memory: answered here at once with a map item, the guest never sees
  *    them.
  *
+ * Two instances may run side by side, one serving a link (a service of
+ * the system description) and one joining it (docs/vmm.md, "Two VMs"):
+ * they exchange notifications and a channel page by IPC at start, raise
+ * virtual interrupts in each other's VM by signals (a small relay thread
+ * turns our notification's bits into a call on our gate, since an open
+ * receive takes gates only), and move guest pages to each other by grant.
+ * Each VM's tasks are paid by a factory of its own.
+ *
  * A VM image is a program linking this file with a guest that defines
  * keel_vmm_guest_main() (samples/guest): the guest runs from the program's
  * own image, mapped into its tasks.  Nothing here depends on the ISA but

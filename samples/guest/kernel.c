@@ -433,7 +433,8 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
     ram = u->mr[0] * 4096;
     vm = (uint32_t)u->mr[2];
     rings = u->mr[3] ? phys(KEEL_VMM_CHANNEL_GPA) : NULL;
-    uintptr_t quota = u->mr[4];
+    keel_vmm_hypercall(u, KEEL_VMM_HC_QUOTA, 0);
+    uintptr_t quota = u->mr[0];
     if (vm == 1) {
         /* ./keel bench: a hypercall's round trip, between benchmark markers. */
         for (uint32_t i = 0; i < GUEST_BENCH_ROUNDS; i++) {
@@ -459,8 +460,8 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
         if (e)
             kprintf("cannot create proc %u: error %u\n", i, e);
     }
-    keel_vmm_hypercall(u, KEEL_VMM_HC_INFO, 0);
-    uintptr_t after = u->mr[4];
+    keel_vmm_hypercall(u, KEEL_VMM_HC_QUOTA, 0);
+    uintptr_t after = u->mr[0];
     kprintf("the VM's own factory: %lu pages left at boot, %lu after making two processes "
             "(%scharged to it)\n", (unsigned long)quota, (unsigned long)after,
             after < quota ? "" : "NOT ");

@@ -532,9 +532,8 @@ static int hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uintptr_t
     *n = 0;
     switch (op) {
     case KEEL_VMM_HC_INFO:
-        m[4] = quota_left(u);
         m[0] = KEEL_VMM_RAM_PAGES, m[1] = KEEL_VMM_CONTEXTS, m[2] = vm_id, m[3] = channel;
-        *n = 5;
+        *n = 4;
         return KEEL_OK;
     case KEEL_VMM_HC_WRITE:
         if (words < 1 || m[0] > KEEL_VMM_WRITE_MAX || m[0] > (words - 1) * sizeof(uintptr_t))
@@ -584,6 +583,9 @@ static int hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uintptr_t
         return keel_save_reply(u, KEEL_PROGRAM_THREAD, &wait_reply) ? KEEL_E_INVALID : -1;
     case KEEL_VMM_HC_GIVE:
         return words < 1 ? KEEL_E_INVALID : (int)give(u, m[0]);
+    case KEEL_VMM_HC_QUOTA:
+        m[0] = quota_left(u), *n = 1;
+        return KEEL_OK;
     default:
         return KEEL_E_NOSYS;
     }

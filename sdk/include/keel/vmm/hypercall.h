@@ -65,9 +65,7 @@
 enum keel_vmm_hypercall {
     KEEL_VMM_HC_INFO = 1,       /**< out: mr0 = guest-physical pages, mr1 = most contexts,
                                      mr2 = the VM's number (1, or 2 for the VM that joined a
-                                     peer), mr3 = 1 if the channel page is there, mr4 =
-                                     pages left in the VM's own factory, which pays for its
-                                     tasks and bounds them */
+                                     peer), mr3 = 1 if the channel page is there */
     KEEL_VMM_HC_WRITE = 2,      /**< print on the virtual console: mr0 = length (at most
                                      KEEL_VMM_WRITE_MAX), the bytes from mr1 on */
     KEEL_VMM_HC_CREATE = 3,     /**< make context mr0 (1-KEEL_VMM_CONTEXTS, unused): a new
@@ -96,6 +94,8 @@ enum keel_vmm_hypercall {
                                      moves it; the page arrives at the peer's next flip page
                                      with KEEL_VMM_VIRQ_PAGE. This VM keeps the guest-physical
                                      address, backed by a fresh zeroed page on its next touch */
+    KEEL_VMM_HC_QUOTA = 10,     /**< out: mr0 = pages left in the VM's own factory, which pays
+                                     for its tasks and bounds them */
 };
 
 /** Events KEEL_VMM_HC_RUN returns (out mr0); mr1 is always the context. */

@@ -11,7 +11,33 @@ enum guest_sys {
     SYS_EXIT = 2,       /* a0 = status */
     SYS_GETPID = 3,     /* returns the process's number */
     SYS_YIELD = 4,      /* let the other processes run */
+    SYS_SEND = 20,      /* a0 = length of a message in the data: to the other VM's processes */
+    SYS_RECV = 21,      /* wait for a message from the other VM into the data; its length,
+                           or -1 once the other VM is gone */
+    SYS_SPAWN = 22,     /* a0 = the new process's role (enum guest_role); its pid, or -1 */
 };
+
+/* What a process does (its argument: role | vm << 8). */
+enum guest_role {
+    ROLE_FIRST = 1,     /* hello, heap, the benchmarks (VM 1), then spawns the messenger */
+    ROLE_SPINNER = 2,   /* spins until the virtual timer took the processor twice */
+    ROLE_MESSENGER = 3, /* VM 1: sends to VM 2 and waits for the answer; VM 2: the reverse */
+    ROLE_READER = 4,    /* reads a file of the virtual disk and a typed line (reader.c) */
+};
+#define GUEST_ARG(role, vm) ((uintptr_t)(role) | (uintptr_t)(vm) << 8)
+
+/* The inter-VM channel page (KEEL_VMM_CHANNEL_GPA, the same frame in both
+ * VMs): one ring of messages per direction, ring v - 1 written by VM v. */
+#define RING_SLOTS 14
+#define RING_MSG 136
+struct ring {
+    uint32_t head, tail;        /* written by the reader, by the writer */
+    struct {
+        uint32_t len;
+        char text[RING_MSG - sizeof(uint32_t)];
+    } msg[RING_SLOTS];
+};
+#define GUEST_VIRQ_CHANNEL 1u   /* the peer VM's interrupt bit: a message is in its ring */
 
 /* A guest process's stack (its pages are mapped on demand by its kernel)
  * and a heap page it touches once. */
@@ -23,9 +49,18 @@ enum guest_sys {
 /* Marked operations of each ./keel bench case. */
 #define GUEST_BENCH_ROUNDS 16
 
+/* The scenario the image is linked for (kernel.c's weak default: 0, the
+ * sample's; tests/target/vmkill links 1, the containment test's). */
+uint32_t guest_scenario(void);
+
 /* The entry of the guest's processes (user.c). */
-_Noreturn void guest_process(uintptr_t id);
+_Noreturn void guest_process(uintptr_t arg);
 
 /* The last word of a process's system-call page: how many times its time
  * slice ran out, written by its kernel (a process spins on it). */
 #define GUEST_TICKS(p) (*(volatile uintptr_t *)&(p)->data[sizeof((p)->data) - sizeof(uintptr_t)])
+/* The word before: how many virtual-interrupt upcalls (from the other VM)
+ * stopped this VM's processes, written by its kernel into every process's
+ * page. */
+#define GUEST_VIRQS(p) \
+    (*(volatile uintptr_t *)&(p)->data[sizeof((p)->data) - 2 * sizeof(uintptr_t)])

@@ -1,4 +1,4 @@
-/* Guest process 3: reads a file of the virtual disk through its kernel's
+/* Guest process 4 (ROLE_READER): reads a file of the virtual disk through its kernel's
  * open and read (the kernel reads the sectors through the virtio block
  * device), checks it, then reads a typed line from the virtual console,
  * whose input the UART's receive interrupt brought. */
@@ -51,7 +51,7 @@ static intptr_t read_file(const char *name, char *buf, uint32_t size, uint32_t s
     }
 }
 
-static bool file_check(char *line, size_t size)
+static bool file_check(const char *me, char *line, size_t size)
 {
     static char want[2048], got[2048];
     uint32_t reads = 0, n = expected(want, sizeof(want));
@@ -63,23 +63,25 @@ static bool file_check(char *line, size_t size)
     while (len > 0 && first < (uint32_t)len && got[first] != '\n')
         first++;
     got[len > 0 ? first : 0] = 0;
-    keel_snprintf(line, size, "guest-proc3: read %ld bytes of hello.txt from the virtual disk "
-                  "in %u reads: \"%s\" (%s)\n", (long)len, reads, got,
+    keel_snprintf(line, size, "%s: read %ld bytes of hello.txt from the virtual disk "
+                  "in %u reads: \"%s\" (%s)\n", me, (long)len, reads, got,
                   ok ? "as expected" : "NOT as expected");
     say(line);
     return ok;
 }
 
 /* A typed line from the console, if it has input. */
-static bool console_check(char *line, size_t size)
+static bool console_check(const char *me, char *line, size_t size)
 {
     if (sys(SYS_READ, 0, 0) < 0) {
-        say("guest-proc3: the virtual console has no input here\n");
+        keel_snprintf(line, size, "%s: the virtual console has no input here\n", me);
+        say(line);
         return true;
     }
     char typed[128];
     uint32_t n = 0;
-    say("guest-proc3: console-rx: ready\n");
+    keel_snprintf(line, size, "%s: console-rx: ready\n", me);
+    say(line);
     for (bool end = false; !end && n < sizeof(typed) - 1;) {
         intptr_t got = sys(SYS_READ, 0, sizeof(typed) - 1 - n);
         if (got <= 0)
@@ -92,17 +94,17 @@ static bool console_check(char *line, size_t size)
         }
     }
     typed[n] = 0;
-    keel_snprintf(line, size, "guest-proc3: read \"%s\" from the virtual console in %ld "
-                  "virtual interrupts\n", typed, (long)sys(SYS_IRQS, 0, 0));
+    keel_snprintf(line, size, "%s: read \"%s\" from the virtual console in %ld "
+                  "virtual interrupts\n", me, typed, (long)sys(SYS_IRQS, 0, 0));
     say(line);
     return n > 0;
 }
 
-_Noreturn void guest_reader(uintptr_t id)
+_Noreturn void guest_reader(const char *me)
 {
     char line[256];
-    bool ok = file_check(line, sizeof(line));
-    ok = console_check(line, sizeof(line)) && ok;
+    bool ok = file_check(me, line, sizeof(line));
+    ok = console_check(me, line, sizeof(line)) && ok;
     for (;;)
         sys(SYS_EXIT, ok ? 0 : 1, 0);
 }

@@ -22,14 +22,59 @@ static void print(const char *s)
     sys(SYS_WRITE, n);
 }
 
-_Noreturn void guest_process(uintptr_t id)
+/* Role ROLE_MESSENGER: a message to the other VM's messenger and its
+ * answer, over the inter-VM channel; exits 0, or 3 if the other VM is
+ * gone. */
+static _Noreturn void messenger(const char *me, uintptr_t vm)
 {
-    char line[128];
-    if (id == 3)
-        guest_reader(id);       /* the devices' process (reader.c) */
+    char line[200];
+    intptr_t pid = sys(SYS_GETPID, 0), n;
+    if (vm == 1) {
+        n = keel_snprintf((char *)page->data, 64, "ping from VM 1 (pid %ld)", (long)pid);
+        if (sys(SYS_SEND, (uintptr_t)n) < 0)
+            print("guest-proc3: cannot send to VM 2\n");
+        /* Spin without a system call until a virtual interrupt from VM 2
+         * (its answer, or its end) stops this VM's processes: an upcall. */
+        while (!GUEST_VIRQS(page))
+            ;
+        print("guest-proc3: a virtual interrupt from VM 2 stopped us (an upcall); receiving\n");
+    }
+    n = sys(SYS_RECV, 0);
+    if (n < 0) {
+        keel_snprintf(line, sizeof(line), "%s: no answer: VM %lu is gone\n", me,
+                      (unsigned long)(3 - vm));
+        print(line);
+        for (;;)
+            sys(SYS_EXIT, 3);
+    }
+    char got[100];
+    for (intptr_t k = 0; k < n && k < (intptr_t)sizeof(got) - 1; k++)
+        got[k] = page->data[k], got[k + 1] = 0;
+    keel_snprintf(line, sizeof(line), "%s: VM %lu %s \"%s\"\n", me, (unsigned long)(3 - vm),
+                  vm == 1 ? "answered" : "says", n ? got : "");
+    print(line);
+    if (vm == 2) {
+        n = keel_snprintf((char *)page->data, 64, "pong from VM 2 (pid %ld)", (long)pid);
+        if (sys(SYS_SEND, (uintptr_t)n) < 0)
+            print("guest2-proc3: cannot answer VM 1\n");
+    }
+    for (;;)
+        sys(SYS_EXIT, 0);
+}
+
+_Noreturn void guest_process(uintptr_t arg)
+{
+    char line[128], me[32];
+    uintptr_t id = arg & 0xff, vm = arg >> 8;
     intptr_t pid = sys(SYS_GETPID, 0);
-    keel_snprintf(line, sizeof(line), "guest-proc%lu: hello from guest user mode (pid %ld)\n",
-                  (unsigned long)id, (long)pid);
+    /* VM 1's lines keep the sample's original names. */
+    keel_snprintf(me, sizeof(me), vm == 2 ? "guest2-proc%ld" : "guest-proc%ld", (long)pid);
+    if (id == ROLE_MESSENGER)
+        messenger(me, vm);
+    if (id == ROLE_READER)
+        guest_reader(me);       /* the devices' process (reader.c) */
+    keel_snprintf(line, sizeof(line), "%s: hello from guest user mode (pid %ld)\n", me,
+                  (long)pid);
     print(line);
     sys(SYS_YIELD, 0);
     /* A page of its own at the same address in both processes: the first
@@ -37,10 +82,10 @@ _Noreturn void guest_process(uintptr_t id)
      * maps it. */
     volatile uintptr_t *heap = (volatile uintptr_t *)GUEST_HEAP;
     heap[0] = 0x1000 + id;
-    keel_snprintf(line, sizeof(line), "guest-proc%lu: heap page 0x%lx holds 0x%lx\n",
-                  (unsigned long)id, (unsigned long)GUEST_HEAP, (unsigned long)heap[0]);
+    keel_snprintf(line, sizeof(line), "%s: heap page 0x%lx holds 0x%lx\n", me,
+                  (unsigned long)GUEST_HEAP, (unsigned long)heap[0]);
     print(line);
-    if (id == 1) {
+    if (id == ROLE_FIRST && vm == 1) {
         /* ./keel bench: each system call's round trip (process -> VMM ->
          * guest kernel -> VMM -> process), then each page fault resolved by
          * the guest kernel and the VMM, between benchmark markers. */
@@ -59,13 +104,23 @@ _Noreturn void guest_process(uintptr_t id)
         print("guest-proc1: case guest-syscall\n");
         print("guest-proc1: case guest-page-fault\n");
     }
-    if (id == 2) {
+    if (id == ROLE_FIRST) {
+        /* A process starts another: the messenger, which talks to the
+         * other VM. */
+        intptr_t child = sys(SYS_SPAWN, ROLE_MESSENGER);
+        keel_snprintf(line, sizeof(line), "%s: spawned the messenger (pid %ld)\n", me,
+                      (long)child);
+        print(line);
+    }
+    if (id == ROLE_SPINNER) {
         /* Spin without a system call: only the virtual timer takes the
          * processor back. */
         while (GUEST_TICKS(page) < 2)
             ;
-        print("guest-proc2: preempted twice by the virtual timer while spinning\n");
+        keel_snprintf(line, sizeof(line),
+                      "%s: preempted twice by the virtual timer while spinning\n", me);
+        print(line);
     }
     for (;;)
-        sys(SYS_EXIT, id == 1 ? 0 : 7);
+        sys(SYS_EXIT, id == ROLE_FIRST ? 0 : 7);
 }

@@ -84,7 +84,7 @@ static void kick(struct vq *q)
     U->mr[0] = q->dev, U->mr[1] = q->index;
     uint32_t e = hc(KEEL_VMM_HC_VIRTIO_NOTIFY, 2);
     if (e)
-        kprintf("guest-kernel: virtio device %u queue %u refused the kick: error %u\n", q->dev,
+        kprintf("virtio device %u queue %u refused the kick: error %u\n", q->dev,
                 q->index, e);
 }
 
@@ -241,11 +241,15 @@ void guest_idle(void)
     U->mr[0] = GUEST_INPUT_WAIT_US;
     uint32_t e = hc(KEEL_VMM_HC_IDLE, 1);
     if (e) {
-        kprintf("guest-kernel: idle refused: error %u\n", e);
+        kprintf("idle refused: error %u\n", e);
         return;
     }
     if (U->mr[0] == KEEL_VMM_UP_IRQ) {
         guest_interrupt(U->mr[2]);
+        return;
+    }
+    if (U->mr[0] == KEEL_VMM_UP_VIRQ) {
+        guest_peer_interrupt(U->mr[2], U->mr[3]);
         return;
     }
     /* The time ran out: console readers get the end of their input. */
@@ -305,7 +309,7 @@ static void hostile(uintptr_t scratch)
     uintptr_t *w = phys(scratch);
     for (uint32_t k = 0; k < 4096 / sizeof(uintptr_t); k++)
         w[k] = 0;
-    kprintf("guest-kernel: %u of %u malformed virtio requests refused as expected\n", ok, n + 2);
+    kprintf("%u of %u malformed virtio requests refused as expected\n", ok, n + 2);
 }
 
 void guest_virtio_setup(struct keel_utcb *u)
@@ -347,10 +351,15 @@ void guest_virtio_setup(struct keel_utcb *u)
         if (dir.count > 15)
             dir.count = 0;
     }
-    kprintf("guest-kernel: virtio: console %s (input: %s), block device %s (%lu sectors, "
+    kprintf("virtio: console %s (input: %s), block device %s (%lu sectors, "
             "%u files)\n", console ? "ready" : "absent", has_input ? "yes" : "no",
             block ? "ready" : "absent", (unsigned long)(block ? sectors : 0),
             block ? dir.count : 0);
+}
+
+bool guest_has_disk(void)
+{
+    return block && dir.count;
 }
 
 /* ---- system calls ---- */

@@ -49,8 +49,16 @@ bool guest_blocked(uint32_t i);
 bool guest_waiting(void);
 /* Virtual interrupts (KEEL_VMM_UP_IRQ's lines). */
 void guest_interrupt(uintptr_t lines);
-/* Nothing to run: wait for a virtual interrupt. */
+/* Nothing to run: wait for a virtual interrupt, a device's or the other
+ * VM's. */
 void guest_idle(void);
+/* The VM has a virtual disk. */
+bool guest_has_disk(void);
 
-/* Process 3 (reader.c): reads a file of the disk and a typed line. */
-_Noreturn void guest_reader(uintptr_t id);
+/* The kernel's (kernel.c): virtual interrupt bits from the other VM and
+ * the page that came with them (KEEL_VMM_UP_VIRQ). */
+void guest_peer_interrupt(uintptr_t bits, uintptr_t page);
+
+/* Process 4, role ROLE_READER (reader.c): reads a file of the disk and a
+ * typed line; me names it in its lines. */
+_Noreturn void guest_reader(const char *me);

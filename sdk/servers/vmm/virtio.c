@@ -30,7 +30,6 @@
 #include "vmm.h"
 
 #define PAGE 4096u
-#define RAM ((uintptr_t)KEEL_VMM_RAM_PAGES * PAGE)
 #define LABEL_INPUT 0x76697274u             /* "virt": the input thread's gate */
 #define QUEUES 2
 #define INPUT_RING 1024
@@ -77,9 +76,7 @@ static void fence(void)
  * guest memory. */
 static char *guest(uint64_t pa, uint64_t len)
 {
-    if (pa > RAM || len > RAM - pa)
-        return NULL;
-    return (char *)(KEEL_VMM_PHYS_VA + (uintptr_t)pa);
+    return vmm_guest(pa, len);
 }
 
 /* ---- the virtual interrupt controller ---- */
@@ -394,14 +391,14 @@ int virtio_hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uint32_t 
 
 /* ---- setup and report ---- */
 
-void virtio_init(struct keel_utcb *u)
+void virtio_init(struct keel_utcb *u, bool take_input)
 {
     const uint64_t v1 = 1ull << KEEL_VIRTIO_F_VERSION_1;
     uint64_t sectors;
     /* A device exists where its server answers (its slot may be empty). */
     if (!keel_client_call(u, KEEL_VMM_SLOT_CONSOLE, KEEL_CONSOLE_INFO, 0, 0,
                           KEEL_TIMEOUT_NEVER)) {
-        bool has_input = u->mr[1] != KEEL_CONSOLE_NO_INPUT;
+        bool has_input = take_input && u->mr[1] != KEEL_CONSOLE_NO_INPUT;
         dev[KEEL_VMM_DEV_CONSOLE] = (struct device){ KEEL_VIRTIO_ID_CONSOLE, v1, has_input,
                                                      QUEUES, KEEL_VMM_SLOT_CONSOLE, { { 0 } } };
         uint32_t e;

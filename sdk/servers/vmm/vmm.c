@@ -17,6 +17,14 @@
  *    memory: answered here at once with a map item, the guest never sees
  *    them.
  *
+ * Two instances may run side by side, one serving a link (a service of
+ * the system description) and one joining it (docs/vmm.md, "Two VMs"):
+ * they exchange notifications and a channel page by IPC at start, raise
+ * virtual interrupts in each other's VM by signals (a small relay thread
+ * turns our notification's bits into a call on our gate, since an open
+ * receive takes gates only), and move guest pages to each other by grant.
+ * Each VM's tasks are paid by a factory of its own.
+ *
  * A VM image is a program linking this file with a guest that defines
  * keel_vmm_guest_main() (samples/guest): the guest runs from the program's
  * own image, mapped into its tasks.  Nothing here depends on the ISA but
@@ -36,6 +44,33 @@
 #define GUEST_PRIO 50                       /* below ours: we always answer first */
 #define COPY_VA ((uintptr_t)0x0000610000000000ull) /* our private copies of data pages */
 #define NONE KEEL_CAP_OPEN
+#define LABEL_VIRQ 0x766d6d20u              /* our relay thread: our notification's bits */
+#define LABEL_PEER 0x766d6d21u              /* the peer VMM, on the gate we gave it */
+/* Guest-physical memory, as we see it: in our memory region, paged in by
+ * the root task, so that it is received memory a grant may move. */
+#define HOST_VA (KEEL_MEMORY_BASE + ((uintptr_t)1 << 30))
+#define RELAY_UTCB ((uintptr_t)0x0000630000000000ull) /* virtio.c's input thread: 0x62... */
+#define RELAY_STACK (RELAY_UTCB + 0x10000u)  /* one page */
+#define RELAY_PRIO (GUEST_PRIO + 10)        /* above the guest's: interrupts come first */
+#define PEER_TIMEOUT_US 1000000u
+/* Our own objects for the link live in fixed slots, clear of
+ * KEEL_SLOT_GIVEN, which tells whether our line uses a link. */
+#define SLOT_NOTE 56
+#define SLOT_VIRQ_GATE 57
+#define SLOT_RELAY 58
+#define SLOT_PEER_GATE 59
+/* Each VM's kernel objects and memory (its tasks, threads, gates, UTCBs,
+ * the guest kernel's stack, their page tables) are paid by a factory of
+ * its own, which bounds them (primitive 4). */
+#define SLOT_VM_FACTORY 55
+#define VM_QUOTA_PAGES 1024
+#define FLIP_GPA ((uintptr_t)KEEL_VMM_RAM_PAGES * PAGE)
+/* The peer protocol: calls between two VMM instances. */
+enum link_op {
+    LINK_HELLO = 1,     /* the joining VMM's notification and peer gate (two capability
+                         * items); answered with ours and a map item of the channel page */
+    LINK_GIVE = 2,      /* a grant item: a page of the caller's guest, now ours */
+};
 
 /* The image's bounds (sdk/lib/user.ld). */
 extern char __keel_image_start[], __keel_data_start[], __keel_image_end[];
@@ -78,6 +113,48 @@ static uint64_t idle_until;     /* until then (keel_clock_us()), 0: forever */
  * system call (send + receive): an upcall, a resume after a system call. */
 static uint32_t send_cap = NONE;
 static uint64_t send_tag;
+/* The peer VM (docs/vmm.md, "Two VMs"). */
+static uint32_t vm_id = 1, note = NONE, virq_gate = NONE, peer_gate = NONE, peer_note = NONE;
+static uint32_t wait_reply = NONE;      /* the guest kernel's KEEL_VMM_HC_WAIT */
+static uintptr_t virq, last_page = KEEL_VMM_NO_PAGE, peer_pending, wait_us;
+static uint32_t flips;                  /* flip pages received */
+static bool channel, peer_down;
+
+/* RAM pages given away (KEEL_VMM_HC_GIVE) are backed from then on by
+ * spare pages of our memory region: the root task pages memory in by
+ * address, and would serve the old address with the very frame the peer
+ * now holds (zeroed). */
+#define SPARE_VA (HOST_VA + ((uintptr_t)1 << 28))
+static uintptr_t remap[KEEL_VMM_RAM_PAGES];
+static uint32_t spares;
+
+/* Where we see guest-physical address gpa. */
+static uintptr_t host(uintptr_t gpa)
+{
+    if (gpa < FLIP_GPA && remap[gpa / PAGE])
+        return remap[gpa / PAGE] + gpa % PAGE;
+    return HOST_VA + gpa;
+}
+
+char *vmm_guest(uint64_t pa, uint64_t len)
+{
+    if (pa > FLIP_GPA || len > FLIP_GPA - pa)
+        return NULL;
+    /* A page given away is backed elsewhere now: no buffer spans one. */
+    for (uint64_t p = pa / PAGE; len && p <= (pa + len - 1) / PAGE; p++)
+        if (remap[p])
+            return NULL;
+    return (char *)host((uintptr_t)pa);
+}
+
+/* Receive the next page the peer gives at our next flip page. */
+static void flip_window(struct keel_utcb *u)
+{
+    if (flips < KEEL_VMM_FLIP_PAGES)
+        keel_set_window(u, host(FLIP_GPA + flips * PAGE), 12);
+    else
+        keel_set_window(u, 0, 0);
+}
 
 static uint32_t invoke(struct keel_utcb *u, uint32_t cap, uint32_t op, uintptr_t a0,
                        uintptr_t a1, uintptr_t a2, uintptr_t a3)
@@ -92,17 +169,23 @@ static void drop(struct keel_utcb *u, uint32_t *slot)
     *slot = NONE;
 }
 
+/* Pages left in the VM's factory. */
+static uintptr_t quota_left(struct keel_utcb *u)
+{
+    return invoke(u, SLOT_VM_FACTORY, KEEL_FACTORY_QUOTA, 0, 0, 0, 0) ? 0 : u->mr[0];
+}
+
 /* A task with one thread whose exceptions come to us labelled context i. */
 static uint32_t make(struct keel_utcb *u, uint32_t i, uintptr_t ip, uintptr_t sp, uintptr_t arg)
 {
     struct context *c = &ctx[i];
     uint32_t e;
     c->task = c->thread = c->gate = c->reply = NONE;
-    if ((e = keel_task_create(u, KEEL_PROGRAM_FACTORY, &c->task)) ||
-        (e = keel_thread_create(u, KEEL_PROGRAM_FACTORY, c->task, &c->thread)) ||
-        (e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_CONTEXT(i),
+    if ((e = keel_task_create(u, SLOT_VM_FACTORY, &c->task)) ||
+        (e = keel_thread_create(u, SLOT_VM_FACTORY, c->task, &c->thread)) ||
+        (e = keel_gate_create(u, SLOT_VM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_CONTEXT(i),
                               &c->gate)) ||
-        (e = keel_thread_set_utcb(u, c->thread, KEEL_PROGRAM_FACTORY, KEEL_MAIN_UTCB)) ||
+        (e = keel_thread_set_utcb(u, c->thread, SLOT_VM_FACTORY, KEEL_MAIN_UTCB)) ||
         (e = invoke(u, c->thread, KEEL_THREAD_SET_REGS, ip, sp, arg, 0)) ||
         (e = invoke(u, c->thread, KEEL_THREAD_SET_PRIO, GUEST_PRIO, 0, 0, 0)) ||
         (e = invoke(u, c->thread, KEEL_THREAD_SET_HANDLER, c->gate, 0, 0, 0)))
@@ -154,14 +237,21 @@ static bool own_fault(struct keel_utcb *u, uint32_t i, uintptr_t addr, uintptr_t
         keel_mem_item(u, 0, KEEL_ITEM_MAP, copy, 12, KEEL_MAP_R | KEEL_MAP_W);
         return true;
     }
-    if (i == KERNEL && page >= KEEL_VMM_PHYS_VA &&
-        page < KEEL_VMM_PHYS_VA + KEEL_VMM_RAM_PAGES * PAGE) {
-        keel_mem_item(u, 0, KEEL_ITEM_MAP, page, 12, KEEL_MAP_R | KEEL_MAP_W);
+    if (i == KERNEL && page >= KEEL_VMM_PHYS_VA) {
+        uintptr_t gpa = page - KEEL_VMM_PHYS_VA;
+        bool ram = gpa < FLIP_GPA;
+        bool flip = gpa >= FLIP_GPA && gpa < FLIP_GPA + flips * PAGE;
+        if (!ram && !flip && !(channel && gpa == KEEL_VMM_CHANNEL_GPA))
+            return false;
+        /* A page given away, or a channel page whose owner ended, comes
+         * back as a fresh zeroed page of ours (the root task pages it in):
+         * the guest never faults forever. */
+        keel_memory_touch(host(gpa), PAGE);
+        keel_mem_item(u, 0, KEEL_ITEM_MAP, host(gpa), 12, KEEL_MAP_R | KEEL_MAP_W);
         return true;
     }
     if (i != KERNEL && page == KEEL_VMM_SYSPAGE_VA) {
-        keel_mem_item(u, 0, KEEL_ITEM_MAP, KEEL_VMM_PHYS_VA + ctx[i].syspage, 12,
-                      KEEL_MAP_R | KEEL_MAP_W);
+        keel_mem_item(u, 0, KEEL_ITEM_MAP, host(ctx[i].syspage), 12, KEEL_MAP_R | KEEL_MAP_W);
         return true;
     }
     return false;
@@ -211,6 +301,12 @@ int vmm_idle(struct keel_utcb *u, uintptr_t us, uint32_t *n)
 {
     if (irq_now(u, 0, n))
         return KEEL_OK;
+    if (virq) {                 /* the peer's bits (KEEL_VMM_UP_VIRQ with context 0) */
+        u->mr[0] = KEEL_VMM_UP_VIRQ, u->mr[1] = 0, u->mr[2] = virq, u->mr[3] = last_page;
+        virq = 0, last_page = KEEL_VMM_NO_PAGE;
+        *n = 4;
+        return KEEL_OK;
+    }
     if (keel_save_reply(u, KEEL_PROGRAM_THREAD, &kernel_reply))
         return KEEL_E_INVALID;
     running = 0;
@@ -236,7 +332,7 @@ static void forward(struct keel_utcb *u, uint32_t i, bool exited)
         u->mr[2] = c->exc[0];
     } else if (kind == KEEL_ARCH_TRAP_FAULT) {
         const volatile struct keel_vmm_syspage *p =
-            (const volatile struct keel_vmm_syspage *)(KEEL_VMM_PHYS_VA + c->syspage);
+            (const volatile struct keel_vmm_syspage *)host(c->syspage);
         c->event = KEEL_VMM_UP_SYSCALL;
         u->mr[2] = p->nr;
         for (uint32_t a = 0; a < 4; a++)
@@ -286,7 +382,8 @@ static int run(struct keel_utcb *u, uint32_t i, uintptr_t page, uintptr_t rights
     } else {                    /* a page fault: retry, with the kernel's page if any */
         uint32_t items = 0;
         if (page != KEEL_VMM_NO_PAGE) {
-            keel_mem_item(u, 0, KEEL_ITEM_MAP, KEEL_VMM_PHYS_VA + page, 12,
+            keel_memory_touch(host(page), PAGE);   /* given away earlier: a fresh one */
+            keel_mem_item(u, 0, KEEL_ITEM_MAP, host(page), 12,
                           (uint32_t)rights & (KEEL_MAP_R | KEEL_MAP_W | KEEL_MAP_X));
             items = 1;
         }
@@ -306,16 +403,203 @@ static int run(struct keel_utcb *u, uint32_t i, uintptr_t page, uintptr_t rights
     return -1;
 }
 
-/* The slice of the running context ran out: stop it, tell its kernel. */
+/* The slice of the running context ran out, or a virtual interrupt is
+ * pending: stop it, tell its kernel which. */
 static void preempt(struct keel_utcb *u)
 {
     struct context *c = &ctx[running];
     invoke(u, c->thread, KEEL_THREAD_STOP, 0, 0, 0, 0);
     c->state = STOPPED;
-    c->event = KEEL_VMM_UP_TIMER;
-    u->mr[0] = KEEL_VMM_UP_TIMER;
+    c->event = virq ? KEEL_VMM_UP_VIRQ : KEEL_VMM_UP_TIMER;
+    u->mr[0] = c->event;
     u->mr[1] = running;
-    upcall(u, 0, 2);
+    u->mr[2] = virq, u->mr[3] = last_page;
+    virq = 0, last_page = KEEL_VMM_NO_PAGE;
+    upcall(u, 0, c->event == KEEL_VMM_UP_VIRQ ? 4 : 2);
+}
+
+/* The guest kernel waits in KEEL_VMM_HC_IDLE: the peer's pending bits
+ * answer it (KEEL_VMM_UP_VIRQ with context 0). */
+static void peer_upcall(struct keel_utcb *u)
+{
+    u->mr[0] = KEEL_VMM_UP_VIRQ, u->mr[1] = 0, u->mr[2] = virq, u->mr[3] = last_page;
+    virq = 0, last_page = KEEL_VMM_NO_PAGE;
+    upcall(u, 0, 4);
+}
+
+/* Virtual interrupt bits for our guest: they answer its KEEL_VMM_HC_WAIT
+ * or KEEL_VMM_HC_IDLE, or stop its running context (an upcall), or wait
+ * for its next KEEL_VMM_HC_RUN or KEEL_VMM_HC_WAIT.  May leave an upcall in
+ * send_cap. */
+static void virq_raise(struct keel_utcb *u, uintptr_t bits)
+{
+    virq |= bits;
+    if (!virq)
+        return;
+    if (wait_reply != NONE) {
+        u->mr[0] = virq, u->mr[1] = last_page;
+        virq = 0, last_page = KEEL_VMM_NO_PAGE;
+        send_cap = wait_reply, send_tag = KEEL_TAG(0, 2, 0);
+        wait_reply = NONE;
+    } else if (running && kernel_reply != NONE) {
+        preempt(u);
+    } else if (idling && kernel_reply != NONE) {
+        peer_upcall(u);
+    }
+}
+
+/* ---- the peer VM: a second VMM instance (docs/vmm.md, "Two VMs") ---- */
+
+/* Our notification's bits, relayed: the open receive of our loop takes
+ * gates only, so this thread waits on the notification and calls us. */
+static _Noreturn void relay(struct keel_utcb *u)
+{
+    for (;;) {
+        struct keel_ipc_result r = keel_wait(u, note, KEEL_TIMEOUT_NEVER);
+        if (KEEL_TAG_ERROR(r.tag))
+            for (;;)            /* the notification is gone: nothing more to relay */
+                keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+        keel_call(u, virq_gate, KEEL_TAG(0, 1, 0), KEEL_TIMEOUT_NEVER);
+    }
+}
+
+/* Our notification, the gate its relay thread calls, and the thread. */
+static uint32_t relay_start(struct keel_utcb *u)
+{
+    uint32_t e, thread = SLOT_RELAY;
+    note = SLOT_NOTE, virq_gate = SLOT_VIRQ_GATE;
+    if ((e = keel_notification_create(u, KEEL_PROGRAM_FACTORY, LABEL_VIRQ, &note)) ||
+        (e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_VIRQ,
+                              &virq_gate)) ||
+        (e = keel_thread_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_TASK, &thread)) ||
+        (e = keel_map_anon(u, KEEL_PROGRAM_TASK, KEEL_PROGRAM_FACTORY, RELAY_STACK, 1,
+                           KEEL_MAP_R | KEEL_MAP_W)))
+        return e;
+    return keel_thread_start(u, thread, KEEL_PROGRAM_FACTORY, (uintptr_t)relay,
+                             RELAY_STACK + PAGE, RELAY_UTCB, RELAY_PRIO, NONE);
+}
+
+/* Join the VMM serving the link (slot KEEL_SLOT_GIVEN), if our line uses
+ * one: our notification and a gate of ours for it, its notification and
+ * its channel page (a map item) for us.  Then we are VM 2. */
+static uint32_t link_join(struct keel_utcb *u)
+{
+    uint32_t mine = SLOT_PEER_GATE, e;
+    if ((e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_PEER, &mine)))
+        return e;
+    keel_cap_item(u, 0, note, KEEL_RIGHT_SEND);
+    keel_cap_item(u, 1, mine, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT);
+    keel_set_window(u, host(KEEL_VMM_CHANNEL_GPA), 12);
+    u->accept_items = 2;
+    struct keel_ipc_result r = keel_call(u, KEEL_SLOT_GIVEN, KEEL_TAG(LINK_HELLO, 0, 2),
+                                         PEER_TIMEOUT_US);
+    e = KEEL_TAG_ERROR(r.tag);
+    if (e == KEEL_E_CAP) {      /* no link in our slot: we serve it, or are alone */
+        drop(u, &mine);
+        return KEEL_OK;
+    }
+    if (!e)
+        e = (uint32_t)KEEL_TAG_LABEL(r.tag);
+    if (!e && (KEEL_TAG_ITEMS(r.tag) != 2 || u->item[0].type != KEEL_ITEM_CAP ||
+               u->item[1].type != KEEL_ITEM_MAP))
+        e = KEEL_E_INVALID;
+    if (e)
+        return e;
+    peer_note = u->item[0].slot;
+    peer_gate = KEEL_SLOT_GIVEN;
+    channel = true;
+    vm_id = 2;
+    return KEEL_OK;
+}
+
+/* The peer's call (label op, its items in u->item[]); returns the status,
+ * *items the items of the answer. */
+static int link_call(struct keel_utcb *u, uint32_t op, uint32_t items_in, uint32_t *items)
+{
+    if (op == LINK_HELLO) {
+        if (items_in != 2 || u->item[0].type != KEEL_ITEM_CAP || u->item[1].type != KEEL_ITEM_CAP)
+            return KEEL_E_INVALID;
+        drop(u, &peer_note);    /* a peer that joins again (restarted) replaces the old */
+        if (peer_gate != NONE && peer_gate != KEEL_SLOT_GIVEN)
+            drop(u, &peer_gate);
+        peer_note = u->item[0].slot, peer_gate = u->item[1].slot;
+        peer_down = false;
+        if (peer_pending)       /* interrupts raised before it joined */
+            keel_signal(u, peer_note, peer_pending);
+        peer_pending = 0;
+        keel_cap_item(u, 0, note, KEEL_RIGHT_SEND);
+        keel_mem_item(u, 1, KEEL_ITEM_MAP, host(KEEL_VMM_CHANNEL_GPA), 12,
+                      KEEL_MAP_R | KEEL_MAP_W);
+        *items = 2;
+        keel_printf("vmm: VM %u: a peer VM joined: channel page and notifications exchanged\n",
+                    vm_id);
+        return KEEL_OK;
+    }
+    if (op == LINK_GIVE) {
+        uintptr_t gpa = FLIP_GPA + flips * PAGE;
+        if (items_in != 1 || u->item[0].type != KEEL_ITEM_GRANT || u->item[0].base != host(gpa))
+            return KEEL_E_INVALID;
+        flips++;
+        flip_window(u);
+        keel_printf("vmm: VM %u: received guest-physical page 0x%lx from the peer VM (a grant)\n",
+                    vm_id, (unsigned long)gpa);
+        last_page = gpa;
+        virq_raise(u, KEEL_VMM_VIRQ_PAGE);
+        return KEEL_OK;
+    }
+    return KEEL_E_NOSYS;
+}
+
+/* Bits of our notification, relayed: the peer's interrupts for our guest. */
+static void link_bits(struct keel_utcb *u, uintptr_t bits)
+{
+    if (bits & KEEL_VMM_VIRQ_DOWN) {
+        peer_down = true;
+        drop(u, &peer_note);
+        if (peer_gate != KEEL_SLOT_GIVEN)
+            drop(u, &peer_gate);
+        peer_gate = NONE;
+    }
+    virq_raise(u, bits & (KEEL_VMM_VIRQ_PEER | KEEL_VMM_VIRQ_DOWN));
+}
+
+/* KEEL_VMM_HC_GIVE: page flipping.  Our guest's tasks lose the page (an
+ * unmap of our copy), then the peer gets our mapping (a grant). */
+static uint32_t give(struct keel_utcb *u, uintptr_t gpa)
+{
+    if (gpa % PAGE || gpa >= FLIP_GPA)
+        return KEEL_E_INVALID;
+    if (peer_gate == NONE)
+        return KEEL_E_PARTNER;
+    uint32_t e = keel_unmap(u, KEEL_PROGRAM_TASK, host(gpa), 12, 0);
+    if (e)
+        return e;
+    keel_mem_item(u, 0, KEEL_ITEM_GRANT, host(gpa), 12, KEEL_MAP_R | KEEL_MAP_W);
+    struct keel_ipc_result r = keel_call(u, peer_gate, KEEL_TAG(LINK_GIVE, 0, 1),
+                                         PEER_TIMEOUT_US);
+    e = KEEL_TAG_ERROR(r.tag);
+    if (!e)
+        e = (uint32_t)KEEL_TAG_LABEL(r.tag);
+    if (e)
+        return e;
+    remap[gpa / PAGE] = SPARE_VA + spares++ * PAGE;
+    keel_printf("vmm: VM %u: gave guest-physical page 0x%lx to the peer VM (a grant: the "
+                "frame is no longer ours)\n", vm_id, (unsigned long)gpa);
+    return KEEL_OK;
+}
+
+/* KEEL_VMM_HC_NOTIFY. */
+static uint32_t notify(struct keel_utcb *u, uintptr_t bits)
+{
+    if (!bits || (bits & ~(uintptr_t)KEEL_VMM_VIRQ_PEER))
+        return KEEL_E_INVALID;
+    if (peer_down)
+        return KEEL_E_PARTNER;
+    if (peer_note == NONE) {
+        peer_pending |= bits;
+        return KEEL_OK;
+    }
+    return keel_signal(u, peer_note, bits) ? KEEL_E_PARTNER : KEEL_OK;
 }
 
 /* A hypercall; returns its status, or -1 if answered already or later,
@@ -327,7 +611,8 @@ static int hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uintptr_t
     *n = 0;
     switch (op) {
     case KEEL_VMM_HC_INFO:
-        m[0] = KEEL_VMM_RAM_PAGES, m[1] = KEEL_VMM_CONTEXTS, *n = 2;
+        m[0] = KEEL_VMM_RAM_PAGES, m[1] = KEEL_VMM_CONTEXTS, m[2] = vm_id, m[3] = channel;
+        *n = 4;
         return KEEL_OK;
     case KEEL_VMM_HC_WRITE:
         if (words < 1 || m[0] > KEEL_VMM_WRITE_MAX || m[0] > (words - 1) * sizeof(uintptr_t))
@@ -357,15 +642,77 @@ static int hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uintptr_t
             return KEEL_E_INVALID;
         intptr_t st = (intptr_t)m[1];
         destroy(u, i);
-        keel_printf("vmm: guest process %u exited with status %ld\n", i, (long)st);
+        keel_printf("vmm: VM %u: guest process %u exited with status %ld\n", vm_id, i, (long)st);
         return KEEL_OK;
     }
     case KEEL_VMM_HC_EXIT:
         *status = words ? m[0] : 0;
         return -2;
+    case KEEL_VMM_HC_NOTIFY:
+        return words < 1 ? KEEL_E_INVALID : (int)notify(u, m[0]);
+    case KEEL_VMM_HC_WAIT:
+        if (words < 1)
+            return KEEL_E_INVALID;
+        if (virq) {
+            m[0] = virq, m[1] = last_page, *n = 2;
+            virq = 0, last_page = KEEL_VMM_NO_PAGE;
+            return KEEL_OK;
+        }
+        wait_us = m[0];
+        return keel_save_reply(u, KEEL_PROGRAM_THREAD, &wait_reply) ? KEEL_E_INVALID : -1;
+    case KEEL_VMM_HC_GIVE:
+        return words < 1 ? KEEL_E_INVALID : (int)give(u, m[0]);
+    case KEEL_VMM_HC_QUOTA:
+        m[0] = quota_left(u), *n = 1;
+        return KEEL_OK;
     default:
         return virtio_hypercall(u, op, words, n);   /* the devices' (virtio.c) */
     }
+}
+
+/* Every context is destroyed: the VM's factory must have all its pages
+ * back. */
+static void factory_check(struct keel_utcb *u)
+{
+    uintptr_t left = quota_left(u);
+    keel_printf("vmm: VM %u: its factory has %lu of its %u pages back%s\n", vm_id,
+                (unsigned long)left, VM_QUOTA_PAGES,
+                left == VM_QUOTA_PAGES ? ": every object of the VM is gone" : ": NOT all");
+}
+
+/* Our guest kernel faulted beyond what it was given: the VM is killed, its
+ * tasks destroyed, its peer told; this VMM stays up (answering calls with
+ * KEEL_E_PARTNER), so that the rest of the system goes on. */
+static _Noreturn void kill_vm(struct keel_utcb *u)
+{
+    for (uint32_t i = KEEL_VMM_CONTEXTS; i > KERNEL; i--)
+        destroy(u, i);
+    destroy(u, KERNEL);
+    factory_check(u);
+    if (peer_note != NONE)
+        keel_signal(u, peer_note, KEEL_VMM_VIRQ_DOWN);
+    keel_printf("vmm: VM %u killed; its tasks are destroyed, the VMM and its peer go on\n", vm_id);
+    for (;;) {
+        struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+        if (!KEEL_TAG_ERROR(r.tag))
+            keel_ipc(u, KEEL_TAG(KEEL_E_PARTNER, 0, 0), 0, 0,
+                     KEEL_IPC_OPTS(KEEL_IPC_REPLY, KEEL_TIMEOUT_ZERO, 0));
+    }
+}
+
+/* The receive timeout of our loop: a pending virtual interrupt stops the
+ * running context at once, its slice later; the guest kernel's wait ends. */
+static uint32_t loop_timeout(void)
+{
+    if (running && virq)
+        return KEEL_TIMEOUT_ZERO;
+    if (running && slice_us)
+        return (uint32_t)slice_us;
+    if (!running && wait_reply != NONE && wait_us)
+        return (uint32_t)wait_us;
+    if (idling && slice_us)     /* KEEL_VMM_HC_IDLE's limit */
+        return (uint32_t)slice_us;
+    return KEEL_TIMEOUT_NEVER;
 }
 
 int main(void)
@@ -374,28 +721,42 @@ int main(void)
     uint32_t e;
     for (uint32_t i = 0; i <= KEEL_VMM_CONTEXTS; i++)
         ctx[i].state = FREE, ctx[i].reply = NONE;
-    /* Guest-physical memory, and the guest kernel's task: its stack and
-     * UTCB are ours to give; its image comes by faults. */
+    /* Guest-physical memory (paged in from the root task now, so that the
+     * guest's faults never wait for it), the relay of our virtual
+     * interrupts, the peer if our line uses one, and the guest kernel's
+     * task: its stack and UTCB are ours to give; its image comes by faults. */
     hc_gate = NONE;
-    uint32_t give = KEEL_VMM_SLOT_GATE;
-    if ((e = keel_map_anon(u, KEEL_PROGRAM_TASK, KEEL_PROGRAM_FACTORY, KEEL_VMM_PHYS_VA,
-                           KEEL_VMM_RAM_PAGES, KEEL_MAP_R | KEEL_MAP_W)) ||
+    uint32_t slot = KEEL_VMM_SLOT_GATE;
+    keel_memory_touch(host(0), KEEL_VMM_RAM_PAGES * PAGE);
+    if ((e = relay_start(u)) || (e = link_join(u))) {
+        keel_printf("vmm: cannot set up the inter-VM link: error %u\n", e);
+        return 1;
+    }
+    if (vm_id == 1) {           /* we own the channel page the peer will map */
+        keel_memory_touch(host(KEEL_VMM_CHANNEL_GPA), PAGE);
+        channel = true;
+    }
+    flip_window(u);
+    u->accept_items = 2;
+    uint32_t factory = SLOT_VM_FACTORY;
+    if ((e = keel_factory_create(u, KEEL_PROGRAM_FACTORY, VM_QUOTA_PAGES, &factory)) ||
         (e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_HYPERCALL,
                               &hc_gate)) ||
         (e = make(u, KERNEL, (uintptr_t)keel_vmm_guest_main, KEEL_MAIN_STACK_TOP,
                   KEEL_MAIN_UTCB)) ||
-        (e = keel_map_anon(u, ctx[KERNEL].task, KEEL_PROGRAM_FACTORY,
+        (e = keel_map_anon(u, ctx[KERNEL].task, SLOT_VM_FACTORY,
                            KEEL_MAIN_STACK_TOP - KEEL_MAIN_STACK_PAGES * PAGE,
                            KEEL_MAIN_STACK_PAGES, KEEL_MAP_R | KEEL_MAP_W)) ||
-        (e = keel_cap_mint(u, ctx[KERNEL].task, hc_gate, KEEL_RIGHT_SEND, 0, &give)) ||
+        (e = keel_cap_mint(u, ctx[KERNEL].task, hc_gate, KEEL_RIGHT_SEND, 0, &slot)) ||
         (e = invoke(u, ctx[KERNEL].thread, KEEL_THREAD_START, 0, 0, 0, 0))) {
         keel_printf("vmm: cannot make the guest kernel: error %u\n", e);
         return 1;
     }
     ctx[KERNEL].state = RUNNING;
-    virtio_init(u);
-    keel_printf("vmm: guest kernel started (%u pages of guest-physical memory)\n",
-                KEEL_VMM_RAM_PAGES);
+    /* Console input goes to VM 1 only: one typed line, one reader. */
+    virtio_init(u, vm_id == 1);
+    keel_printf("vmm: VM %u: guest kernel started (%u pages of guest-physical memory)\n",
+                vm_id, KEEL_VMM_RAM_PAGES);
 
     uintptr_t status = 1;
     struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
@@ -415,6 +776,9 @@ int main(void)
             } else {
                 slice_us = idle_until - now;
             }
+        } else if (err == KEEL_E_TIMEOUT && wait_reply != NONE) {
+            send_cap = wait_reply, send_tag = KEEL_TAG(KEEL_E_TIMEOUT, 0, 0);
+            wait_reply = NONE;
         } else if (err) {
             keel_printf("vmm: receive failed: error %u\n", err);
         } else if (r.label == LABEL_HYPERCALL) {
@@ -432,15 +796,25 @@ int main(void)
             if (!exited && own_fault(u, i, addr, kind)) {
                 answer = KEEL_EXC_RESUME, items = 1;
             } else if (i == KERNEL) {
-                keel_printf("vmm: guest kernel: %s %lu at ip 0x%lx, address 0x%lx; VM stopped\n",
-                            exited ? "exit" : "exception", (unsigned long)kind,
-                            (unsigned long)u->mr[KEEL_EXC_IP], (unsigned long)addr);
-                break;
+                keel_printf("vmm: VM %u: guest kernel: %s %lu at ip 0x%lx, address 0x%lx; VM "
+                            "stopped\n", vm_id, exited ? "exit" : "exception",
+                            (unsigned long)kind, (unsigned long)u->mr[KEEL_EXC_IP],
+                            (unsigned long)addr);
+                kill_vm(u);
             } else {
                 forward(u, i, exited);
             }
+        } else if (r.label == LABEL_VIRQ) {
+            link_bits(u, u->mr[0]);
+            answer = 0;
+        } else {                /* the peer VMM, on the link it serves or on our gate */
+            answer = link_call(u, (uint32_t)KEEL_TAG_LABEL(r.tag), KEEL_TAG_ITEMS(r.tag), &items);
         }
-        uint32_t to = (running || idling) && slice_us ? (uint32_t)slice_us : KEEL_TIMEOUT_NEVER;
+        uint32_t to = loop_timeout();
+        if (answer >= 0 && send_cap != NONE) {  /* an upcall too: it goes first */
+            keel_reply_cap(u, send_cap, send_tag);
+            send_cap = NONE;
+        }
         if (answer >= 0) {
             r = keel_reply_wait(u, KEEL_TAG((uint32_t)answer, n, items), KEEL_CAP_OPEN, to);
         } else if (send_cap != NONE) {
@@ -458,7 +832,10 @@ int main(void)
     for (uint32_t i = KEEL_VMM_CONTEXTS; i > KERNEL; i--)
         destroy(u, i);
     destroy(u, KERNEL);
+    factory_check(u);
+    if (peer_note != NONE)
+        keel_signal(u, peer_note, KEEL_VMM_VIRQ_DOWN);
     virtio_report(u);
-    keel_printf("vmm: the VM exited with status %lu\n", (unsigned long)status);
+    keel_printf("vmm: VM %u exited with status %lu\n", vm_id, (unsigned long)status);
     return (int)status;
 }

@@ -10,8 +10,9 @@
 
 /* virtio.c */
 
-/* Find the servers behind the devices and start the input thread. */
-void virtio_init(struct keel_utcb *u);
+/* Find the servers behind the devices and, if take_input, start the input
+ * thread (one VM of two takes the console's input). */
+void virtio_init(struct keel_utcb *u, bool take_input);
 /* A hypercall of keel/vmm/virtio.h (op 16 and up): its status, -1 when
  * answered later, KEEL_E_NOSYS if op is none of them; *n answer words. */
 int virtio_hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uint32_t *n);
@@ -25,6 +26,10 @@ uintptr_t virq_take(void);
 void virtio_report(struct keel_utcb *u);
 
 /* vmm.c */
+
+/* [pa, pa + len) of guest-physical RAM in our view, or NULL if not all of
+ * it is RAM we hold. */
+char *vmm_guest(uint64_t pa, uint64_t len);
 
 /* A virtual interrupt line was raised: if the guest kernel waits in
  * KEEL_VMM_HC_RUN or KEEL_VMM_HC_IDLE, stop the running context and

@@ -45,10 +45,27 @@
 #define KEEL_VMM_WRITE_MAX ((KEEL_MSG_WORDS - 1) * sizeof(uintptr_t))
 /** KEEL_VMM_HC_RUN's page argument when no page is to be mapped. */
 #define KEEL_VMM_NO_PAGE ((uintptr_t)-1)
+/** Guest-physical pages after the RAM (from page KEEL_VMM_RAM_PAGES on)
+ * that receive the pages the peer VM gives (KEEL_VMM_HC_GIVE), in order;
+ * each is backed only once a page has arrived there. */
+#define KEEL_VMM_FLIP_PAGES 8
+/** Guest-physical address of the inter-VM channel page, shared with the
+ * peer VM (the same frame in both), after the flip pages. */
+#define KEEL_VMM_CHANNEL_GPA ((uintptr_t)(KEEL_VMM_RAM_PAGES + KEEL_VMM_FLIP_PAGES) * 4096u)
+/** Virtual-interrupt bits the peer VM raises (KEEL_VMM_HC_NOTIFY). */
+#define KEEL_VMM_VIRQ_PEER 0xffffu
+/** Virtual-interrupt bit: a page given by the peer arrived (its
+ * guest-physical address comes with it). */
+#define KEEL_VMM_VIRQ_PAGE 0x10000u
+/** Virtual-interrupt bit: the peer VM ended or was killed; the channel is
+ * dead. */
+#define KEEL_VMM_VIRQ_DOWN 0x20000u
 
 /** Hypercalls: the label of a call on the VMM's gate. */
 enum keel_vmm_hypercall {
-    KEEL_VMM_HC_INFO = 1,       /**< out: mr0 = guest-physical pages, mr1 = most contexts */
+    KEEL_VMM_HC_INFO = 1,       /**< out: mr0 = guest-physical pages, mr1 = most contexts,
+                                     mr2 = the VM's number (1, or 2 for the VM that joined a
+                                     peer), mr3 = 1 if the channel page is there */
     KEEL_VMM_HC_WRITE = 2,      /**< print on the virtual console: mr0 = length (at most
                                      KEEL_VMM_WRITE_MAX), the bytes from mr1 on */
     KEEL_VMM_HC_CREATE = 3,     /**< make context mr0 (1-KEEL_VMM_CONTEXTS, unused): a new
@@ -64,6 +81,21 @@ enum keel_vmm_hypercall {
     KEEL_VMM_HC_DESTROY = 5,    /**< end context mr0; mr1 = its exit status, which the VMM
                                      reports */
     KEEL_VMM_HC_EXIT = 6,       /**< end the VM with status mr0; does not return */
+    KEEL_VMM_HC_NOTIFY = 7,     /**< raise virtual-interrupt bits mr0 (within
+                                     KEEL_VMM_VIRQ_PEER) in the peer VM (a signal of its VMM's
+                                     notification); bits raised before the peer joins reach it
+                                     when it does. KEEL_E_PARTNER once the peer is gone */
+    KEEL_VMM_HC_WAIT = 8,       /**< idle until a virtual interrupt, at most mr0 microseconds
+                                     (0: no limit). Out: mr0 = the pending KEEL_VMM_VIRQ_* bits
+                                     (cleared), mr1 = the guest-physical address of the last
+                                     page received (KEEL_VMM_NO_PAGE: none); KEEL_E_TIMEOUT */
+    KEEL_VMM_HC_GIVE = 9,       /**< give the guest-physical page mr0 (in RAM) to the peer VM
+                                     by a grant: the VMM takes it back from this VM's tasks and
+                                     moves it; the page arrives at the peer's next flip page
+                                     with KEEL_VMM_VIRQ_PAGE. This VM keeps the guest-physical
+                                     address, backed by a fresh zeroed page on its next touch */
+    KEEL_VMM_HC_QUOTA = 10,     /**< out: mr0 = pages left in the VM's own factory, which pays
+                                     for its tasks and bounds them */
 };
 
 /** Events KEEL_VMM_HC_RUN returns (out mr0); mr1 is always the context. */
@@ -78,6 +110,10 @@ enum keel_vmm_upcall {
     KEEL_VMM_UP_EXIT = 4,       /**< its thread ended by itself: mr2 = status */
     KEEL_VMM_UP_TIMER = 5,      /**< its time slice ran out (virtual timer interrupt); run it
                                      again to continue */
+    KEEL_VMM_UP_VIRQ = 6,       /**< a virtual interrupt stopped it: mr2 = the KEEL_VMM_VIRQ_*
+                                     bits (cleared), mr3 = the guest-physical address of the
+                                     last page received (KEEL_VMM_NO_PAGE: none); run it again
+                                     to continue */
 };
 
 /** A guest process's system-call page, at KEEL_VMM_SYSPAGE_VA: the

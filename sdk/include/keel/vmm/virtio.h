@@ -55,8 +55,10 @@ enum keel_vmm_virtio_hypercall {
                                          malformed chain: the queue stops until placed again */
     KEEL_VMM_HC_IDLE = 19,          /**< nothing to run: wait for a virtual interrupt, at most
                                          mr0 microseconds (0: forever). Out: the upcall
-                                         KEEL_VMM_UP_IRQ with mr1 = 0, or KEEL_VMM_UP_TIMER
-                                         with mr1 = 0 when the time ran out */
+                                         KEEL_VMM_UP_IRQ with mr1 = 0, KEEL_VMM_UP_VIRQ with
+                                         mr1 = 0 for the peer VM's bits (as from
+                                         KEEL_VMM_HC_RUN), or KEEL_VMM_UP_TIMER with mr1 = 0
+                                         when the time ran out */
     KEEL_VMM_HC_IRQ_ENABLE = 20,    /**< mr0 = the lines (bit n: line n) the virtual interrupt
                                          controller may deliver; others stay pending. Out:
                                          mr0 = lines pending */

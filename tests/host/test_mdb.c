@@ -72,10 +72,10 @@ static void test_basics(void)
     /* A -> B -> C, and A -> D */
     struct mdb_node *a = &pool[0], *b = &pool[PAGES + 1], *c = &pool[2 * PAGES + 2],
                     *d = &pool[3 * PAGES];
-    mdb_add(a, space_of(0), va_of(0), NULL);
-    mdb_add(b, space_of(PAGES + 1), va_of(PAGES + 1), a);
-    mdb_add(c, space_of(2 * PAGES + 2), va_of(2 * PAGES + 2), b);
-    mdb_add(d, space_of(3 * PAGES), va_of(3 * PAGES), a);
+    mdb_add(a, space_of(0), va_of(0), 12, NULL);
+    mdb_add(b, space_of(PAGES + 1), va_of(PAGES + 1), 12, a);
+    mdb_add(c, space_of(2 * PAGES + 2), va_of(2 * PAGES + 2), 12, b);
+    mdb_add(d, space_of(3 * PAGES), va_of(3 * PAGES), 12, a);
     CHECK(mdb_find(space_of(0), va_of(0)) == a);
     CHECK(mdb_find(space_of(0), va_of(1)) == NULL);
     CHECK(c->parent == b && b->parent == a && d->parent == a && mdb_count() == 4);
@@ -98,9 +98,9 @@ static void test_basics(void)
     CHECK(mdb_count() == 0 && mdb_find(space_of(0), va_of(0)) == NULL);
 
     /* Grant: the new node takes the old one's place, children and all. */
-    mdb_add(a, space_of(0), va_of(0), NULL);
-    mdb_add(b, space_of(PAGES + 1), va_of(PAGES + 1), a);
-    mdb_add(c, space_of(2 * PAGES + 2), va_of(2 * PAGES + 2), b);
+    mdb_add(a, space_of(0), va_of(0), 12, NULL);
+    mdb_add(b, space_of(PAGES + 1), va_of(PAGES + 1), 12, a);
+    mdb_add(c, space_of(2 * PAGES + 2), va_of(2 * PAGES + 2), 12, b);
     mdb_move(b, d, space_of(3 * PAGES), va_of(3 * PAGES));
     CHECK(mdb_find(space_of(PAGES + 1), va_of(PAGES + 1)) == NULL);
     CHECK(mdb_find(space_of(3 * PAGES), va_of(3 * PAGES)) == d);
@@ -123,10 +123,10 @@ static void test_random(void)
     for (int step = 0; step < 200000; step++) {
         int i = rand() % POOL, j = rand() % POOL, op = rand() % 4;
         if (op == 0 && model_parent[i] == -2) {           /* an owned page is mapped out */
-            mdb_add(&pool[i], space_of(i), va_of(i), NULL);
+            mdb_add(&pool[i], space_of(i), va_of(i), 12, NULL);
             model_parent[i] = -1;
         } else if (op == 1 && model_parent[i] != -2 && model_parent[j] == -2) {  /* map */
-            mdb_add(&pool[j], space_of(j), va_of(j), &pool[i]);
+            mdb_add(&pool[j], space_of(j), va_of(j), 12, &pool[i]);
             model_parent[j] = i;
         } else if (op == 2 && model_parent[i] >= 0 && model_parent[j] == -2) {   /* grant */
             mdb_move(&pool[i], &pool[j], space_of(j), va_of(j));

@@ -10,6 +10,7 @@
 uint32_t arch_pt_index_bits(uint32_t level) { return level == 0 ? 8 : 9; }
 static int flushes;
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va) { flushes++; }
+void arch_tlb_flush_leaf(const struct arch_aspace *as, uintptr_t va, uint32_t level) { flushes++; }
 
 /* ---- table pages from a small arena, "physical" = offset + 4 KiB ---- */
 #define ARENA_PAGES 64

@@ -3125,6 +3125,36 @@ static void large_pages_of(uint32_t o)
           read_at(LARGE_WIN(8) + last) == (MEM_FAULT | KEEL_FAULT_PAGE_READ), name);
 }
 
+/* MAP_ANON takes large pages where size and alignment allow; they go back
+ * page by page with the task, and a failed one leaves nothing behind. */
+static void large_map_anon(void)
+{
+    uintptr_t large = (uintptr_t)1 << 21;
+    uint32_t pages = (uint32_t)(large / MEM_PAGE) + 16;
+    uint32_t s = sub_factory(pages), task = KEEL_CAP_OPEN;
+    uint32_t e = keel_task_create(U, FACTORY, &task);
+    uint64_t before = quota(s);
+    e = e ? e : keel_map_anon(U, task, s, LARGE_SRC + large, (uint32_t)(large / MEM_PAGE) + 1,
+                              KEEL_MAP_R | KEEL_MAP_W);
+    uint64_t used = before - quota(s);
+    uint32_t e2 = e ? e : keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    check(!e && !e2 && used >= large / MEM_PAGE + 1 && used <= large / MEM_PAGE + 8 &&
+          quota(s) == before, "large pages: MAP_ANON of 2 MiB + 4 KiB in another task, "
+          "destroyed: every page (the large one page by page) goes back");
+    drop(task);
+    drop(s);
+    s = sub_factory(300);
+    task = KEEL_CAP_OPEN;
+    e = keel_task_create(U, FACTORY, &task);
+    e = e ? e : keel_map_anon(U, task, s, LARGE_SRC, (uint32_t)(large / MEM_PAGE),
+                              KEEL_MAP_R | KEEL_MAP_W);
+    check(e == KEEL_E_QUOTA && quota(s) + 4 >= 300, "large pages: MAP_ANON of 2 MiB from a "
+          "factory with less is KEEL_E_QUOTA and gives back what it took");
+    keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    drop(task);
+    drop(s);
+}
+
 static void test_large_pages(void)
 {
     uintptr_t sp = new_stack(1);
@@ -3145,6 +3175,8 @@ static void test_large_pages(void)
             sizes++;
         }
     check(sizes > 0, "large pages: the ISA has a large page a map item can carry");
+    if ((KEEL_ARCH_PAGE_ORDERS >> 21) & 1)
+        large_map_anon();
     keel_set_window(ws_u, 0, 0);
     drop(ws_gate);
     drop(ws);

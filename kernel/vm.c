@@ -1,19 +1,36 @@
 /* Generic page-table construction and walking over the arch PTE hooks. */
 #include <vm.h>
 
+/* The layout, the same for every space: computed once by vm_init() rather
+ * than asked of the port at every step of every walk (the map and unmap
+ * paths walk two or three times each). */
+static struct {
+    uint8_t shift[ARCH_PT_LEVELS];  /* first virtual-address bit indexed by a level */
+    uint64_t mask[ARCH_PT_LEVELS];  /* its index mask, after the shift */
+    uint64_t leaf_orders;           /* bit n: a leaf of 2^n bytes exists */
+} layout;
+
+static void layout_init(void)
+{
+    uint32_t shift = ARCH_PAGE_SHIFT;
+    for (uint32_t l = ARCH_PT_LEVELS; l-- > 0;) {
+        layout.shift[l] = (uint8_t)shift;
+        layout.mask[l] = ((uint64_t)1 << arch_pt_index_bits(l)) - 1;
+        if (l == ARCH_PT_LEVELS - 1 || arch_pt_leaf_ok(l))
+            layout.leaf_orders |= (uint64_t)1 << shift;
+        shift += arch_pt_index_bits(l);
+    }
+}
+
 /* First virtual-address bit indexed by level (0 = root). */
 static uint32_t level_shift(uint32_t level)
 {
-    uint32_t shift = ARCH_PAGE_SHIFT;
-    for (uint32_t l = ARCH_PT_LEVELS - 1; l > level; l--)
-        shift += arch_pt_index_bits(l);
-    return shift;
+    return layout.shift[level];
 }
 
 static uint32_t index_at(uintptr_t va, uint32_t level)
 {
-    return (uint32_t)((va >> level_shift(level)) &
-                      (((uintptr_t)1 << arch_pt_index_bits(level)) - 1));
+    return (uint32_t)((va >> layout.shift[level]) & layout.mask[level]);
 }
 
 static arch_pte_t *table(const struct vm_space *vs, uint64_t pa)
@@ -23,6 +40,8 @@ static arch_pte_t *table(const struct vm_space *vs, uint64_t pa)
 
 uint32_t vm_va_bits(void)
 {
+    if (!layout.leaf_orders)
+        layout_init();
     return level_shift(0) + arch_pt_index_bits(0);
 }
 
@@ -34,6 +53,8 @@ static size_t root_bytes(void)
 
 enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt)
 {
+    if (!layout.leaf_orders)
+        layout_init();
     uint64_t root = root_bytes() <= ARCH_PAGE_SIZE ? pt->alloc(pt->ctx)
                     : pt->alloc_root ? pt->alloc_root(pt->ctx, root_bytes()) : 0;
     if (!root)
@@ -52,21 +73,17 @@ enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt)
  * on this machine. */
 static uint32_t level_of_order(uint32_t order)
 {
-    for (uint32_t level = LAST_LEVEL;; level--) {
-        if (level_shift(level) == order)
-            return level == LAST_LEVEL || arch_pt_leaf_ok(level) ? level : ARCH_PT_LEVELS;
-        if (level == 0 || level_shift(level) > order)
-            return ARCH_PT_LEVELS;
-    }
+    if (order >= 64 || !((layout.leaf_orders >> order) & 1))
+        return ARCH_PT_LEVELS;
+    uint32_t level = LAST_LEVEL;
+    while (level_shift(level) != order)
+        level--;
+    return level;
 }
 
 uint64_t vm_leaf_orders(void)
 {
-    uint64_t orders = 0;
-    for (uint32_t level = 0; level < ARCH_PT_LEVELS; level++)
-        if (level == LAST_LEVEL || arch_pt_leaf_ok(level))
-            orders |= (uint64_t)1 << level_shift(level);
-    return orders;
+    return layout.leaf_orders;
 }
 
 /* The slot for va at level stop, adding missing tables above it; NULL with

@@ -22,15 +22,14 @@ struct mdb_node *mdb_find(const void *space, uintptr_t va)
 
 struct mdb_node *mdb_find_covering(const void *space, uintptr_t va, uint64_t orders)
 {
-    for (uint32_t order = 0; orders >> order; order++) {
-        if (!((orders >> order) & 1))
-            continue;
+    for (uint64_t left = orders; left; left &= left - 1) {
+        uint64_t size = left & (~left + 1);     /* the smallest size left */
         /* A mapping starting at va rounded down to this size covers va if
          * it is at least this large; a smaller one there rules out any
          * larger one around va (the mappings of a space do not overlap). */
-        struct mdb_node *n = mdb_find(space, va & ~(((uintptr_t)1 << order) - 1));
+        struct mdb_node *n = mdb_find(space, va & ~(uintptr_t)(size - 1));
         if (n)
-            return n->order >= order ? n : NULL;
+            return ((uint64_t)1 << n->order) >= size ? n : NULL;
     }
     return NULL;
 }

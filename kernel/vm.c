@@ -8,6 +8,7 @@ static struct {
     uint8_t shift[ARCH_PT_LEVELS];  /* first virtual-address bit indexed by a level */
     uint64_t mask[ARCH_PT_LEVELS];  /* its index mask, after the shift */
     uint64_t leaf_orders;           /* bit n: a leaf of 2^n bytes exists */
+    uint8_t leaf_level[64];         /* the level of a leaf of 2^n bytes */
 } layout;
 
 static void layout_init(void)
@@ -16,8 +17,10 @@ static void layout_init(void)
     for (uint32_t l = ARCH_PT_LEVELS; l-- > 0;) {
         layout.shift[l] = (uint8_t)shift;
         layout.mask[l] = ((uint64_t)1 << arch_pt_index_bits(l)) - 1;
-        if (l == ARCH_PT_LEVELS - 1 || arch_pt_leaf_ok(l))
+        if (l == ARCH_PT_LEVELS - 1 || arch_pt_leaf_ok(l)) {
             layout.leaf_orders |= (uint64_t)1 << shift;
+            layout.leaf_level[shift] = (uint8_t)l;
+        }
         shift += arch_pt_index_bits(l);
     }
 }
@@ -75,10 +78,7 @@ static uint32_t level_of_order(uint32_t order)
 {
     if (order >= 64 || !((layout.leaf_orders >> order) & 1))
         return ARCH_PT_LEVELS;
-    uint32_t level = LAST_LEVEL;
-    while (level_shift(level) != order)
-        level--;
-    return level;
+    return layout.leaf_level[order];
 }
 
 uint64_t vm_leaf_orders(void)

@@ -88,47 +88,67 @@ static bool revoke_below(struct mdb_node *n, uint32_t *budget)
     return true;
 }
 
-/* ---- mapping one page ---- */
+/* ---- mapping one leaf (a page or a large page) ---- */
 
-/* Map (or grant) the page at sva of from to dva of to with at most want
- * rights.  A page from does not have, or one to already has, is skipped. */
-static uint32_t map_page(struct task *from, struct task *to, uintptr_t sva, uintptr_t dva,
-                         uint32_t want, bool grant)
+#define SIZE(order) ((uintptr_t)1 << (order))
+
+/* The node of the mapping of from that covers va, of any size. */
+static struct mdb_node *node_covering(struct task *task, uintptr_t va)
 {
-    uint64_t pa, taken;
-    uint32_t have, r;
-    if (vm_lookup(&from->vm, sva, &pa, &have) != KERR_OK)
-        return KEEL_OK;
+    return mdb_find_covering(task, va, vm_leaf_orders());
+}
+
+/* The largest leaf size the machine has, at most 2^max bytes, to which both
+ * sva and dva are aligned (the smallest page at least). */
+static uint32_t fit_order(uintptr_t sva, uintptr_t dva, uint32_t max)
+{
+    uint64_t orders = vm_leaf_orders();
+    for (uint32_t o = max; o > ARCH_PAGE_SHIFT; o--)
+        if (((orders >> o) & 1) && !((sva | dva) & (SIZE(o) - 1)))
+            return o;
+    return ARCH_PAGE_SHIFT;
+}
+
+/* Map (or grant) 2^order bytes at sva of from, physically at pa, part of
+ * (or all of) from's leaf of 2^sorder bytes with rights have, to dva of to
+ * with at most want rights.  *busy if something of to's is in the way (a
+ * mapping, or a table where a large page would go): nothing done then. */
+static uint32_t map_leaf(struct task *from, struct task *to, uintptr_t sva, uintptr_t dva,
+                         uint64_t pa, uint32_t order, uint32_t sorder, uint32_t have,
+                         uint32_t want, bool grant, bool *busy)
+{
+    *busy = false;
     uint32_t rights = want & have & RIGHTS_RWX;
     if (!(rights & PTE_R))
         rights &= ~(uint32_t)PTE_W;     /* write-only is no valid entry on every ISA */
-    if (!rights || vm_lookup(&to->vm, dva, &taken, &r) == KERR_OK)
+    if (!rights)
         return KEEL_OK;
-    struct mdb_node *src = mdb_find(from, sva), *dst;
-    if (grant && (!src || !src->parent))
-        return KEEL_OK;                 /* refused by map_item_check() */
+    struct mdb_node *src = node_covering(from, sva), *dst;
+    if (grant && (!src || !src->parent || order != sorder))
+        return KEEL_E_INVALID;          /* refused by grant_ok() before */
     bool new_root = !src;
     if (new_root) {
         if (!(src = node_alloc(from)))
             return KEEL_E_QUOTA;
-        mdb_add(src, from, sva, NULL);
+        mdb_add(src, from, sva & ~(SIZE(sorder) - 1), sorder, NULL);
     }
     uint32_t err = KEEL_E_QUOTA;
     if ((dst = node_alloc(to))) {
         to->pt_charge = to->factory;
-        enum kerr e = vm_map(&to->vm, dva, pa, rights | PTE_USER);
+        enum kerr e = vm_map_order(&to->vm, dva, pa, rights | PTE_USER, order);
         if (e == KERR_OK) {
             if (grant) {
                 mdb_move(src, dst, to, dva);
                 node_free(from, src);
                 (void)vm_unmap(&from->vm, sva);
             } else {
-                mdb_add(dst, to, dva, src);
+                mdb_add(dst, to, dva, order, src);
             }
             return KEEL_OK;
         }
         node_free(to, dst);
-        err = e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
+        *busy = e == KERR_EXIST;
+        err = e == KERR_NOMEM ? KEEL_E_QUOTA : e == KERR_EXIST ? KEEL_OK : KEEL_E_INVALID;
     }
     if (new_root) {
         mdb_remove(src);
@@ -137,15 +157,70 @@ static uint32_t map_page(struct task *from, struct task *to, uintptr_t sva, uint
     return err;
 }
 
+/* The offset past the aligned region of 2^order bytes around va (at most
+ * end): where the next lookup of a walk in steps of mappings goes. */
+static uintptr_t step_past(uintptr_t va, uint32_t order, uintptr_t base, uintptr_t end)
+{
+    uintptr_t next = (va & ~(SIZE(order) - 1)) + SIZE(order);
+    return next - base > end || next < va ? end : next - base;
+}
+
+/* Map the region of 2^order bytes at src of from to dst of to, in leaves as
+ * large as both sides allow: a page from does not have, or one to already
+ * has, is skipped; a large page of from is mapped whole where the region
+ * covers it and dst is aligned and free, else in smaller pieces. */
 static uint32_t map_region(struct task *from, struct task *to, uintptr_t src, uintptr_t dst,
                            uint32_t order, uint32_t rights, bool grant)
 {
-    for (uintptr_t off = 0; off < ((uintptr_t)1 << order); off += ARCH_PAGE_SIZE) {
-        uint32_t err = map_page(from, to, src + off, dst + off, rights, grant);
-        if (err)
-            return err;     /* the pages mapped so far stay */
+    for (uintptr_t off = 0; off < SIZE(order);) {
+        uint64_t pa, dpa;
+        uint32_t have, sorder, dr, dorder;
+        uintptr_t sva = src + off, dva = dst + off;
+        if (vm_lookup_leaf(&from->vm, sva, &pa, &have, &sorder) != KERR_OK) {
+            off = step_past(sva, sorder, src, SIZE(order));
+            continue;
+        }
+        /* No larger than the source's leaf or the rest of the region; the
+         * destination is looked at only if something is in the way (the
+         * common case, an empty slot, costs one walk less). */
+        for (uint32_t cap = MIN(sorder, order);;) {
+            uint32_t o = fit_order(sva, dva, cap);
+            bool busy;
+            uint32_t err = map_leaf(from, to, sva, dva, pa + (sva & (SIZE(sorder) - 1)), o,
+                                    sorder, have, rights, grant, &busy);
+            if (err)
+                return err;     /* the pages mapped so far stay */
+            if (!busy) {
+                off += SIZE(o);
+                break;
+            }
+            bool there = vm_lookup_leaf(&to->vm, dva, &dpa, &dr, &dorder) == KERR_OK;
+            if (there || o == ARCH_PAGE_SHIFT) {   /* skipped: to has it */
+                off = step_past(dva, there ? dorder : o, dst, SIZE(order));
+                break;
+            }
+            cap = MIN(o - 1, dorder);   /* a table in the way: smaller pieces */
+        }
     }
     return KEEL_OK;
+}
+
+/* A grant moves whole received mappings: every mapping of task in the
+ * region of 2^order bytes at base is derived and lies inside it. */
+static bool grant_ok(struct task *task, uintptr_t base, uint32_t order)
+{
+    for (uintptr_t off = 0; off < SIZE(order);) {
+        uint64_t pa;
+        uint32_t r, lorder;
+        uintptr_t va = base + off;
+        if (vm_lookup_leaf(&task->vm, va, &pa, &r, &lorder) == KERR_OK) {
+            struct mdb_node *n = mdb_find(task, va & ~(SIZE(lorder) - 1));
+            if (lorder > order || !n || !n->parent)
+                return false;
+        }
+        off = step_past(va, lorder, base, SIZE(order));
+    }
+    return true;
 }
 
 /* ---- items ---- */
@@ -166,18 +241,9 @@ uint32_t map_item_check(const struct thread *src, const struct keel_item *it)
     if (it->order < KEEL_MAP_ORDER_MIN || it->order > KEEL_MAP_ORDER_MAX ||
         !region_ok(it->base, it->order) || !it->rights || (it->rights & ~RIGHTS_RWX))
         return KEEL_E_INVALID;
-    if (it->type == KEEL_ITEM_MAP)
-        return KEEL_OK;
-    /* A grant moves received mappings only (see the top of this file). */
-    for (uintptr_t off = 0; off < ((uintptr_t)1 << it->order); off += ARCH_PAGE_SIZE) {
-        uint64_t pa;
-        uint32_t r;
-        if (vm_lookup(&src->task->vm, it->base + off, &pa, &r) != KERR_OK)
-            continue;
-        struct mdb_node *n = mdb_find(src->task, it->base + off);
-        if (!n || !n->parent)
-            return KEEL_E_INVALID;
-    }
+    /* A grant moves whole received mappings only (see the top of this file). */
+    if (it->type == KEEL_ITEM_GRANT && !grant_ok(src->task, it->base, it->order))
+        return KEEL_E_INVALID;
     return KEEL_OK;
 }
 
@@ -208,6 +274,8 @@ uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct k
     out->slot = 0;
     out->order = order;
     out->base = to;
+    if (it->type == KEEL_ITEM_GRANT && order != it->order && !grant_ok(src->task, from, order))
+        return KEEL_E_INVALID;  /* the window would split a large page */
     return map_region(src->task, dst->task, from, to, order, it->rights,
                       it->type == KEEL_ITEM_GRANT);
 }
@@ -237,6 +305,38 @@ uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t it
 
 /* ---- unmap ---- */
 
+/* True if the mapping of node c (anywhere) overlaps the physical range
+ * [pa, pa + size). */
+static bool node_overlaps(const struct mdb_node *c, uint64_t pa, uintptr_t size)
+{
+    uint64_t cpa;
+    uint32_t r, corder;
+    const struct task *holder = c->space;
+    if (vm_lookup_leaf(&holder->vm, c->va, &cpa, &r, &corder) != KERR_OK)
+        return false;
+    return cpa < pa + size && pa < cpa + SIZE(c->order);
+}
+
+/* Part of a large page of n's is unmapped: take back (whole) each mapping
+ * derived from n that overlaps the part, physically [pa, pa + size). */
+static bool revoke_part(struct mdb_node *n, uint64_t pa, uintptr_t size, uint32_t *budget)
+{
+    struct mdb_node *c = n->child;
+    while (c) {
+        struct mdb_node *next = c->next;
+        if (node_overlaps(c, pa, size)) {
+            if (!revoke_below(c, budget) || !*budget)
+                return false;
+            (*budget)--;
+            drop_mapping(c);
+        }
+        c = next;
+    }
+    if (!n->parent && !n->child)
+        drop_mapping(n);    /* the owner's node is no longer needed */
+    return true;
+}
+
 uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_t flags,
                     bool *more)
 {
@@ -245,10 +345,29 @@ uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_
         !region_ok(base, (uint32_t)order) || (flags & ~(uintptr_t)KEEL_UNMAP_SELF))
         return KEEL_E_INVALID;
     uint32_t budget = UNMAP_BUDGET;
-    for (uintptr_t off = 0; off < ((uintptr_t)1 << order); off += ARCH_PAGE_SIZE) {
-        struct mdb_node *n = mdb_find(task, base + off);
-        if (!n)
+    for (uintptr_t off = 0; off < SIZE(order);) {
+        uint64_t pa;
+        uint32_t r, lorder;
+        uintptr_t va = base + off;
+        /* The database first (one hash lookup for a page); the tables only
+         * where it has nothing, to step over what they prove empty. */
+        struct mdb_node *n = node_covering(task, va);
+        if (!n) {
+            (void)vm_lookup_leaf(&task->vm, va, &pa, &r, &lorder);
+            off = step_past(va, lorder, base, SIZE(order));
             continue;
+        }
+        off = step_past(va, n->order, base, SIZE(order));
+        if (n->order > order) {
+            /* The region is part of one large page: its derived mappings
+             * that overlap go; the page itself is not split. */
+            if ((flags & KEEL_UNMAP_SELF) && n->parent)
+                return KEEL_E_INVALID;
+            if (vm_lookup_leaf(&task->vm, n->va, &pa, &r, &lorder) != KERR_OK)
+                return KEEL_OK;     /* cannot happen: a node has its mapping */
+            *more = !revoke_part(n, pa + (base - n->va), SIZE(order), &budget);
+            return KEEL_OK;
+        }
         if (!revoke_below(n, &budget)) {
             *more = true;   /* the tree is consistent: the next call goes on */
             return KEEL_OK;

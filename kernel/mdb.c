@@ -20,6 +20,20 @@ struct mdb_node *mdb_find(const void *space, uintptr_t va)
     return NULL;
 }
 
+struct mdb_node *mdb_find_covering(const void *space, uintptr_t va, uint64_t orders)
+{
+    for (uint64_t left = orders; left; left &= left - 1) {
+        uint64_t size = left & (~left + 1);     /* the smallest size left */
+        /* A mapping starting at va rounded down to this size covers va if
+         * it is at least this large; a smaller one there rules out any
+         * larger one around va (the mappings of a space do not overlap). */
+        struct mdb_node *n = mdb_find(space, va & ~(uintptr_t)(size - 1));
+        if (n)
+            return ((uint64_t)1 << n->order) >= size ? n : NULL;
+    }
+    return NULL;
+}
+
 static void hash_insert(struct mdb_node *n)
 {
     struct mdb_node **b = bucket(n->space, n->va);
@@ -59,10 +73,12 @@ static void unlink_child(struct mdb_node *n)
     n->parent = n->next = n->prev = NULL;
 }
 
-void mdb_add(struct mdb_node *n, const void *space, uintptr_t va, struct mdb_node *parent)
+void mdb_add(struct mdb_node *n, const void *space, uintptr_t va, uint32_t order,
+             struct mdb_node *parent)
 {
     n->space = space;
     n->va = va;
+    n->order = order;
     n->child = NULL;
     link_child(n, parent);
     hash_insert(n);
@@ -75,16 +91,18 @@ void mdb_remove(struct mdb_node *n)
     hash_remove(n);
     n->space = NULL;
     n->va = 0;
+    n->order = 0;
     nodes--;
 }
 
 void mdb_move(struct mdb_node *from, struct mdb_node *to, const void *space, uintptr_t va)
 {
     struct mdb_node *parent = from->parent, *kids = from->child;
+    uint32_t order = from->order;
     unlink_child(from);
     from->child = NULL;
     mdb_remove(from);
-    mdb_add(to, space, va, parent);
+    mdb_add(to, space, va, order, parent);
     to->child = kids;
     for (struct mdb_node *k = kids; k; k = k->next)
         k->parent = to;

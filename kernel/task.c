@@ -58,6 +58,51 @@ static void *task_pt_virt(void *ctx, uint64_t pa)
     return kmem_ptr(pa);
 }
 
+/* Map 2^order bytes of fresh memory at va as one large page, if f has a
+ * block that large (the caller checked alignment and that the machine has
+ * such a page); false if not, with nothing done. */
+static bool map_anon_large(struct task *task, struct factory *f, uintptr_t va, uint32_t order,
+                           uint32_t rights)
+{
+    uint64_t pa = factory_block(f, (size_t)1 << order);
+    if (!pa)
+        return false;
+    task->pt_charge = f;
+    if (vm_map_order(&task->vm, va, pa, rights | PTE_USER, order) == KERR_OK)
+        return true;
+    for (uint64_t off = 0; off >> order == 0; off += ARCH_PAGE_SIZE)
+        factory_free(pa + off);
+    return false;
+}
+
+/* The largest page the machine has that fits at va in pages (and is not
+ * more than MAP_MAX_PAGES): large pages where size and alignment allow. */
+static uint32_t anon_order(uintptr_t va, uintptr_t pages)
+{
+    uint64_t orders = vm_leaf_orders();
+    for (uint32_t o = 63; o > ARCH_PAGE_SHIFT; o--)
+        if (((orders >> o) & 1) && !(va & (((uintptr_t)1 << o) - 1)) &&
+            pages >= (uintptr_t)1 << (o - ARCH_PAGE_SHIFT) &&
+            (uintptr_t)1 << (o - ARCH_PAGE_SHIFT) <= MAP_MAX_PAGES)
+            return o;
+    return ARCH_PAGE_SHIFT;
+}
+
+/* Undo the first done bytes of a MAP_ANON at va: unmap and free them. */
+static void unmap_anon(struct task *task, uintptr_t va, uintptr_t done)
+{
+    for (uintptr_t off = 0; off < done;) {
+        uint64_t pa;
+        uint32_t r, order;
+        if (vm_lookup_leaf(&task->vm, va + off, &pa, &r, &order) != KERR_OK)
+            break;  /* cannot happen: the pages were mapped in order */
+        vm_unmap(&task->vm, va + off);
+        for (uint64_t p = 0; p >> order == 0; p += ARCH_PAGE_SIZE)
+            factory_free(pa + p);
+        off += (uintptr_t)1 << order;
+    }
+}
+
 uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintptr_t pages,
                        uintptr_t rights)
 {
@@ -72,18 +117,19 @@ uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintp
             return KEEL_E_INVALID; /* already mapped */
     uint32_t pte = ((rights & KEEL_MAP_R) ? PTE_R : 0) |
                    ((rights & KEEL_MAP_W) ? PTE_W : 0) | ((rights & KEEL_MAP_X) ? PTE_X : 0);
-    for (uintptr_t i = 0; i < pages; i++) {
-        uint32_t err = task_map_page(task, f, va + i * ARCH_PAGE_SIZE, pte, &pa);
+    for (uintptr_t i = 0; i < pages;) {
+        uintptr_t at = va + i * ARCH_PAGE_SIZE;
+        uint32_t order = anon_order(at, pages - i);
+        if (order > ARCH_PAGE_SHIFT && map_anon_large(task, f, at, order, pte)) {
+            i += (uintptr_t)1 << (order - ARCH_PAGE_SHIFT);
+            continue;
+        }
+        uint32_t err = task_map_page(task, f, at, pte, &pa);
         if (err) {
-            while (i--) { /* undo: the request fails whole (tables made stay) */
-                uint64_t done;
-                if (vm_lookup(&task->vm, va + i * ARCH_PAGE_SIZE, &done, &r) == KERR_OK) {
-                    vm_unmap(&task->vm, va + i * ARCH_PAGE_SIZE);
-                    factory_free(done);
-                }
-            }
+            unmap_anon(task, va, i * ARCH_PAGE_SIZE); /* the request fails whole (tables made stay) */
             return err;
         }
+        i++;
     }
     return KEEL_OK;
 }

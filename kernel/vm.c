@@ -1,19 +1,39 @@
 /* Generic page-table construction and walking over the arch PTE hooks. */
 #include <vm.h>
 
+/* The layout, the same for every space: computed once by vm_init() rather
+ * than asked of the port at every step of every walk (the map and unmap
+ * paths walk two or three times each). */
+static struct {
+    uint8_t shift[ARCH_PT_LEVELS];  /* first virtual-address bit indexed by a level */
+    uint64_t mask[ARCH_PT_LEVELS];  /* its index mask, after the shift */
+    uint64_t leaf_orders;           /* bit n: a leaf of 2^n bytes exists */
+    uint8_t leaf_level[64];         /* the level of a leaf of 2^n bytes */
+} layout;
+
+static void layout_init(void)
+{
+    uint32_t shift = ARCH_PAGE_SHIFT;
+    for (uint32_t l = ARCH_PT_LEVELS; l-- > 0;) {
+        layout.shift[l] = (uint8_t)shift;
+        layout.mask[l] = ((uint64_t)1 << arch_pt_index_bits(l)) - 1;
+        if (l == ARCH_PT_LEVELS - 1 || arch_pt_leaf_ok(l)) {
+            layout.leaf_orders |= (uint64_t)1 << shift;
+            layout.leaf_level[shift] = (uint8_t)l;
+        }
+        shift += arch_pt_index_bits(l);
+    }
+}
+
 /* First virtual-address bit indexed by level (0 = root). */
 static uint32_t level_shift(uint32_t level)
 {
-    uint32_t shift = ARCH_PAGE_SHIFT;
-    for (uint32_t l = ARCH_PT_LEVELS - 1; l > level; l--)
-        shift += arch_pt_index_bits(l);
-    return shift;
+    return layout.shift[level];
 }
 
 static uint32_t index_at(uintptr_t va, uint32_t level)
 {
-    return (uint32_t)((va >> level_shift(level)) &
-                      (((uintptr_t)1 << arch_pt_index_bits(level)) - 1));
+    return (uint32_t)((va >> layout.shift[level]) & layout.mask[level]);
 }
 
 static arch_pte_t *table(const struct vm_space *vs, uint64_t pa)
@@ -23,6 +43,8 @@ static arch_pte_t *table(const struct vm_space *vs, uint64_t pa)
 
 uint32_t vm_va_bits(void)
 {
+    if (!layout.leaf_orders)
+        layout_init();
     return level_shift(0) + arch_pt_index_bits(0);
 }
 
@@ -34,6 +56,8 @@ static size_t root_bytes(void)
 
 enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt)
 {
+    if (!layout.leaf_orders)
+        layout_init();
     uint64_t root = root_bytes() <= ARCH_PAGE_SIZE ? pt->alloc(pt->ctx)
                     : pt->alloc_root ? pt->alloc_root(pt->ctx, root_bytes()) : 0;
     if (!root)
@@ -46,26 +70,60 @@ enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt)
     return KERR_OK;
 }
 
-/* The leaf slot for va, or NULL.  With create, missing tables are added
- * (*err says KERR_NOMEM when that fails). */
-static arch_pte_t *walk(const struct vm_space *vs, uintptr_t va, bool create, enum kerr *err)
+#define LAST_LEVEL (ARCH_PT_LEVELS - 1)
+
+/* The level whose leaves map 2^order bytes, or ARCH_PT_LEVELS if none does
+ * on this machine. */
+static uint32_t level_of_order(uint32_t order)
+{
+    if (order >= 64 || !((layout.leaf_orders >> order) & 1))
+        return ARCH_PT_LEVELS;
+    return layout.leaf_level[order];
+}
+
+uint64_t vm_leaf_orders(void)
+{
+    return layout.leaf_orders;
+}
+
+/* The slot for va at level stop, adding missing tables above it; NULL with
+ * *err KERR_NOMEM if a table could not be had, KERR_EXIST if a large leaf
+ * above stop maps va. */
+static arch_pte_t *walk_create(const struct vm_space *vs, uintptr_t va, uint32_t stop,
+                               enum kerr *err)
 {
     uint64_t pa = vs->root;
     for (uint32_t level = 0;; level++) {
         arch_pte_t *slot = &table(vs, pa)[index_at(va, level)];
-        if (level == ARCH_PT_LEVELS - 1)
+        if (level == stop)
             return slot;
         if (!arch_pte_valid(*slot)) {
-            uint64_t next = create ? vs->pt->alloc(vs->pt->ctx) : 0;
+            uint64_t next = vs->pt->alloc(vs->pt->ctx);
             if (!next) {
-                *err = create ? KERR_NOMEM : KERR_NOENT;
+                *err = KERR_NOMEM;
                 return NULL;
             }
             *slot = arch_pte_table(next);
         } else if (!arch_pte_is_table(*slot)) {
-            *err = KERR_EXIST; /* a large leaf above: not made by this code */
+            *err = KERR_EXIST;
             return NULL;
         }
+        pa = arch_pte_addr(*slot);
+    }
+}
+
+/* The leaf mapping va: its slot (level in *level), or NULL with *level the
+ * level of the invalid entry the walk ended at. */
+static arch_pte_t *find_leaf(const struct vm_space *vs, uintptr_t va, uint32_t *level)
+{
+    uint64_t pa = vs->root;
+    for (uint32_t l = 0;; l++) {
+        arch_pte_t *slot = &table(vs, pa)[index_at(va, l)];
+        *level = l;
+        if (!arch_pte_valid(*slot))
+            return NULL;
+        if (l == LAST_LEVEL || !arch_pte_is_table(*slot))
+            return slot;
         pa = arch_pte_addr(*slot);
     }
 }
@@ -80,20 +138,32 @@ static enum kerr check_va(uintptr_t va)
     return KERR_OK;
 }
 
-enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights)
+enum kerr vm_map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights,
+                       uint32_t order)
 {
     enum kerr e = check_va(va);
     if (e)
         return e;
-    if ((pa & (ARCH_PAGE_SIZE - 1)) || !(rights & (PTE_R | PTE_W | PTE_X)))
+    uint32_t level = level_of_order(order);
+    if (level == ARCH_PT_LEVELS)
         return KERR_INVAL;
-    arch_pte_t *slot = walk(vs, va, true, &e);
+    uint64_t mask = ((uint64_t)1 << order) - 1;
+    if ((va & mask) || (pa & mask) || !(rights & (PTE_R | PTE_W | PTE_X)))
+        return KERR_INVAL;
+    if ((uintptr_t)mask > USER_END - 1 - va)
+        return KERR_RANGE;
+    arch_pte_t *slot = walk_create(vs, va, level, &e);
     if (!slot)
         return e;
     if (arch_pte_valid(*slot))
-        return KERR_EXIST;
-    *slot = arch_pte_leaf(pa, rights);
+        return KERR_EXIST;     /* a leaf, or a table (maybe of no mapping) */
+    *slot = level == LAST_LEVEL ? arch_pte_leaf(pa, rights) : arch_pte_leaf_at(pa, rights, level);
     return KERR_OK;
+}
+
+enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights)
+{
+    return vm_map_order(vs, va, pa, rights, ARCH_PAGE_SHIFT);
 }
 
 enum kerr vm_unmap(struct vm_space *vs, uintptr_t va)
@@ -101,11 +171,33 @@ enum kerr vm_unmap(struct vm_space *vs, uintptr_t va)
     enum kerr e = check_va(va);
     if (e)
         return e;
-    arch_pte_t *slot = walk(vs, va, false, &e);
-    if (!slot || !arch_pte_valid(*slot))
+    uint32_t level;
+    arch_pte_t *slot = find_leaf(vs, va, &level);
+    if (!slot)
         return KERR_NOENT;
+    if (va & (((uintptr_t)1 << level_shift(level)) - 1))
+        return KERR_INVAL;     /* inside a large page: only all of it goes */
     *slot = (arch_pte_t)0;
-    arch_tlb_flush_page(&vs->arch, va);
+    if (level == LAST_LEVEL)
+        arch_tlb_flush_page(&vs->arch, va);
+    else
+        arch_tlb_flush_leaf(&vs->arch, va, level);
+    return KERR_OK;
+}
+
+enum kerr vm_lookup_leaf(const struct vm_space *vs, uintptr_t va, uint64_t *pa,
+                         uint32_t *rights, uint32_t *order)
+{
+    uint32_t level = 0;
+    arch_pte_t *slot = NULL;
+    uintptr_t page = va & ~(ARCH_PAGE_SIZE - 1);
+    if (check_va(page) == KERR_OK)
+        slot = find_leaf(vs, page, &level);
+    *order = level_shift(level);
+    if (!slot)
+        return KERR_NOENT;
+    *pa = arch_pte_addr(*slot);
+    *rights = arch_pte_rights(*slot);
     return KERR_OK;
 }
 
@@ -115,11 +207,11 @@ enum kerr vm_lookup(const struct vm_space *vs, uintptr_t va, uint64_t *pa, uint3
     enum kerr e = check_va(page);
     if (e)
         return e == KERR_RANGE ? KERR_NOENT : e;
-    arch_pte_t *slot = walk(vs, page, false, &e);
-    if (!slot || !arch_pte_valid(*slot))
+    uint64_t leaf;
+    uint32_t order;
+    if (vm_lookup_leaf(vs, page, &leaf, rights, &order) != KERR_OK)
         return KERR_NOENT;
-    *pa = arch_pte_addr(*slot);
-    *rights = arch_pte_rights(*slot);
+    *pa = leaf + (page & (((uintptr_t)1 << order) - 1));
     return KERR_OK;
 }
 
@@ -178,12 +270,13 @@ static void free_tables(struct vm_space *vs, bool pages)
         arch_pte_t e = table(vs, pa[level])[next[level]++];
         if (!arch_pte_valid(e))
             continue;
-        if (level < ARCH_PT_LEVELS - 1) {
+        if (level < LAST_LEVEL && arch_pte_is_table(e)) {
             level++;
             pa[level] = arch_pte_addr(e);
             next[level] = user_first(level);
-        } else if (pages) {
-            vs->pt->free(vs->pt->ctx, arch_pte_addr(e));
+        } else if (pages) {     /* a leaf: a large one is freed page by page */
+            for (uint64_t off = 0; off >> level_shift(level) == 0; off += ARCH_PAGE_SIZE)
+                vs->pt->free(vs->pt->ctx, arch_pte_addr(e) + off);
         }
     }
 }

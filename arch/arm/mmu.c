@@ -191,6 +191,19 @@ arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
     return pte;
 }
 
+/* 4 KiB granule: block descriptors at L1 (1 GiB) and L2 (2 MiB), not L0. */
+bool arch_pt_leaf_ok(uint32_t level)
+{
+    return level == 1 || level == 2;
+}
+
+/* A block descriptor: the page format with bits[1:0] = 01. */
+arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
+{
+    (void)level;
+    return (arch_pte_leaf(pa, rights) & ~DESC_PAGE) | DESC_BLOCK;
+}
+
 bool arch_pte_valid(arch_pte_t pte)
 {
     return pte & DESC_VALID;
@@ -257,4 +270,11 @@ void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)
 {
     uint64_t arg = TLBI_VA(va) | (uint64_t)as->asid << TTBR_ASID_SHIFT;
     __asm__ volatile("dsb ishst; tlbi vae1is, %0; dsb ish; isb" : : "r"(arg) : "memory");
+}
+
+/* TLBI VAE1IS drops whatever entry translates va, a block's included. */
+void arch_tlb_flush_leaf(const struct arch_aspace *as, uintptr_t va, uint32_t level)
+{
+    (void)level;
+    arch_tlb_flush_page(as, va);
 }

@@ -49,6 +49,11 @@
 #define TLBIE_RS(pid)   ((uint64_t)(pid) << 32)
 #define TLBIE_IS_VA     (0ull << 10)        /* one page of the PID (AP 0 = 4 KiB) */
 #define TLBIE_IS_PID    (1ull << 10)        /* everything of the PID */
+#define TLBIE_AP_SHIFT  5                   /* RB bits 56:58: the page size */
+#define AP_2M           1ull                /* radix AP encodings (ISA 3.0B 6.7.8.4) */
+#define AP_1G           2ull
+#define LEVEL_1G        1                   /* levels below the root: 1 GiB, 2 MiB, 4 KiB */
+#define LEVEL_2M        2
 #define RIC_TLB         0
 #define RIC_ALL         2
 
@@ -154,6 +159,19 @@ arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
     return be(pte);
 }
 
+/* Radix leaf PDEs: 1 GiB at level 1, 2 MiB at level 2 (POWER9's sizes). */
+bool arch_pt_leaf_ok(uint32_t level)
+{
+    return level == LEVEL_1G || level == LEVEL_2M;
+}
+
+/* A leaf has the same format at every level (the L bit set). */
+arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
+{
+    (void)level;
+    return arch_pte_leaf(pa, rights);
+}
+
 bool arch_pte_valid(arch_pte_t pte)
 {
     return (be(pte) & PTE_VALID) != 0;
@@ -214,4 +232,12 @@ void arch_aspace_activate(const struct arch_aspace *as)
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)
 {
     TLBIE(RIC_TLB, (va & ~(ARCH_PAGE_SIZE - 1)) | TLBIE_IS_VA, as->pid);
+}
+
+/* tlbie must name the size of the page it drops (AP); the EA is aligned to it. */
+void arch_tlb_flush_leaf(const struct arch_aspace *as, uintptr_t va, uint32_t level)
+{
+    uint64_t ap = level == LEVEL_1G ? AP_1G : AP_2M;
+    uint64_t size = level == LEVEL_1G ? GIB(1) : MIB(2);
+    TLBIE(RIC_TLB, (va & ~(size - 1)) | TLBIE_IS_VA | ap << TLBIE_AP_SHIFT, as->pid);
 }

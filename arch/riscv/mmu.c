@@ -133,6 +133,20 @@ arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
     return make_pte(pa, f);
 }
 
+/* Sv48: megapages (level 2) and gigapages (level 1); no terapages at the
+ * root, whose user entries stay tables. */
+bool arch_pt_leaf_ok(uint32_t level)
+{
+    return level == 1 || level == 2;
+}
+
+/* A leaf has the same format at every level (R, W or X set). */
+arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
+{
+    (void)level;
+    return arch_pte_leaf(pa, rights);
+}
+
 bool arch_pte_valid(arch_pte_t pte)
 {
     return pte & PTE_V;
@@ -193,4 +207,11 @@ void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)
 {
     uint64_t asid = (as->satp >> SATP_ASID_SHIFT) & SATP_ASID_MASK;
     __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"(asid) : "memory");
+}
+
+/* SFENCE.VMA with an address covers the leaf translating it, at any level. */
+void arch_tlb_flush_leaf(const struct arch_aspace *as, uintptr_t va, uint32_t level)
+{
+    (void)level;
+    arch_tlb_flush_page(as, va);
 }

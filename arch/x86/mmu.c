@@ -39,6 +39,9 @@
 #define CPUID_7_EBX_INVPCID (1u << 10)
 #define CPUID_EXT_FEATURES 0x80000001
 #define CPUID_EXT_EDX_NX (1u << 20)
+#define CPUID_EXT_EDX_PDPE1GB (1u << 26)  /* 1 GiB pages */
+#define LEVEL_PDPT 1                /* user levels: 0 PML4, 1 PDPT, 2 PD, 3 PT */
+#define LEVEL_PD 2
 #define INVPCID_ADDRESS 0           /* INVPCID type: one address of one PCID */
 #define TAGS 4096                   /* PCIDs 0..4095; 0 is the kernel's */
 
@@ -49,7 +52,7 @@ static arch_pte_t kernel_pd[KERNEL_MAP_MAX_GIB][PT_ENTRIES] __attribute__((align
 static arch_pte_t guard_pt[PT_ENTRIES] __attribute__((aligned(4096)));
 
 static struct {
-    bool nx, pcid, invpcid;
+    bool nx, pcid, invpcid, gib_pages;
     uint64_t map_end;               /* first byte the kernel does not map */
     /* Tags whose TLB entries may be stale (tag reused, or a page unmapped
      * while another space was current): flushed on their next activation. */
@@ -81,6 +84,7 @@ static void find_features(void)
     uint32_t r[4];
     cpuid(CPUID_EXT_FEATURES, 0, r);
     mmu.nx = r[3] & CPUID_EXT_EDX_NX;
+    mmu.gib_pages = r[3] & CPUID_EXT_EDX_PDPE1GB;
     cpuid(CPUID_FEATURES, 0, r);
     mmu.pcid = r[2] & CPUID_1_ECX_PCID;
     cpuid(0, 0, r);
@@ -163,6 +167,19 @@ arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
     if (rights & PTE_DEVICE)
         e |= PTE_PCD | PTE_PWT;     /* PAT entry 3: uncached (the reset PAT) */
     return e;
+}
+
+/* 2 MiB pages always (long mode has PSE); 1 GiB ones where CPUID says so. */
+bool arch_pt_leaf_ok(uint32_t level)
+{
+    return level == LEVEL_PD || (level == LEVEL_PDPT && mmu.gib_pages);
+}
+
+/* PS marks the leaf; bit 12 (PAT in a large entry) stays 0 as pa is aligned. */
+arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
+{
+    (void)level;
+    return arch_pte_leaf(pa, rights) | PTE_PS;
 }
 
 bool arch_pte_valid(arch_pte_t pte)
@@ -251,4 +268,12 @@ void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)
         mark_stale(as->pcid, true);
     }
     /* else: not current, and its next CR3 load flushes everything of it. */
+}
+
+/* INVLPG (and INVPCID's single-address form) of any address in a large page
+ * drops that page's entry. */
+void arch_tlb_flush_leaf(const struct arch_aspace *as, uintptr_t va, uint32_t level)
+{
+    (void)level;
+    arch_tlb_flush_page(as, va);
 }

@@ -283,10 +283,30 @@ arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights);
 bool arch_pte_valid(arch_pte_t pte);
 /** True if the entry points to a next-level table (not a leaf). */
 bool arch_pte_is_table(arch_pte_t pte);
-/** Physical address the entry points to. */
+/** Physical address the entry points to (a table, or a leaf at any level:
+ * then the first byte of its page, aligned to the page's size). */
 uint64_t arch_pte_addr(arch_pte_t pte);
-/** Rights (PTE_R/W/X/USER) of a leaf entry. */
+/** Rights (PTE_R/W/X/USER) of a leaf entry, at any level. */
 uint32_t arch_pte_rights(arch_pte_t pte);
+
+/*
+ * Large pages (docs/design.md, "Large pages").  An entry above the last
+ * level may be a leaf mapping the whole region that level's entry covers
+ * (2 MiB at the level above the last, 1 GiB above that, with 4 KiB pages
+ * and 9-bit levels): x86 PS, AArch64 block descriptors, RISC-V leaves at
+ * level 1/2, POWER9 radix leaf PDEs.  Generic code (kernel/vm.c) decides
+ * where one fits (size and alignment of the region, an empty slot) and
+ * asks the port only for the entry and the TLB flush.  arch_pte_is_table()
+ * tells a large leaf from a table at every level above the last.
+ */
+/** True if level (0 = root, below ARCH_PT_LEVELS - 1) may hold a leaf on
+ * this machine.  The last level always holds leaves and is not asked
+ * about.  The same answer for the kernel's lifetime, after arch_mmu_init. */
+bool arch_pt_leaf_ok(uint32_t level);
+/** A leaf entry at level (one arch_pt_leaf_ok() allows) mapping the
+ * naturally aligned region at pa of that level's size with rights, as
+ * arch_pte_leaf() does for one page. */
+arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level);
 /** Set up as around the zeroed root table at root_pa: install the kernel's
  * mappings in it.  It gets its tag from arch_aspace_set_tag before it is
  * first activated. */
@@ -303,6 +323,10 @@ void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag);
 void arch_aspace_activate(const struct arch_aspace *as);
 /** Drop any TLB entry of as for the page at va. */
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va);
+/** Drop any TLB entry of as for the large leaf at level (above the last)
+ * that mapped va, aligned to that level's size (POWER9's tlbie must name
+ * the page size; the other ports flush it as one page at va). */
+void arch_tlb_flush_leaf(const struct arch_aspace *as, uintptr_t va, uint32_t level);
 
 /** Make regs a user-mode frame that starts at ip with stack sp and arg in
  * the first argument register, every other register zero. */

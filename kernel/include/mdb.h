@@ -2,7 +2,10 @@
  * The mapping database: which mapping of a user page was derived from which.
  *
  * One node per page mapped by delegation (a map or grant item), and one for
- * each page a task mapped out of memory it owns.  The nodes of one physical
+ * each page a task mapped out of memory it owns.  A page may be large (2 MiB,
+ * 1 GiB: one leaf entry, docs/design.md "Large pages"): each node records
+ * the size of its mapping, and a node derived from a large page may be
+ * smaller (a part of it) but never larger.  The nodes of one physical
  * frame form a tree, as in L4/Fiasco: the root is the owner's mapping (the
  * page the kernel allocated for a task), each child a mapping made from its
  * parent.  Unmapping a page takes back every mapping below its node, leaves
@@ -24,21 +27,31 @@ struct mdb_node {
     struct mdb_node *next, *prev;   /* siblings: the parent's other children */
     struct mdb_node *hash_next;     /* hash chain of (space, va) */
     const void *space;              /* address space of the mapping; NULL: node unused */
-    uintptr_t va;                   /* page address in that space */
+    uintptr_t va;                   /* page address in that space, aligned to the size */
+    uint32_t order;                 /* log2 of the mapping's size in bytes */
 };
 
-/* The node recording the mapping of page va in space, or NULL. */
+/* The node recording the mapping that starts at va in space, or NULL. */
 struct mdb_node *mdb_find(const void *space, uintptr_t va);
 
-/* Record n as the mapping of va in space, derived from parent (NULL: the
- * root of a new tree).  n must be unused, (space, va) not yet recorded. */
-void mdb_add(struct mdb_node *n, const void *space, uintptr_t va, struct mdb_node *parent);
+/* The node recording the mapping in space that covers address va, of one of
+ * the sizes in orders (bit n: 2^n bytes), or NULL.  One hash lookup per
+ * size, smallest first. */
+struct mdb_node *mdb_find_covering(const void *space, uintptr_t va, uint64_t orders);
+
+/* Record n as the mapping of 2^order bytes at va in space, derived from
+ * parent (NULL: the root of a new tree).  n must be unused, (space, va) not
+ * yet recorded, va aligned to the size, and a child no larger than its
+ * parent. */
+void mdb_add(struct mdb_node *n, const void *space, uintptr_t va, uint32_t order,
+             struct mdb_node *parent);
 
 /* Forget n, which must have no children; n becomes unused. */
 void mdb_remove(struct mdb_node *n);
 
 /* Grant: to (unused) takes from's place in its tree, as the mapping of va in
- * space, with from's parent and children; from becomes unused. */
+ * space (of from's size), with from's parent and children; from becomes
+ * unused. */
 void mdb_move(struct mdb_node *from, struct mdb_node *to, const void *space, uintptr_t va);
 
 /* A descendant of n without children (following first children), or NULL if

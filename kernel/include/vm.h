@@ -66,12 +66,34 @@ enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt);
  * could not be had. */
 enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights);
 
-/* Remove the mapping of the page at va.  KERR_NOENT if there is none. */
+/* Map the naturally aligned region of 2^order bytes at va to pa with one
+ * leaf entry: a page (order ARCH_PAGE_SHIFT) or a large page (docs/design.md,
+ * "Large pages").  KERR_INVAL if the machine has no leaf of that size or va
+ * or pa is not aligned to it (or rights is empty), KERR_RANGE if the region
+ * leaves user space, KERR_EXIST if anything of it is mapped, or a table
+ * already sits in the slot (even one of no mapping: tables are kept until
+ * the space goes), KERR_NOMEM if a table page could not be had. */
+enum kerr vm_map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights,
+                       uint32_t order);
+
+/* The sizes of leaf the machine has: bit n set for 2^n bytes. */
+uint64_t vm_leaf_orders(void);
+
+/* Remove the mapping (of any size) that starts at va.  KERR_NOENT if there
+ * is none, KERR_INVAL if va lies inside a large page but is not its start
+ * (a large page goes whole or not at all). */
 enum kerr vm_unmap(struct vm_space *vs, uintptr_t va);
 
 /* Translate va: physical address of its page and the rights.  KERR_NOENT if
  * not mapped. */
 enum kerr vm_lookup(const struct vm_space *vs, uintptr_t va, uint64_t *pa, uint32_t *rights);
+
+/* The leaf that maps va: the physical address where it starts, its rights
+ * and log2 of its size in *order.  KERR_NOENT if va is not mapped; *order
+ * then gives the size of the aligned unmapped region around va that the
+ * tables prove empty (a whole missing table: nothing to look up in it). */
+enum kerr vm_lookup_leaf(const struct vm_space *vs, uintptr_t va, uint64_t *pa,
+                         uint32_t *rights, uint32_t *order);
 
 /* True if every byte of [va, va + len) is mapped with at least rights: how
  * the kernel checks a user pointer before it touches it. */

@@ -33,6 +33,7 @@
 /* ---- the host "port": the page-table format of fake_pte.h ---- */
 uint32_t arch_pt_index_bits(uint32_t level) { return 9; }
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va) { }
+void arch_tlb_flush_leaf(const struct arch_aspace *as, uintptr_t va, uint32_t level) { }
 void arch_aspace_init(struct arch_aspace *as, uint64_t root) { as->root = root; }
 void arch_aspace_activate(const struct arch_aspace *as) { }
 uint32_t arch_tag_bits(void) { return 3; }

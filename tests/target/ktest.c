@@ -3015,6 +3015,175 @@ static void test_root_pager(void)
     check(!e && quota(FACTORY) >= before - 4, "memory: giving root's pages back keeps the quota");
 }
 
+/* ---- large pages ---- */
+
+#define LARGE_SRC (MEM_AREA + 0x80000000ull)                 /* 1 GiB aligned */
+#define LARGE_WIN(i) (MEM_AREA + 0xc0000000ull + 0x1000000ull * (uintptr_t)(i))
+#define LARGE_CYCLES 1000
+
+/* Map and grant at page size 2^o (a size KEEL_ARCH_PAGE_ORDERS names, one
+ * a map item can carry), from a large page of ours made by MAP_ANON. */
+static void large_pages_of(uint32_t o)
+{
+    uintptr_t size = (uintptr_t)1 << o, last = size - MEM_PAGE;
+    char name[160];
+    uint32_t e = keel_map_anon(U, SELF_TASK, FACTORY, LARGE_SRC, (uint32_t)(size / MEM_PAGE),
+                               KEEL_MAP_R | KEEL_MAP_W);
+    *(volatile uint32_t *)LARGE_SRC = 0x1a0;
+    *(volatile uint32_t *)(LARGE_SRC + MEM_PAGE) = 0x1a3;   /* read_at() cannot tell 0 */
+    *(volatile uint32_t *)(LARGE_SRC + last) = 0x1a1;
+    uint64_t before = quota(FACTORY);
+    e = e ? e : send_mem(KEEL_ITEM_MAP, LARGE_SRC, o, KEEL_MAP_R | KEEL_MAP_W, LARGE_WIN(0), o);
+    uint64_t cost = before - quota(FACTORY);
+    keel_snprintf(name, sizeof(name), "large pages: a %u KiB page maps whole into a window "
+                  "(one entry: %u pages of tables and nodes)", (uint32_t)(size >> 10),
+                  (uint32_t)cost);
+    check(!e && ws_order == o && ws_base == LARGE_WIN(0) && mem_word(LARGE_WIN(0)) == 0x1a0 &&
+          mem_word(LARGE_WIN(0) + last) == 0x1a1 && cost <= 4, name);
+    *(volatile uint32_t *)(LARGE_WIN(0) + last) = 0x1a2;
+    check(mem_word(LARGE_SRC + last) == 0x1a2, "large pages: sender and receiver share it");
+
+    e = send_mem(KEEL_ITEM_MAP, LARGE_SRC, o, KEEL_MAP_R, LARGE_WIN(1), o);
+    check(!e && read_at(LARGE_WIN(1) + last) == 0x1a2 &&
+          watch(&probe, probe_write, LARGE_WIN(1) + last) == (MEM_FAULT | KEEL_FAULT_PAGE_WRITE),
+          "large pages: rights only shrink (a read-only large mapping refuses writes)");
+
+    /* Pieces: a smaller window takes the part at its offset. */
+    e = send_mem(KEEL_ITEM_MAP, LARGE_SRC, o, KEEL_MAP_R, LARGE_WIN(2) + 5 * MEM_PAGE, 12);
+    e = e ? e : send_mem(KEEL_ITEM_MAP, LARGE_SRC + 9 * MEM_PAGE, 12, KEEL_MAP_R,
+                         LARGE_WIN(3), 12);
+    *(volatile uint32_t *)(LARGE_SRC + 5 * MEM_PAGE) = 0x1a5;
+    *(volatile uint32_t *)(LARGE_SRC + 9 * MEM_PAGE) = 0x1a9;
+    check(!e && ws_order == 12 && read_at(LARGE_WIN(2) + 5 * MEM_PAGE) == 0x1a5 &&
+          read_at(LARGE_WIN(3)) == 0x1a9 &&
+          read_at(LARGE_WIN(2)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ),
+          "large pages: 4 KiB parts of a large page map on their own");
+    e = keel_unmap(U, SELF_TASK, LARGE_SRC + 5 * MEM_PAGE, 12, 0);
+    check(!e && read_at(LARGE_WIN(2) + 5 * MEM_PAGE) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          read_at(LARGE_WIN(0) + 5 * MEM_PAGE) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          read_at(LARGE_WIN(3)) == 0x1a9 && mem_word(LARGE_SRC + 5 * MEM_PAGE) == 0x1a5,
+          "large pages: unmap of a part takes back (whole) the mappings that overlap it, "
+          "no other; the owner's page is not split");
+
+    /* The caller's own received large page is not split either. */
+    e = send_mem(KEEL_ITEM_MAP, LARGE_SRC, o, KEEL_MAP_R, LARGE_WIN(0), o);
+    uint32_t part = e ? e : keel_invoke(U, SELF_TASK, KEEL_TASK_UNMAP, LARGE_WIN(0) + MEM_PAGE,
+                                        12, KEEL_UNMAP_SELF, 0);
+    check(part == KEEL_E_INVALID && read_at(LARGE_WIN(0) + MEM_PAGE) == 0x1a3,
+          "large pages: KEEL_UNMAP_SELF of part of a received large page is KEEL_E_INVALID, "
+          "nothing taken");
+
+    /* Grant moves it whole; a part of it cannot be granted. */
+    e = send_mem(KEEL_ITEM_GRANT, LARGE_WIN(0), o, KEEL_MAP_R, LARGE_WIN(4), o);
+    check(!e && ws_type == KEEL_ITEM_GRANT && read_at(LARGE_WIN(4) + last) == 0x1a2 &&
+          read_at(LARGE_WIN(0)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ),
+          "large pages: grant moves a large page whole");
+    check(send_mem(KEEL_ITEM_GRANT, LARGE_WIN(4) + MEM_PAGE, 12, KEEL_MAP_R, LARGE_WIN(5), 12) ==
+          KEEL_E_INVALID && send_mem(KEEL_ITEM_GRANT, LARGE_WIN(4), o, KEEL_MAP_R,
+          LARGE_WIN(5), 12) == KEEL_E_INVALID && read_at(LARGE_WIN(4)) == 0x1a0,
+          "large pages: granting part of a large page (item or window smaller) is "
+          "KEEL_E_INVALID");
+
+    /* A destination with a page already mapped in it takes the rest in pages. */
+    e = send_mem(KEEL_ITEM_MAP, LARGE_SRC + 9 * MEM_PAGE, 12, KEEL_MAP_R, LARGE_WIN(6) + MEM_PAGE,
+                 12);
+    e = e ? e : send_mem(KEEL_ITEM_MAP, LARGE_SRC, o, KEEL_MAP_R, LARGE_WIN(6), o);
+    check(!e && read_at(LARGE_WIN(6) + MEM_PAGE) == 0x1a9 && read_at(LARGE_WIN(6)) == 0x1a0 &&
+          read_at(LARGE_WIN(6) + last) == 0x1a2,
+          "large pages: a window with a page in it gets the rest page by page");
+
+    check(send_mem(KEEL_ITEM_MAP, LARGE_SRC + MEM_PAGE, o, KEEL_MAP_R, LARGE_WIN(7), o) ==
+          KEEL_E_INVALID && send_mem(KEEL_ITEM_MAP, LARGE_SRC, o, KEEL_MAP_R,
+          LARGE_WIN(7) + MEM_PAGE, o) == KEEL_E_WINDOW &&
+          send_mem(KEEL_ITEM_MAP, LARGE_SRC, KEEL_MAP_ORDER_MAX + 1, KEEL_MAP_R, LARGE_WIN(7),
+          o) == KEEL_E_INVALID,
+          "large pages: a misaligned item is KEEL_E_INVALID, a misaligned window KEEL_E_WINDOW, "
+          "an oversized item KEEL_E_INVALID");
+
+    e = keel_unmap(U, SELF_TASK, LARGE_SRC, o, 0);
+    bool gone = true;
+    for (uint32_t w = 0; w < 7; w++)
+        gone = gone && read_at(LARGE_WIN(w)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+               read_at(LARGE_WIN(w) + last) == (MEM_FAULT | KEEL_FAULT_PAGE_READ);
+    check(!e && gone && mem_word(LARGE_SRC + last) == 0x1a2,
+          "large pages: access through every receiver faults after unmap; the owner keeps it");
+
+    /* Cycles: after the first one (tables made), nothing is left over. */
+    uint64_t settled = 0;
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < LARGE_CYCLES && !bad; i++) {
+        bad += send_mem(KEEL_ITEM_MAP, LARGE_SRC, o, KEEL_MAP_R, LARGE_WIN(8), o) != 0;
+        bad += mem_word(LARGE_WIN(8) + last) != 0x1a2;
+        bad += keel_unmap(U, SELF_TASK, LARGE_SRC, o, 0) != 0;
+        if (i == 0)
+            settled = quota(FACTORY);
+    }
+    keel_snprintf(name, sizeof(name), "large pages: %u map/unmap cycles of a %u KiB page leave "
+                  "no page mapped and no quota used", LARGE_CYCLES, (uint32_t)(size >> 10));
+    check(!bad && quota(FACTORY) == settled &&
+          read_at(LARGE_WIN(8)) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          read_at(LARGE_WIN(8) + last) == (MEM_FAULT | KEEL_FAULT_PAGE_READ), name);
+}
+
+/* MAP_ANON takes large pages where size and alignment allow; they go back
+ * page by page with the task, and a failed one leaves nothing behind. */
+static void large_map_anon(void)
+{
+    uintptr_t large = (uintptr_t)1 << 21;
+    uint32_t pages = (uint32_t)(large / MEM_PAGE) + 16;
+    uint32_t s = sub_factory(pages), task = KEEL_CAP_OPEN;
+    uint32_t e = keel_task_create(U, FACTORY, &task);
+    uint64_t before = quota(s);
+    e = e ? e : keel_map_anon(U, task, s, LARGE_SRC + large, (uint32_t)(large / MEM_PAGE) + 1,
+                              KEEL_MAP_R | KEEL_MAP_W);
+    uint64_t used = before - quota(s);
+    uint32_t e2 = e ? e : keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    check(!e && !e2 && used >= large / MEM_PAGE + 1 && used <= large / MEM_PAGE + 8 &&
+          quota(s) == before, "large pages: MAP_ANON of 2 MiB + 4 KiB in another task, "
+          "destroyed: every page (the large one page by page) goes back");
+    drop(task);
+    drop(s);
+    s = sub_factory(300);
+    task = KEEL_CAP_OPEN;
+    e = keel_task_create(U, FACTORY, &task);
+    e = e ? e : keel_map_anon(U, task, s, LARGE_SRC, (uint32_t)(large / MEM_PAGE),
+                              KEEL_MAP_R | KEEL_MAP_W);
+    check(e == KEEL_E_QUOTA && quota(s) + 4 >= 300, "large pages: MAP_ANON of 2 MiB from a "
+          "factory with less is KEEL_E_QUOTA and gives back what it took");
+    keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    drop(task);
+    drop(s);
+}
+
+static void test_large_pages(void)
+{
+    uintptr_t sp = new_stack(1);
+    uint32_t gate = KEEL_CAP_OPEN;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x8d, &gate);
+    ws_u = NULL;
+    bool ok = sp && watched_start(&probe, SELF_TASK, sp - 64, gate);
+    uint32_t ws = ok ? spawn(window_server, 0, MAIN_PRIO, KEEL_CAP_OPEN) : KEEL_CAP_OPEN;
+    ok = ok && ws != KEEL_CAP_OPEN && !keel_gate_create(U, FACTORY, ws, 0x3d, &ws_gate);
+    settle();
+    check(ok && ws_u, "large pages: setup (a window server and a watched thread)");
+    if (!ok || !ws_u)
+        return;
+    uint32_t sizes = 0;
+    for (uint32_t o = 13; o <= KEEL_MAP_ORDER_MAX; o++)
+        if ((KEEL_ARCH_PAGE_ORDERS >> o) & 1) {
+            large_pages_of(o);
+            sizes++;
+        }
+    check(sizes > 0, "large pages: the ISA has a large page a map item can carry");
+    if ((KEEL_ARCH_PAGE_ORDERS >> 21) & 1)
+        large_map_anon();
+    keel_set_window(ws_u, 0, 0);
+    drop(ws_gate);
+    drop(ws);
+    drop(probe.thread);
+    drop(probe.gate);
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -3062,6 +3231,7 @@ int main(void)
     test_random_revoke(4000);
     test_memory_factories();
     test_root_pager();
+    test_large_pages();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

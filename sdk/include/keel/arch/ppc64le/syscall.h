@@ -70,3 +70,9 @@ static inline void keel_arch_trap(void)
 {
     __asm__ volatile(".long 0x7fe00008" ::: "r12", "memory");
 }
+
+/** Page sizes the kernel maps with one entry on this ISA (POWER): bit n set
+ * for 2^n bytes.  4 KiB pages, 2 MiB and 1 GiB radix leaf PDEs.  A map item,
+ * MAP_ANON or a fault reply uses the largest that the region's size and
+ * alignment allow (docs/design.md, "Large pages"). */
+#define KEEL_ARCH_PAGE_ORDERS ((1ull << 12) | (1ull << 21) | (1ull << 30))

@@ -68,3 +68,9 @@ static inline void keel_arch_trap(void)
 {
     __asm__ volatile(".4byte 0x00100073" ::: "memory");
 }
+
+/** Page sizes the kernel maps with one entry on this ISA (RISC-V): bit n set
+ * for 2^n bytes.  4 KiB pages, 2 MiB megapages and 1 GiB gigapages (Sv48).  A
+ * map item, MAP_ANON or a fault reply uses the largest that the region's size
+ * and alignment allow (docs/design.md, "Large pages"). */
+#define KEEL_ARCH_PAGE_ORDERS ((1ull << 12) | (1ull << 21) | (1ull << 30))

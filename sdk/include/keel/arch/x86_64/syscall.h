@@ -70,3 +70,10 @@ static inline void keel_arch_trap(void)
 {
     __asm__ volatile(".byte 0x0f, 0x0b" ::: "memory");
 }
+
+/** Page sizes the kernel maps with one entry on this ISA (x86-64): bit n set
+ * for 2^n bytes.  4 KiB pages and 2 MiB ones (PS in a page directory); 1 GiB
+ * pages only where CPUID has them, so not counted here.  A map item, MAP_ANON
+ * or a fault reply uses the largest that the region's size and alignment
+ * allow (docs/design.md, "Large pages"). */
+#define KEEL_ARCH_PAGE_ORDERS ((1ull << 12) | (1ull << 21))

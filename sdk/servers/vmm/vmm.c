@@ -23,7 +23,9 @@
  * virtual interrupts in each other's VM by signals (a small relay thread
  * turns our notification's bits into a call on our gate, since an open
  * receive takes gates only), and move guest pages to each other by grant.
- * Each VM's tasks are paid by a factory of its own.
+ * Each VM's tasks are paid by a factory of its own.  Its virtio devices
+ * and virtual interrupt controller are virtio.c's (vmm.h); of two VMs,
+ * VM 1 takes the console's input.
  *
  * A VM image is a program linking this file with a guest that defines
  * keel_vmm_guest_main() (samples/guest): the guest runs from the program's

@@ -10,13 +10,19 @@
  * UART holds into a ring, acknowledges, and tells the main thread through a
  * private gate; the main thread answers a waiting reader.
  *
- * Slots: what every program has (keel/system.h), and the interrupt
- * controller in KEEL_SLOT_GIVEN (`cap=irq-control`).
+ * Slots: what every program has (keel/system.h), the interrupt controller
+ * in KEEL_SLOT_GIVEN (`cap=irq-control`) and, if its line gives it
+ * (`uses=names` after that), the name server's gate in the next: then it
+ * registers a gate of its own under KEEL_CONSOLE_NAME, so that clients
+ * find it again by name after it was restarted.
  */
 #include <keel/console.h>
+#include <keel/names.h>
 #include <keel/system.h>
 
 #define IRQ_CONTROL KEEL_SLOT_GIVEN
+#define NAMES (KEEL_SLOT_GIVEN + 1)
+#define NAMED_LABEL 0xc0501e01u     /* the label of the gate we register by name */
 #define INPUT_LABEL 0xc0501e00u     /* our private gate's label */
 #define OP_INPUT 0x100              /* the input thread's notice (private) */
 #define RX_BIT 0
@@ -293,10 +299,26 @@ static const struct keel_op ops[] = {
     { OP_INPUT, 0, do_input },
 };
 
+/* Register a gate of ours under KEEL_CONSOLE_NAME where the line gives
+ * us the name server (a restarted console registers its new gate). */
+static void register_name(struct keel_utcb *u)
+{
+    uint32_t gate = KEEL_CAP_OPEN;
+    uint32_t e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, NAMED_LABEL,
+                                  &gate);
+    if (!e)
+        e = keel_names_register(u, NAMES, KEEL_CONSOLE_NAME, gate);
+    if (e == KEEL_OK)
+        keel_printf("console: registered as \"" KEEL_CONSOLE_NAME "\"\n");
+    else if (e != KEEL_E_CAP)   /* KEEL_E_CAP: no name server given */
+        keel_printf("console: cannot register as \"" KEEL_CONSOLE_NAME "\": error %u\n", e);
+}
+
 int main(void)
 {
     struct keel_utcb *u = keel_utcb();
     setup(u);
+    register_name(u);
     static const char *const kinds[] = { "none (the debug console)", "16550 on I/O ports",
                                          "16550 in memory", "PL011" };
     static const char *const inputs[] = { "no input", "input by interrupts",

@@ -233,22 +233,26 @@ static const struct keel_op ops[] = {
  * us the name server (a restarted console registers its new gate). */
 static void register_name(struct keel_utcb *u)
 {
-    uint32_t gate = KEEL_CAP_OPEN;
-    uint32_t e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, NAMED_LABEL,
-                                  &gate);
+    uint32_t gate = KEEL_CAP_OPEN, e = keel_names_lookup(u, NAMES, KEEL_CONSOLE_NAME, &gate);
+    if (e == KEEL_E_CAP)
+        return;     /* no name server given */
+    if (e == KEEL_OK)   /* the name still holds our dead predecessor's gate */
+        keel_invoke(u, KEEL_PROGRAM_TASK, KEEL_TASK_DELETE_CAP, gate, 0, 0, 0);
+    gate = KEEL_CAP_OPEN;
+    e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, NAMED_LABEL, &gate);
     if (!e)
         e = keel_names_register(u, NAMES, KEEL_CONSOLE_NAME, gate);
-    if (e == KEEL_OK)
-        keel_printf("console: registered as \"" KEEL_CONSOLE_NAME "\"\n");
-    else if (e != KEEL_E_CAP)   /* KEEL_E_CAP: no name server given */
+    if (e)
         keel_printf("console: cannot register as \"" KEEL_CONSOLE_NAME "\": error %u\n", e);
+    else
+        keel_printf("console: registered as \"" KEEL_CONSOLE_NAME "\"\n");
 }
 
 int main(void)
 {
     struct keel_utcb *u = keel_utcb();
+    register_name(u);   /* first: the slots setup() fills may follow NAMES */
     setup(u);
-    register_name(u);
     static const char *const kinds[] = { "none (the debug console)", "16550 on I/O ports",
                                          "16550 in memory", "PL011" };
     static const char *const inputs[] = { "no input", "input by interrupts",

@@ -213,7 +213,7 @@ static void give_thread_of(struct program *p, const char *v, size_t n, uint32_t 
     if (!take_name(p->line, "cap=thread: needs a program's name", v, n, name))
         return;
     for (uint32_t i = 0; i < nprogs; i++) {
-        if (same(progs[i].name, name)) {
+        if (same(progs[i].name, name) && &progs[i] != p) {
             add_given(p, GIVE_THREAD, i, slot, s, sn);
             return;
         }

@@ -19,6 +19,13 @@
 #define LINE_MAX 80
 #define WAIT_US 20000000            /* per interrupt: the typist may be slow */
 
+/* Empty the receive FIFO into line[*n...]. */
+static void take(struct keel_uart *uart, char *line, size_t *n)
+{
+    for (int c; *n < LINE_MAX && (c = keel_uart_getc(uart)) >= 0;)
+        line[(*n)++] = (char)c;
+}
+
 int main(void)
 {
     struct keel_utcb *u = keel_utcb();
@@ -50,9 +57,12 @@ int main(void)
             return 1;
         }
         interrupts++;
-        for (int c; n < LINE_MAX && (c = keel_uart_getc(&uart)) >= 0;)  /* 2. handle */
-            line[n++] = (char)c;
-        keel_invoke(u, irq, KEEL_IRQ_ACK, 0, 0, 0, 0);                /* 3. acknowledge */
+        take(&uart, line, &n);                              /* 2. handle */
+        keel_invoke(u, irq, KEEL_IRQ_ACK, 0, 0, 0, 0);      /* 3. acknowledge */
+        /* A byte that came while the line was masked raised no new edge
+         * where the line is edge-triggered (x86's ISA lines), and the UART
+         * keeps its interrupt pending: take it now, or input would stop. */
+        take(&uart, line, &n);
     }
     keel_uart_rx_interrupts(&uart, false);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))

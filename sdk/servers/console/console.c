@@ -73,6 +73,15 @@ static void sleep_us(struct keel_utcb *u, uint32_t us)
     keel_wait(u, uart.notif, us);   /* nothing signals it when polling */
 }
 
+/* Move what the UART holds into the ring; how many bytes came. */
+static uint32_t drain_uart(void)
+{
+    uint32_t got = 0;
+    for (int c; ring_head - ring_tail < RING && (c = keel_uart_getc(&dev)) >= 0; got++)
+        ring[ring_head++ % RING] = (char)c;
+    return got;
+}
+
 static _Noreturn void input_thread(uintptr_t utcb)
 {
     struct keel_utcb *u = (struct keel_utcb *)utcb;
@@ -84,17 +93,14 @@ static _Noreturn void input_thread(uintptr_t utcb)
         } else {
             sleep_us(u, POLL_US);
         }
-        uint32_t got = 0;
-        for (int c; ring_head - ring_tail < RING && (c = keel_uart_getc(&dev)) >= 0; got++)
-            ring[ring_head++ % RING] = (char)c;
+        uint32_t got = drain_uart();
         if (uart.input == KEEL_CONSOLE_INTERRUPTS) {
             keel_invoke(u, uart.irq, KEEL_IRQ_ACK, 0, 0, 0, 0);
-            /* A byte that came after the loop above, while the line was
+            /* A byte that came after the drain above, while the line was
              * masked, raised no new edge where the line is edge-triggered
              * (x86's ISA lines): the UART holds its interrupt and input
              * would stop.  Take it now; a later one interrupts. */
-            for (int c; ring_head - ring_tail < RING && (c = uart_getc()) >= 0; got++)
-                ring[ring_head++ % RING] = (char)c;
+            got += drain_uart();
         }
         if (got)    /* tell the main thread; it answers a waiting reader */
             keel_send(u, uart.gate, KEEL_TAG(OP_INPUT, 0, 0), KEEL_TIMEOUT_NEVER);

@@ -49,7 +49,8 @@
  *
  * Contexts.  Every hook runs in the kernel on the one CPU with interrupts
  * disabled (the kernel is not preemptible; interrupts are taken only in user
- * mode and inside arch_wait_for_interrupt()).  "Interrupt context" below
+ * mode, inside arch_wait_for_interrupt(), and between the self-test's
+ * arch_irqs_enable() and arch_irqs_disable()).  "Interrupt context" below
  * means inside the kernel_timer_interrupt() or kernel_irq() upcall; the
  * hooks the contract allows there are the counter, the timer deadline,
  * the interrupt controller's (arch_irq_*) and the console.  No hook may
@@ -61,9 +62,10 @@
  * or arch_return_to_user() is seen by the table walker before user code can
  * use the translation (AArch64: dsb ish in both; POWER9: the tlbie
  * sequence and isync; x86-64: the walker snoops stores; RISC-V: QEMU's
- * walker caches no invalid entry, and a removed one is fenced by
- * sfence.vma in arch_tlb_flush_page).  The fast path's return may skip the
- * barrier: it stores no page-table entry.
+ * walker caches no invalid entry, so a new one needs no fence; a removed
+ * one is fenced by sfence.vma in arch_tlb_flush_page; hardware that caches
+ * invalid entries would need a fence on the way out too).  The fast path's
+ * return may skip the barrier: it stores no page-table entry.
  */
 #include <arch_port.h>
 

@@ -73,7 +73,7 @@ MEM_MIN_MIB = 256
 
 
 # ./keel bench's marker instructions (tools/insncount.py, the same as the
-# plugin's decoder and KEEL_ARCH_MARK_*): nopl 0x4b454c00+k(%rax), 0f 1f 80
+# plugin's arguments and KEEL_ARCH_MARK_*): nopl 0x4b454c00+k(%rax), 0f 1f 80
 # + disp32, at any byte; and for --profile, the functions whose phase is not
 # their file's.
 BENCH_MARKER_ALIGN = 1

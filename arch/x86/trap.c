@@ -76,7 +76,6 @@ void arch_trap_init(void)
 {
     x86_idt_init();
     x86_syscall_init();
-    lapic_init();
     x86_irq_init();
 }
 

@@ -155,12 +155,13 @@ user_trap_common:
     mrs     x3, far_el1
     stp     x2, x3, [x0, #REGS_ESR]
     mov     x29, xzr                    /* end of the frame-pointer chain */
-    /* An svc from AArch64 EL0 tries the IPC fast path first: the frame to
+    /* An IPC svc from AArch64 EL0 tries the IPC fast path first: the frame to
      * resume, or 0 for the general path (x19 and x20 are saved already, and
      * C keeps them). */
     cmp     x1, #VEC_LOWER_A64_SYNC
     lsr     x2, x2, #ESR_EC_SHIFT
     ccmp    x2, #ESR_EC_SVC64, #0, eq
+    ccmp    x8, #0, #0, eq              /* only IPC (selector x8 = 0) can be fast */
     b.ne    1f
     mov     x19, x0
     mov     x20, x1

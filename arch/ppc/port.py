@@ -75,7 +75,8 @@ ICOUNT = False
 # --profile, the functions whose phase is not their file's, and code that runs
 # elsewhere than it is linked: the vectors, copied to real address 0.
 BENCH_MARKER_ALIGN = 4
-PROFILE_FUNCTIONS = {"arch_return_to_user": "exit"}   # trap.S
+PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S
+                     "fast_return": "exit"}           # trap.S: the fast path's
 PROFILE_RELOCATED = [("__vectors_start", "__vectors_end", 0, "trap.S")]
 
 

@@ -398,7 +398,9 @@ struct arch_regs *kernel_user_resume(void);
 
 /** Upcall: a user thread executed the system-call instruction. */
 void kernel_syscall(struct arch_regs *regs);
-/** Upcall, before kernel_syscall(): the IPC fast path (kernel/fastpath.c).
+/** Upcall, before kernel_syscall(), only for the IPC system call (selector
+ * KEEL_SYS_IPC, 0: the entry tests it, so that other system calls pay
+ * nothing for the fast path): the IPC fast path (kernel/fastpath.c).
  * The frame to restore next (its address space, FP/SIMD state and user
  * frame already switched), or NULL: nothing was done, take the general path. */
 struct arch_regs *fastpath_ipc(struct arch_regs *regs);

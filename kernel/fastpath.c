@@ -7,7 +7,8 @@
  * call only when a few compares show that the general path (ipc.c, then
  * kernel_user_resume() in sched.c) would do exactly this:
  *
- *   - the IPC system call with operation call, or reply|recv from any gate;
+ *   - (the IPC system call: the port calls fastpath_ipc for no other)
+ *     operation call, or reply|recv from any gate;
  *   - no typed items, at most KEEL_MSG_WORDS words (beyond the registers,
  *     both threads have a UTCB);
  *   - a receive timeout of "never" (nothing to arm), a partner with no
@@ -33,6 +34,10 @@
 #include <keel/ipc.h>
 #include <keel/syscall.h>
 #include <thread.h>
+
+/* The ports' entries call fastpath_ipc only for selector 0 (arch.h), so
+ * that no other system call pays for it. */
+_Static_assert(KEEL_SYS_IPC == 0, "the port entries test the selector against 0");
 
 #define OP_CALL KEEL_IPC_CALL
 #define OP_REPLY_WAIT (KEEL_IPC_REPLY | KEEL_IPC_RECV)
@@ -77,7 +82,7 @@ struct arch_regs *fastpath_ipc(struct arch_regs *regs)
     struct thread *t = sched.current;
     uint64_t tag = fw(regs, 0), opts = fw(regs, 3);
     uint32_t words = KEEL_TAG_WORDS(tag), ops = keel_opts_ops(opts);
-    if (arch_syscall_number(regs) != KEEL_SYS_IPC || (tag & ITEMS_BITS) ||
+    if ((tag & ITEMS_BITS) ||
         words > KEEL_MSG_WORDS || keel_opts_recv_timeout(opts) != KEEL_TIMEOUT_NEVER ||
         t->timeslice_over)
         return NULL;

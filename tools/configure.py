@@ -144,6 +144,7 @@ STACK_CONFIG = "kernel/stackcheck.conf"
 HOST_TESTS = {
     "test_print": ["lib/format.c", "kernel/print.c"],
     "test_fdt": ["lib/fdt.c"],
+    "test_acpi": ["kernel/drivers/acpi.c"],
     "test_memmap": ["kernel/memmap.c", "lib/fdt.c", "kernel/bootinfo.c",
                     "kernel/cmdline.c", "kernel/print.c", "lib/format.c"],
     "test_cmdline": ["kernel/cmdline.c"],

@@ -1,7 +1,7 @@
 """The host side of the insncount QEMU plugin (tools/qemu-plugin/insncount.c),
 shared by ./keel bench and ./keel bench --profile.  Python 3 standard library only.
 
-- MARKERS: the marker encodings per ISA (the same as the plugin's decoders and
+- MARKERS: the marker encodings per ISA (what ./keel passes to the plugin, and
   the SDK's KEEL_ARCH_MARK_* in sdk/include/keel/arch/<isa>/syscall.h), and
   marker_sites(), which finds them in an ELF's code: ./keel bench checks that
   only the benchmark holds any, so no kernel or server instruction is ever

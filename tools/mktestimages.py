@@ -108,7 +108,8 @@ DESC_KINDS = {
                   "ghost     colour=blue prio=500\n"
                   "a-name-that-is-far-too-long-for-root-to-take\n",
                   [("hello", "stray")]),
-    "services": ("echo-client  uses=echo file=nodisk file=again\n",
+    "services": ("echo-client  uses=echo file=nodisk file=again cap=thread:ghost "
+                 "cap=thread:echo-client\n",
                  [("echo-client", "echo_client"), ("stray", "stray")]),
     "cycle": ("a  serves=x uses=y\nb  serves=y uses=x\n", [("a", "stray"), ("b", "stray")]),
 }

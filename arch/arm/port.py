@@ -64,7 +64,7 @@ MEM_MIN_MIB = 256
 
 
 # ./keel bench's marker instructions (tools/insncount.py, the same as the
-# plugin's decoder and KEEL_ARCH_MARK_*): orr xN, xN, xN with N = 8 + k; and
+# plugin's arguments and KEEL_ARCH_MARK_*): orr xN, xN, xN with N = 8 + k; and
 # for --profile, the functions whose phase is not their file's.
 BENCH_MARKER_ALIGN = 4
 PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S

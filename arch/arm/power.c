@@ -6,6 +6,13 @@
 #define SEMIHOST_SYS_EXIT 0x18
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
+/* Stop this CPU for good (when power-off failed). */
+static noreturn void halt(void)
+{
+    for (;;)
+        __asm__ volatile("msr daifset, #0xf; wfi" : : : "memory");
+}
+
 noreturn void arch_poweroff(int status)
 {
     /* AArch64 SYS_EXIT takes a pointer to {reason, subcode}. */
@@ -26,11 +33,5 @@ noreturn void arch_poweroff(int status)
                      "2:"
                      : "+r"(op) : "r"(arg) : "memory");
     kprintf("poweroff: no semihosting (run QEMU with -semihosting); halting\n");
-    arch_halt();
-}
-
-noreturn void arch_halt(void)
-{
-    for (;;)
-        __asm__ volatile("msr daifset, #0xf; wfi" : : : "memory");
+    halt();
 }

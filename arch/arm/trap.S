@@ -43,6 +43,22 @@
     \one x30, [\base, #REGS_X(30)]
 .endm
 
+/* Return to EL0 through the user frame at x0, every register from it: the
+ * end of both arch_return_to_user and the fast path's return.  Only the
+ * flags come from the saved SPSR: always EL0t (AArch64), with interrupts
+ * unmasked, whatever was stored there. */
+.macro RESTORE_ERET
+    ldp     x1, x2, [x0, #REGS_ELR]
+    msr     elr_el1, x1
+    and     x2, x2, #SPSR_NZCV
+    msr     spsr_el1, x2
+    ldr     x1, [x0, #REGS_SP]
+    msr     sp_el0, x1
+    X2_X30 ldp, ldr, x0
+    ldp     x0, x1, [x0, #REGS_X(0)]
+    eret
+.endm
+
 .macro vector num
     .balign VECTOR_SIZE
     .if \num >= 8
@@ -139,12 +155,13 @@ user_trap_common:
     mrs     x3, far_el1
     stp     x2, x3, [x0, #REGS_ESR]
     mov     x29, xzr                    /* end of the frame-pointer chain */
-    /* An svc from AArch64 EL0 tries the IPC fast path first: the frame to
+    /* An IPC svc from AArch64 EL0 tries the IPC fast path first: the frame to
      * resume, or 0 for the general path (x19 and x20 are saved already, and
      * C keeps them). */
     cmp     x1, #VEC_LOWER_A64_SYNC
     lsr     x2, x2, #ESR_EC_SHIFT
     ccmp    x2, #ESR_EC_SVC64, #0, eq
+    ccmp    x8, #0, #0, eq              /* only IPC (selector x8 = 0) can be fast */
     b.ne    1f
     mov     x19, x0
     mov     x20, x1
@@ -161,15 +178,7 @@ user_trap_common:
  * names the frame for the next trap itself (ARCH_FASTPATH_SETS_USER_FRAME). */
 fast_return:
     msr     tpidr_el1, x0               /* arch_set_user_frame(x0) */
-    ldp     x1, x2, [x0, #REGS_ELR]
-    msr     elr_el1, x1
-    and     x2, x2, #SPSR_NZCV
-    msr     spsr_el1, x2
-    ldr     x1, [x0, #REGS_SP]
-    msr     sp_el0, x1
-    X2_X30 ldp, ldr, x0
-    ldp     x0, x1, [x0, #REGS_X(0)]
-    eret
+    RESTORE_ERET
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs) */
     .globl arch_return_to_user
@@ -178,17 +187,7 @@ arch_return_to_user:
     adrp    x1, kernel_stack_top        /* nothing of the kernel stack is kept */
     add     x1, x1, :lo12:kernel_stack_top
     mov     sp, x1
-    ldp     x1, x2, [x0, #REGS_ELR]
-    msr     elr_el1, x1
-    /* Only the flags come from the frame: always EL0t (AArch64), with
-     * interrupts unmasked, whatever was stored there. */
-    and     x2, x2, #SPSR_NZCV
-    msr     spsr_el1, x2
-    ldr     x1, [x0, #REGS_SP]
-    msr     sp_el0, x1
     /* Page-table updates complete before user code walks them (the eret is
      * context-synchronising but does not wait for stores). */
     dsb     ish
-    X2_X30 ldp, ldr, x0
-    ldp     x0, x1, [x0, #REGS_X(0)]
-    eret
+    RESTORE_ERET

@@ -199,31 +199,6 @@ void arch_trap_init(void)
     __asm__ volatile("msr daifclr, #4" : : : "memory");
 }
 
-uintptr_t arch_regs_ip(const struct arch_regs *regs)
-{
-    return regs->elr;
-}
-
-void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip)
-{
-    regs->elr = ip;
-}
-
-void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)
-{
-    arch_regs_set_ip(regs, ip);
-}
-
-uintptr_t arch_regs_sp(const struct arch_regs *regs)
-{
-    return regs->sp;
-}
-
-void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp)
-{
-    regs->sp = sp;
-}
-
 #define SPSR_MODE(s) ((s) & 0xf)        /* M[3:0]: EL and SP selection */
 #define SPSR_DAIF(s) (((s) >> 6) & 0xf)
 

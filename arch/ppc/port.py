@@ -71,11 +71,12 @@ ICOUNT = False
 
 
 # ./keel bench's marker instructions (tools/insncount.py, the same as the
-# plugin's decoder and KEEL_ARCH_MARK_*): ori N, N, 0 with N = 8 + k; for
+# plugin's arguments and KEEL_ARCH_MARK_*): ori N, N, 0 with N = 8 + k; for
 # --profile, the functions whose phase is not their file's, and code that runs
 # elsewhere than it is linked: the vectors, copied to real address 0.
 BENCH_MARKER_ALIGN = 4
-PROFILE_FUNCTIONS = {"arch_return_to_user": "exit"}   # trap.S
+PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S
+                     "fast_return": "exit"}           # trap.S: the fast path's
 PROFILE_RELOCATED = [("__vectors_start", "__vectors_end", 0, "trap.S")]
 
 

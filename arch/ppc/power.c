@@ -5,6 +5,14 @@
 
 #define POWEROFF_WAIT_SECONDS 10   /* QEMU exits ~1.5 s after the request */
 
+/* Stop this CPU for good (when power-off failed). */
+static noreturn void halt(void)
+{
+    arch_irqs_disable();
+    for (;;)
+        __asm__ volatile("stop" ::: "memory");
+}
+
 noreturn void arch_poweroff(int status)
 {
     /* powernv has no way to carry status out: the harness reads the verdict
@@ -24,12 +32,5 @@ noreturn void arch_poweroff(int status)
     while (rc == OPAL_SUCCESS && arch_counter_read() < end)
         opal_call(OPAL_POLL_EVENTS, 0, 0, 0, 0, 0);
     kprintf("power-off failed (OPAL status %lld): halting\n", (long long)rc);
-    arch_halt();
-}
-
-noreturn void arch_halt(void)
-{
-    arch_irqs_disable();
-    for (;;)
-        __asm__ volatile("stop" ::: "memory");
+    halt();
 }

@@ -160,13 +160,16 @@ trap_common:
     cmpdi %r4, VEC_SYSCALL_NUM
     bne 6f
     mr %r31, %r3
+    ld %r4, REGS_GPR(0)(%r3)            /* only IPC (selector r0 = 0) can be fast */
+    cmpdi %r4, 0
+    bne 7f
     bl fastpath_ipc
     nop
     cmpdi %r3, 0
     beq 7f
     mfspr %r4, SPRN_HSPRG0              /* arch_set_user_frame(r3) */
     std %r3, CPU_USER_FRAME(%r4)
-    b arch_return_to_user
+    b fast_return
 7:  mr %r3, %r31
 6:  bl ppc_trap
     nop
@@ -206,6 +209,10 @@ arch_return_to_user:
     li %r0, 0
     mtmsrd %r0, 1               /* EE = RI = 0 while SRR0/1 hold the user state */
     ptesync                     /* page-table stores reach the table walk first */
+/* The fast path's return into the frame at r3: EE and RI are still 0 from
+ * the system call's interrupt, and the fast path stored no page-table entry
+ * (no ptesync); the rest as above. */
+fast_return:
     mr %r1, %r3
     ld %r4, REGS_NIP(%r1)
     ld %r5, REGS_MSR(%r1)

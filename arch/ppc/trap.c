@@ -178,33 +178,6 @@ void ppc_trap(struct arch_regs *regs)
     }
 }
 
-uintptr_t arch_regs_ip(const struct arch_regs *regs)
-{
-    return regs->nip;
-}
-
-void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip)
-{
-    regs->nip = ip;
-}
-
-/* ELFv2: a function's global entry computes the TOC pointer from r12. */
-void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)
-{
-    arch_regs_set_ip(regs, ip);
-    regs->gpr[12] = ip;
-}
-
-uintptr_t arch_regs_sp(const struct arch_regs *regs)
-{
-    return regs->gpr[1];
-}
-
-void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp)
-{
-    regs->gpr[1] = sp;
-}
-
 static const char *vector_name(uint64_t v)
 {
     static const struct { uint16_t vec; const char *name; } names[] = {

@@ -60,7 +60,7 @@ MEM_MIN_MIB = 256
 
 
 # ./keel bench's marker instructions (tools/insncount.py, the same as the
-# plugin's decoder and KEEL_ARCH_MARK_*): slti zero, zero, 0x4b0 + k (RVC
+# plugin's arguments and KEEL_ARCH_MARK_*): slti zero, zero, 0x4b0 + k (RVC
 # makes code 2-byte aligned); and for --profile, the functions whose phase is
 # not their file's.
 BENCH_MARKER_ALIGN = 2

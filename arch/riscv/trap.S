@@ -110,6 +110,8 @@ from_user:                              /* sp = user frame, sscratch = user sp *
     addi    t0, t0, 4                   /* resume after the ecall */
     sd      t0, REG_SEPC(a0)
     mv      s1, a0
+    ld      t0, REG_X(5)(a0)            /* only IPC (selector t0 = 0) can be fast */
+    bnez    t0, 2f
     call    fastpath_ipc
     beqz    a0, 2f
     la      t0, riscv_user_frame        /* arch_set_user_frame(a0) */

@@ -1,5 +1,6 @@
 /* Trap decoding: scause -> generic upcalls, and the register frame. */
 #include <arch.h>
+#include <arch_asm.h>
 #include <plic.h>
 #include <print.h>
 #include <riscv.h>
@@ -10,6 +11,14 @@ noreturn void riscv_user_trap(struct arch_regs *regs);
 noreturn void riscv_syscall_slow(struct arch_regs *regs);
 
 #define SSTATUS_SPP (1UL << 8)  /* trapped from S-mode */
+
+/* trap.S saves and restores the frame by arch_asm.h's offsets. */
+_Static_assert(offsetof(struct arch_regs, x[31]) == REG_X(31), "REG_X");
+_Static_assert(offsetof(struct arch_regs, sepc) == REG_SEPC, "REG_SEPC");
+_Static_assert(offsetof(struct arch_regs, sstatus) == REG_SSTATUS, "REG_SSTATUS");
+_Static_assert(offsetof(struct arch_regs, scause) == REG_SCAUSE, "REG_SCAUSE");
+_Static_assert(offsetof(struct arch_regs, stval) == REG_STVAL, "REG_STVAL");
+_Static_assert(sizeof(struct arch_regs) == REGS_SIZE, "REGS_SIZE");
 
 enum riscv_exception {
     EXC_INSN_MISALIGNED = 0, EXC_INSN_ACCESS = 1, EXC_ILLEGAL = 2,
@@ -88,31 +97,6 @@ void arch_trap_init(void)
     if (!plic_init(riscv_fdt, riscv_boot_hart, IRQ_S_EXTERNAL))
         kprintf("plic: the device tree names no PLIC context for this hart: "
                 "no device interrupts\n");
-}
-
-uintptr_t arch_regs_ip(const struct arch_regs *regs)
-{
-    return regs->sepc;
-}
-
-void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip)
-{
-    regs->sepc = ip;
-}
-
-void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)
-{
-    arch_regs_set_ip(regs, ip);
-}
-
-uintptr_t arch_regs_sp(const struct arch_regs *regs)
-{
-    return regs->x[2];
-}
-
-void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp)
-{
-    regs->x[2] = sp;
 }
 
 void arch_regs_dump(const struct arch_regs *regs)

@@ -1,9 +1,15 @@
 /*
  * Interrupt controllers: the legacy 8259 pair is moved off the exception
- * vectors and masked for good; device interrupts go through the IOAPIC, pin n
- * to vector X86_VEC_IRQ_BASE + n on this CPU.  irq numbers are IOAPIC pins.
+ * vectors and masked for good; the local APIC and the IOAPIC are drivers
+ * (kernel/drivers/lapic.c, ioapic.c) at the addresses the ACPI MADT gives;
+ * device interrupts go through the IOAPIC, pin n to vector
+ * X86_VEC_IRQ_BASE + n on this CPU.  irq numbers are IOAPIC pins (GSIs).
  */
+#include <acpi.h>
+#include <ioapic.h>
 #include <kernel.h>
+#include <lapic.h>
+#include <print.h>
 #include <x86.h>
 
 #define PIC1_CMD 0x20
@@ -18,18 +24,54 @@
 #define PIC2_CASCADE_ID 2
 #define PIC_MASK_ALL 0xff
 
-/* q35's IOAPIC at its fixed address (ACPI MADT would name it; not parsed yet). */
-#define IOAPIC_BASE 0xfec00000u
-#define IOAPIC_REGSEL 0x00
-#define IOAPIC_WINDOW 0x10
-#define IOAPIC_REDIR(pin) (0x10 + 2 * (pin))   /* low word; high word is +1 */
-#define REDIR_POLARITY_LOW (1u << 13)
-#define REDIR_TRIGGER_LEVEL (1u << 15)
-#define REDIR_MASKED (1u << 16)
-#define REDIR_DEST_SHIFT 24         /* in the high word: destination APIC id */
+#define MSR_APIC_BASE 0x1b
+#define APIC_BASE_ENABLE (1u << 11)
+#define APIC_BASE_ADDR_MASK 0xfffff000u  /* below 4 GiB: inside the identity map */
+
+/* Where ACPI puts the RSDP on a PC: the first KiB of the extended BIOS data
+ * area (its segment in the BIOS data area) or the BIOS ROM, 0xe0000-0xfffff. */
+#define BDA_EBDA_SEGMENT 0x40e
+#define EBDA_SEARCH 1024
+#define BIOS_ROM_BASE 0xe0000u
+#define BIOS_ROM_SIZE 0x20000u
+/* Only without a MADT: the address every PC chipset (and the MultiProcessor
+ * specification's default configurations) gives the first IOAPIC. */
+#define IOAPIC_DEFAULT_BASE 0xfec00000u
 /* PC convention (and q35's wiring): pins 0-15 are ISA, edge-triggered active
- * high; 16-23 are the PCI INTx lines, level-triggered active low. */
+ * high unless the MADT overrides them; 16 and up are the PCI INTx lines,
+ * level-triggered active low. */
 #define FIRST_PCI_PIN 16
+/* Where the legacy timer interrupt (PIT, or the HPET's timer 0 in legacy
+ * mode) arrives when no MADT says: pin 2, as on every PC with an IOAPIC. */
+#define DEFAULT_TIMER_PIN 2
+#define ISA_TIMER_IRQ 0
+
+static struct {
+    struct acpi_madt madt;
+    bool have_madt;
+    uint64_t rsdp;
+    uint32_t timer_pin;         /* the kernel's: it drives the HPET, not the PIT */
+} apic;
+
+/* A constant address the compiler cannot see through (GCC takes a constant
+ * pointer below 4 KiB for a null one). */
+static uintptr_t low_address(uintptr_t a)
+{
+    __asm__("" : "+r"(a));
+    return a;
+}
+
+static uint64_t find_rsdp(void)
+{
+    uint64_t ebda = (uint64_t)*(const volatile uint16_t *)low_address(BDA_EBDA_SEGMENT) << 4;
+    uint64_t rsdp = ebda ? acpi_find_rsdp(ebda, EBDA_SEARCH, 0) : 0;
+    return rsdp ? rsdp : acpi_find_rsdp(BIOS_ROM_BASE, BIOS_ROM_SIZE, 0);
+}
+
+uint64_t x86_acpi_rsdp(void)
+{
+    return apic.rsdp;
+}
 
 static void pic_disable(void)
 {
@@ -45,41 +87,57 @@ static void pic_disable(void)
     outb(PIC2_DATA, PIC_MASK_ALL);
 }
 
-static void ioapic_write(uint32_t reg, uint32_t v)
-{
-    mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, reg);
-    mmio_write32(IOAPIC_BASE + IOAPIC_WINDOW, v);
-}
-
-/* Route pin irq to this CPU, masked or not. */
-static void ioapic_route(uint32_t irq, bool masked)
-{
-    uint32_t lo = X86_VEC_IRQ_BASE + irq;
-    if (irq >= FIRST_PCI_PIN)
-        lo |= REDIR_POLARITY_LOW | REDIR_TRIGGER_LEVEL;
-    if (masked)
-        lo |= REDIR_MASKED;
-    ioapic_write(IOAPIC_REDIR(irq) + 1, lapic_id() << REDIR_DEST_SHIFT);
-    ioapic_write(IOAPIC_REDIR(irq), lo);
-}
-
+/* The local APIC (the MADT's address, else the processor's own), the
+ * IOAPIC of GSI 0 with the MADT's interrupt source overrides, every pin
+ * masked. */
 void x86_irq_init(void)
 {
     pic_disable();
-    for (uint32_t irq = 0; irq < X86_IRQ_COUNT; irq++)
-        ioapic_route(irq, true);
+    apic.rsdp = find_rsdp();
+    apic.have_madt = apic.rsdp && acpi_read_madt(apic.rsdp, 0, &apic.madt);
+    uint64_t msr = rdmsr(MSR_APIC_BASE);
+    if (!(msr & APIC_BASE_ENABLE))
+        panic("local APIC disabled by the firmware");
+    lapic_init(apic.have_madt ? apic.madt.lapic_base : msr & APIC_BASE_ADDR_MASK,
+               X86_VEC_TIMER, X86_VEC_APIC_SPURIOUS);
+
+    uint64_t base = IOAPIC_DEFAULT_BASE;
+    if (apic.have_madt) {
+        uint32_t i = 0;
+        while (i < apic.madt.ioapic_count && apic.madt.ioapic[i].gsi_base != 0)
+            i++;
+        if (i == apic.madt.ioapic_count)
+            panic("the ACPI MADT names no IOAPIC for interrupt 0");
+        base = apic.madt.ioapic[i].base;
+    }
+    uint32_t pins = ioapic_init(base, X86_VEC_IRQ_BASE, lapic_id(), X86_IRQ_COUNT);
+    for (uint32_t pin = FIRST_PCI_PIN; pin < pins; pin++)
+        ioapic_set_mode(pin, true, true);
+    apic.timer_pin = DEFAULT_TIMER_PIN;
+    for (uint32_t irq = 0; apic.have_madt && irq < ACPI_ISA_IRQS; irq++) {
+        uint16_t f = apic.madt.isa[irq].flags;
+        if (!apic.madt.isa[irq].overridden)
+            continue;
+        ioapic_set_mode(apic.madt.isa[irq].gsi,
+                        (f & ACPI_INTI_TRIGGER_MASK) == ACPI_INTI_LEVEL,
+                        (f & ACPI_INTI_POLARITY_MASK) == ACPI_INTI_ACTIVE_LOW);
+        if (irq == ISA_TIMER_IRQ)
+            apic.timer_pin = apic.madt.isa[irq].gsi;
+    }
+    kprintf("apic: %s: local APIC at %p, IOAPIC at %p (%u pins), legacy timer on pin %u\n",
+            apic.have_madt ? "ACPI MADT" : "no ACPI MADT, PC defaults",
+            (void *)(uintptr_t)(apic.have_madt ? apic.madt.lapic_base : msr & APIC_BASE_ADDR_MASK),
+            (void *)(uintptr_t)base, pins, apic.timer_pin);
 }
 
 void arch_irq_enable(uint32_t irq)
 {
-    if (irq < X86_IRQ_COUNT)
-        ioapic_route(irq, false);
+    ioapic_unmask(irq);
 }
 
 void arch_irq_mask(uint32_t irq)
 {
-    if (irq < X86_IRQ_COUNT)
-        ioapic_route(irq, true);
+    ioapic_mask(irq);
 }
 
 /* The LAPIC holds back this and lower-priority vectors until the EOI. */
@@ -90,22 +148,19 @@ void arch_irq_ack(uint32_t irq)
 
 uint32_t arch_irq_lines(void)
 {
-    return X86_IRQ_COUNT;
+    return ioapic_pins();
 }
 
-/* Pin 2 is where q35 wires the legacy timer interrupt (PIT, or the HPET's
- * timer 0 in legacy mode); the kernel drives the HPET (timer.c), so the pin
+/* The legacy timer's pin: the kernel drives the HPET (timer.c), so the pin
  * is the kernel's. */
-#define KERNEL_TIMER_PIN 2
-
 bool arch_irq_kernel_line(uint32_t irq)
 {
-    return irq == KERNEL_TIMER_PIN;
+    return irq == apic.timer_pin;
 }
 
 uint32_t arch_irq_kernel_example(void)
 {
-    return KERNEL_TIMER_PIN;
+    return apic.timer_pin;
 }
 
 void arch_irqs_enable(void)

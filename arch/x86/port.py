@@ -43,12 +43,14 @@ NEWLIB_HOST = "x86_64-unknown-elf"
 
 # Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
 # UART's kind (where the UART is comes from the device tree or the machine),
-# and the deadline kept on a countdown timer of limited range (countdown.h:
-# the port's timer.c implements its three hooks).
-DRIVERS = ["uart16550", "countdown"]
+# the deadline kept on a countdown timer of limited range (countdown.h:
+# the port's timer.c implements its three hooks), the local APIC and the
+# IOAPIC (lapic.h, ioapic.h) and the ACPI tables that say where they and the
+# HPET are (acpi.h; irq.c and timer.c read them).
+DRIVERS = ["uart16550", "countdown", "acpi", "lapic", "ioapic"]
 
 # Port sources under arch/x86/.
-SOURCES = ["entry.S", "trap.S", "syscall.S", "selftest.S", "boot.c", "gdt.c", "trap.c", "mmu.c", "user.c", "lapic.c", "irq.c", "timer.c", "power.c",
+SOURCES = ["entry.S", "trap.S", "syscall.S", "selftest.S", "boot.c", "gdt.c", "trap.c", "mmu.c", "user.c", "irq.c", "timer.c", "power.c",
            "fpu.c"]
 
 
@@ -73,7 +75,7 @@ MEM_MIN_MIB = 256
 
 
 # ./keel bench's marker instructions (tools/insncount.py, the same as the
-# plugin's decoder and KEEL_ARCH_MARK_*): nopl 0x4b454c00+k(%rax), 0f 1f 80
+# plugin's arguments and KEEL_ARCH_MARK_*): nopl 0x4b454c00+k(%rax), 0f 1f 80
 # + disp32, at any byte; and for --profile, the functions whose phase is not
 # their file's.
 BENCH_MARKER_ALIGN = 1

@@ -40,6 +40,8 @@ x86_syscall_entry:
     mov %rsp, %rbx                      /* saved already; C keeps it */
     lea kernel_stack_top(%rip), %rsp    /* each entry from ring 3 starts afresh */
     xor %ebp, %ebp                      /* end of the frame-pointer chain */
+    test %rax, %rax                     /* only IPC (selector 0) can be fast */
+    jnz 1f
     call fastpath_ipc
     test %rax, %rax
     jz 1f

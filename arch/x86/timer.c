@@ -4,11 +4,14 @@
  * the HPET, whose capability register gives its period in femtoseconds.
  */
 #include <countdown.h>
+#include <acpi.h>
 #include <kernel.h>
+#include <lapic.h>
 #include <x86.h>
 
-/* q35's HPET at its fixed address (ACPI HPET table would name it; not parsed). */
-#define HPET_BASE 0xfed00000u
+/* Only without an ACPI HPET table: the address PC chipsets (q35's ICH9
+ * among them) give the HPET by default. */
+#define HPET_DEFAULT_BASE 0xfed00000u
 #define HPET_CAP_PERIOD 0x04        /* high half of GCAP_ID: tick period in fs */
 #define HPET_CONFIG 0x10
 #define HPET_CONFIG_ENABLE (1u << 0)
@@ -22,6 +25,7 @@
 #define RATIO_SHIFT 32              /* lapic_per_tsc is 32.32 fixed point */
 
 static struct {
+    uintptr_t hpet;                 /* the HPET's registers */
     uint64_t counter_hz;
     uint64_t lapic_per_tsc;         /* LAPIC timer ticks per TSC tick, 32.32 */
 } timer;
@@ -40,7 +44,7 @@ static struct sample take_sample(void)
     uint64_t best_width = UINT64_MAX;
     for (int i = 0; i < SAMPLE_TRIES; i++) {
         uint64_t before = rdtsc();
-        uint32_t h = mmio_read32(HPET_BASE + HPET_COUNTER);
+        uint32_t h = mmio_read32(timer.hpet + HPET_COUNTER);
         uint32_t l = lapic_read(LAPIC_TIMER_CURRENT);
         uint64_t after = rdtsc();
         if (after - before < best_width) {
@@ -53,12 +57,14 @@ static struct sample take_sample(void)
 
 void arch_timer_init(void)
 {
-    uint32_t period_fs = mmio_read32(HPET_BASE + HPET_CAP_PERIOD);
+    uint64_t base = acpi_hpet_base(x86_acpi_rsdp(), 0);
+    timer.hpet = (uintptr_t)(base ? base : HPET_DEFAULT_BASE);
+    uint32_t period_fs = mmio_read32(timer.hpet + HPET_CAP_PERIOD);
     if (period_fs == 0 || period_fs == UINT32_MAX)
-        panic("no HPET at 0x%x", HPET_BASE);
+        panic("no HPET at %p", (void *)timer.hpet);
     uint64_t hpet_hz = FS_PER_SECOND / period_fs;
-    mmio_write32(HPET_BASE + HPET_CONFIG,
-                 mmio_read32(HPET_BASE + HPET_CONFIG) | HPET_CONFIG_ENABLE);
+    mmio_write32(timer.hpet + HPET_CONFIG,
+                 mmio_read32(timer.hpet + HPET_CONFIG) | HPET_CONFIG_ENABLE);
 
     /* Let the LAPIC timer count down (masked) while the HPET measures time. */
     lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_DIVIDE_BY_16);

@@ -76,7 +76,6 @@ void arch_trap_init(void)
 {
     x86_idt_init();
     x86_syscall_init();
-    lapic_init();
     x86_irq_init();
 }
 
@@ -134,31 +133,6 @@ void x86_trap(struct arch_regs *r)
         kernel_irq(r, (uint32_t)(r->vector - X86_VEC_IRQ_BASE));
     }
     /* Spurious vectors (8259 IRQ 7/15, APIC spurious) need no EOI: ignore. */
-}
-
-uintptr_t arch_regs_ip(const struct arch_regs *r)
-{
-    return r->rip;
-}
-
-void arch_regs_set_ip(struct arch_regs *r, uintptr_t ip)
-{
-    r->rip = ip;
-}
-
-void arch_regs_set_entry(struct arch_regs *r, uintptr_t ip)
-{
-    arch_regs_set_ip(r, ip);
-}
-
-uintptr_t arch_regs_sp(const struct arch_regs *r)
-{
-    return r->rsp;
-}
-
-void arch_regs_set_sp(struct arch_regs *r, uintptr_t sp)
-{
-    r->rsp = sp;
 }
 
 void arch_regs_dump(const struct arch_regs *r)

@@ -16,9 +16,20 @@
 /*
  * <arch_port.h> (arch/<isa>/include/arch_port.h) must define:
  *   ARCH_NAME              ISA name as printed and used by the tools ("riscv64").
+ *   ARCH_WORD_BITS         width of a register and of a pointer (64 on every
+ *                          current port; checked below against uintptr_t).
  *   ARCH_PAGE_SHIFT        log2 of the base page size (12 on every current port).
+ *   ARCH_USER_BASE, ARCH_USER_END: the user-space window [base, end) its
+ *                          translation gives every task (below base: the
+ *                          kernel's); ARCH_USER_VA_BITS: user virtual
+ *                          addresses have this many bits (end must fit).
  *   struct arch_regs       the register frame a trap saves; generic code only
  *                          touches it through the accessors below.
+ *   ARCH_REGS_IP_OFFSET, ARCH_REGS_SP_OFFSET: byte offsets in struct arch_regs
+ *                          of the resume address and the stack pointer, and
+ *                          optionally ARCH_REGS_ENTRY_OFFSET, a register that
+ *                          must also hold a function's address when it is
+ *                          entered (POWER ELFv2's r12).
  *   struct arch_aspace     a hardware address space: page-table root and tag.
  *   arch_pte_t             one page-table entry.
  *   ARCH_PT_LEVELS         number of page-table levels of a user address space.
@@ -32,8 +43,58 @@
  *                          page below the kernel stack then holds a canary
  *                          the port checks instead of being unmapped
  *                          (kernel/include/kstack.h).
+ *   ARCH_FASTPATH_SETS_USER_FRAME, ARCH_COPY_WORDS: see fastpath_ipc below.
+ * The static checks after the include hold these facts to what generic code
+ * assumes, in every port's build.
+ *
+ * Contexts.  Every hook runs in the kernel on the one CPU with interrupts
+ * disabled (the kernel is not preemptible; interrupts are taken only in user
+ * mode, inside arch_wait_for_interrupt(), and between the self-test's
+ * arch_irqs_enable() and arch_irqs_disable()).  "Interrupt context" below
+ * means inside the kernel_timer_interrupt() or kernel_irq() upcall; the
+ * hooks the contract allows there are the counter, the timer deadline,
+ * the interrupt controller's (arch_irq_*) and the console.  No hook may
+ * block or enable interrupts unless its contract says so.
+ *
+ * Page-table stores.  Generic code (kernel/vm.c) writes entries with plain
+ * stores and then calls no hook for a new mapping; the port orders them:
+ * every entry stored before arch_aspace_activate(), arch_tlb_flush_page()
+ * or arch_return_to_user() is seen by the table walker before user code can
+ * use the translation (AArch64: dsb ish in both; POWER9: the tlbie
+ * sequence and isync; x86-64: the walker snoops stores; RISC-V: QEMU's
+ * walker caches no invalid entry, so a new one needs no fence; a removed
+ * one is fenced by sfence.vma in arch_tlb_flush_page; hardware that caches
+ * invalid entries would need a fence on the way out too).  The fast path's
+ * return may skip the barrier: it stores no page-table entry.
  */
 #include <arch_port.h>
+
+_Static_assert(ARCH_WORD_BITS == 8 * sizeof(uintptr_t) && ARCH_WORD_BITS == 64,
+               "generic code and the ABI's 64-bit words");
+_Static_assert(ARCH_USER_BASE % ((uintptr_t)1 << ARCH_PAGE_SHIFT) == 0 &&
+               ARCH_USER_END % ((uintptr_t)1 << ARCH_PAGE_SHIFT) == 0 &&
+               ARCH_USER_BASE > 0 && ARCH_USER_BASE < ARCH_USER_END &&
+               ARCH_USER_END - 1 <= ((uintptr_t)1 << ARCH_USER_VA_BITS) - 1,
+               "user-space window: pages, not at 0, inside the user VA bits");
+_Static_assert(ARCH_REGS_IP_OFFSET % sizeof(uintptr_t) == 0 &&
+               ARCH_REGS_SP_OFFSET % sizeof(uintptr_t) == 0 &&
+               ARCH_REGS_IP_OFFSET + sizeof(uintptr_t) <= sizeof(struct arch_regs) &&
+               ARCH_REGS_SP_OFFSET + sizeof(uintptr_t) <= sizeof(struct arch_regs) &&
+               ARCH_REGS_IP_OFFSET != ARCH_REGS_SP_OFFSET,
+               "frame layout: resume address and stack pointer are words of the frame");
+_Static_assert(ARCH_SYSCALL_NUMBER_OFFSET % sizeof(uintptr_t) == 0 &&
+               ARCH_SYSCALL_NUMBER_OFFSET + sizeof(uintptr_t) <= sizeof(struct arch_regs),
+               "frame layout: the system-call selector is a word of the frame");
+#ifdef ARCH_REGS_ENTRY_OFFSET
+_Static_assert(ARCH_REGS_ENTRY_OFFSET % sizeof(uintptr_t) == 0 &&
+               ARCH_REGS_ENTRY_OFFSET + sizeof(uintptr_t) <= sizeof(struct arch_regs),
+               "frame layout: the entry register is a word of the frame");
+#endif
+
+/** Lowest user virtual address (the port's fact; 512 GiB on every port). */
+#define USER_BASE ((uintptr_t)ARCH_USER_BASE)
+/** One past the highest user virtual address (the port's fact). */
+#define USER_END ((uintptr_t)ARCH_USER_END)
 
 #define ARCH_PAGE_SIZE ((uintptr_t)1 << ARCH_PAGE_SHIFT)
 
@@ -121,17 +182,41 @@ void kernel_timer_interrupt(struct arch_regs *regs);
 /** Upcall: device interrupt number irq is pending (masked until arch_irq_ack). */
 void kernel_irq(struct arch_regs *regs, uint32_t irq);
 
+/* The frame as data (the offsets of arch_port.h): inline, since the IPC
+ * and exception paths use them. */
+static inline uintptr_t *arch_regs_word_(const struct arch_regs *regs, size_t offset)
+{
+    return (uintptr_t *)(void *)((char *)(uintptr_t)regs + offset);
+}
 /** Instruction pointer of the frame. */
-uintptr_t arch_regs_ip(const struct arch_regs *regs);
+static inline uintptr_t arch_regs_ip(const struct arch_regs *regs)
+{
+    return *arch_regs_word_(regs, ARCH_REGS_IP_OFFSET);
+}
 /** Set the instruction pointer at which the frame resumes. */
-void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip);
+static inline void arch_regs_set_ip(struct arch_regs *regs, uintptr_t ip)
+{
+    *arch_regs_word_(regs, ARCH_REGS_IP_OFFSET) = ip;
+}
 /** Make the frame resume at the start of the function at ip, as a call to
  * it would arrive (on POWER ELFv2 the global entry also wants r12 = ip). */
-void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip);
+static inline void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)
+{
+    arch_regs_set_ip(regs, ip);
+#ifdef ARCH_REGS_ENTRY_OFFSET
+    *arch_regs_word_(regs, ARCH_REGS_ENTRY_OFFSET) = ip;
+#endif
+}
 /** Stack pointer of the frame. */
-uintptr_t arch_regs_sp(const struct arch_regs *regs);
+static inline uintptr_t arch_regs_sp(const struct arch_regs *regs)
+{
+    return *arch_regs_word_(regs, ARCH_REGS_SP_OFFSET);
+}
 /** Set the stack pointer the frame resumes with. */
-void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp);
+static inline void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp)
+{
+    *arch_regs_word_(regs, ARCH_REGS_SP_OFFSET) = sp;
+}
 /** Print every register of the frame, one readable block, with kprintf. */
 void arch_regs_dump(const struct arch_regs *regs);
 
@@ -234,9 +319,6 @@ bool arch_has_port_io(void);
  * verdict line has already been printed by generic code. */
 noreturn void arch_poweroff(int status);
 
-/** Stop this CPU for good (after a panic, when power-off failed). */
-noreturn void arch_halt(void);
-
 /* ------------------------------------------------------------------------ */
 /* Address spaces, user mode, system calls (kernel core; docs/design.md)     */
 /* ------------------------------------------------------------------------ */
@@ -255,10 +337,6 @@ noreturn void arch_halt(void);
  * thread that blocks simply is not resumed; nothing of it lives on the stack.
  */
 
-/** Lowest user virtual address (512 GiB: root entry 1 on 4-level tables). */
-#define USER_BASE ((uintptr_t)0x0000008000000000ull)
-/** One past the highest user virtual address (the 47-bit lower half). */
-#define USER_END ((uintptr_t)0x0000800000000000ull)
 
 /** Rights of a leaf mapping, as generic code asks for them. */
 enum pte_rights { PTE_R = 1, PTE_W = 2, PTE_X = 4, PTE_USER = 8,
@@ -344,7 +422,9 @@ struct arch_regs *kernel_user_resume(void);
 
 /** Upcall: a user thread executed the system-call instruction. */
 void kernel_syscall(struct arch_regs *regs);
-/** Upcall, before kernel_syscall(): the IPC fast path (kernel/fastpath.c).
+/** Upcall, before kernel_syscall(), only for the IPC system call (selector
+ * KEEL_SYS_IPC, 0: the entry tests it, so that other system calls pay
+ * nothing for the fast path): the IPC fast path (kernel/fastpath.c).
  * The frame to restore next (its address space, FP/SIMD state and user
  * frame already switched), or NULL: nothing was done, take the general path. */
 struct arch_regs *fastpath_ipc(struct arch_regs *regs);

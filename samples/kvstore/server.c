@@ -54,26 +54,31 @@ static uint32_t put(struct keel_request *rq, void *ctx)
     return KEEL_OK;
 }
 
-static uint32_t get(struct keel_request *rq, void *ctx)
+/* The entry of the request's key, which must be there: KEEL_OK and *i,
+ * or the status to answer. */
+static uint32_t existing(struct keel_request *rq, int *i)
 {
     char key[KV_MAX + 1];
-    int i = find(rq, key, false);
-    if (i == -2)
-        return KEEL_E_INVALID;
-    if (i < 0)
-        return KEEL_S_NOT_FOUND;
+    *i = find(rq, key, false);
+    return *i == -2 ? KEEL_E_INVALID : *i < 0 ? KEEL_S_NOT_FOUND : KEEL_OK;
+}
+
+static uint32_t get(struct keel_request *rq, void *ctx)
+{
+    int i;
+    uint32_t status = existing(rq, &i);
+    if (status)
+        return status;
     rq->reply_words = keel_msg_put_string(rq->u, 0, store[i].value, KV_WORDS);
     return KEEL_OK;
 }
 
 static uint32_t del(struct keel_request *rq, void *ctx)
 {
-    char key[KV_MAX + 1];
-    int i = find(rq, key, false);
-    if (i == -2)
-        return KEEL_E_INVALID;
-    if (i < 0)
-        return KEEL_S_NOT_FOUND;
+    int i;
+    uint32_t status = existing(rq, &i);
+    if (status)
+        return status;
     store[i].used = false;
     return KEEL_OK;
 }

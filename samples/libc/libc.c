@@ -159,6 +159,30 @@ static void test_setjmp(void)
         check(1, "longjmp(env, 0) returns 1");
 }
 
+/* stdout and stdin through the console server (system.desc gives its gate
+ * in slot KEEL_LIBC_CONSOLE): the line the harness types once it sees the
+ * prompt, read with fgets and parsed with sscanf. */
+static void test_console(void)
+{
+    char line[96], word[16];
+    int n = 0;
+    double x = 0;
+    check(fflush(stdout) == 0 && keel_libc_stdio() == KEEL_LIBC_STDIO_CONSOLE,
+          "stdout goes through the console server");
+    fprintf(stderr, "libc: stderr through the console server too\n");
+    check(keel_libc_stdio() == KEEL_LIBC_STDIO_CONSOLE, "stderr goes through the console server");
+    printf("libc: stdin: ready\n");
+    fflush(stdout);
+    if (!fgets(line, sizeof line, stdin)) {
+        printf("libc: stdin is at its end here (the console has no input): skipped\n");
+        return;
+    }
+    line[strcspn(line, "\r\n")] = 0;
+    printf("libc: stdin: read \"%s\"\n", line);
+    check(sscanf(line, "keel-libc-stdin %d %lf %15s", &n, &x, word) == 3 && n == 42 &&
+          x == 3.5 && strcmp(word, "words") == 0, "fgets reads a typed line from stdin");
+}
+
 static void test_time(void)
 {
     uint64_t t0 = keel_clock_us();
@@ -178,6 +202,7 @@ int main(void)
     test_math();
     test_setjmp();
     test_time();
+    test_console();
     assert(failed >= 0);
     printf("libc: %d failed\n", failed);
     return failed;

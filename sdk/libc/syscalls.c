@@ -2,9 +2,12 @@
  * Keel's system layer under newlib: the few functions newlib calls to reach
  * the system (it is built without its own, tools/newlib.sh).
  *
- *  - Output (stdout, stderr) goes to the kernel's debug console, in pieces
- *    of at most KEEL_DEBUG_WRITE_MAX bytes.  Input: there is no console
- *    reader yet, so stdin is at its end (read returns 0).
+ *  - Output (stdout, stderr) goes through the console server whose gate is
+ *    in slot KEEL_LIBC_CONSOLE, where the program has one, and else (or
+ *    whenever the server does not take a piece: it died or is restarting)
+ *    to the kernel's debug console.  Input (stdin) comes from the console
+ *    server: a read waits for at least one byte; without a console server,
+ *    or without input, stdin is at its end (read returns 0).
  *  - malloc's memory (sbrk) grows up from KEEL_HEAP_BASE; sbrk only moves the
  *    break: each page comes, zeroed, from the root task (the pager of the
  *    component's first thread) on the first fault on it (keel/system.h).
@@ -19,6 +22,7 @@
 #include <sys/times.h>
 #include <time.h>
 #include <unistd.h>
+#include <keel/console.h>
 #include <keel/keel.h>
 #include <keel/libc.h>
 
@@ -63,6 +67,26 @@ void *_sbrk(ptrdiff_t incr)
     return (void *)old;
 }
 
+static int stdio_went = KEEL_LIBC_STDIO_NONE;
+
+int keel_libc_stdio(void)
+{
+    return stdio_went;
+}
+
+/* One piece of output: through the console server if it takes it, else on
+ * the debug console.  Pieces of KEEL_CONSOLE_CHUNK bytes (smaller than
+ * KEEL_DEBUG_WRITE_MAX). */
+static int write_piece(const char *p, size_t n)
+{
+    if (!keel_console_write(keel_utcb(), KEEL_LIBC_CONSOLE, p, n)) {
+        stdio_went = KEEL_LIBC_STDIO_CONSOLE;
+        return 0;
+    }
+    stdio_went = KEEL_LIBC_STDIO_DEBUG;
+    return keel_debug_write(p, n) ? -1 : 0;
+}
+
 int _write(int fd, const void *buf, size_t len)
 {
     if (fd != 1 && fd != 2) {
@@ -72,8 +96,8 @@ int _write(int fd, const void *buf, size_t len)
     const char *p = buf;
     size_t left = len;
     while (left) {
-        size_t n = left < KEEL_DEBUG_WRITE_MAX ? left : KEEL_DEBUG_WRITE_MAX;
-        if (keel_debug_write(p, n)) {
+        size_t n = left < KEEL_CONSOLE_CHUNK ? left : KEEL_CONSOLE_CHUNK;
+        if (write_piece(p, n)) {
             errno = EFAULT;
             return -1;
         }
@@ -83,13 +107,26 @@ int _write(int fd, const void *buf, size_t len)
     return (int)len;
 }
 
+#define READ_WAIT_US 1000000000u    /* one wait's limit; a read waits on */
+
 int _read(int fd, void *buf, size_t len)
 {
     if (fd != 0) {
         errno = EBADF;
         return -1;
     }
-    return 0;
+    size_t got = 0;
+    uint32_t e;
+    do
+        e = keel_console_read(keel_utcb(), KEEL_LIBC_CONSOLE, buf, len, READ_WAIT_US, &got);
+    while (e == KEEL_E_TIMEOUT);
+    if (e == KEEL_E_CAP || e == KEEL_E_NOSYS)
+        return 0;   /* no console server, or one without input: at the end */
+    if (e) {
+        errno = EIO;
+        return -1;
+    }
+    return (int)got;
 }
 
 int _close(int fd)

@@ -42,8 +42,6 @@ static struct {
     int root_stops;         /* root_thread_stopped calls */
     const struct arch_aspace *as;   /* last activated */
     struct arch_regs *frame;        /* last arch_set_user_frame */
-    struct arch_regs *entry_regs;   /* last arch_regs_set_entry */
-    uintptr_t entry;
     uint64_t fpu_reg;               /* the CPU's one FP register */
     int fpu_saves, fpu_loads;       /* arch_fpu_switch stores and loads */
 } fk;
@@ -67,16 +65,11 @@ void arch_fpu_switch(struct arch_fpu *save, const struct arch_fpu *load)
     fk.fpu_loads++;
 }
 
-void arch_regs_set_entry(struct arch_regs *regs, uintptr_t ip)
+/* Where arch_regs_set_entry (arch.h, the frame as data) last made t's frame
+ * resume: the host frame's entry register (arch_port.h), 0 if never. */
+KC uintptr_t entered_at(const struct thread *t)
 {
-    fk.entry_regs = regs;
-    fk.entry = ip;
-}
-
-/* The host frame keeps the stack pointer after the eight system-call words. */
-void arch_regs_set_sp(struct arch_regs *regs, uintptr_t sp)
-{
-    regs->r[SYSCALL_WORDS] = sp;
+    return t->regs.r[ARCH_REGS_ENTRY_OFFSET / sizeof(uint64_t)];
 }
 
 void timer_wake_at(uint64_t deadline)

@@ -218,7 +218,8 @@ static struct thread *general(struct thread *t)
 static void one_call(struct thread *t, int step)
 {
     save(&s0);
-    struct arch_regs *next = fastpath_ipc(&t->regs);
+    /* As the ports' entries: only the IPC system call tries the fast path. */
+    struct arch_regs *next = t->regs.r[31] == KEEL_SYS_IPC ? fastpath_ipc(&t->regs) : NULL;
     if (!next) {
         declined++;
         save(&s_fast);

@@ -965,17 +965,17 @@ static void test_exceptions(void)
     sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), 0, OPEN, REPLY_WAIT_OPTS(NEVER));
     CHECK_EQ_U(cli->state, THREAD_READY);
     CHECK(!cli->in_exception);
-    CHECK(fk.entry_regs == &cli->regs && fk.entry == 0x8000002000);
+    CHECK(entered_at(cli) == 0x8000002000 && arch_regs_ip(&cli->regs) == 0x8000002000);
     CHECK_EQ_U(w(cli, 0), 0xa0);            /* a resumed thread's registers are its own */
     /* The next fault, handler not waiting yet: queued, then "stop". */
     CHECK(run() == cli);
-    fk.entry_regs = NULL;
+    cli->regs.r[ARCH_REGS_ENTRY_OFFSET / sizeof(uint64_t)] = 0;
     CHECK(ipc_exception(cli, exc_msg));
     CHECK_EQ_U(cli->state, THREAD_REPLY);   /* srv was waiting (reply_wait) */
     CHECK(run() == srv);
     sys(srv, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, OPTS(KEEL_IPC_REPLY, 0, 0));
     CHECK_EQ_U(cli->state, THREAD_STOPPED);
-    CHECK(!cli->in_exception && fk.entry_regs == NULL);
+    CHECK(!cli->in_exception && entered_at(cli) == 0);
     CHECK(!rq_node_queued(&cli->rq));
     /* Resume with mr0 = 0 retries the same instruction. */
     sched_ready(cli);
@@ -986,7 +986,7 @@ static void test_exceptions(void)
     set_mr(srv, 0, 0);
     sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), 0, 0, OPTS(KEEL_IPC_REPLY, 0, 0));
     CHECK_EQ_U(cli->state, THREAD_READY);
-    CHECK(fk.entry_regs == NULL);
+    CHECK(entered_at(cli) == 0);
     CHECK_EQ_U(consistency(), 0);
 
     /* Sender first: the fault waits in the handler's queue (with no
@@ -1305,7 +1305,7 @@ static void test_exception_verdicts(void)
     sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), 0, 0, OPTS(KEEL_IPC_REPLY, 0, 0));
     CHECK_EQ_U(err(srv), 0);
     CHECK_EQ_U(cli->state, THREAD_STOPPED);
-    CHECK(!cli->in_exception && fk.entry_regs == NULL);
+    CHECK(!cli->in_exception && entered_at(cli) == 0);
     CHECK_EQ_U(consistency(), 0);
 
     /* A handler without a UTCB takes the one-word exit message; a resume
@@ -1316,7 +1316,7 @@ static void test_exception_verdicts(void)
     sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 10, 0), 0, 0, OPTS(KEEL_IPC_REPLY, 0, 0));
     CHECK_EQ_U(err(srv), KEEL_E_INVALID);
     CHECK_EQ_U(cli->state, THREAD_STOPPED);
-    CHECK(!cli->in_exception && fk.entry_regs == NULL);
+    CHECK(!cli->in_exception && entered_at(cli) == 0);
     /* Every length of resume to a fault from such a handler: up to four
      * words resume it, more are refused and leave it stopped. */
     for (uint32_t n = 0; n <= KEEL_MSG_WORDS; n++) {
@@ -1340,7 +1340,7 @@ static void test_exception_verdicts(void)
     sys(srv, KEEL_TAG(KEEL_EXC_RESUME, 1, 0), rs, 0, SEND_OPTS(ZERO));
     CHECK_EQ_U(err(srv), 0);
     CHECK_EQ_U(cli->state, THREAD_READY);
-    CHECK(fk.entry_regs == &cli->regs && fk.entry == 0x8000003000);
+    CHECK(entered_at(cli) == 0x8000003000 && arch_regs_ip(&cli->regs) == 0x8000003000);
     CHECK_EQ_U(consistency(), 0);
 }
 

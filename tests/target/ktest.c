@@ -10,6 +10,7 @@
  */
 #include <keel/keel.h>
 #include <keel/system.h>
+#include <keel/uart.h>
 
 #define SELF_TASK 0
 #define SELF_THREAD 1
@@ -2295,68 +2296,15 @@ static void test_irq_errors(void)
 }
 
 /* The console UART, as the kernel describes it, at the registers root
- * gave us: one source for the 16550 (ports or memory) and the PL011. */
-static struct {
-    uintptr_t kind, base, line, stride;
-} uart;
-
-enum { U16550_RBR = 0, U16550_IER = 1, U16550_LSR = 5, U16550_IER_RX = 0x01,
-       U16550_LSR_DR = 0x01, PL011_DR = 0x00, PL011_FR = 0x18, PL011_IMSC = 0x38,
-       PL011_ICR = 0x44, PL011_FR_RXFE = 0x10, PL011_RX_INTS = 0x50 /* RX, RX timeout */ };
-
-static uintptr_t uart_reg(uint32_t reg)
-{
-    return (uintptr_t)KEEL_DRIVER_UART_VA + (uart.base & 4095) + reg * uart.stride;
-}
-
-static uint8_t u16550_read(uint32_t reg)
-{
-    return uart.kind == KEEL_UART_16550_PIO ? keel_pio_read8((uint16_t)(uart.base + reg))
-                                            : keel_mmio_read8(uart_reg(reg));
-}
-
-static void u16550_write(uint32_t reg, uint8_t v)
-{
-    if (uart.kind == KEEL_UART_16550_PIO)
-        keel_pio_write8((uint16_t)(uart.base + reg), v);
-    else
-        keel_mmio_write8(uart_reg(reg), v);
-}
-
-/* Receive interrupts on or off; only the interrupt enables are written,
- * never the transmitter the kernel's console uses. */
-static void uart_rx_interrupts(bool on)
-{
-    if (uart.kind == KEEL_UART_PL011) {
-        uintptr_t imsc = (uintptr_t)KEEL_DRIVER_UART_VA + (uart.base & 4095) + PL011_IMSC;
-        uint32_t v = keel_mmio_read32(imsc);
-        keel_mmio_write32(imsc, on ? v | PL011_RX_INTS : v & ~(uint32_t)PL011_RX_INTS);
-    } else {
-        u16550_write(U16550_IER, on ? U16550_IER_RX : 0);
-    }
-}
-
-/* The next received byte, or -1 if none is waiting. */
-static int uart_getc(void)
-{
-    if (uart.kind == KEEL_UART_PL011) {
-        uintptr_t b = (uintptr_t)KEEL_DRIVER_UART_VA + (uart.base & 4095);
-        if (keel_mmio_read32(b + PL011_FR) & PL011_FR_RXFE)
-            return -1;
-        return (int)(keel_mmio_read32(b + PL011_DR) & 0xff);
-    }
-    if (!(u16550_read(U16550_LSR) & U16550_LSR_DR))
-        return -1;
-    return u16550_read(U16550_RBR);
-}
+ * gave us (keel/uart.h: one source for the 16550 and the PL011). */
+static struct keel_uart uart;
 
 /* The harness types UART_RX_TEXT and a newline once it sees "uart-rx:
  * ready": each receive interrupt reaches us through the notification; we
  * read what the UART holds, then acknowledge. */
 static void test_uart_rx(void)
 {
-    uint32_t e = keel_invoke(U, IRQ_CONTROL, KEEL_IRQCTL_CONSOLE, 0, 0, 0, 0);
-    uart.kind = U->mr[0], uart.base = U->mr[1], uart.line = U->mr[2], uart.stride = U->mr[3];
+    uint32_t e = keel_uart_find(U, IRQ_CONTROL, &uart);
     if (e || uart.kind == KEEL_UART_UNKNOWN || uart.line == KEEL_IRQ_NONE) {
         keel_printf("ktest: uart-rx: no UART interrupt reaches user level on this machine: "
                     "skipped\n");
@@ -2370,9 +2318,9 @@ static void test_uart_rx(void)
     if (!e)
         e = keel_invoke(U, irq, KEEL_IRQ_BIND, notif, UART_RX_BIT, 0, 0);
     check(!e, "uart-rx: an IRQ capability for the console UART, bound to a notification");
-    while (uart_getc() >= 0) /* nothing typed yet: drop what firmware left */
+    while (keel_uart_getc(&uart) >= 0) /* nothing typed yet: drop what firmware left */
         ;
-    uart_rx_interrupts(true);
+    keel_uart_rx_interrupts(&uart, true);
     keel_printf("ktest: uart-rx: ready (line %u)\n", (unsigned)uart.line);
     while (!e && n < UART_RX_MAX && (n == 0 || got[n - 1] != '\n')) {
         struct keel_ipc_result r = keel_wait(U, notif, UART_RX_WAIT);
@@ -2382,11 +2330,11 @@ static void test_uart_rx(void)
         }
         interrupts++;
         bad_bits += U->mr[0] != (uintptr_t)1 << UART_RX_BIT;
-        for (int c; n < UART_RX_MAX && (c = uart_getc()) >= 0;)
+        for (int c; n < UART_RX_MAX && (c = keel_uart_getc(&uart)) >= 0;)
             got[n++] = (char)c;
         bad_acks += keel_invoke(U, irq, KEEL_IRQ_ACK, 0, 0, 0, 0) != KEEL_OK;
     }
-    uart_rx_interrupts(false);
+    keel_uart_rx_interrupts(&uart, false);
     got[n] = 0;
     if (n && got[n - 1] == '\n')
         got[--n] = 0;

@@ -2,11 +2,13 @@
  * insncount: a QEMU TCG plugin that counts the guest instructions executed
  * between benchmark markers, exactly and without -icount.
  *
- *   qemu-system-... -plugin out/tools/insncount.so,out=FILE[,profile=on][,pairs=on]
+ *   qemu-system-... -plugin out/tools/insncount.so,start=HEX,stop=HEX,report=HEX,
+ *       out=FILE[,profile=on][,pairs=on]
  *
  * The benchmark brackets what it measures with marker instructions: no-ops
  * of each ISA that no compiler emits (sdk/include/keel/arch/<isa>/syscall.h,
- * docs/performance.md).  Three kinds:
+ * docs/performance.md), whose bytes ./keel passes from the port's port.py
+ * (bench_marker).  Three kinds:
  *
  *   START   a measured span begins after this instruction
  *   STOP    it ends before this one: its count is one "pair"
@@ -63,7 +65,6 @@ struct path {
 #define MAX_PATH_LEN (1u << 22)
 
 static struct {
-    enum mark (*decode)(const uint8_t *b, size_t n);
     FILE *out;
     bool profile;
     bool each_pair;         /* pairs=on: print every pair's count */
@@ -87,70 +88,61 @@ static struct {
 
 /* ---------------------------------------------------------------- markers */
 
-static uint32_t word32(const uint8_t *b)
-{
-    uint32_t w;
-    memcpy(&w, b, 4);       /* QEMU hands over the instruction word in host order */
-    return w;
-}
+/* The marker instructions are the port's fact (port.py's bench_marker(k)):
+ * ./keel bench hands them over as start=HEX,stop=HEX,report=HEX, the
+ * instruction bytes in memory order, so the plugin knows no ISA. */
+#define MAX_MARKER_BYTES 16
 
-/* x86-64: nopl 0x4b454c00+k(%rax), bytes 0f 1f 80 <disp32>. */
-static enum mark decode_x86_64(const uint8_t *b, size_t n)
-{
-    if (n != 7 || b[0] != 0x0f || b[1] != 0x1f || b[2] != 0x80)
-        return MARK_NONE;
-    uint32_t disp = (uint32_t)b[3] | (uint32_t)b[4] << 8 | (uint32_t)b[5] << 16 |
-                    (uint32_t)b[6] << 24;
-    uint32_t k = disp - 0x4b454c00u;
-    return k >= MARK_START && k <= MARK_REPORT ? (enum mark)k : MARK_NONE;
-}
+static struct {
+    uint8_t bytes[MAX_MARKER_BYTES];
+    size_t n;
+} markers[MARK_REPORT + 1];
 
-/* AArch64: orr xN, xN, xN with N = 8 + k (x9, x10, x11). */
-static enum mark decode_aarch64(const uint8_t *b, size_t n)
-{
-    if (n != 4)
-        return MARK_NONE;
-    for (uint32_t k = MARK_START; k <= MARK_REPORT; k++) {
-        uint32_t r = 8 + k;
-        if (word32(b) == (0xaa000000u | r << 16 | r << 5 | r))
-            return (enum mark)k;
-    }
-    return MARK_NONE;
-}
-
-/* POWER: ori N, N, 0 with N = 8 + k (r9, r10, r11). */
-static enum mark decode_ppc64(const uint8_t *b, size_t n)
-{
-    if (n != 4)
-        return MARK_NONE;
-    for (uint32_t k = MARK_START; k <= MARK_REPORT; k++) {
-        uint32_t r = 8 + k;
-        if (word32(b) == (0x60000000u | r << 21 | r << 16))
-            return (enum mark)k;
-    }
-    return MARK_NONE;
-}
-
-/* RISC-V: slti zero, zero, 0x4b0 + k (a HINT the ISA leaves to custom use). */
-static enum mark decode_riscv64(const uint8_t *b, size_t n)
-{
-    if (n != 4)
-        return MARK_NONE;
-    for (uint32_t k = MARK_START; k <= MARK_REPORT; k++)
-        if (word32(b) == ((0x4b0u + k) << 20 | 2u << 12 | 0x13u))
-            return (enum mark)k;
-    return MARK_NONE;
-}
-
-static const struct {
-    const char *target;
-    enum mark (*decode)(const uint8_t *b, size_t n);
-} decoders[] = {
-    { "x86_64", decode_x86_64 },
-    { "aarch64", decode_aarch64 },
-    { "ppc64", decode_ppc64 },
-    { "riscv64", decode_riscv64 },
+static const char *const marker_names[MARK_REPORT + 1] = {
+    [MARK_START] = "start", [MARK_STOP] = "stop", [MARK_REPORT] = "report",
 };
+
+/* Which marker the instruction of n bytes at b is, if any. */
+static enum mark decode(const uint8_t *b, size_t n)
+{
+    for (int k = MARK_START; k <= MARK_REPORT; k++)
+        if (markers[k].n == n && !memcmp(markers[k].bytes, b, n))
+            return (enum mark)k;
+    return MARK_NONE;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* "start=0f1f80014c454b" and the like: true if arg names a marker, whose
+ * bytes are then stored; *bad says the hex was wrong. */
+static bool marker_arg(const char *arg, bool *bad)
+{
+    for (int k = MARK_START; k <= MARK_REPORT; k++) {
+        size_t len = strlen(marker_names[k]);
+        if (strncmp(arg, marker_names[k], len) || arg[len] != '=')
+            continue;
+        const char *hex = arg + len + 1;
+        size_t digits = strlen(hex);
+        *bad = digits == 0 || digits % 2 || digits / 2 > MAX_MARKER_BYTES;
+        for (size_t i = 0; !*bad && i < digits; i++) {
+            int v = hex_digit(hex[i]);
+            *bad = v < 0;
+            markers[k].bytes[i / 2] = (uint8_t)(i % 2 ? markers[k].bytes[i / 2] << 4 | v : v);
+        }
+        markers[k].n = *bad ? 0 : digits / 2;
+        return true;
+    }
+    return false;
+}
 
 /* ----------------------------------------------------------------- output */
 
@@ -373,7 +365,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     size_t n = qemu_plugin_tb_n_insns(tb);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-        enum mark m = state.decode(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
+        enum mark m = decode(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
         if (m != MARK_NONE) {
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
                                                    (void *)(uintptr_t)m);
@@ -402,13 +394,7 @@ static void on_qemu_exit(qemu_plugin_id_t id, void *udata)
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
                                            int argc, char **argv)
 {
-    for (size_t i = 0; i < sizeof decoders / sizeof decoders[0]; i++)
-        if (!strcmp(info->target_name, decoders[i].target))
-            state.decode = decoders[i].decode;
-    if (!state.decode) {
-        fprintf(stderr, "insncount: no markers defined for target %s\n", info->target_name);
-        return -1;
-    }
+    bool bad = false;
     for (int i = 0; i < argc; i++) {
         if (!strncmp(argv[i], "out=", 4)) {
             state.out = fopen(argv[i] + 4, "w");
@@ -420,10 +406,23 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             state.profile = true;
         } else if (!strcmp(argv[i], "pairs=on")) {
             state.each_pair = true;
+        } else if (marker_arg(argv[i], &bad)) {
+            if (bad) {
+                fprintf(stderr, "insncount: %s: a marker is 1 to %d bytes in hex\n", argv[i],
+                        MAX_MARKER_BYTES);
+                return -1;
+            }
         } else if (strcmp(argv[i], "profile=off") && strcmp(argv[i], "pairs=off")) {
             fprintf(stderr, "insncount: unknown argument %s (out=FILE, profile=on|off, "
-                    "pairs=on|off)\n",
+                    "pairs=on|off, start=HEX, stop=HEX, report=HEX)\n",
                     argv[i]);
+            return -1;
+        }
+    }
+    for (int k = MARK_START; k <= MARK_REPORT; k++) {
+        if (!markers[k].n) {
+            fprintf(stderr, "insncount: no %s marker for target %s (start=HEX, stop=HEX, "
+                    "report=HEX: the port's bench_marker)\n", marker_names[k], info->target_name);
             return -1;
         }
     }

@@ -80,6 +80,16 @@ struct arch_fpu {
                          : : "memory", "cc");                                   \
     } while (0)
 
+/* Port facts arch.h checks.  Word width; the user-space window [base, end)
+ * and the width of user addresses (TTBR0 with T0SZ = 16: 48-bit addresses, 4 levels);
+ * the frame's resume address and stack pointer. */
+#define ARCH_WORD_BITS 64
+#define ARCH_USER_BASE 0x0000008000000000ull   /* 512 GiB: below it the kernel's 1:1 map */
+#define ARCH_USER_END 0x0000800000000000ull    /* 128 TiB, the same window on every port */
+#define ARCH_USER_VA_BITS 48
+#define ARCH_REGS_IP_OFFSET offsetof(struct arch_regs, elr)
+#define ARCH_REGS_SP_OFFSET offsetof(struct arch_regs, sp)
+
 /* System-call registers (arch.h): selector and words 0-7. */
 #define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, x[8])
 #define ARCH_SYSCALL_WORD_OFF_(i) offsetof(struct arch_regs, x[(i)])

@@ -88,6 +88,19 @@ static inline void arch_mmio_write8(uintptr_t addr, uint8_t v)
  * kernel/fastpath.c skips arch_set_user_frame. */
 #define ARCH_FASTPATH_SETS_USER_FRAME 1
 
+/* Port facts arch.h checks.  Word width; the user-space window [base, end)
+ * and the width of user addresses (radix with RTS 52: a 52-bit process address space);
+ * the frame's resume address and stack pointer. */
+#define ARCH_WORD_BITS 64
+#define ARCH_USER_BASE 0x0000008000000000ull   /* 512 GiB: below it the kernel's 1:1 map */
+#define ARCH_USER_END 0x0000800000000000ull    /* 128 TiB, the same window on every port */
+#define ARCH_USER_VA_BITS 52
+#define ARCH_REGS_IP_OFFSET offsetof(struct arch_regs, nip)
+#define ARCH_REGS_SP_OFFSET offsetof(struct arch_regs, gpr[1])
+/* ELFv2: a function's global entry computes its TOC pointer from r12, so
+ * arch_regs_set_entry sets r12 too. */
+#define ARCH_REGS_ENTRY_OFFSET offsetof(struct arch_regs, gpr[12])
+
 /* System-call registers (arch.h): selector and words 0-7. */
 #define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, gpr[0])
 #define ARCH_SYSCALL_WORD_OFF_(i) offsetof(struct arch_regs, gpr[3 + (i)])

@@ -38,6 +38,16 @@ struct arch_fpu {
  * kernel/fastpath.c skips arch_set_user_frame. */
 #define ARCH_FASTPATH_SETS_USER_FRAME 1
 
+/* Port facts arch.h checks.  Word width; the user-space window [base, end)
+ * and the width of user addresses (Sv48: the lower half of 48-bit addresses (bit 47 set is the upper half));
+ * the frame's resume address and stack pointer. */
+#define ARCH_WORD_BITS 64
+#define ARCH_USER_BASE 0x0000008000000000ull   /* 512 GiB: below it the kernel's 1:1 map */
+#define ARCH_USER_END 0x0000800000000000ull    /* 128 TiB, the same window on every port */
+#define ARCH_USER_VA_BITS 47
+#define ARCH_REGS_IP_OFFSET offsetof(struct arch_regs, sepc)
+#define ARCH_REGS_SP_OFFSET offsetof(struct arch_regs, x[2])
+
 /* System-call registers (arch.h): selector and words 0-7. */
 #define ARCH_SYSCALL_NUMBER_OFFSET offsetof(struct arch_regs, x[5])
 #define ARCH_SYSCALL_WORD_OFF_(i) offsetof(struct arch_regs, x[10 + (i)])

@@ -63,6 +63,16 @@ struct arch_fpu {
         __asm__ volatile("rep movsq" : "+D"(to_), "+S"(from_), "+c"(n_) : : "memory"); \
     } while (0)
 
+/* Port facts arch.h checks.  Word width; the user-space window [base, end)
+ * and the width of user addresses (the canonical lower half: bits 63..47 equal, 4-level paging);
+ * the frame's resume address and stack pointer. */
+#define ARCH_WORD_BITS 64
+#define ARCH_USER_BASE 0x0000008000000000ull   /* 512 GiB: below it the kernel's 1:1 map */
+#define ARCH_USER_END 0x0000800000000000ull    /* 128 TiB, the same window on every port */
+#define ARCH_USER_VA_BITS 47
+#define ARCH_REGS_IP_OFFSET offsetof(struct arch_regs, rip)
+#define ARCH_REGS_SP_OFFSET offsetof(struct arch_regs, rsp)
+
 /* System-call registers (arch.h): selector rax, words in the order of the
  * SysV argument registers with r10 for rcx (which syscall clobbers), then
  * r12 and r13. */

@@ -27,7 +27,7 @@
 #define X86_VEC_PIC_SPURIOUS2 0x2f
 #define X86_VEC_TIMER 0x30          /* LAPIC timer */
 #define X86_VEC_IRQ_BASE 0x50       /* IOAPIC pin n -> vector 0x50 + n */
-#define X86_IRQ_COUNT 24            /* pins of the q35 IOAPIC */
+#define X86_IRQ_COUNT 24            /* vectors for IOAPIC pins (q35's has 24) */
 #define X86_VEC_APIC_SPURIOUS 0xff
 /* Not an IDT vector: marks a frame saved by the syscall entry (syscall.S), so
  * that it can go back with sysretq. */
@@ -121,20 +121,10 @@ noreturn void x86_boot(uint32_t magic, uint32_t info_pa);
 void x86_idt_init(void);
 void x86_trap(struct arch_regs *regs);
 
-/* lapic.c: the local APIC of this CPU. */
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CURRENT 0x390
-#define LAPIC_TIMER_DIVIDE 0x3e0
-#define LAPIC_LVT_MASKED (1u << 16)
-void lapic_init(void);
-uint32_t lapic_read(uint32_t reg);
-void lapic_write(uint32_t reg, uint32_t v);
-uint32_t lapic_id(void);
-void lapic_eoi(void);
-
-/* irq.c: legacy PICs off, IOAPIC pins masked. */
+/* irq.c: legacy PICs off, local APIC on, IOAPIC pins masked (the ACPI MADT
+ * read on the way); the RSDP it found, or 0. */
 void x86_irq_init(void);
+uint64_t x86_acpi_rsdp(void);
 
 /* timer.c: the LAPIC timer vector. */
 void x86_timer_irq(struct arch_regs *regs);

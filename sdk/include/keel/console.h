@@ -19,6 +19,11 @@
 #include <stdarg.h>
 #include <keel/server.h>
 
+/** The name under which the console server registers a gate of its own
+ * where its line gives it the name server (`uses=names` after
+ * `cap=irq-control`), so that clients find it again after a restart. */
+#define KEEL_CONSOLE_NAME "console"
+
 /** Most bytes one write or read request carries. */
 #define KEEL_CONSOLE_CHUNK ((KEEL_MSG_WORDS - 1) * sizeof(uintptr_t))
 

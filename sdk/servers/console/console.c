@@ -10,13 +10,20 @@
  * UART holds into a ring, acknowledges, and tells the main thread through a
  * private gate; the main thread answers a waiting reader.
  *
- * Slots: what every program has (keel/system.h), and the interrupt
- * controller in KEEL_SLOT_GIVEN (`cap=irq-control`).
+ * Slots: what every program has (keel/system.h), the interrupt controller
+ * in KEEL_SLOT_GIVEN (`cap=irq-control`) and, if its line gives it
+ * (`uses=names` after that), the name server's gate in the next: then it
+ * registers a gate of its own under KEEL_CONSOLE_NAME, so that clients
+ * find it again by name after it was restarted.
  */
 #include <keel/console.h>
+#include <keel/names.h>
 #include <keel/system.h>
+#include <keel/uart.h>
 
 #define IRQ_CONTROL KEEL_SLOT_GIVEN
+#define NAMES (KEEL_SLOT_GIVEN + 1)
+#define NAMED_LABEL 0xc0501e01u     /* the label of the gate we register by name */
 #define INPUT_LABEL 0xc0501e00u     /* our private gate's label */
 #define OP_INPUT 0x100              /* the input thread's notice (private) */
 #define RX_BIT 0
@@ -27,13 +34,8 @@
 #define AREA (KEEL_MEMORY_BASE + 0x40000000u)
 #define STACK_PAGES 4
 
-enum { U16550_RBR = 0, U16550_THR = 0, U16550_IER = 1, U16550_LSR = 5, U16550_IER_RX = 0x01,
-       U16550_LSR_DR = 0x01, U16550_LSR_THRE = 0x20, PL011_DR = 0x00, PL011_FR = 0x18,
-       PL011_IMSC = 0x38, PL011_FR_RXFE = 0x10, PL011_FR_TXFF = 0x20,
-       PL011_RX_INTS = 0x50 /* receive, receive timeout */ };
-
+static struct keel_uart dev;        /* the UART, as the kernel describes it (keel/uart.h) */
 static struct {
-    uintptr_t kind, base, line, stride;
     uint32_t input;                 /* enum keel_console_input */
     uint32_t irq, notif, gate;      /* our slots */
 } uart;
@@ -51,70 +53,6 @@ static struct {
 } readers[READERS];
 static uint32_t nreaders;
 
-/* ---- the UART ---- */
-
-static uintptr_t reg_addr(uint32_t reg)
-{
-    return (uintptr_t)KEEL_DRIVER_UART_VA + (uart.base & 4095) + reg * uart.stride;
-}
-
-static uint8_t u16550_read(uint32_t reg)
-{
-    return uart.kind == KEEL_UART_16550_PIO ? keel_pio_read8((uint16_t)(uart.base + reg))
-                                            : keel_mmio_read8(reg_addr(reg));
-}
-
-static void u16550_write(uint32_t reg, uint8_t v)
-{
-    if (uart.kind == KEEL_UART_16550_PIO)
-        keel_pio_write8((uint16_t)(uart.base + reg), v);
-    else
-        keel_mmio_write8(reg_addr(reg), v);
-}
-
-/* The PL011's registers are 32 bits wide at their byte offsets. */
-static uintptr_t pl011(uint32_t off)
-{
-    return (uintptr_t)KEEL_DRIVER_UART_VA + (uart.base & 4095) + off;
-}
-
-static void uart_putc(char c)
-{
-    if (uart.kind == KEEL_UART_PL011) {
-        while (keel_mmio_read32(pl011(PL011_FR)) & PL011_FR_TXFF)
-            ;
-        keel_mmio_write32(pl011(PL011_DR), (uint8_t)c);
-    } else {
-        while (!(u16550_read(U16550_LSR) & U16550_LSR_THRE))
-            ;
-        u16550_write(U16550_THR, (uint8_t)c);
-    }
-}
-
-/* The next received byte, or -1 if none is waiting. */
-static int uart_getc(void)
-{
-    if (uart.kind == KEEL_UART_PL011) {
-        if (keel_mmio_read32(pl011(PL011_FR)) & PL011_FR_RXFE)
-            return -1;
-        return (int)(keel_mmio_read32(pl011(PL011_DR)) & 0xff);
-    }
-    if (!(u16550_read(U16550_LSR) & U16550_LSR_DR))
-        return -1;
-    return u16550_read(U16550_RBR);
-}
-
-/* Receive interrupts on; only the interrupt enables are written, never the
- * transmitter the kernel's console shares. */
-static void uart_rx_interrupts(void)
-{
-    if (uart.kind == KEEL_UART_PL011)
-        keel_mmio_write32(pl011(PL011_IMSC),
-                          keel_mmio_read32(pl011(PL011_IMSC)) | PL011_RX_INTS);
-    else
-        u16550_write(U16550_IER, U16550_IER_RX);
-}
-
 static void out(const char *s, size_t n)
 {
     if (uart.input == KEEL_CONSOLE_NO_INPUT) {
@@ -123,8 +61,8 @@ static void out(const char *s, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
-            uart_putc('\r');
-        uart_putc(s[i]);
+            keel_uart_putc(&dev, '\r');
+        keel_uart_putc(&dev, s[i]);
     }
 }
 
@@ -133,6 +71,15 @@ static void out(const char *s, size_t n)
 static void sleep_us(struct keel_utcb *u, uint32_t us)
 {
     keel_wait(u, uart.notif, us);   /* nothing signals it when polling */
+}
+
+/* Move what the UART holds into the ring; how many bytes came. */
+static uint32_t drain_uart(void)
+{
+    uint32_t got = 0;
+    for (int c; ring_head - ring_tail < RING && (c = keel_uart_getc(&dev)) >= 0; got++)
+        ring[ring_head++ % RING] = (char)c;
+    return got;
 }
 
 static _Noreturn void input_thread(uintptr_t utcb)
@@ -146,17 +93,14 @@ static _Noreturn void input_thread(uintptr_t utcb)
         } else {
             sleep_us(u, POLL_US);
         }
-        uint32_t got = 0;
-        for (int c; ring_head - ring_tail < RING && (c = uart_getc()) >= 0; got++)
-            ring[ring_head++ % RING] = (char)c;
+        uint32_t got = drain_uart();
         if (uart.input == KEEL_CONSOLE_INTERRUPTS) {
             keel_invoke(u, uart.irq, KEEL_IRQ_ACK, 0, 0, 0, 0);
-            /* A byte that came after the loop above, while the line was
+            /* A byte that came after the drain above, while the line was
              * masked, raised no new edge where the line is edge-triggered
              * (x86's ISA lines): the UART holds its interrupt and input
              * would stop.  Take it now; a later one interrupts. */
-            for (int c; ring_head - ring_tail < RING && (c = uart_getc()) >= 0; got++)
-                ring[ring_head++ % RING] = (char)c;
+            got += drain_uart();
         }
         if (got)    /* tell the main thread; it answers a waiting reader */
             keel_send(u, uart.gate, KEEL_TAG(OP_INPUT, 0, 0), KEEL_TIMEOUT_NEVER);
@@ -185,11 +129,9 @@ static uint32_t start_input(struct keel_utcb *u)
  * else by polling; without a UART we may drive, no input at all. */
 static void setup(struct keel_utcb *u)
 {
-    uint32_t e = keel_invoke(u, IRQ_CONTROL, KEEL_IRQCTL_CONSOLE, 0, 0, 0, 0);
-    uart.kind = u->mr[0], uart.base = u->mr[1], uart.line = u->mr[2], uart.stride = u->mr[3];
+    uint32_t e = keel_uart_find(u, IRQ_CONTROL, &dev);
     uart.irq = uart.notif = uart.gate = KEEL_CAP_OPEN;
-    if (e || uart.kind == KEEL_UART_UNKNOWN) {
-        uart.kind = KEEL_UART_UNKNOWN;
+    if (e || dev.kind == KEEL_UART_UNKNOWN) {
         uart.input = KEEL_CONSOLE_NO_INPUT;
         return;
     }
@@ -201,14 +143,14 @@ static void setup(struct keel_utcb *u)
         uart.input = KEEL_CONSOLE_NO_INPUT;
         return;
     }
-    while (uart_getc() >= 0)    /* drop what firmware left */
+    while (keel_uart_getc(&dev) >= 0)    /* drop what firmware left */
         ;
-    if (uart.line != KEEL_IRQ_NONE &&
-        !keel_invoke(u, IRQ_CONTROL, KEEL_IRQCTL_GET, uart.line, KEEL_CAP_OPEN, 0, 0)) {
+    if (dev.line != KEEL_IRQ_NONE &&
+        !keel_invoke(u, IRQ_CONTROL, KEEL_IRQCTL_GET, dev.line, KEEL_CAP_OPEN, 0, 0)) {
         uart.irq = (uint32_t)u->mr[0];
         if (!keel_invoke(u, uart.irq, KEEL_IRQ_BIND, uart.notif, RX_BIT, 0, 0)) {
             uart.input = KEEL_CONSOLE_INTERRUPTS;
-            uart_rx_interrupts();
+            keel_uart_rx_interrupts(&dev, true);
         }
     }
     if ((e = start_input(u)))
@@ -286,7 +228,7 @@ static uint32_t do_input(struct keel_request *rq, void *ctx)
 
 static uint32_t do_info(struct keel_request *rq, void *ctx)
 {
-    rq->u->mr[0] = uart.kind;
+    rq->u->mr[0] = dev.kind;
     rq->u->mr[1] = uart.input;
     rq->u->mr[2] = interrupts;
     rq->reply_words = 3;
@@ -300,15 +242,35 @@ static const struct keel_op ops[] = {
     { OP_INPUT, 0, do_input },
 };
 
+/* Register a gate of ours under KEEL_CONSOLE_NAME where the line gives
+ * us the name server (a restarted console registers its new gate). */
+static void register_name(struct keel_utcb *u)
+{
+    uint32_t gate = KEEL_CAP_OPEN, e = keel_names_lookup(u, NAMES, KEEL_CONSOLE_NAME, &gate);
+    if (e == KEEL_E_CAP)
+        return;     /* no name server given */
+    if (e == KEEL_OK)   /* the name still holds our dead predecessor's gate */
+        keel_invoke(u, KEEL_PROGRAM_TASK, KEEL_TASK_DELETE_CAP, gate, 0, 0, 0);
+    gate = KEEL_CAP_OPEN;
+    e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, NAMED_LABEL, &gate);
+    if (!e)
+        e = keel_names_register(u, NAMES, KEEL_CONSOLE_NAME, gate);
+    if (e)
+        keel_printf("console: cannot register as \"" KEEL_CONSOLE_NAME "\": error %u\n", e);
+    else
+        keel_printf("console: registered as \"" KEEL_CONSOLE_NAME "\"\n");
+}
+
 int main(void)
 {
     struct keel_utcb *u = keel_utcb();
+    register_name(u);   /* first: the slots setup() fills may follow NAMES */
     setup(u);
     static const char *const kinds[] = { "none (the debug console)", "16550 on I/O ports",
                                          "16550 in memory", "PL011" };
     static const char *const inputs[] = { "no input", "input by interrupts",
                                           "input by polling" };
-    keel_printf("console: serving: UART %s, %s\n", kinds[uart.kind < 4 ? uart.kind : 0],
+    keel_printf("console: serving: UART %s, %s\n", kinds[dev.kind < 4 ? dev.kind : 0],
                 inputs[uart.input]);
     keel_serve(u, KEEL_CAP_OPEN, ops, sizeof(ops) / sizeof(ops[0]), NULL);
 }

@@ -36,11 +36,11 @@
 
 _Static_assert(KEEL_SYSTEM_PROGRAMS == 12, "parse_line's message says 12");
 
-enum given_kind { GIVE_SERVICE, GIVE_IRQ_CONTROL };
+enum given_kind { GIVE_SERVICE, GIVE_IRQ_CONTROL, GIVE_THREAD };
 
 struct given {
     enum given_kind kind;
-    uint32_t service;       /* GIVE_SERVICE: index in services[] */
+    uint32_t service;       /* GIVE_SERVICE: index in services[]; GIVE_THREAD: in progs[] */
     uint32_t slot;          /* in the program's table; 0 until placed */
 };
 
@@ -204,6 +204,24 @@ static void add_given(struct program *p, enum given_kind kind, uint32_t service,
     p->given[p->ngiven++] = (struct given){ kind, service, slot };
 }
 
+/* cap=thread:NAME: the first thread of the program NAME, named on an
+ * earlier line (for fault-injection tests: the holder may stop it and make
+ * it fault, KEEL_THREAD_STOP, KEEL_THREAD_SET_REGS). */
+static void give_thread_of(struct program *p, const char *v, size_t n, uint32_t slot,
+                           const char *s, size_t sn)
+{
+    char name[NAME_SIZE];
+    if (!take_name(p->line, "cap=thread: needs a program's name", v, n, name))
+        return;
+    for (uint32_t i = 0; i < nprogs; i++) {
+        if (same(progs[i].name, name) && &progs[i] != p) {
+            add_given(p, GIVE_THREAD, i, slot, s, sn);
+            return;
+        }
+    }
+    desc_error(p->line, "cap=thread: names no program on an earlier line:", v, n);
+}
+
 /* One option of program p: key or key=value. */
 static void option(struct program *p, const char *s, size_t n)
 {
@@ -260,8 +278,11 @@ static void option(struct program *p, const char *s, size_t n)
             return;
         if (token_is(v, nn, "irq-control"))
             add_given(p, GIVE_IRQ_CONTROL, 0, slot, s, n);
+        else if (nn > 7 && token_is(v, 7, "thread:"))
+            give_thread_of(p, v + 7, nn - 7, slot, s, n);
         else
-            desc_error(p->line, "no such capability (root hands out: irq-control):", v, nn);
+            desc_error(p->line, "no such capability (root hands out: irq-control, "
+                       "thread:PROGRAM):", v, nn);
     } else if (token_is(s, kn, "file") && has_value) {
         if (p->file[0])
             desc_error(p->line, "a program maps one file; a second:", v, vn);
@@ -471,23 +492,48 @@ static uint32_t give_uart(struct keel_utcb *u, struct program *p)
     return KEEL_OK; /* no UART a user driver can drive: nothing to map */
 }
 
+/* One capability of p's line, into its slot. */
+static uint32_t give_one(struct keel_utcb *u, struct program *p, const struct given *g)
+{
+    uint32_t slot = g->slot;
+    if (g->kind == GIVE_IRQ_CONTROL)
+        return give(u, p, KEEL_SLOT_IRQ_CONTROL, KEEL_RIGHTS_ALL, slot);
+    if (g->kind == GIVE_THREAD)
+        return give(u, p, progs[g->service].thread, KEEL_RIGHTS_ALL, slot);
+    struct service *sv = &services[g->service];
+    uint64_t badge = progs[sv->server].badges ? p->line : 0;
+    return keel_cap_mint(u, p->task, sv->gate, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT, badge,
+                         &slot);
+}
+
 /* The capabilities p's line names, into its slots. */
 static uint32_t give_named(struct keel_utcb *u, struct program *p)
 {
     uint32_t e = KEEL_OK;
-    for (uint32_t i = 0; !e && i < p->ngiven; i++) {
-        struct given *g = &p->given[i];
-        uint32_t slot = g->slot;
-        if (g->kind == GIVE_IRQ_CONTROL) {
-            e = give(u, p, KEEL_SLOT_IRQ_CONTROL, KEEL_RIGHTS_ALL, slot);
-        } else {
-            struct service *sv = &services[g->service];
-            uint64_t badge = progs[sv->server].badges ? p->line : 0;
-            e = keel_cap_mint(u, p->task, sv->gate, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT, badge,
-                              &slot);
+    for (uint32_t i = 0; !e && i < p->ngiven; i++)
+        e = give_one(u, p, &p->given[i]);
+    return e;
+}
+
+/* p was restarted: every running program whose line names p's service (or
+ * p's thread) finds the new one in the same slot, in place of the dead
+ * one's, so its next call reaches the restarted server. */
+static void refresh_users(struct keel_utcb *u, const struct program *p)
+{
+    uint32_t index = (uint32_t)(p - progs);
+    for (uint32_t i = 0; i < nprogs; i++) {
+        struct program *q = &progs[i];
+        for (uint32_t g = 0; q->running && q != p && g < q->ngiven; g++) {
+            const struct given *gv = &q->given[g];
+            if ((gv->kind == GIVE_SERVICE && (int)gv->service == p->serves) ||
+                (gv->kind == GIVE_THREAD && gv->service == index)) {
+                keel_invoke(u, q->task, KEEL_TASK_DELETE_CAP, gv->slot, 0, 0, 0);
+                if (give_one(u, q, gv))
+                    keel_printf("root: %s: no new capability for slot %u\n", q->name,
+                                gv->slot);
+            }
         }
     }
-    return e;
 }
 
 static void drop(struct keel_utcb *u, uint32_t *slot)
@@ -550,6 +596,8 @@ static uint32_t start(struct keel_utcb *u, struct program *p)
     e = keel_thread_start(u, p->thread, p->factory, entry, KEEL_MAIN_STACK_TOP, KEEL_MAIN_UTCB,
                           (uint8_t)p->prio, p->handler);
     p->running = !e;
+    if (!e && p->restarted)
+        refresh_users(u, p);
     return e;
 }
 
@@ -568,13 +616,17 @@ static int launch(struct keel_utcb *u, struct program *p)
     return 0;
 }
 
-/* Are the services p uses all served by running programs? */
+/* Are the services p uses all served, and the programs whose thread it
+ * gets all started? */
 static bool ready(const struct program *p)
 {
-    for (uint32_t g = 0; g < p->ngiven; g++)
-        if (p->given[g].kind == GIVE_SERVICE &&
-            services[p->given[g].service].gate == KEEL_CAP_OPEN)
+    for (uint32_t g = 0; g < p->ngiven; g++) {
+        const struct given *gv = &p->given[g];
+        if (gv->kind == GIVE_SERVICE && services[gv->service].gate == KEEL_CAP_OPEN)
             return false;
+        if (gv->kind == GIVE_THREAD && progs[gv->service].thread == KEEL_CAP_OPEN)
+            return false;
+    }
     return true;
 }
 
@@ -614,6 +666,12 @@ static bool others_running(void)
     return false;
 }
 
+/* Pages left in root's own quota. */
+static uintptr_t root_quota(struct keel_utcb *u)
+{
+    return keel_invoke(u, KEEL_SLOT_FACTORY, KEEL_FACTORY_QUOTA, 0, 0, 0, 0) ? 0 : u->mr[0];
+}
+
 /* p faulted or exited; 1 if that counts against the verdict. */
 static int ended(struct keel_utcb *u, struct program *p, bool exited, uintptr_t status)
 {
@@ -626,11 +684,20 @@ static int ended(struct keel_utcb *u, struct program *p, bool exited, uintptr_t 
     keel_printf("root: %s: exception %u at ip 0x%lx, address 0x%lx; task destroyed\n", p->name,
                 (unsigned)u->mr[KEEL_EXC_KIND], (unsigned long)u->mr[KEEL_EXC_IP],
                 (unsigned long)u->mr[KEEL_EXC_ADDR]);
+    uintptr_t before = root_quota(u);
     finish(u, p);
     if (p->restarted < p->restarts) {
+        /* The dead one's factory went with root's last capability to it:
+         * its quota and every page it paid for are root's again. */
+        uintptr_t back = root_quota(u) - before;
         p->restarted++;
-        keel_printf("root: restarting %s (restart %u of %u)\n", p->name, p->restarted,
-                    p->restarts);
+        keel_printf("root: restarting %s (restart %u of %u): %lu pages back from the dead "
+                    "one, a fresh quota of %u\n", p->name, p->restarted, p->restarts,
+                    (unsigned long)back, p->quota);
+        if (back < p->quota) {
+            keel_printf("root: %s: FAILED: its quota did not come back\n", p->name);
+            return 1 + launch(u, p);
+        }
         return launch(u, p);
     }
     p->done = true;

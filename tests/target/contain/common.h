@@ -10,7 +10,10 @@
 
 #define NAMES KEEL_SLOT_GIVEN
 #define CONSOLE (KEEL_SLOT_GIVEN + 1)
+#define NAMES_THREAD (KEEL_SLOT_GIVEN + 2)    /* contain only: cap=thread:names */
+#define CONSOLE_THREAD (KEEL_SLOT_GIVEN + 3)  /* contain only: cap=thread:console */
 #define SERVER_NAME "contain-server"
+#define WATCH_MARK "watch.waits"              /* contain-watch: in which server it waits */
 #define WAIT_US 5000000
 #define BAD_ADDR ((volatile uintptr_t *)0x0000009000000000ull) /* user space, never mapped */
 

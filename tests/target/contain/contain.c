@@ -10,11 +10,18 @@
  *  3. Root restarts the server, which registers its new gate under the same
  *     name; this client finds it by name and goes on.
  *
- *  4. It reads a line the harness types through the console server, where
- *     the console has input (not on POWER9 yet).
+ *  4. It crashes the real name server, then the real console server (its
+ *     line gives it their threads: it stops each, points it at an unmapped
+ *     address and starts it again), each while contain-watch waits in it
+ *     (watch.c): contain-watch gets an error, root restarts the server with
+ *     a fresh quota and gives its clients the new gate in the same slot,
+ *     and the restarted console registers by name again.
+ *  5. It reads a line the harness types through the restarted console
+ *     server, where the console has input.
  *
  * contain-peer uses the store and the console all along and must see every
- * request answered.  Output goes through the console server.
+ * request answered (but for the console's calls while it restarts, which
+ * must fail, not hang).  Output goes through the console server.
  */
 #include "common.h"
 
@@ -62,6 +69,53 @@ static void read_line(struct keel_utcb *u)
     line[n] = 0;
     keel_console_printf(u, CONSOLE, "contain: console-rx: read \"%s\" by %s\n", line, how);
     check(u, !e && same(line, RX_TEXT), "a typed line, read through the console server");
+}
+
+/* Wait until contain-watch says it waits in the server what names. */
+static bool watch_waits(struct keel_utcb *u, uint32_t kv, const char *what)
+{
+    char value[KV_MAX + 1];
+    for (uint32_t tries = 0; tries < RETRIES; tries++) {
+        if (kv_get(u, kv, WATCH_MARK, value) == KEEL_OK && same(value, what)) {
+            sleep_us(u, 100000);    /* it calls the server right after the mark */
+            return true;
+        }
+        sleep_us(u, RETRY_US);
+    }
+    return false;
+}
+
+/* Make the thread fault as a bug would: stop it, point it at an unmapped
+ * address and start it again.  Its exception goes to root. */
+static uint32_t crash(struct keel_utcb *u, uint32_t thread)
+{
+    uint32_t e = keel_invoke(u, thread, KEEL_THREAD_STOP, 0, 0, 0, 0);
+    if (!e)
+        e = keel_invoke(u, thread, KEEL_THREAD_SET_REGS, (uintptr_t)BAD_ADDR, 0, 0, 0);
+    if (!e)
+        e = keel_invoke(u, thread, KEEL_THREAD_START, 0, 0, 0, 0);
+    return e;
+}
+
+/* 4. Crash the name server, then the console server, each while
+ * contain-watch waits in it. */
+static void crash_servers(struct keel_utcb *u, uint32_t kv)
+{
+    bool ok = watch_waits(u, kv, "names");
+    keel_console_printf(u, CONSOLE, "contain: crashing the name server, a client waiting in "
+                        "it\n");
+    check(u, ok && !crash(u, NAMES_THREAD), "the name server made to fault");
+    ok = watch_waits(u, kv, "console");
+    keel_console_printf(u, CONSOLE, "contain: crashing the console server, a client waiting "
+                        "in it\n");
+    check(u, ok && !crash(u, CONSOLE_THREAD), "the console server made to fault");
+    uint32_t tries = 0, e = 1;
+    for (; e && tries < RETRIES; tries++) {
+        e = keel_client_call(u, CONSOLE, KEEL_CONSOLE_INFO, 0, 0, WAIT_US);
+        if (e)
+            sleep_us(u, RETRY_US);
+    }
+    check(u, !e, "the restarted console answers through the same slot");
 }
 
 static uint32_t echo(struct keel_utcb *u, uint32_t gate, uintptr_t v, uintptr_t *out)
@@ -115,7 +169,8 @@ int main(void)
     keel_console_printf(u, CONSOLE, "contain: found the restarted server by name after %u "
                         "lookup(s)\n", tries);
     check(u, !e, "the restarted server, found by name, answers");
-    check(u, kv_put(u, kv, "contain.done", "1") == KEEL_OK, "the store still serves");
+    crash_servers(u, kv);
     read_line(u);
+    check(u, kv_put(u, kv, "contain.done", "1") == KEEL_OK, "the store still serves");
     return failures;
 }

@@ -2883,8 +2883,10 @@ static void test_random_revoke(uint32_t ops)
             r = keel_revoke(U, SELF_TASK, src[rnd() % 2]);
             break;
         }
-        bad += r != KEEL_OK && r != KEEL_E_CAP && r != KEEL_E_RIGHTS && r != KEEL_E_REVOKED &&
-               r != KEEL_E_INVALID && r != KEEL_E_QUOTA;
+        bool named = r == KEEL_OK || r == KEEL_E_CAP || r == KEEL_E_RIGHTS ||
+                     r == KEEL_E_REVOKED || r == KEEL_E_INVALID || r == KEEL_E_QUOTA;
+        if (!named && bad++ == 0)
+            keel_printf("ktest: random revocation: operation %u returned %u\n", n, r);
     }
     e |= keel_revoke(U, SELF_TASK, src[0]) | keel_revoke(U, SELF_TASK, src[1]);
     uint32_t left = 0;
@@ -2896,6 +2898,9 @@ static void test_random_revoke(uint32_t ops)
     keel_snprintf(name, sizeof(name), "random: %u revocation operations (%u copies made, "
                   "%u revoked uses): only named errors, nothing left below the originals",
                   ops, copies, revoked_seen);
+    if (e || bad || left)   /* which part failed, for an intermittent failure's log */
+        keel_printf("ktest: random revocation: error %u while setting up or revoking the "
+                    "originals, %u unnamed errors, %u copies left\n", e, bad, left);
     check(!e && bad == 0 && left == 0 && copies > 0, name);
     drop(mine);
     drop(src[0]);

@@ -86,6 +86,21 @@ uint64_t vm_leaf_orders(void)
     return layout.leaf_orders;
 }
 
+/* A new valid entry for va (a leaf, or a table) was stored in vs.  A port
+ * whose walker may cache invalid entries (ARCH_NEW_PTE_FENCE) fences it, but
+ * only while vs holds a tag of the current generation: a space tagged in an
+ * older generation (or never) gets a fresh tag, flushed when handed out
+ * (vm_retag), before it runs again, so nothing of it is cached. */
+static void fence_new_entry(const struct vm_space *vs, uintptr_t va, bool leaf)
+{
+#if ARCH_NEW_PTE_FENCE
+    if (vs->tag_gen == vm_tag_generation)
+        arch_pt_fence_new(&vs->arch, va, leaf);
+#else
+    (void)vs, (void)va, (void)leaf;
+#endif
+}
+
 /* The slot for va at level stop, adding missing tables above it; NULL with
  * *err KERR_NOMEM if a table could not be had, KERR_EXIST if a large leaf
  * above stop maps va. */
@@ -104,6 +119,7 @@ static arch_pte_t *walk_create(const struct vm_space *vs, uintptr_t va, uint32_t
                 return NULL;
             }
             *slot = arch_pte_table(next);
+            fence_new_entry(vs, va, false);
         } else if (!arch_pte_is_table(*slot)) {
             *err = KERR_EXIST;
             return NULL;
@@ -158,6 +174,7 @@ enum kerr vm_map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t 
     if (arch_pte_valid(*slot))
         return KERR_EXIST;     /* a leaf, or a table (maybe of no mapping) */
     *slot = level == LAST_LEVEL ? arch_pte_leaf(pa, rights) : arch_pte_leaf_at(pa, rights, level);
+    fence_new_entry(vs, va, true);
     return KERR_OK;
 }
 

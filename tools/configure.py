@@ -83,7 +83,6 @@ SYSTEMS = systems.find()
 # with it and start at sdk/libc/crt0.c; they see newlib's headers, never the
 # build machine's.
 NEWLIB_TARBALL = "/usr/src/newlib/newlib-3.3.0.tar.xz"
-NEWLIB_PPC64_SETJMP = "sdk/libc/arch/ppc64le/setjmp.S"
 LIBC_SOURCES = ["sdk/libc/syscalls.c"]
 LIBC_CRT0 = "sdk/libc/crt0.c"
 _ALL_PROGRAMS = dict(systems.programs(), **HARNESS_PROGRAMS)
@@ -272,7 +271,7 @@ pool newlib
   depth = 1
 
 rule newlibsrc
-  command = tools/newlib-src.sh $in $dir $out $setjmp
+  command = tools/newlib-src.sh $in $dir $out $files
   description = NEWLIB $dir
 
 rule newlib
@@ -351,9 +350,9 @@ rule configure
 build build.ninja: configure tools/configure.py tools/ports.py tools/mktestimages.py $
   tools/systems.py tools/sdk/keel-cc | $portfiles
 
-build out/newlib/src.stamp: newlibsrc NEWLIB_TARBALL_ | tools/newlib-src.sh NEWLIB_SETJMP_
+build out/newlib/src.stamp: newlibsrc NEWLIB_TARBALL_ | tools/newlib-src.sh NEWLIB_FILE_DEPS_
   dir = out/newlib/src
-  setjmp = NEWLIB_SETJMP_
+  files = NEWLIB_FILE_ARGS_
 
 # The QEMU TCG plugin ./keel bench counts instructions with (tools/qemu-plugin):
 # a shared object for the host's QEMU, built with the host compiler.
@@ -611,9 +610,12 @@ def generate():
     all_ports = ports.load_all()
     portfiles = " ".join(f"arch/{p.DIR}/port.py" for p in all_ports)
     descs = " ".join(s.desc for s in SYSTEMS)
+    # Keel's files in place of newlib's, every port's (NEWLIB_FILES).
+    files = sorted(f for p in all_ports for f in p.NEWLIB_FILES.items())
     lines = [HEADER.replace("$portfiles", portfiles + " " + descs)
              .replace("NEWLIB_TARBALL_", NEWLIB_TARBALL)
-             .replace("NEWLIB_SETJMP_", NEWLIB_PPC64_SETJMP)]
+             .replace("NEWLIB_FILE_DEPS_", " ".join(src for _, src in files))
+             .replace("NEWLIB_FILE_ARGS_", " ".join(f"{dst}={src}" for dst, src in files))]
     for port in all_ports:
         lines += newlib_block(port)
     defaults = []

@@ -29,7 +29,7 @@ def load(dirname):
             setattr(mod, name, "")
     for name, default in (("DRIVERS", []), ("PACKAGES", {}), ("HOST_TEST_DTBS", {}),
                           ("EMPTY_INITRD_REPORTED", False), ("PROFILE_FUNCTIONS", {}),
-                          ("PROFILE_RELOCATED", [])):
+                          ("PROFILE_RELOCATED", []), ("NEWLIB_FILES", {})):
         if not hasattr(mod, name):
             setattr(mod, name, default)
     if not hasattr(mod, "HOST_TEST_ELFS"):

@@ -39,6 +39,9 @@ USER_CLANG_CFLAGS = "-mcpu=pwr9"
 # with GCC and the USER_* flags).  Not powerpc64le-*-elf: newlib's
 # configure.host gives that 32-bit EABI flags (-mrelocatable-lib -mno-eabi).
 NEWLIB_HOST = "powerpc64le-unknown-none"
+# newlib's libc/machine/powerpc/setjmp.S is 32-bit only: Keel's ELFv2 one
+# takes its place in the unpacked sources (tools/newlib-src.sh).
+NEWLIB_FILES = {"newlib/libc/machine/powerpc/setjmp.S": "sdk/libc/arch/ppc64le/setjmp.S"}
 
 # Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
 # UART's kind (where the UART is comes from the device tree or the machine),

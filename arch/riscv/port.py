@@ -30,6 +30,9 @@ USER_CLANG_CFLAGS = "-march=rv64imafdc"
 # newlib's host triple (tools/newlib.sh builds the C library for user code
 # with GCC and the USER_* flags).
 NEWLIB_HOST = "riscv64-unknown-elf"
+# Optional: Keel's files that replace newlib's in its unpacked sources, path
+# under newlib's tree -> Keel's file (arch/ppc/port.py: its setjmp.S).
+# NEWLIB_FILES = {}
 
 # Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
 # UART's kind and the interrupt controller (the PLIC); where they are comes

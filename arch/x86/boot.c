@@ -84,7 +84,7 @@ noreturn void x86_boot(uint32_t magic, uint32_t info_pa)
     const struct mb_info *mb = (const void *)(uintptr_t)info_pa;
 
     console_attach(&(struct arch_uart){ .kind = KEEL_UART_16550_PIO, .base = X86_COM1,
-                                        .line = X86_COM1_IRQ, .stride = 1 });
+                                        .line = X86_COM1_ISA_IRQ, .stride = 1 });
     x86_gdt_init();
     x86_idt_init();
     if (magic != MB_BOOTLOADER_MAGIC)

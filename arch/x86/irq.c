@@ -6,7 +6,9 @@
  * X86_VEC_IRQ_BASE + n on this CPU.  irq numbers are IOAPIC pins (GSIs).
  */
 #include <acpi.h>
+#include <console.h>
 #include <ioapic.h>
+#include <keel/irq.h>
 #include <kernel.h>
 #include <lapic.h>
 #include <print.h>
@@ -87,6 +89,20 @@ static void pic_disable(void)
     outb(PIC2_DATA, PIC_MASK_ALL);
 }
 
+/* COM1's ISA IRQ arrives on the pin the MADT routes it to (the same number
+ * without an override); a pin past this IOAPIC's leaves the console without
+ * an interrupt line rather than naming another device's. */
+static void route_com1(uint32_t pins)
+{
+    uint32_t pin = acpi_isa_gsi(apic.have_madt ? &apic.madt : NULL, X86_COM1_ISA_IRQ);
+    if (pin >= pins) {
+        kprintf("apic: COM1's ISA IRQ %u is routed to GSI %u, past the IOAPIC's %u pins: "
+                "no console interrupt\n", X86_COM1_ISA_IRQ, pin, pins);
+        pin = KEEL_IRQ_NONE;
+    }
+    console_set_line(pin);
+}
+
 /* The local APIC (the MADT's address, else the processor's own), the
  * IOAPIC of GSI 0 with the MADT's interrupt source overrides, every pin
  * masked. */
@@ -124,6 +140,7 @@ void x86_irq_init(void)
         if (irq == ISA_TIMER_IRQ)
             apic.timer_pin = apic.madt.isa[irq].gsi;
     }
+    route_com1(pins);
     kprintf("apic: %s: local APIC at %p, IOAPIC at %p (%u pins), legacy timer on pin %u\n",
             apic.have_madt ? "ACPI MADT" : "no ACPI MADT, PC defaults",
             (void *)(uintptr_t)(apic.have_madt ? apic.madt.lapic_base : msr & APIC_BASE_ADDR_MASK),

@@ -135,6 +135,13 @@ static void madt_entry(const uint8_t *e, struct acpi_madt *out)
     }
 }
 
+uint32_t acpi_isa_gsi(const struct acpi_madt *m, uint32_t isa_irq)
+{
+    if (m && isa_irq < ACPI_ISA_IRQS && m->isa[isa_irq].overridden)
+        return m->isa[isa_irq].gsi;
+    return isa_irq;
+}
+
 bool acpi_read_madt(uint64_t rsdp, uintptr_t phys_offset, struct acpi_madt *out)
 {
     memset(out, 0, sizeof(*out));

@@ -50,6 +50,11 @@ void console_attach(const struct arch_uart *u)
     uart = v;
 }
 
+void console_set_line(uint32_t line)
+{
+    uart.line = line;
+}
+
 void arch_console_uart(struct arch_uart *u)
 {
     *u = uart;

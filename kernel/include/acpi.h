@@ -43,5 +43,11 @@ uint64_t acpi_find_rsdp(uint64_t start, uint64_t len, uintptr_t phys_offset);
  * else the RSDT): false if a table is missing or malformed. */
 bool acpi_read_madt(uint64_t rsdp, uintptr_t phys_offset, struct acpi_madt *out);
 
+/* The global system interrupt ISA IRQ isa_irq arrives on: the MADT's
+ * interrupt source override for it, else the same number (ACPI's rule for
+ * an ISA IRQ without one; also with no MADT, m NULL, and for a number past
+ * the ISA's 16). */
+uint32_t acpi_isa_gsi(const struct acpi_madt *m, uint32_t isa_irq);
+
 /* The HPET's register block (a memory address) from the HPET table, or 0. */
 uint64_t acpi_hpet_base(uint64_t rsdp, uintptr_t phys_offset);

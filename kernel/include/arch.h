@@ -44,6 +44,8 @@
  *                          the port checks instead of being unmapped
  *                          (kernel/include/kstack.h).
  *   ARCH_FASTPATH_SETS_USER_FRAME, ARCH_COPY_WORDS: see fastpath_ipc below.
+ *   ARCH_NEW_PTE_FENCE     1 where a new page-table entry needs a fence
+ *                          (see "Page-table stores" below).
  * The static checks after the include hold these facts to what generic code
  * assumes, in every port's build.
  *
@@ -61,11 +63,14 @@
  * every entry stored before arch_aspace_activate(), arch_tlb_flush_page()
  * or arch_return_to_user() is seen by the table walker before user code can
  * use the translation (AArch64: dsb ish in both; POWER9: the tlbie
- * sequence and isync; x86-64: the walker snoops stores; RISC-V: QEMU's
- * walker caches no invalid entry, so a new one needs no fence; a removed
- * one is fenced by sfence.vma in arch_tlb_flush_page; hardware that caches
- * invalid entries would need a fence on the way out too).  The fast path's
- * return may skip the barrier: it stores no page-table entry.
+ * sequence and isync; x86-64: the walker snoops stores; RISC-V: a removed
+ * entry is fenced by sfence.vma in arch_tlb_flush_page).  A port whose
+ * walker may also have cached the invalid entry a new one replaces (RISC-V:
+ * the privileged spec lets it, and asks for SFENCE.VMA after an invalid
+ * entry becomes valid too) defines ARCH_NEW_PTE_FENCE to 1; generic code then
+ * calls arch_pt_fence_new() after storing each new valid entry of a space
+ * that may have run with its current tag.  The fast path's return may skip
+ * the barrier: it stores no page-table entry.
  */
 #include <arch_port.h>
 
@@ -401,6 +406,16 @@ void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag);
 void arch_aspace_activate(const struct arch_aspace *as);
 /** Drop any TLB entry of as for the page at va. */
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va);
+#ifndef ARCH_NEW_PTE_FENCE
+#define ARCH_NEW_PTE_FENCE 0
+#endif
+#if ARCH_NEW_PTE_FENCE
+/** Only where ARCH_NEW_PTE_FENCE: an invalid entry of as on the walk to va
+ * has just become valid (a leaf mapping va if leaf, else a table under
+ * which va will be mapped); the walker must not use an invalid copy of it
+ * it may have cached. */
+void arch_pt_fence_new(const struct arch_aspace *as, uintptr_t va, bool leaf);
+#endif
 /** Drop any TLB entry of as for the large leaf at level (above the last)
  * that mapped va, aligned to that level's size (POWER9's tlbie must name
  * the page size; the other ports flush it as one page at va). */

@@ -13,6 +13,9 @@
 
 /* Print on u from now on. */
 void console_attach(const struct arch_uart *u);
+/* The console UART's interrupt line is line from now on (the port learnt
+ * it after console_attach, e.g. x86's from the ACPI MADT). */
+void console_set_line(uint32_t line);
 /* Attach to the device tree's console UART of the driver's kind: /chosen's
  * stdout-path if the driver drives it, else the first node it drives; base
  * translated through the buses' ranges (fdt_reg_phys); line from

@@ -101,6 +101,9 @@ static void check_madt(const char *what)
     CHECK_EQ_U(m.isa[9].flags & ACPI_INTI_POLARITY_MASK, ACPI_INTI_ACTIVE_LOW);
     CHECK(!m.isa[4].overridden);
     CHECK_EQ_U(acpi_hpet_base(RSDP, PHYS), 0xfed00000u);
+    CHECK_EQ_U(acpi_isa_gsi(&m, 0), 2);             /* routed by its override */
+    CHECK_EQ_U(acpi_isa_gsi(&m, 9), 9);
+    CHECK_EQ_U(acpi_isa_gsi(&m, 4), 4);             /* no override: the same number */
     (void)what;
 }
 
@@ -113,6 +116,27 @@ static void test_good(void)
     build(true);
     CHECK_EQ_U(acpi_find_rsdp(0x1000, 0x100, PHYS), RSDP);
     check_madt("xsdt");
+}
+
+/* An override moving ISA IRQ 4 (COM1's) to another GSI: x86 routes the
+ * console's line by it; with no MADT, or past the ISA's IRQs, the number is
+ * its own. */
+static void test_isa_route(void)
+{
+    struct acpi_madt m;
+    build(false);
+    mem[MADT + 44 + 12 + 10 + 3] = 4;               /* the ISA 9 entry, now ISA 4 */
+    put32(MADT + 44 + 12 + 10 + 4, 20);
+    table(MADT, "APIC", MADT_LEN);
+    CHECK(acpi_read_madt(RSDP, PHYS, &m));
+    CHECK_EQ_U(acpi_isa_gsi(&m, 4), 20);
+    CHECK_EQ_U(acpi_isa_gsi(&m, 9), 9);             /* no longer overridden */
+    CHECK_EQ_U(acpi_isa_gsi(&m, 0), 2);
+    CHECK_EQ_U(acpi_isa_gsi(NULL, 4), 4);
+    m.isa[ACPI_ISA_IRQS - 1].overridden = true;
+    m.isa[ACPI_ISA_IRQS - 1].gsi = 7;
+    CHECK_EQ_U(acpi_isa_gsi(&m, ACPI_ISA_IRQS - 1), 7);
+    CHECK_EQ_U(acpi_isa_gsi(&m, ACPI_ISA_IRQS), ACPI_ISA_IRQS); /* not ISA: no table read */
 }
 
 static void test_bad(void)
@@ -162,6 +186,7 @@ int main(void)
 {
     mem = malloc(MEM);
     test_good();
+    test_isa_route();
     test_bad();
     free(mem);
     return check_summary("test_acpi");

@@ -38,6 +38,10 @@ struct arch_fpu {
  * kernel/fastpath.c skips arch_set_user_frame. */
 #define ARCH_FASTPATH_SETS_USER_FRAME 1
 
+/* The privileged spec lets the walker cache invalid entries, and asks for
+ * SFENCE.VMA after an invalid entry becomes valid (arch/riscv/mmu.c). */
+#define ARCH_NEW_PTE_FENCE 1
+
 /* Port facts arch.h checks.  Word width; the user-space window [base, end)
  * and the width of user addresses (Sv48: the lower half of 48-bit addresses (bit 47 set is the upper half));
  * the frame's resume address and stack pointer. */

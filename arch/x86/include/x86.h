@@ -98,7 +98,10 @@ void x86_gdt_init(void);
 void x86_tss_set_rsp0(uint64_t rsp0);
 #define X86_COM1 0x3f8              /* the 16550 of the console */
 #define X86_COM1_PORTS 8
-#define X86_COM1_IRQ 4              /* ISA IRQ 4, IOAPIC pin 4 on q35 */
+/* COM1 raises ISA IRQ 4 (the PC's fact); the IOAPIC pin that arrives on is
+ * the ACPI MADT's interrupt source override for it, else pin 4 (x86_irq_init
+ * routes the console's line so; pin 4 on q35). */
+#define X86_COM1_ISA_IRQ 4
 /* Let ring 3 use the ports of the TSS's I/O bitmap (COM1's), or none. */
 void x86_tss_allow_io(bool allow);
 

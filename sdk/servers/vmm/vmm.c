@@ -682,10 +682,9 @@ static void factory_check(struct keel_utcb *u)
                 left == VM_QUOTA_PAGES ? ": every object of the VM is gone" : ": NOT all");
 }
 
-/* Our guest kernel faulted beyond what it was given: the VM is killed, its
- * tasks destroyed, its peer told; this VMM stays up (answering calls with
- * KEEL_E_PARTNER), so that the rest of the system goes on. */
-static _Noreturn void kill_vm(struct keel_utcb *u)
+/* The VM is over: destroy its contexts and guest kernel, check that its
+ * factory got every page back, and tell the peer VM it is down. */
+static void end_vm(struct keel_utcb *u)
 {
     for (uint32_t i = KEEL_VMM_CONTEXTS; i > KERNEL; i--)
         destroy(u, i);
@@ -693,6 +692,14 @@ static _Noreturn void kill_vm(struct keel_utcb *u)
     factory_check(u);
     if (peer_note != NONE)
         keel_signal(u, peer_note, KEEL_VMM_VIRQ_DOWN);
+}
+
+/* Our guest kernel faulted beyond what it was given: the VM is killed, its
+ * tasks destroyed, its peer told; this VMM stays up (answering calls with
+ * KEEL_E_PARTNER), so that the rest of the system goes on. */
+static _Noreturn void kill_vm(struct keel_utcb *u)
+{
+    end_vm(u);
     keel_printf("vmm: VM %u killed; its tasks are destroyed, the VMM and its peer go on\n", vm_id);
     for (;;) {
         struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
@@ -831,12 +838,7 @@ int main(void)
             r = keel_recv(u, KEEL_CAP_OPEN, to);
         }
     }
-    for (uint32_t i = KEEL_VMM_CONTEXTS; i > KERNEL; i--)
-        destroy(u, i);
-    destroy(u, KERNEL);
-    factory_check(u);
-    if (peer_note != NONE)
-        keel_signal(u, peer_note, KEEL_VMM_VIRQ_DOWN);
+    end_vm(u);
     virtio_report(u);
     keel_printf("vmm: VM %u exited with status %lu\n", vm_id, (unsigned long)status);
     return (int)status;

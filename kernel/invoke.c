@@ -281,9 +281,11 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uint64
     }
     case KEEL_TASK_UNMAP: {
         bool more;
-        if ((err = task_unmap(task, arg(t, 0), arg(t, 1), arg(t, 2), &more)))
+        uintptr_t next;
+        if ((err = task_unmap(task, arg(t, 0), arg(t, 1), arg(t, 2), arg(t, 3), &more, &next)))
             return err;
         out[0] = more;
+        out[1] = next;
         return KEEL_OK;
     }
     case KEEL_TASK_COPY_CAP: { /* from this task's table into another's */
@@ -335,5 +337,5 @@ void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag)
     else
         err = task_op(t, cap->object, op, tag, out);
     if (t->state == THREAD_READY || t->state == THREAD_INACTIVE)
-        reply(t, err, 1, out);
+        reply(t, err, 2, out);  /* two words: UNMAP's resume offset is the second */
 }

@@ -23,6 +23,7 @@
 
 #define NODES_PER_PAGE (ARCH_PAGE_SIZE / sizeof(struct mdb_node))
 #define UNMAP_BUDGET 256u           /* mappings one KEEL_TASK_UNMAP takes back */
+#define UNMAP_LOOKUPS 1024u         /* and mappings or empty slots it looks at */
 #define RIGHTS_RWX (PTE_R | PTE_W | PTE_X)
 
 /* ---- nodes, in pages charged to the task's factory ---- */
@@ -338,17 +339,28 @@ static bool revoke_part(struct mdb_node *n, uint64_t pa, uintptr_t size, uint32_
 }
 
 uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_t flags,
-                    bool *more)
+                    uintptr_t start, bool *more, uintptr_t *next)
 {
     *more = false;
+    *next = 0;
     if (order < KEEL_MAP_ORDER_MIN || order > KEEL_MAP_ORDER_MAX ||
         !region_ok(base, (uint32_t)order) || (flags & ~(uintptr_t)KEEL_UNMAP_SELF))
         return KEEL_E_INVALID;
-    uint32_t budget = UNMAP_BUDGET;
-    for (uintptr_t off = 0; off < SIZE(order);) {
+    if (start >= SIZE(order) || start % ARCH_PAGE_SIZE)
+        return KEEL_E_INVALID;  /* a resume offset outside the region */
+    uint32_t budget = UNMAP_BUDGET, lookups = UNMAP_LOOKUPS;
+    for (uintptr_t off = start; off < SIZE(order);) {
         uint64_t pa;
         uint32_t r, lorder;
         uintptr_t va = base + off;
+        /* A 1 GiB region may hold 2^18 pages: the walk stops after so many
+         * lookups and says where the next call resumes (done before it are
+         * only mappings with nothing derived, which stay as they were). */
+        if (!lookups--) {
+            *more = true;
+            *next = off;
+            return KEEL_OK;
+        }
         /* The database first (one hash lookup for a page); the tables only
          * where it has nothing, to step over what they prove empty. */
         struct mdb_node *n = node_covering(task, va);
@@ -357,7 +369,6 @@ uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_
             off = step_past(va, lorder, base, SIZE(order));
             continue;
         }
-        off = step_past(va, n->order, base, SIZE(order));
         if (n->order > order) {
             /* The region is part of one large page: its derived mappings
              * that overlap go; the page itself is not split. */
@@ -369,9 +380,11 @@ uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_
             return KEEL_OK;
         }
         if (!revoke_below(n, &budget)) {
-            *more = true;   /* the tree is consistent: the next call goes on */
+            *more = true;   /* the tree is consistent: the next call goes on here */
+            *next = off;
             return KEEL_OK;
         }
+        off = step_past(va, n->order, base, SIZE(order));
         /* An owned page stays with its owner (its node is no longer needed);
          * a received one goes if asked. */
         if (!n->parent || (flags & KEEL_UNMAP_SELF))

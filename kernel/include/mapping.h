@@ -22,9 +22,10 @@ uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct k
 /* The answer of pager t to c's page fault carries memory items: map them at
  * c's fault address (the window is c's whole address space). */
 uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t items);
-/* KEEL_TASK_UNMAP on task: *more when the bounded step left work to do. */
+/* KEEL_TASK_UNMAP on task, from offset start of the region: *more when the
+ * bounded step left work to do, which the next call resumes at offset *next. */
 uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_t flags,
-                    bool *more);
+                    uintptr_t start, bool *more, uintptr_t *next);
 /* task is being destroyed: take back every mapping made from its pages,
  * remove the pages it received (its own stay for vm_destroy), free its
  * node pages. */

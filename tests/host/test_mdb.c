@@ -185,7 +185,9 @@ static void test_random(void)
 #define SSLOTS 8                        /* 4 KiB slots used in each 2 MiB slot */
 #define PER_SPACE (LSLOTS * (1 + SSLOTS))
 #define MPOOL (SPACES * PER_SPACE)
-#define ORDERS ((1ull << 12) | (1ull << 21))
+#define ORDERS ((1ull << 12) | (1ull << 21) | (1ull << 30))
+
+static uint32_t large = 21;             /* the large pages' order: 2 MiB, then 1 GiB */
 
 static struct mdb_node mpool[MPOOL];
 static int mparent[MPOOL];              /* -1: root; -2: not mapped */
@@ -194,11 +196,11 @@ static int mparent[MPOOL];              /* -1: root; -2: not mapped */
  * and within it the 2 MiB page (sub 0) or 4 KiB page sub - 1. */
 static int m_k(int i) { return (i % PER_SPACE) / (1 + SSLOTS); }
 static int m_sub(int i) { return (i % PER_SPACE) % (1 + SSLOTS); }
-static uint32_t m_order(int i) { return m_sub(i) ? 12 : 21; }
+static uint32_t m_order(int i) { return m_sub(i) ? 12 : large; }
 static const void *m_space(int i) { return &spaces[i / PER_SPACE]; }
 static uintptr_t m_va(int i)
 {
-    return 0x8000000000ull + (uintptr_t)m_k(i) * 0x200000 +
+    return 0x8000000000ull + ((uintptr_t)m_k(i) << large) +
            (m_sub(i) ? (uintptr_t)(m_sub(i) - 1) * 4096 : 0);
 }
 static int m_index(const struct mdb_node *n) { return n ? (int)(n - mpool) : -1; }
@@ -259,8 +261,9 @@ static bool m_descends(int i, int top)
 
 /* Random roots, maps (to a mapping of the same or a smaller size), grants
  * (same size) and budgeted revocations, against the model. */
-static void test_random_sizes(void)
+static void test_random_sizes(uint32_t large_order)
 {
+    large = large_order;
     /* Start empty: take test_random()'s mappings apart, leaves first. */
     for (bool removed = true; removed;) {
         removed = false;
@@ -324,8 +327,8 @@ static void test_random_sizes(void)
     }
     m_check(&bad);
     CHECK_EQ_U(bad, 0);
-    printf("     sizes: ops add %ld map %ld (%ld of 4 KiB from 2 MiB) grant %ld unmap %ld\n",
-           ops[0], ops[1], small_of_large, ops[2], ops[3]);
+    printf("     sizes: ops add %ld map %ld (%ld of 4 KiB from %u KiB) grant %ld unmap %ld\n",
+           ops[0], ops[1], small_of_large, 1u << (large - 10), ops[2], ops[3]);
     CHECK(ops[0] > 1000 && ops[1] > 1000 && ops[2] > 200 && ops[3] > 1000 &&
           small_of_large > 300);
     for (bool removed = true; removed;) {
@@ -344,6 +347,7 @@ int main(void)
 {
     test_basics();
     test_random();
-    test_random_sizes();
+    test_random_sizes(21);
+    test_random_sizes(30);      /* 1 GiB leaves: KEEL_MAP_ORDER_MAX */
     return check_summary("test_mdb");
 }

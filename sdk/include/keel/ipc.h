@@ -39,8 +39,9 @@ enum keel_item_type {
 
 /** Smallest region of a map or grant item: log2 of the page size. */
 #define KEEL_MAP_ORDER_MIN 12
-/** Largest region of a map or grant item (4 MiB: 1024 pages). */
-#define KEEL_MAP_ORDER_MAX 22
+/** Largest region of a map or grant item (1 GiB: the largest leaf of every
+ * port's page tables). */
+#define KEEL_MAP_ORDER_MAX 30
 
 /**
  * A typed item.  A capability item (KEEL_ITEM_CAP) copies the capability in

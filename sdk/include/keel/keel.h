@@ -193,9 +193,10 @@ static inline uint32_t keel_unmap(struct keel_utcb *u, uint32_t task, uintptr_t 
                                   uint32_t order, uint32_t flags)
 {
     uint32_t e;
+    uintptr_t at = 0;
     do
-        e = keel_invoke(u, task, KEEL_TASK_UNMAP, base, order, flags, 0);
-    while (!e && u->mr[0]);
+        e = keel_invoke(u, task, KEEL_TASK_UNMAP, base, order, flags, at);
+    while (!e && u->mr[0] && (at = u->mr[1], true));
     return e;
 }
 

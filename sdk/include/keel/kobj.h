@@ -97,8 +97,10 @@ enum keel_task_op {
     KEEL_TASK_UNMAP = 6,            /**< mr0 = base, mr1 = log2 size (KEEL_MAP_ORDER_MIN..MAX,
                                          base aligned to it), mr2 = KEEL_UNMAP_* flags: take the
                                          region back from every task it was mapped into from this
-                                         task's copy, recursively; out mr0 = 1 if work is left
-                                         (call again), 0 when done (docs/abi.md) */
+                                         task's copy, recursively; mr3 = offset in the region to
+                                         resume at (0 the first time; out mr1 of the call before);
+                                         out mr0 = 1 if work is left (call again), 0 when done,
+                                         out mr1 = the offset to resume at (docs/abi.md) */
     KEEL_TASK_MAP_DEVICE = 7,       /**< root task only: mr0 = address, mr1 = physical address of a
                                          device page, mr2 = factory slot charged for page tables;
                                          mapped read-write, uncached (device memory).  Errors:

@@ -18,6 +18,10 @@
 
 /** Longest name, in bytes without the NUL. */
 #define KEEL_NAMES_MAX 31
+/** The service name of the name server in a system description
+ * (`serves=names`): root registers the gates of lines that say `register`
+ * there, and again after the name server restarts (docs/system.md). */
+#define KEEL_NAMES_SERVICE "names"
 /** Message words a name takes (with its NUL, zero-padded). */
 #define KEEL_NAMES_WORDS ((KEEL_NAMES_MAX + 1) / sizeof(uintptr_t))
 

@@ -19,6 +19,7 @@
  * line, and then root starts nothing at all.  Root names no program itself.
  */
 #include <keel/keel.h>
+#include <keel/names.h>
 #include <keel/system.h>
 
 #define DESC_FILE "system.desc"
@@ -33,6 +34,7 @@
 #define SERVICES_MAX KEEL_SYSTEM_PROGRAMS
 #define NAME_SIZE (KEEL_SYSTEM_NAME_MAX + 1)
 #define UART_REGS_PORTS 8           /* a 16550's registers on I/O ports */
+#define REGISTER_WAIT_US 1000000    /* root waits this long for the name server */
 
 _Static_assert(KEEL_SYSTEM_PROGRAMS == 12, "parse_line's message says 12");
 
@@ -51,6 +53,7 @@ struct program {
     bool badges;            /* its clients' copies of its gate carry their line as badge */
     bool uart;              /* gets the console UART's registers */
     bool memory;            /* its factory may pay for fresh memory (MAP_ANON) */
+    bool registers;         /* root registers its service's gate in the name server */
     char file[NAME_SIZE];   /* a boot-image file mapped at KEEL_FILE_BASE ("": none) */
     int serves;             /* index in services[], or -1 */
     uint32_t restarts, restarted;
@@ -240,6 +243,8 @@ static void option(struct program *p, const char *s, size_t n)
         p->badges = true;
     } else if (token_is(s, kn, "memory") && !has_value) {
         p->memory = true;
+    } else if (token_is(s, kn, "register") && !has_value) {
+        p->registers = true;
     } else if (token_is(s, kn, "restart")) {
         if (!has_value)
             p->restarts = 1;
@@ -390,6 +395,26 @@ static void place_slots(struct program *p)
     }
 }
 
+/* The service index of the name server (the service named
+ * KEEL_NAMES_SERVICE), or -1. */
+static int names_service(void)
+{
+    for (uint32_t i = 0; i < nservices; i++)
+        if (same(services[i].name, KEEL_NAMES_SERVICE))
+            return (int)i;
+    return -1;
+}
+
+/* p's slot of the name server (its line's uses=names), or KEEL_CAP_OPEN. */
+static uint32_t names_slot(const struct program *p)
+{
+    int ns = names_service();
+    for (uint32_t g = 0; ns >= 0 && g < p->ngiven; g++)
+        if (p->given[g].kind == GIVE_SERVICE && (int)p->given[g].service == ns)
+            return p->given[g].slot;
+    return KEEL_CAP_OPEN;
+}
+
 /* What the whole description must satisfy: every service used has a
  * server, every program is in the boot image, every file in the boot
  * image is named. */
@@ -410,6 +435,9 @@ static void check_description(void)
             }
         }
         place_slots(p);
+        if (p->registers && (p->serves < 0 || names_slot(p) == KEEL_CAP_OPEN))
+            desc_error(p->line, "register needs serves= and uses=" KEEL_NAMES_SERVICE " on its "
+                       "line:", p->name, sizeof(p->name) - 1);
         if (keel_boot_module(p->name, &data, &size) != KEEL_OK)
             desc_error(p->line, "no such program in the boot image:", p->name,
                        sizeof(p->name) - 1);
@@ -470,6 +498,8 @@ static int check_errors(struct keel_utcb *u)
     return bad;
 }
 
+static void drop(struct keel_utcb *u, uint32_t *slot);
+
 static uint32_t give(struct keel_utcb *u, struct program *p, uint32_t cap, uint32_t rights,
                      uint32_t slot)
 {
@@ -515,6 +545,37 @@ static uint32_t give_named(struct keel_utcb *u, struct program *p)
     return e;
 }
 
+/* p's line says register: register the gate of its service under the
+ * service's name in the name server, as p (a copy of the name server's gate
+ * with p's badge, so p may replace or remove the entry itself).  Done when
+ * p starts and again when the name server restarts: a restarted name server
+ * starts empty, and root knows these registrations from the description. */
+static void register_service(struct keel_utcb *u, const struct program *p)
+{
+    int ns = names_service();
+    if (!p->registers || ns < 0 || services[ns].gate == KEEL_CAP_OPEN || !p->running)
+        return;
+    uint32_t slot = KEEL_CAP_OPEN;
+    uint64_t badge = progs[services[ns].server].badges ? p->line : 0;
+    const struct service *sv = &services[p->serves];
+    uint32_t e = keel_cap_mint(u, KEEL_SLOT_SELF_TASK, services[ns].gate, KEEL_RIGHT_SEND |
+                               KEEL_RIGHT_GRANT, badge, &slot);
+    if (!e && !keel_names_put(u, sv->name))
+        e = KEEL_E_INVALID;
+    if (!e) {
+        keel_cap_item(u, 0, sv->gate, KEEL_RIGHT_SEND | KEEL_RIGHT_GRANT);
+        e = keel_client_call(u, slot, KEEL_NAMES_REGISTER, KEEL_NAMES_WORDS, 1,
+                             REGISTER_WAIT_US);
+    }
+    drop(u, &slot);
+    if (e)
+        keel_printf("root: %s: cannot register \"%s\" in the name server: error %u\n",
+                    p->name, sv->name, e);
+    else
+        keel_printf("root: registered %s's gate as \"%s\" in the name server\n", p->name,
+                    sv->name);
+}
+
 /* p was restarted: every running program whose line names p's service (or
  * p's thread) finds the new one in the same slot, in place of the dead
  * one's, so its next call reaches the restarted server. */
@@ -543,9 +604,13 @@ static void drop(struct keel_utcb *u, uint32_t *slot)
     *slot = KEEL_CAP_OPEN;
 }
 
-/* Destroy p's task and forget root's capabilities to it. */
+static void take_back(struct keel_utcb *u, const struct program *p);
+
+/* Take back the memory root delegated to p, destroy p's task and forget
+ * root's capabilities to it. */
 static void finish(struct keel_utcb *u, struct program *p)
 {
+    take_back(u, p);
     if (p->task != KEEL_CAP_OPEN)
         keel_invoke(u, p->task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
     drop(u, &p->task);
@@ -598,6 +663,12 @@ static uint32_t start(struct keel_utcb *u, struct program *p)
     p->running = !e;
     if (!e && p->restarted)
         refresh_users(u, p);
+    if (!e && p->serves >= 0 && p->serves == names_service() && p->restarted) {
+        for (uint32_t i = 0; i < nprogs; i++)
+            register_service(u, &progs[i]);
+    } else if (!e) {
+        register_service(u, p);
+    }
     return e;
 }
 
@@ -716,6 +787,23 @@ _Static_assert(POOL_BASE >= KEEL_MEMORY_BASE + KEEL_MEMORY_SIZE, "pool above the
 
 /* Root's copy of program i's file (file=), page by page as it is touched. */
 #define FILE_POOL(i) (POOL(KEEL_SYSTEM_PROGRAMS) + (uintptr_t)(i) * (KEEL_FILE_MAX + 4096))
+
+/* p ends (or is restarted): unmap root's copy of its memory region, so every
+ * page root delegated to it goes, from it and from every task it mapped
+ * the page on to (recursively, in the kernel's bounded steps).  The pages
+ * stay root's and are zeroed when they are served again.  (Destroying the
+ * task would drop them too; taking them back first does not depend on it,
+ * and is what root does to a program it lets run on.)  A program's file
+ * pages are read-only copies and go with its task. */
+static void take_back(struct keel_utcb *u, const struct program *p)
+{
+    uintptr_t gib = (uintptr_t)1 << KEEL_MAP_ORDER_MAX, base = POOL(p - progs);
+    for (uintptr_t off = 0; off < KEEL_MEMORY_SIZE; off += gib) {
+        uint32_t e = keel_unmap(u, KEEL_SLOT_SELF_TASK, base + off, KEEL_MAP_ORDER_MAX, 0);
+        if (e)
+            keel_printf("root: %s: taking its memory back failed: error %u\n", p->name, e);
+    }
+}
 
 /* Is page k of p's file region within the file (page 0: its struct
  * keel_file)?  Its bytes and size then in *data, *size. */

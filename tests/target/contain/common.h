@@ -17,7 +17,14 @@
 #define WAIT_US 5000000
 #define BAD_ADDR ((volatile uintptr_t *)0x0000009000000000ull) /* user space, never mapped */
 
-enum { OP_ECHO = 1, OP_CRASH = 2 };
+enum { OP_ECHO = 1, OP_CRASH = 2, OP_SHARE = 3, OP_PEEK = 4 };
+
+/* OP_SHARE: the server writes SHARE_MARK into its page at SHARE_PAGE (in its
+ * memory region: a page root delegated to it) and maps it to the caller's
+ * window; OP_PEEK answers the word there. */
+#define SHARE_PAGE (KEEL_MEMORY_BASE + 0x100000)
+#define SHARE_MARK 0x5ba4e
+#define SHARE_WINDOW (KEEL_MEMORY_BASE + 0x4000000)   /* the client's, in its region */
 
 /* Sleep us microseconds: wait on a notification no one signals. */
 static inline void sleep_us(struct keel_utcb *u, uint32_t us)

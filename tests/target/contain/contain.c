@@ -148,9 +148,21 @@ int main(void)
     /* 2. A server crash while we wait for its answer. */
     uint32_t e = keel_names_wait(u, NAMES, SERVER_NAME, WAIT_US, &server);
     check(u, !e && !echo(u, server, 1, &got) && got == 2, "the test server answers");
+    /* A page root delegated to the server, mapped on to us: root takes it
+     * back from both when the server ends. */
+    uint32_t accept = u->accept_items;
+    keel_set_window(u, SHARE_WINDOW, 12);
+    u->accept_items = 1;
+    e = keel_client_call(u, server, OP_SHARE, 0, 0, WAIT_US);
+    u->accept_items = accept;
+    keel_set_window(u, 0, 0);
+    check(u, !e && *(volatile uintptr_t *)SHARE_WINDOW == SHARE_MARK,
+          "the server maps us a page of the memory root gave it");
     e = keel_client_call(u, server, OP_CRASH, 0, 0, WAIT_US);
     keel_console_printf(u, CONSOLE, "contain: the server died during our call: error %u\n", e);
     check(u, e == KEEL_E_PARTNER, "a call whose server dies fails with KEEL_E_PARTNER, no hang");
+    check(u, *(volatile uintptr_t *)SHARE_WINDOW == 0,
+          "root took the server's page back from us too: a touch gets a fresh zero page");
     check(u, echo(u, server, 1, &got) == KEEL_E_PARTNER,
           "a call through the dead server's gate: KEEL_E_PARTNER");
     /* 3. The restarted server, found by name. */
@@ -169,6 +181,10 @@ int main(void)
     keel_console_printf(u, CONSOLE, "contain: found the restarted server by name after %u "
                         "lookup(s)\n", tries);
     check(u, !e, "the restarted server, found by name, answers");
+    uint32_t again = KEEL_CAP_OPEN;
+    e = keel_names_lookup(u, NAMES, SERVER_NAME, &again);
+    e = e ? e : keel_client_call(u, again, OP_PEEK, 0, 0, WAIT_US);
+    check(u, !e && u->mr[0] == 0, "the restarted server's page there is root's again, zeroed");
     crash_servers(u, kv);
     read_line(u);
     check(u, kv_put(u, kv, "contain.done", "1") == KEEL_OK, "the store still serves");

@@ -20,7 +20,23 @@ static uint32_t crash(struct keel_request *rq, void *ctx)
     return KEEL_OK;
 }
 
-static const struct keel_op ops[] = { { OP_ECHO, 1, echo }, { OP_CRASH, 0, crash } };
+static uint32_t share(struct keel_request *rq, void *ctx)
+{
+    *(volatile uintptr_t *)SHARE_PAGE = SHARE_MARK;
+    keel_mem_item(rq->u, 0, KEEL_ITEM_MAP, SHARE_PAGE, 12, KEEL_MAP_R);
+    rq->reply_items = 1;
+    return KEEL_OK;
+}
+
+static uint32_t peek(struct keel_request *rq, void *ctx)
+{
+    rq->u->mr[0] = *(volatile uintptr_t *)SHARE_PAGE;
+    rq->reply_words = 1;
+    return KEEL_OK;
+}
+
+static const struct keel_op ops[] = { { OP_ECHO, 1, echo }, { OP_CRASH, 0, crash },
+                                      { OP_SHARE, 0, share }, { OP_PEEK, 0, peek } };
 
 int main(void)
 {
@@ -32,5 +48,5 @@ int main(void)
         return 1;
     }
     keel_console_printf(u, CONSOLE, "contain-server: serving as \"" SERVER_NAME "\"\n");
-    keel_serve(u, KEEL_CAP_OPEN, ops, 2, NULL);
+    keel_serve(u, KEEL_CAP_OPEN, ops, sizeof(ops) / sizeof(ops[0]), NULL);
 }

@@ -52,6 +52,16 @@ int main(void)
                         "%u lookup(s)\n", tries);
     check(u, CONSOLE, e == KEEL_S_NOT_FOUND, "the restarted name server answers in the same "
           "slot");
+    /* It started empty: root registered the store again (its line says
+     * register), so the store is found by name and serves. */
+    uint32_t kv2 = KEEL_CAP_OPEN;
+    char value[KV_MAX + 1];
+    e = keel_names_wait(u, NAMES, KV_NAME, WAIT_US, &kv2);
+    e = e ? e : kv_get(u, kv2, WATCH_MARK, value);
+    keel_console_printf(u, CONSOLE, "contain-watch: the store found by name in the restarted "
+                        "name server: error %u\n", e);
+    check(u, CONSOLE, !e, "a second server (the store), found by name after the name server's "
+          "restart");
     /* The console server, crashed while we wait in it for input. */
     kv_put(u, kv, WATCH_MARK, "console");
     e = keel_console_read(u, CONSOLE, &c, 1, WAIT_LONG_US, &got);

@@ -135,6 +135,8 @@ static uint32_t control_op(struct thread *t, uint32_t op, uintptr_t *out)
         out[2] = u.line;
         out[3] = u.stride;
         return KEEL_OK;
+    case KEEL_IRQCTL_DEVICE:
+        return device_region(arg(t, 0), &out[0], &out[1], &out[2]);
     default:
         return KEEL_E_NOSYS;
     }

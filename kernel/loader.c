@@ -162,6 +162,7 @@ enum kerr root_start(uint64_t image_pa, size_t size)
             root.size, (unsigned long long)all_memory.pages_left);
     if ((e = build_root(task, t, &all_memory, &root, &entry)))
         return e;
+    device_give_root(task, &all_memory);
     if ((e = map_boot_image(task, image_pa, size)))
         return refuse(e, "cannot map the boot image into the root task: %s", kerr_name(e));
     t->utcb->user[0] = BOOT_IMAGE_VA + (image_pa % ARCH_PAGE_SIZE);

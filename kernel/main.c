@@ -89,7 +89,7 @@ static noreturn void start_system(const struct boot_desc *d)
     if (!boot_image_readable(d))
         kernel_finish(EXIT_FAIL);
     enum kerr e = kmem_init(d);
-    device_init(&d->ram);
+    device_init(d);
     if (e)
         panic("cannot take over RAM: %s", kerr_name(e));
     if (root_start(d->initrd_base, (size_t)d->initrd_size))

@@ -17,6 +17,7 @@
  * needs.  A receiver that accepts memory therefore pays for holding it, and
  * a sender pays only for the nodes of its own pages.
  */
+#include <irq.h>
 #include <kernel.h>
 #include <kmem.h>
 #include <thread.h>
@@ -124,6 +125,8 @@ static uint32_t map_leaf(struct task *from, struct task *to, uintptr_t sva, uint
         rights &= ~(uint32_t)PTE_W;     /* write-only is no valid entry on every ISA */
     if (!rights)
         return KEEL_OK;
+    if (device_memory(pa))
+        rights |= PTE_DEVICE;   /* delegated device memory stays device memory */
     struct mdb_node *src = node_covering(from, sva), *dst;
     if (grant && (!src || !src->parent || order != sorder))
         return KEEL_E_INVALID;          /* refused by grant_ok() before */

@@ -8,6 +8,7 @@
 #include <acpi.h>
 #include <console.h>
 #include <ioapic.h>
+#include <irq.h>
 #include <keel/irq.h>
 #include <kernel.h>
 #include <lapic.h>
@@ -53,6 +54,7 @@ static struct {
     bool have_madt;
     uint64_t rsdp;
     uint32_t timer_pin;         /* the kernel's: it drives the HPET, not the PIT */
+    uint64_t lapic_base, ioapic_base;
 } apic;
 
 /* A constant address the compiler cannot see through (GCC takes a constant
@@ -114,8 +116,8 @@ void x86_irq_init(void)
     uint64_t msr = rdmsr(MSR_APIC_BASE);
     if (!(msr & APIC_BASE_ENABLE))
         panic("local APIC disabled by the firmware");
-    lapic_init(apic.have_madt ? apic.madt.lapic_base : msr & APIC_BASE_ADDR_MASK,
-               X86_VEC_TIMER, X86_VEC_APIC_SPURIOUS);
+    apic.lapic_base = apic.have_madt ? apic.madt.lapic_base : msr & APIC_BASE_ADDR_MASK;
+    lapic_init(apic.lapic_base, X86_VEC_TIMER, X86_VEC_APIC_SPURIOUS);
 
     uint64_t base = IOAPIC_DEFAULT_BASE;
     if (apic.have_madt) {
@@ -126,6 +128,7 @@ void x86_irq_init(void)
             panic("the ACPI MADT names no IOAPIC for interrupt 0");
         base = apic.madt.ioapic[i].base;
     }
+    apic.ioapic_base = base;
     uint32_t pins = ioapic_init(base, X86_VEC_IRQ_BASE, lapic_id(), X86_IRQ_COUNT);
     for (uint32_t pin = FIRST_PCI_PIN; pin < pins; pin++)
         ioapic_set_mode(pin, true, true);
@@ -195,4 +198,15 @@ void arch_irqs_disable(void)
 void arch_wait_for_interrupt(void)
 {
     __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* Multiboot names no device, and the console UART is on I/O ports: root
+ * owns no device memory here; the kernel keeps its local APIC, its IOAPIC
+ * and the HPET it times with (ACPI's addresses, or the PC defaults). */
+void arch_device_regions(struct memmap *owned_by_root, struct memmap *kernel_kept)
+{
+    (void)owned_by_root;
+    (void)memmap_add(kernel_kept, apic.lapic_base, ARCH_PAGE_SIZE);
+    (void)memmap_add(kernel_kept, apic.ioapic_base, ARCH_PAGE_SIZE);
+    (void)memmap_add(kernel_kept, x86_hpet_base(), ARCH_PAGE_SIZE);
 }

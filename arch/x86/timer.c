@@ -55,6 +55,11 @@ static struct sample take_sample(void)
     return best;
 }
 
+uint64_t x86_hpet_base(void)
+{
+    return timer.hpet;
+}
+
 void arch_timer_init(void)
 {
     uint64_t base = acpi_hpet_base(x86_acpi_rsdp(), 0);

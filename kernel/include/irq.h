@@ -33,8 +33,21 @@ void irq_notification_gone(struct notification *n);
 void notification_signal_irq(struct notification *n, uintptr_t bits);
 
 /* ---- device.c ---- */
-/* Remember the machine's RAM: no device mapping may touch it. */
-void device_init(const struct memmap *ram);
+struct boot_desc;
+/* Find the device regions of the machine (d's device tree, the port's
+ * facts, the console UART): root's, and the ones the kernel drives. */
+void device_init(const struct boot_desc *d);
+/* The port's device facts beyond the device tree (x86-64: ACPI's): regions
+ * the root task owns, and ones the kernel drives (never given out). */
+void arch_device_regions(struct memmap *owned_by_root, struct memmap *kernel_kept);
+/* Map every region of root's into its device window (KEEL_ROOT_DEVICE_VA),
+ * read-write with device attributes; tables charged to f. */
+void device_give_root(struct task *root, struct factory *f);
+/* Is pa in a device region of root's (so a mapping of it is device memory)? */
+bool device_memory(uint64_t pa);
+/* Device region index (root's first, then the kernel's) for
+ * KEEL_IRQCTL_DEVICE; KEEL_E_INVALID past the last. */
+uint32_t device_region(uintptr_t index, uintptr_t *base, uintptr_t *size, uintptr_t *holder);
 /* Map the device page at physical pa into task at va, read-write, with the
  * ISA's device-memory attributes; tables charged to f.  KEEL_E_INVALID for
  * an address that is no device page a user driver may have (RAM, a device

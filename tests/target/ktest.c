@@ -2302,6 +2302,53 @@ static struct keel_uart uart;
 /* The harness types UART_RX_TEXT and a newline once it sees "uart-rx:
  * ready": each receive interrupt reaches us through the notification; we
  * read what the UART holds, then acknowledge. */
+/* Device memory is the root task's from boot (sigma0): the kernel lists
+ * the regions, root's and its own; the console UART's page is root's and
+ * reaches us by a map item from root's device window on our first touch
+ * of KEEL_DRIVER_UART_VA; what the kernel drives is no one's. */
+static void test_device_regions(void)
+{
+    struct keel_uart dev;
+    uint32_t i = 0, owned = 0, kept = 0, e, overlap = 0;
+    uintptr_t ob[64], os[64], kb[64], ks[64];
+    for (; !(e = keel_invoke(U, IRQ_CONTROL, KEEL_IRQCTL_DEVICE, i, 0, 0, 0)); i++) {
+        bool root = U->mr[2] == KEEL_DEVICE_ROOT;
+        uint32_t *n = root ? &owned : &kept;
+        if (*n < 64) {
+            (root ? ob : kb)[*n] = U->mr[0];
+            (root ? os : ks)[*n] = U->mr[1];
+        }
+        ++*n;
+    }
+    for (uint32_t a = 0; a < owned && a < 64; a++)
+        for (uint32_t b = 0; b < kept && b < 64; b++)
+            overlap += ob[a] < kb[b] + ks[b] && kb[b] < ob[a] + os[a];
+    keel_printf("ktest: device: %u region(s) the root task's, %u the kernel's\n", owned, kept);
+    check(e == KEEL_E_INVALID && !overlap && kept > 0,
+          "device: the kernel lists the device regions, root's and the ones it drives "
+          "(at least its interrupt controller), disjoint; past the last KEEL_E_INVALID");
+    e = keel_invoke(U, IRQ_CONTROL, KEEL_IRQCTL_DEVICE, (uintptr_t)-1, 0, 0, 0);
+    check(e == KEEL_E_INVALID, "device: a region index out of range is KEEL_E_INVALID");
+    keel_uart_find(U, IRQ_CONTROL, &dev);
+    if (dev.kind != KEEL_UART_16550_MMIO && dev.kind != KEEL_UART_PL011) {
+        keel_printf("ktest: device: the console UART is not memory-mapped here: no device "
+                    "page to delegate\n");
+        return;
+    }
+    bool listed = false, kernels = false;
+    uintptr_t page = dev.base & ~(uintptr_t)4095;
+    for (uint32_t a = 0; a < owned && a < 64; a++)
+        listed = listed || (page >= ob[a] && page - ob[a] < os[a]);
+    for (uint32_t b = 0; b < kept && b < 64; b++)
+        kernels = kernels || (page >= kb[b] && page - kb[b] < ks[b]);
+    /* Transmitter empty, as QEMU's UARTs always are between writes. */
+    bool idle = dev.kind == KEEL_UART_PL011
+                    ? (keel_mmio_read32(keel_uart_addr(&dev, KEEL_PL011_FR)) & 0x80) != 0
+                    : (keel_u16550_read(&dev, KEEL_U16550_LSR) & KEEL_U16550_LSR_THRE) != 0;
+    check(listed && !kernels && idle, "device: the console UART's page is the root task's, "
+          "delegated to us by a map item, and reads as the device");
+}
+
 static void test_uart_rx(void)
 {
     uint32_t e = keel_uart_find(U, IRQ_CONTROL, &uart);
@@ -3292,6 +3339,7 @@ int main(void)
     test_memory_factories();
     test_root_pager();
     test_large_pages();
+    test_device_regions();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

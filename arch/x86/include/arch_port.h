@@ -38,6 +38,10 @@ typedef uint64_t arch_pte_t;
  * port's (gdt.c), not kernel/device.c's "none". */
 #define ARCH_PORT_IO 1
 
+/* ACPI names the devices the kernel drives: arch_device_regions is the
+ * port's (irq.c), not kernel/device.c's "none". */
+#define ARCH_DEVICE_REGIONS 1
+
 /* A thread's x87/MMX/SSE registers in the FXSAVE layout (arch/x86/fpu.c). */
 struct arch_fpu {
     uint16_t fcw, fsw;              /* x87 control and status */

@@ -128,6 +128,8 @@ void x86_trap(struct arch_regs *regs);
  * read on the way); the RSDP it found, or 0. */
 void x86_irq_init(void);
 uint64_t x86_acpi_rsdp(void);
+/* The HPET's registers, which the kernel's timer drives (timer.c). */
+uint64_t x86_hpet_base(void);
 
 /* timer.c: the LAPIC timer vector. */
 void x86_timer_irq(struct arch_regs *regs);

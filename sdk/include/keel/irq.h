@@ -33,7 +33,28 @@ enum keel_irq_control_op {
                                  enum keel_uart_kind, mr1 = its base (a physical address,
                                  or the first I/O port), mr2 = its interrupt line or
                                  KEEL_IRQ_NONE, mr3 = bytes between its registers */
+    KEEL_IRQCTL_DEVICE = 4, /**< mr0 = index: the machine's device region index (the root
+                                 task's first, then the kernel's); out mr0 = physical base,
+                                 mr1 = size, mr2 = enum keel_device_holder.  KEEL_E_INVALID
+                                 past the last */
 };
+
+/** Who holds a device region (KEEL_IRQCTL_DEVICE). */
+enum keel_device_holder {
+    KEEL_DEVICE_ROOT = 1,   /**< the root task, mapped at KEEL_ROOT_DEVICE_VA(base) from boot */
+    KEEL_DEVICE_KERNEL = 2, /**< the kernel drives it (interrupt controller, timer): no one's */
+};
+
+/** The root task's device window: every device region it owns is mapped
+ * there from boot, read-write with device attributes, at
+ * KEEL_ROOT_DEVICE_VA(physical address); root hands pages of it out by map
+ * items. */
+#define KEEL_ROOT_DEVICE_BASE 0x0000600000000000ull
+/** Physical address bits the window keeps (16 TiB; above the boot image at 0x4000_0000_0000, below the stack). */
+#define KEEL_ROOT_DEVICE_BITS 44
+/** Where the root task finds device memory at physical address pa. */
+#define KEEL_ROOT_DEVICE_VA(pa) \
+    (KEEL_ROOT_DEVICE_BASE + ((uint64_t)(pa) & ((1ull << KEEL_ROOT_DEVICE_BITS) - 1)))
 
 /** Operations on an IRQ capability (tag label). */
 enum keel_irq_op {

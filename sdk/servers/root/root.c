@@ -18,6 +18,7 @@
  * program serves, or is malformed is refused, each problem named with its
  * line, and then root starts nothing at all.  Root names no program itself.
  */
+#include <keel/irq.h>
 #include <keel/keel.h>
 #include <keel/names.h>
 #include <keel/system.h>
@@ -480,6 +481,37 @@ static void read_description(void)
 
 /* ---- starting programs ---- */
 
+/* Root owns the device regions the kernel lists as root's from boot: the
+ * first page of each is mapped in its window already (a MAP_ANON there is
+ * refused, KEEL_E_INVALID: taken); of the ones the kernel drives, nothing
+ * is; the list ends with KEEL_E_INVALID. */
+static int check_devices(struct keel_utcb *u)
+{
+    int bad = 0;
+    uint32_t i = 0, owned = 0, kept = 0, e;
+    for (; !(e = keel_invoke(u, KEEL_SLOT_IRQ_CONTROL, KEEL_IRQCTL_DEVICE, i, 0, 0, 0)); i++) {
+        uintptr_t base = u->mr[0], size = u->mr[1], holder = u->mr[2];
+        if (holder == KEEL_DEVICE_ROOT) {
+            owned++;
+            bad += keel_map_anon(u, KEEL_SLOT_SELF_TASK, KEEL_SLOT_FACTORY,
+                                 (uintptr_t)KEEL_ROOT_DEVICE_VA(base), 1, KEEL_MAP_R) !=
+                   KEEL_E_INVALID;
+        } else {
+            /* Not ours: nothing is mapped there (the page MAP_ANON puts
+             * there instead is RAM, never used). */
+            kept++;
+            bad += holder != KEEL_DEVICE_KERNEL ||
+                   keel_map_anon(u, KEEL_SLOT_SELF_TASK, KEEL_SLOT_FACTORY,
+                                 (uintptr_t)KEEL_ROOT_DEVICE_VA(base), 1, KEEL_MAP_R) != KEEL_OK;
+        }
+        bad += !size || (base | size) % 4096;
+    }
+    bad += e != KEEL_E_INVALID;
+    keel_printf("root: device memory: %u region(s) mine from boot, %u the kernel's\n", owned,
+                kept);
+    return bad;
+}
+
 /* Root's own checks of the system-call boundary: numbers the kernel must
  * reject with the right error. */
 static int check_errors(struct keel_utcb *u)
@@ -495,7 +527,7 @@ static int check_errors(struct keel_utcb *u)
     keel_syscall(77, &other);
     bad += other.w[0] != KEEL_E_NOSYS;
     bad += keel_invoke(u, 500, 1, 0, 0, 0, 0) != KEEL_E_CAP;
-    return bad;
+    return bad + check_devices(u);
 }
 
 static void drop(struct keel_utcb *u, uint32_t *slot);
@@ -506,20 +538,28 @@ static uint32_t give(struct keel_utcb *u, struct program *p, uint32_t cap, uint3
     return keel_invoke(u, p->task, KEEL_TASK_GIVE_CAP, cap, rights, slot, 0);
 }
 
-/* The console UART's registers for p: I/O ports or its page, whichever the
- * kernel says it has (KEEL_DRIVER_UART_VA). */
+/* The console UART's page in root's device window (owned from boot), or 0
+ * if the UART is not memory-mapped. */
+static uintptr_t uart_page(struct keel_utcb *u)
+{
+    if (keel_invoke(u, KEEL_SLOT_IRQ_CONTROL, KEEL_IRQCTL_CONSOLE, 0, 0, 0, 0) ||
+        (u->mr[0] != KEEL_UART_16550_MMIO && u->mr[0] != KEEL_UART_PL011))
+        return 0;
+    return (uintptr_t)KEEL_ROOT_DEVICE_VA(u->mr[1] & ~(uintptr_t)4095);
+}
+
+/* The console UART's registers for p: its I/O ports now, where the kernel
+ * says it has them; a memory-mapped UART's page is served on p's first
+ * touch of KEEL_DRIVER_UART_VA, by a map item from root's device window
+ * (serve_fault), as its memory. */
 static uint32_t give_uart(struct keel_utcb *u, struct program *p)
 {
     uint32_t e = keel_invoke(u, KEEL_SLOT_IRQ_CONTROL, KEEL_IRQCTL_CONSOLE, 0, 0, 0, 0);
     if (e)
         return e;
-    uintptr_t kind = u->mr[0], base = u->mr[1];
-    if (kind == KEEL_UART_16550_PIO)
-        return keel_invoke(u, p->task, KEEL_TASK_IO_PORTS, base, UART_REGS_PORTS, 0, 0);
-    if (kind == KEEL_UART_16550_MMIO || kind == KEEL_UART_PL011)
-        return keel_invoke(u, p->task, KEEL_TASK_MAP_DEVICE, KEEL_DRIVER_UART_VA,
-                           base & ~(uintptr_t)4095, p->factory, 0);
-    return KEEL_OK; /* no UART a user driver can drive: nothing to map */
+    if (u->mr[0] == KEEL_UART_16550_PIO)
+        return keel_invoke(u, p->task, KEEL_TASK_IO_PORTS, u->mr[1], UART_REGS_PORTS, 0, 0);
+    return KEEL_OK;
 }
 
 /* One capability of p's line, into its slot. */
@@ -843,7 +883,11 @@ static bool serve_fault(struct keel_utcb *u, uint32_t i)
     uintptr_t page;
     if (kind != KEEL_FAULT_PAGE_READ && kind != KEEL_FAULT_PAGE_WRITE)
         return false;
-    if (addr - KEEL_FILE_BASE < KEEL_FILE_MAX + 4096 && progs[i].file[0]) {
+    if (addr - KEEL_DRIVER_UART_VA < 4096 && progs[i].uart) {
+        page = uart_page(u);        /* the device page, from root's window */
+        if (!page)
+            return false;
+    } else if (addr - KEEL_FILE_BASE < KEEL_FILE_MAX + 4096 && progs[i].file[0]) {
         uintptr_t k = (addr - KEEL_FILE_BASE) / 4096;
         page = FILE_POOL(i) + k * 4096;
         rights = KEEL_MAP_R;

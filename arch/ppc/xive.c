@@ -30,6 +30,7 @@
  * its latch in LPC_HC_IRQSTAT.  All MMIO is big-endian and the kernel runs
  * untranslated, so it uses the cache-inhibited load/store forms.
  */
+#include <irq.h>
 #include <kernel.h>
 #include <keel/irq.h>
 #include <keelbase/fdt.h>
@@ -295,4 +296,20 @@ void arch_irq_ack(uint32_t irq)
 {
     if (xive.ready && irq < LPC_SERIRQS)
         lpc_write(LPC_HC_IRQSTAT, SERIRQ_BIT(irq));
+}
+
+/* The device tree's XIVE node carries no interrupt-controller property
+ * usable here, and the kernel reaches the LPC controller's registers inside
+ * the lpcm-opb window it otherwise leaves to root: the pages the kernel
+ * drives (the hypervisor TIMA page, the OPB master and LPC host controller
+ * registers, the LPC source's ESB page) are kept. */
+void arch_device_regions(struct memmap *owned_by_root, struct memmap *kernel_kept)
+{
+    (void)owned_by_root;
+    if (!xive.ready)
+        return;
+    (void)memmap_add(kernel_kept, xive.tima, ARCH_PAGE_SIZE);
+    (void)memmap_add(kernel_kept, xive.lpcm + OPB_MASTER, ARCH_PAGE_SIZE);
+    (void)memmap_add(kernel_kept, xive.lpcm + LPC_HC, ARCH_PAGE_SIZE);
+    (void)memmap_add(kernel_kept, ALIGN_DOWN(xive.esb, ARCH_PAGE_SIZE), ARCH_PAGE_SIZE);
 }

@@ -8,6 +8,9 @@
 /* The kernel runs in real mode, so the guard page below its stack cannot
  * fault: it holds a canary that trap.c checks (kernel/include/kstack.h). */
 #define ARCH_KSTACK_CANARY 1
+/* The kernel drives XIVE and LPC pages the device tree does not mark:
+ * arch_device_regions is the port's (xive.c), not kernel/device.c's. */
+#define ARCH_DEVICE_REGIONS 1
 
 /* Offsets in struct arch_regs, for assembly. */
 #define REGS_GPR(n)  ((n) * 8)

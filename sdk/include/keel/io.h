@@ -1,7 +1,7 @@
 /**
  * @file keel/io.h
  * @brief Device register access for user-level drivers: memory-mapped
- *        registers (a page the root task mapped with KEEL_TASK_MAP_DEVICE)
+ *        registers (a page the root task mapped from its device window)
  *        and I/O ports (granted with KEEL_TASK_IO_PORTS, x86-64 only).
  *
  * One source drives a device on every machine: it picks memory or port

@@ -78,6 +78,6 @@ enum keel_irq_op {
 enum keel_uart_kind {
     KEEL_UART_UNKNOWN = 0,  /**< no UART a user driver can drive */
     KEEL_UART_16550_PIO = 1,/**< 16550 on I/O ports (KEEL_TASK_IO_PORTS) */
-    KEEL_UART_16550_MMIO = 2,/**< 16550 in memory (KEEL_TASK_MAP_DEVICE) */
-    KEEL_UART_PL011 = 3,    /**< ARM PL011 in memory (KEEL_TASK_MAP_DEVICE) */
+    KEEL_UART_16550_MMIO = 2,/**< 16550 in memory (a page of root's device window) */
+    KEEL_UART_PL011 = 3,    /**< ARM PL011 in memory (a page of root's device window) */
 };

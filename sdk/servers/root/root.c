@@ -646,11 +646,9 @@ static void drop(struct keel_utcb *u, uint32_t *slot)
 
 static void take_back(struct keel_utcb *u, const struct program *p);
 
-/* Take back the memory root delegated to p, destroy p's task and forget
- * root's capabilities to it. */
+/* Destroy p's task and forget root's capabilities to it. */
 static void finish(struct keel_utcb *u, struct program *p)
 {
-    take_back(u, p);
     if (p->task != KEEL_CAP_OPEN)
         keel_invoke(u, p->task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
     drop(u, &p->task);
@@ -796,6 +794,7 @@ static int ended(struct keel_utcb *u, struct program *p, bool exited, uintptr_t 
                 (unsigned)u->mr[KEEL_EXC_KIND], (unsigned long)u->mr[KEEL_EXC_IP],
                 (unsigned long)u->mr[KEEL_EXC_ADDR]);
     uintptr_t before = root_quota(u);
+    take_back(u, p);
     finish(u, p);
     if (p->restarted < p->restarts) {
         /* The dead one's factory went with root's last capability to it:
@@ -828,13 +827,16 @@ _Static_assert(POOL_BASE >= KEEL_MEMORY_BASE + KEEL_MEMORY_SIZE, "pool above the
 /* Root's copy of program i's file (file=), page by page as it is touched. */
 #define FILE_POOL(i) (POOL(KEEL_SYSTEM_PROGRAMS) + (uintptr_t)(i) * (KEEL_FILE_MAX + 4096))
 
-/* p ends (or is restarted): unmap root's copy of its memory region, so every
- * page root delegated to it goes, from it and from every task it mapped
- * the page on to (recursively, in the kernel's bounded steps).  The pages
- * stay root's and are zeroed when they are served again.  (Destroying the
- * task would drop them too; taking them back first does not depend on it,
- * and is what root does to a program it lets run on.)  A program's file
- * pages are read-only copies and go with its task. */
+/* p faulted (and may be restarted): unmap root's copy of its memory region,
+ * so every page root delegated to it goes, from it and from every task it
+ * mapped or granted the page on to (recursively, in the kernel's bounded
+ * steps).  The pages stay root's and are zeroed when they are served again:
+ * to a restarted p, which must not share them with a task the dead one
+ * granted them to.  A program that exits well keeps its grants alive (a
+ * grant gives pages away: samples/guest's VM reads a page after the VM that
+ * granted it has exited); its task's destruction takes back only what it
+ * still held and what was mapped from that.  A program's file pages are
+ * read-only copies and go with its task. */
 static void take_back(struct keel_utcb *u, const struct program *p)
 {
     uintptr_t gib = (uintptr_t)1 << KEEL_MAP_ORDER_MAX, base = POOL(p - progs);

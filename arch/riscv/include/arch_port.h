@@ -38,6 +38,13 @@ struct arch_fpu {
  * kernel/fastpath.c skips arch_set_user_frame. */
 #define ARCH_FASTPATH_SETS_USER_FRAME 1
 
+/* The fast path's UTCB word copy (kernel/fastpath.c): trap.S's unrolled
+ * load/store run, entered at the pair that leaves n (at most 60, the words
+ * beyond the four registers). */
+#define ARCH_COPY_WORDS_MAX 60
+void riscv_copy_words(uint64_t *to, const uint64_t *from, uint64_t n);
+#define ARCH_COPY_WORDS(to, from, n) riscv_copy_words((to), (from), (n))
+
 /* The privileged spec lets the walker cache invalid entries, and asks for
  * SFENCE.VMA after an invalid entry becomes valid (arch/riscv/mmu.c). */
 #define ARCH_NEW_PTE_FENCE 1

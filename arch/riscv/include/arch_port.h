@@ -23,6 +23,7 @@ struct arch_regs {
 /* An address space: the satp value (mode Sv48, ASID, root PPN). */
 struct arch_aspace {
     uint64_t satp;
+    bool untagged;      /* ASID 0 (the hart has none): a switch flushes (mmu.c) */
 };
 
 typedef uint64_t arch_pte_t;

@@ -11,7 +11,7 @@
  *     operation call, or reply|recv from any gate;
  *   - at most KEEL_MSG_WORDS words (beyond the registers, both threads have
  *     a UTCB); no typed items, except one memory item (map or grant, any
- *     size) in a call (see memory_item below);
+ *     size) in a call (see call_with_item below);
  *   - a receive timeout of "never" (nothing to arm), a partner with no
  *     deadline (nothing to cancel);
  *   - call: a gate capability with the send right, whose thread waits in an
@@ -24,10 +24,10 @@
  *
  * It then copies the message words, marks both threads, switches address
  * space and FP/SIMD state as kernel_user_resume() would, and returns the
- * partner's frame, which the port restores (or, when the memory item fails,
- * the caller's, with the error, as the general path).  Anything else returns NULL
- * before touching any state, and the port takes the general path.  Both
- * paths must leave the very same state behind: tests/host/test_fastpath.c
+ * partner's frame, which the port restores (or the caller's with the error,
+ * as the general path, when the mapping of its item fails).  Anything else
+ * returns NULL before touching any state: the port takes the general path.
+ * Both paths must leave the very same state behind: tests/host/test_fastpath.c
  * drives random messages through both and compares.
  */
 #include <kernel.h>

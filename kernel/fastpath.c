@@ -9,8 +9,9 @@
  *
  *   - (the IPC system call: the port calls fastpath_ipc for no other)
  *     operation call, or reply|recv from any gate;
- *   - no typed items, at most KEEL_MSG_WORDS words (beyond the registers,
- *     both threads have a UTCB);
+ *   - at most KEEL_MSG_WORDS words (beyond the registers, both threads have
+ *     a UTCB); no typed items, except one memory item (map or grant, any
+ *     size) in a call (see call_with_item below);
  *   - a receive timeout of "never" (nothing to arm), a partner with no
  *     deadline (nothing to cancel);
  *   - call: a gate capability with the send right, whose thread waits in an
@@ -23,9 +24,10 @@
  *
  * It then copies the message words, marks both threads, switches address
  * space and FP/SIMD state as kernel_user_resume() would, and returns the
- * partner's frame, which the port restores.  Anything else returns NULL
- * before touching any state, and the port takes the general path.  Both
- * paths must leave the very same state behind: tests/host/test_fastpath.c
+ * partner's frame, which the port restores (or the caller's with the error,
+ * as the general path, when the mapping of its item fails).  Anything else
+ * returns NULL before touching any state: the port takes the general path.
+ * Both paths must leave the very same state behind: tests/host/test_fastpath.c
  * drives random messages through both and compares.
  */
 #include <kernel.h>
@@ -33,6 +35,7 @@
 #include <keel/errors.h>
 #include <keel/ipc.h>
 #include <keel/syscall.h>
+#include <mapping.h>
 #include <thread.h>
 
 /* The ports' entries call fastpath_ipc only for selector 0 (arch.h), so
@@ -56,13 +59,18 @@ static inline __attribute__((always_inline)) void fset(struct arch_regs *r, uint
 
 /* Words 4..words-1 of the message, UTCB to UTCB (5 to 64 words).  A port
  * may define ARCH_COPY_WORDS(to, from, n) with the ISA's own block copy
- * (x86-64: rep movsq); else four words a step, loads before stores, which
+ * (x86-64: rep movsq; RISC-V: an unrolled run, for n up to
+ * ARCH_COPY_WORDS_MAX if defined); else four words a step, loads before stores, which
  * compilers turn into load and store pairs where the ISA has them. */
 static __attribute__((noinline)) void copy_utcb_words(uintptr_t *restrict to,
                                                       const uintptr_t *restrict from,
                                                       uint32_t n)
 {
 #ifdef ARCH_COPY_WORDS
+#ifdef ARCH_COPY_WORDS_MAX
+    _Static_assert(KEEL_MSG_WORDS - KEEL_MSG_REG_WORDS <= ARCH_COPY_WORDS_MAX,
+                   "the port's copy takes every UTCB-only word");
+#endif
     ARCH_COPY_WORDS(to, from, n);
 #else
     for (; n >= 4; n -= 4, to += 4, from += 4) {
@@ -77,13 +85,102 @@ static __attribute__((noinline)) void copy_utcb_words(uintptr_t *restrict to,
 #endif
 }
 
+/* What kernel_user_resume() does for the thread p it resumes, p current. */
+static inline __attribute__((always_inline)) struct arch_regs *resume(struct thread *p)
+{
+    struct vm_space *vs = &p->task->vm;
+    if (sched.space != vs) {
+        vm_activate(vs);
+        sched.space = vs;
+    }
+    if (sched.fpu_owner != p) {
+        arch_fpu_switch(sched.fpu_owner ? &sched.fpu_owner->fpu : NULL, &p->fpu);
+        sched.fpu_owner = p;
+    }
+#ifndef ARCH_FASTPATH_SETS_USER_FRAME
+    arch_set_user_frame(&p->regs);  /* else the port's fast return does it */
+#endif
+    return &p->regs;
+}
+
+/* Message words 4..words-1 of t (frame regs) to p, as the general path:
+ * beyond the registers UTCB to UTCB (both have one: checked before), and
+ * word 4+i of the registers, or 0 past the message. */
+static inline __attribute__((always_inline)) void
+copy_words(const struct arch_regs *regs, struct thread *t, struct thread *p, uint32_t words)
+{
+    struct arch_regs *pr = &p->regs;
+    if (words > KEEL_MSG_REG_WORDS)
+        copy_utcb_words(&p->utcb->mr[KEEL_MSG_REG_WORDS], &t->utcb->mr[KEEL_MSG_REG_WORDS],
+                        words - KEEL_MSG_REG_WORDS);
+    _Static_assert(KEEL_MSG_REG_WORDS == 4, "four message registers");
+    fset(pr, 4, words > 0 ? fw(regs, 4) : 0);   /* unrolled by hand */
+    fset(pr, 5, words > 1 ? fw(regs, 5) : 0);
+    fset(pr, 6, words > 2 ? fw(regs, 6) : 0);
+    fset(pr, 7, words > 3 ? fw(regs, 7) : 0);
+}
+
+/* The end of a call of t taken by p (its message delivered): t waits for
+ * the reply, p runs. */
+static inline __attribute__((always_inline)) struct arch_regs *call_done(struct thread *t,
+                                                                        struct thread *p)
+{
+    p->recv_gate = NULL;
+    p->reply_to = t;
+    t->reply_from = p;
+    t->ipc_ops = OP_CALL;
+    t->state = THREAD_REPLY;
+    p->state = THREAD_READY;
+    p->timeslice_over = false;
+    sched.current = p;
+    return resume(p);
+}
+
+/*
+ * A call of t (frame regs, tag) through gate capability c to p, which waits
+ * for it, with one memory item: taken when the general path would check
+ * the item (ipc.c, check_message: a UTCB, the grant right, map_item_check)
+ * and find it acceptable, p takes it (a UTCB with a window and room for an
+ * item), nothing would preempt p, and t would run on should the mapping
+ * fail (no ready thread above it); else NULL, nothing touched.  The mapping
+ * is map_item_move, the general path's own code; like the general path it
+ * moves the words first, and when the mapping fails t learns why and runs
+ * on (what it mapped before failing stays).  Out of line, so that plain
+ * messages pay one test for it.
+ */
+static __attribute__((noinline)) struct arch_regs *
+call_with_item(struct thread *t, const struct cap *c, struct thread *p, struct arch_regs *regs,
+               uint64_t tag, uint64_t label)
+{
+    uint32_t words = KEEL_TAG_WORDS(tag);
+    if (KEEL_TAG_ITEMS(tag) != 1 || !t->utcb || !(c->rights & CAP_RIGHT_GRANT) ||
+        !p->utcb || !p->utcb->window_order || !p->utcb->accept_items ||
+        sched.ready.top > (int)p->prio || sched.ready.top > (int)t->prio || t->rq.next)
+        return NULL;
+    const struct keel_item *it = &t->utcb->item[0];
+    if (it->type == KEEL_ITEM_CAP || map_item_check(t, it) != KEEL_OK)
+        return NULL;
+
+    /* Committed. */
+    copy_words(regs, t, p, words);
+    uint32_t err = map_item_move(t, p, it, &p->utcb->item[0]);
+    ARCH_PT_STORES_VISIBLE();
+    if (err) {
+        fset(regs, 0, keel_tag_with_error(err));
+        t->ipc_ops = OP_CALL;
+        return resume(t);
+    }
+    fset(&p->regs, 0, KEEL_TAG(KEEL_TAG_LABEL(tag), words, 1));
+    fset(&p->regs, 2, label);
+    return call_done(t, p);
+}
+
 struct arch_regs *fastpath_ipc(struct arch_regs *regs)
 {
     struct thread *t = sched.current;
     uint64_t tag = fw(regs, 0), opts = fw(regs, 3);
     uint32_t words = KEEL_TAG_WORDS(tag), ops = keel_opts_ops(opts);
-    if ((tag & ITEMS_BITS) ||
-        words > KEEL_MSG_WORDS || keel_opts_recv_timeout(opts) != KEEL_TIMEOUT_NEVER ||
+    if (words > KEEL_MSG_WORDS || keel_opts_recv_timeout(opts) != KEEL_TIMEOUT_NEVER ||
         t->timeslice_over)
         return NULL;
 
@@ -103,65 +200,37 @@ struct arch_regs *fastpath_ipc(struct arch_regs *regs)
             p->deadline || p->reply_to)
             return NULL;
         label = c->label ? c->label : g->label;
+        if (tag & ITEMS_BITS)
+            return call_with_item(t, c, p, regs, tag, label);
     } else if (ops == OP_REPLY_WAIT) {
         p = t->reply_to;
-        if (!p || p->state != THREAD_REPLY || p->reply_from != t || p->in_exception ||
-            p->deadline || p->prio < t->prio || (uint32_t)fw(regs, 2) != KEEL_CAP_OPEN ||
-            t->senders.head)
+        if ((tag & ITEMS_BITS) || !p || p->state != THREAD_REPLY || p->reply_from != t ||
+            p->in_exception || p->deadline || p->prio < t->prio ||
+            (uint32_t)fw(regs, 2) != KEEL_CAP_OPEN || t->senders.head)
             return NULL;
         label = 0;
     } else {
         return NULL;
     }
-    if (sched.ready.top > (int)p->prio || t->rq.next)
+    if (sched.ready.top > (int)p->prio || t->rq.next ||
+        (words > KEEL_MSG_REG_WORDS && (!t->utcb || !p->utcb)))
         return NULL;
-    if (words > KEEL_MSG_REG_WORDS) {
-        if (!t->utcb || !p->utcb)
-            return NULL;
-        copy_utcb_words(&p->utcb->mr[KEEL_MSG_REG_WORDS], &t->utcb->mr[KEEL_MSG_REG_WORDS],
-                        words - KEEL_MSG_REG_WORDS);
-    }
 
     /* Committed: from here on this is the system call. */
+    copy_words(regs, t, p, words);
     struct arch_regs *pr = &p->regs;
-    /* Unrolled by hand: word 4+i, or 0 past the message, as the general path. */
-    _Static_assert(KEEL_MSG_REG_WORDS == 4, "four message registers");
-    fset(pr, 4, words > 0 ? fw(regs, 4) : 0);
-    fset(pr, 5, words > 1 ? fw(regs, 5) : 0);
-    fset(pr, 6, words > 2 ? fw(regs, 6) : 0);
-    fset(pr, 7, words > 3 ? fw(regs, 7) : 0);
     fset(pr, 0, KEEL_TAG(KEEL_TAG_LABEL(tag), words, 0));
     fset(pr, 2, label);
-    if (ops == OP_CALL) {
-        p->recv_gate = NULL;
-        p->reply_to = t;
-        t->reply_from = p;
-        t->ipc_ops = OP_CALL;
-        t->state = THREAD_REPLY;
-    } else {
-        fset(regs, 0, 0);       /* the reply's own result, as the general path */
-        t->reply_to = NULL;
-        p->reply_from = NULL;
-        t->recv_gate = NULL;
-        t->ipc_ops = KEEL_IPC_RECV;
-        t->state = THREAD_RECV;
-    }
+    if (ops == OP_CALL)
+        return call_done(t, p);
+    fset(regs, 0, 0);       /* the reply's own result, as the general path */
+    t->reply_to = NULL;
+    p->reply_from = NULL;
+    t->recv_gate = NULL;
+    t->ipc_ops = KEEL_IPC_RECV;
+    t->state = THREAD_RECV;
     p->state = THREAD_READY;
     p->timeslice_over = false;
     sched.current = p;
-
-    /* What kernel_user_resume() does for the thread it resumes. */
-    struct vm_space *vs = &p->task->vm;
-    if (sched.space != vs) {
-        vm_activate(vs);
-        sched.space = vs;
-    }
-    if (sched.fpu_owner != p) {
-        arch_fpu_switch(sched.fpu_owner ? &sched.fpu_owner->fpu : NULL, &p->fpu);
-        sched.fpu_owner = p;
-    }
-#ifndef ARCH_FASTPATH_SETS_USER_FRAME
-    arch_set_user_frame(pr);    /* else the port's fast return does it */
-#endif
-    return pr;
+    return resume(p);
 }

@@ -254,13 +254,17 @@ uint32_t map_item_check(const struct thread *src, const struct keel_item *it)
 uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct keel_item *it,
                           struct keel_item *out)
 {
-    uint32_t wo = dst->utcb ? dst->utcb->window_order : 0;
-    uintptr_t wb = dst->utcb ? dst->utcb->window_base : 0;
     /* Checked again: a blocked sender's UTCB may have been rewritten by
      * another thread of its task since its send was checked. */
     uint32_t err = map_item_check(src, it);
-    if (err)
-        return err;
+    return err ? err : map_item_move(src, dst, it, out);
+}
+
+uint32_t map_item_move(struct thread *src, struct thread *dst, const struct keel_item *it,
+                       struct keel_item *out)
+{
+    uint32_t wo = dst->utcb ? dst->utcb->window_order : 0;
+    uintptr_t wb = dst->utcb ? dst->utcb->window_base : 0;
     if (!wo || !region_ok(wb, wo))
         return KEEL_E_WINDOW;
     /* The smaller of region and window decides; both sides agree on the

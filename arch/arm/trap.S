@@ -174,8 +174,9 @@ user_trap_common:
 
 /* The fast path's return into the frame at x0: interrupts are still masked
  * from the exception, sp is the empty kernel stack's top again, and the
- * fast path stored no page-table entry (no dsb); the rest as below.  It
- * names the frame for the next trap itself (ARCH_FASTPATH_SETS_USER_FRAME). */
+ * fast path ordered any page-table store (ARCH_PT_STORES_VISIBLE: no dsb
+ * here); the rest as below.  It names the frame for the next trap itself
+ * (ARCH_FASTPATH_SETS_USER_FRAME). */
 fast_return:
     msr     tpidr_el1, x0               /* arch_set_user_frame(x0) */
     RESTORE_ERET

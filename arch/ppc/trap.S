@@ -210,8 +210,8 @@ arch_return_to_user:
     mtmsrd %r0, 1               /* EE = RI = 0 while SRR0/1 hold the user state */
     ptesync                     /* page-table stores reach the table walk first */
 /* The fast path's return into the frame at r3: EE and RI are still 0 from
- * the system call's interrupt, and the fast path stored no page-table entry
- * (no ptesync); the rest as above. */
+ * the system call's interrupt, and the fast path ordered any page-table
+ * store itself (ARCH_PT_STORES_VISIBLE: no ptesync here); the rest as above. */
 fast_return:
     mr %r1, %r3
     ld %r4, REGS_NIP(%r1)

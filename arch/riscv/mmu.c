@@ -173,6 +173,7 @@ void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
     arch_pte_t *root = (arch_pte_t *)(uintptr_t)root_pa;
     root[0] = kernel_root[0]; /* the kernel's 1:1 half, shared and global */
     as->satp = SATP_SV48 | root_pa >> ARCH_PAGE_SHIFT;
+    as->untagged = true;    /* until arch_aspace_set_tag gives it an ASID */
 }
 
 /* ASIDLEN: the satp.ASID bits that keep a written 1 (privileged spec,
@@ -195,12 +196,23 @@ uint32_t arch_tag_bits(void)
 void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag)
 {
     as->satp = (as->satp & ~(SATP_ASID_MASK << SATP_ASID_SHIFT)) | (uint64_t)tag << SATP_ASID_SHIFT;
+    as->untagged = tag == 0;
     __asm__ volatile("sfence.vma x0, %0" :: "r"((uint64_t)tag) : "memory");
 }
 
+/* ASID-tagged: no flush.  Without ASIDs (ASIDLEN 0: arch_tag_bits() says
+ * 0, and every space has ASID 0) the TLB may still hold the previous
+ * space's user entries under the same ASID: a switch to another table
+ * drops them (ASID 0's non-global entries: the kernel's are global). */
 void arch_aspace_activate(const struct arch_aspace *as)
 {
-    csr_write(satp, as->satp); /* ASID-tagged: no flush */
+    if (!as->untagged) {
+        csr_write(satp, as->satp);
+    } else if (csr_read(satp) != as->satp) {
+        csr_write(satp, as->satp);
+        /* rs2 a register holding 0, not x0 (which would drop every entry) */
+        __asm__ volatile("li t0, 0\n\tsfence.vma x0, t0" ::: "t0", "memory");
+    }
 }
 
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)

@@ -68,7 +68,8 @@ MEM_MIN_MIB = 256
 # not their file's.
 BENCH_MARKER_ALIGN = 2
 PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S
-                     "fast_return": "exit"}           # trap.S: the fast path's
+                     "fast_return": "exit",           # trap.S: the fast path's
+                     "riscv_copy_words": "IPC"}       # trap.S: its UTCB word copy
 
 
 def bench_marker(k):
@@ -106,5 +107,5 @@ STACK_ENTRIES = {"riscv_boot": 0, "riscv_user_trap": 0, "riscv_syscall_slow": 0,
                  "fastpath_ipc": 0}
 STACK_KERNEL_TRAP = ("riscv_trap", 36 * 8)
 STACK_ASM = {"arch_probe_read": 0, "arch_trap_roundtrip_check": 2 * 32 * 8,
-             "arch_return_to_user": 0, "arch_fpu_switch": 0}
+             "arch_return_to_user": 0, "arch_fpu_switch": 0, "riscv_copy_words": 0}
 STACK_RED_ZONE = 0

@@ -162,3 +162,32 @@ arch_return_to_user:
     or      t0, t0, t1
     csrw    sstatus, t0
     RESTORE_REGS_SRET
+
+/* void riscv_copy_words(uint64_t *to, const uint64_t *from, uint64_t n),
+ * 1 <= n <= 60 (ARCH_COPY_WORDS_MAX): the fast path's UTCB word copy
+ * (ARCH_COPY_WORDS).  RV64 has no load/store pair, so a word costs a load
+ * and a store whatever the loop; this enters an unrolled run of 60 of them
+ * at the pair that leaves n, with the bases moved back to match, so the
+ * only overhead is the 7 instructions of the computed jump.  No compressed
+ * instructions inside: every pair is 8 bytes, which the jump counts on. */
+    .globl riscv_copy_words
+riscv_copy_words:
+    li      t0, 60
+    sub     t0, t0, a2
+    slli    t0, t0, 3           /* pairs skipped x 8: bytes of code and of data */
+    sub     a0, a0, t0
+    sub     a1, a1, t0
+    lla     t1, 1f
+    add     t1, t1, t0
+    jr      t1
+    .option push
+    .option norvc
+1:
+    .set    off, 0
+    .rept   60
+    ld      t2, off(a1)
+    sd      t2, off(a0)
+    .set    off, off + 8
+    .endr
+    .option pop
+    ret

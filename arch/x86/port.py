@@ -40,6 +40,9 @@ USER_LDFLAGS = "--no-relax"
 # newlib's host triple (tools/newlib.sh builds the C library for user code
 # with GCC and the USER_* flags).
 NEWLIB_HOST = "x86_64-unknown-elf"
+# newlib's libc/machine/x86_64/setjmp.S returns 0 from setjmp after
+# longjmp(env, 0), not 1 (C11 7.13.2.1): Keel's copy, fixed, takes its place.
+NEWLIB_FILES = {"newlib/libc/machine/x86_64/setjmp.S": "sdk/libc/arch/x86_64/setjmp.S"}
 
 # Kernel device drivers the port uses (kernel/drivers/<name>.c): its console
 # UART's kind (where the UART is comes from the device tree or the machine),

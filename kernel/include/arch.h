@@ -43,8 +43,11 @@
  *                          page below the kernel stack then holds a canary
  *                          the port checks instead of being unmapped
  *                          (kernel/include/kstack.h).
- *   ARCH_FASTPATH_SETS_USER_FRAME, ARCH_COPY_WORDS: see fastpath_ipc below.
+ *   ARCH_FASTPATH_SETS_USER_FRAME, ARCH_COPY_WORDS, ARCH_COPY_WORDS_MAX: see
+ *                          fastpath_ipc below (kernel/fastpath.c).
  *   ARCH_NEW_PTE_FENCE     1 where a new page-table entry needs a fence
+ *                          (see "Page-table stores" below).
+ *   ARCH_PT_STORES_VISIBLE() the barrier the fast path's return skips
  *                          (see "Page-table stores" below).
  * The static checks after the include hold these facts to what generic code
  * assumes, in every port's build.
@@ -70,9 +73,15 @@
  * entry becomes valid too) defines ARCH_NEW_PTE_FENCE to 1; generic code then
  * calls arch_pt_fence_new() after storing each new valid entry of a space
  * that may have run with its current tag.  The fast path's return may skip
- * the barrier: it stores no page-table entry.
+ * the barrier: where the fast path stored page-table entries (a map item)
+ * it calls ARCH_PT_STORES_VISIBLE() first, which a port whose return to
+ * user mode has that barrier defines (AArch64: dsb ish; POWER9: ptesync).
  */
 #include <arch_port.h>
+
+#ifndef ARCH_PT_STORES_VISIBLE
+#define ARCH_PT_STORES_VISIBLE() ((void)0)
+#endif
 
 _Static_assert(ARCH_WORD_BITS == 8 * sizeof(uintptr_t) && ARCH_WORD_BITS == 64,
                "generic code and the ABI's 64-bit words");
@@ -402,7 +411,9 @@ uint32_t arch_tag_bits(void);
  * which may have tagged other address spaces before: every TLB entry (and
  * cached table entry) of tag is dropped before as runs with it. */
 void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag);
-/** Make as the current user address space on this CPU (no full TLB flush). */
+/** Make as the current user address space on this CPU (no full TLB flush).
+ * Without tags (arch_tag_bits() 0: every space has tag 0) a switch to
+ * another space drops the user entries the previous one left. */
 void arch_aspace_activate(const struct arch_aspace *as);
 /** Drop any TLB entry of as for the page at va. */
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va);

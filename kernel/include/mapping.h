@@ -19,6 +19,10 @@ uint32_t map_item_check(const struct thread *src, const struct keel_item *it);
  * *out says where it landed.  KEEL_E_WINDOW without a usable window. */
 uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct keel_item *it,
                           struct keel_item *out);
+/* map_item_deliver of an item map_item_check accepted, with no change to
+ * src's UTCB since (the IPC fast path: its sender does not block). */
+uint32_t map_item_move(struct thread *src, struct thread *dst, const struct keel_item *it,
+                       struct keel_item *out);
 /* The answer of pager t to c's page fault carries memory items: map them at
  * c's fault address (the window is c's whole address space). */
 uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t items);

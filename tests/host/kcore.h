@@ -44,6 +44,9 @@ static struct {
     struct arch_regs *frame;        /* last arch_set_user_frame */
     uint64_t fpu_reg;               /* the CPU's one FP register */
     int fpu_saves, fpu_loads;       /* arch_fpu_switch stores and loads */
+    bool map_model;                 /* memory items: the model below, not refused */
+    int map_moves;                  /* map_item_move calls (the model) */
+    uint64_t map_trace;             /* what they moved, hashed */
 } fk;
 static jmp_buf idle_jmp;
 
@@ -139,16 +142,39 @@ void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag)
 
 /* Memory delegation (kernel/mapping.c) is not part of these tests: ipc.c's
  * calls into it see a memory item refused (host tests of the mapping
- * database: test_mdb.c). */
+ * database: test_mdb.c), unless fk.map_model: then a model that depends on
+ * the item only.  map_item_check accepts a map or grant item with rights
+ * within RWX (some); map_item_move writes *out, records the move in fk and
+ * fails by the base's low bits (4 KEEL_E_QUOTA, 8 KEEL_E_WINDOW, 12
+ * KEEL_E_INVALID, else success), so the IPC paths see every outcome.
+ * map_item_deliver is the two, as in mapping.c. */
 uint32_t map_item_check(const struct thread *src, const struct keel_item *it)
 {
-    return KEEL_E_INVALID;
+    if (!fk.map_model || (it->type != KEEL_ITEM_MAP && it->type != KEEL_ITEM_GRANT) ||
+        !it->rights || (it->rights & ~7u))
+        return KEEL_E_INVALID;
+    return KEEL_OK;
+}
+
+uint32_t map_item_move(struct thread *src, struct thread *dst, const struct keel_item *it,
+                       struct keel_item *out)
+{
+    if (!fk.map_model)
+        return KEEL_E_INVALID;
+    fk.map_moves++;
+    fk.map_trace = fk.map_trace * 31 + (uintptr_t)src * 7 + (uintptr_t)dst +
+                   it->base + it->order + it->type;
+    *out = (struct keel_item){ .type = it->type, .rights = it->rights, .order = it->order,
+                               .base = dst->utcb ? dst->utcb->window_base : 0 };
+    static const uint32_t errs[4] = { KEEL_OK, KEEL_E_QUOTA, KEEL_E_WINDOW, KEEL_E_INVALID };
+    return errs[(it->base >> 2) & 3];
 }
 
 uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct keel_item *it,
                           struct keel_item *out)
 {
-    return KEEL_E_INVALID;
+    uint32_t err = map_item_check(src, it);
+    return err ? err : map_item_move(src, dst, it, out);
 }
 
 uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t items)

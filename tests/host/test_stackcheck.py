@@ -122,6 +122,13 @@ def test_analyse():
     check("stale indirect line refused",
           raises(lambda: sc.analyse(Port, funcs, frames, files, stale, 4096),
                  "'indirect gone.c' matches no indirect call"))
+    other = cfg("indirect m.c: kmem_ptr\nindirect other_ports_copy:\n")
+    check("another port's function's indirect line not stale",
+          sc.analyse(Port, funcs, frames, files, other, 4096)[1] == total)
+    stale = cfg("indirect m.c: kmem_ptr\nindirect leaf:\n")
+    check("stale indirect line of a function refused",
+          raises(lambda: sc.analyse(Port, funcs, frames, files, stale, 4096),
+                 "'indirect leaf' matches no indirect call"))
     stale = cfg("indirect m.c: kmem_ptr\nrecursion main leaf\n")
     check("stale recursion line refused",
           raises(lambda: sc.analyse(Port, funcs, frames, files, stale, 4096),

@@ -48,6 +48,9 @@ struct arch_fpu {
 /* The fast path's return (trap.S) sets TPIDR_EL1 itself:
  * kernel/fastpath.c skips arch_set_user_frame. */
 #define ARCH_FASTPATH_SETS_USER_FRAME 1
+/* The fast path's return has no dsb (trap.S, fast_return): after a map
+ * item, page-table stores complete before user code walks them (arch.h). */
+#define ARCH_PT_STORES_VISIBLE() __asm__ volatile("dsb ish" ::: "memory")
 
 /* The fast path's UTCB word copy (kernel/fastpath.c), n >= 1 words: eight
  * a step with load and store pairs, then one at a time. */

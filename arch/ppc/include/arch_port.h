@@ -90,6 +90,9 @@ static inline void arch_mmio_write8(uintptr_t addr, uint8_t v)
 /* The fast path's return (trap.S) sets the user frame itself:
  * kernel/fastpath.c skips arch_set_user_frame. */
 #define ARCH_FASTPATH_SETS_USER_FRAME 1
+/* The fast path's return has no ptesync (trap.S, fast_return): after a
+ * map item, page-table stores reach the table walk first (arch.h). */
+#define ARCH_PT_STORES_VISIBLE() __asm__ volatile("ptesync" ::: "memory")
 
 /* Port facts arch.h checks.  Word width; the user-space window [base, end)
  * and the width of user addresses (radix with RTS 52: a 52-bit process address space);

@@ -23,6 +23,7 @@ struct arch_regs {
 /* An address space: the satp value (mode Sv48, ASID, root PPN). */
 struct arch_aspace {
     uint64_t satp;
+    bool untagged;      /* ASID 0 (the hart has none): a switch flushes (mmu.c) */
 };
 
 typedef uint64_t arch_pte_t;
@@ -37,6 +38,13 @@ struct arch_fpu {
 /* The fast path's return (trap.S) sets riscv_user_frame itself:
  * kernel/fastpath.c skips arch_set_user_frame. */
 #define ARCH_FASTPATH_SETS_USER_FRAME 1
+
+/* The fast path's UTCB word copy (kernel/fastpath.c): trap.S's unrolled
+ * load/store run, entered at the pair that leaves n (at most 60, the words
+ * beyond the four registers). */
+#define ARCH_COPY_WORDS_MAX 60
+void riscv_copy_words(uint64_t *to, const uint64_t *from, uint64_t n);
+#define ARCH_COPY_WORDS(to, from, n) riscv_copy_words((to), (from), (n))
 
 /* The privileged spec lets the walker cache invalid entries, and asks for
  * SFENCE.VMA after an invalid entry becomes valid (arch/riscv/mmu.c). */

@@ -53,11 +53,6 @@ static void task_pt_free(void *ctx, uint64_t pa)
     factory_free(pa);
 }
 
-static void *task_pt_virt(void *ctx, uint64_t pa)
-{
-    return kmem_ptr(pa);
-}
-
 /* Map 2^order bytes of fresh memory at va as one large page, if f has a
  * block that large (the caller checked alignment and that the machine has
  * such a page); false if not, with nothing done. */
@@ -181,7 +176,8 @@ uint32_t task_create_sized(struct factory *f, const char *name, uint32_t cap_bit
     task->pt_charge = f;
     task->factory = f;
     task->pt = (struct vm_pt_alloc){ .alloc = task_pt_alloc, .free = task_pt_free,
-                                     .phys_to_virt = task_pt_virt, .ctx = task,
+                                     .phys_to_virt = NULL, /* 1:1, as kmem_ptr */
+                                     .ctx = task,
                                      .alloc_root = task_pt_alloc_root };
     cap_table_init(&task->caps, kmem_ptr(slots_pa), (uint32_t)1 << cap_bits);
     for (size_t i = 0; i + 1 < sizeof(task->name) && name[i]; i++)

@@ -38,6 +38,8 @@ static uint32_t index_at(uintptr_t va, uint32_t level)
 
 static arch_pte_t *table(const struct vm_space *vs, uint64_t pa)
 {
+    if (!vs->pt->phys_to_virt)
+        return (arch_pte_t *)(uintptr_t)pa;
     return vs->pt->phys_to_virt(vs->pt->ctx, pa);
 }
 

@@ -18,8 +18,8 @@
 #define KERNEL_MAP_END USER_BASE        /* what L0[0] covers: 512 GiB */
 
 /* Descriptor bits (ARM ARM D8.3). */
-#define DESC_VALID (1ull << 0)
-#define DESC_TABLE (1ull << 1)          /* at L0-L2: table; at L3: page */
+#define DESC_VALID ARM_DESC_VALID
+#define DESC_TABLE ARM_DESC_TABLE
 #define DESC_BLOCK DESC_VALID           /* L1/L2 block: bits[1:0] = 01 */
 #define DESC_PAGE (DESC_VALID | DESC_TABLE)
 #define DESC_ATTR(i) ((uint64_t)(i) << 2)       /* AttrIndx: MAIR slot */
@@ -30,7 +30,7 @@
 #define DESC_NG (1ull << 11)            /* not global: tagged with the ASID */
 #define DESC_PXN (1ull << 53)
 #define DESC_UXN (1ull << 54)
-#define DESC_ADDR_MASK 0x0000fffffffff000ull
+#define DESC_ADDR_MASK ARM_DESC_ADDR_MASK
 
 /* MAIR_EL1 slots. */
 #define MAIR_DEVICE 0                   /* Device-nGnRnE */
@@ -204,21 +204,7 @@ arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
     return (arch_pte_leaf(pa, rights) & ~DESC_PAGE) | DESC_BLOCK;
 }
 
-bool arch_pte_valid(arch_pte_t pte)
-{
-    return pte & DESC_VALID;
-}
-
-/* Only asked about L0-L2 entries (at L3 the same bits mean "page"). */
-bool arch_pte_is_table(arch_pte_t pte)
-{
-    return (pte & (DESC_VALID | DESC_TABLE)) == (DESC_VALID | DESC_TABLE);
-}
-
-uint64_t arch_pte_addr(arch_pte_t pte)
-{
-    return pte & DESC_ADDR_MASK;
-}
+/* arch_pte_valid, _is_table and _addr are inline in arch_port.h. */
 
 uint32_t arch_pte_rights(arch_pte_t pte)
 {

@@ -24,14 +24,14 @@
 /* Radix tree size: 2^(31 + RTS) bytes of EA; 52 bits (RTS = 21 = 0b10101)
  * is the size POWER9 implements, split into bits 62:61 and 7:5. */
 #define RTS_52      ((2ull << 61) | (5ull << 5))
-#define RPDB_MASK   0x0fffffffffffff00ull   /* root / next-level table base */
+#define RPDB_MASK   PPC_RPDB_MASK           /* root / next-level table base */
 #define ROOT_BITS   13                      /* RPDS: root index width */
 #define LEVEL_BITS  9                       /* the three levels below */
 
 /* Radix PTE / PDE bits. */
-#define PTE_VALID   (1ull << 63)
-#define PTE_LEAF    (1ull << 62)
-#define PTE_RPN     0x01fffffffffff000ull   /* leaf: real page number */
+#define PTE_VALID   PPC_PTE_VALID
+#define PTE_LEAF    PPC_PTE_LEAF
+#define PTE_RPN     PPC_PTE_RPN             /* leaf: real page number */
 #define PDE_NLS     0x1full                 /* table: next level size */
 #define PTE_REF     (1ull << 8)             /* R: preset, so QEMU never stores */
 #define PTE_CHG     (1ull << 7)             /* C: ditto */
@@ -172,21 +172,7 @@ arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
     return arch_pte_leaf(pa, rights);
 }
 
-bool arch_pte_valid(arch_pte_t pte)
-{
-    return (be(pte) & PTE_VALID) != 0;
-}
-
-bool arch_pte_is_table(arch_pte_t pte)
-{
-    return (be(pte) & (PTE_VALID | PTE_LEAF)) == PTE_VALID;
-}
-
-uint64_t arch_pte_addr(arch_pte_t pte)
-{
-    uint64_t v = be(pte);
-    return v & (v & PTE_LEAF ? PTE_RPN : RPDB_MASK);
-}
+/* arch_pte_valid, _is_table and _addr are inline in arch_port.h. */
 
 uint32_t arch_pte_rights(arch_pte_t pte)
 {

@@ -7,7 +7,7 @@
 #include <keelbase/string.h>
 #include <riscv.h>
 
-#define PTE_V (1u << 0)
+#define PTE_V RISCV_PTE_V
 #define PTE_RD (1u << 1)
 #define PTE_WR (1u << 2)
 #define PTE_EX (1u << 3)
@@ -15,7 +15,7 @@
 #define PTE_G (1u << 5)
 #define PTE_A (1u << 6)
 #define PTE_D (1u << 7)
-#define PTE_PPN_SHIFT 10
+#define PTE_PPN_SHIFT RISCV_PTE_PPN_SHIFT
 #define SATP_MODE_SHIFT 60
 #define SATP_SV48 (9ull << SATP_MODE_SHIFT)
 #define SATP_ASID_SHIFT 44
@@ -147,20 +147,8 @@ arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
     return arch_pte_leaf(pa, rights);
 }
 
-bool arch_pte_valid(arch_pte_t pte)
-{
-    return pte & PTE_V;
-}
-
-bool arch_pte_is_table(arch_pte_t pte)
-{
-    return (pte & PTE_V) && !(pte & (PTE_RD | PTE_WR | PTE_EX));
-}
-
-uint64_t arch_pte_addr(arch_pte_t pte)
-{
-    return (pte >> PTE_PPN_SHIFT) << ARCH_PAGE_SHIFT;
-}
+/* arch_pte_valid, _is_table and _addr are inline in arch_port.h. */
+_Static_assert((PTE_RD | PTE_WR | PTE_EX) == RISCV_PTE_RWX, "arch_pte_is_table's bits");
 
 uint32_t arch_pte_rights(arch_pte_t pte)
 {

@@ -11,15 +11,15 @@
 
 #define PT_ENTRIES 512
 #define PT_INDEX_BITS 9
-#define PTE_P (1ull << 0)
+#define PTE_P X86_PTE_P
 #define PTE_RW (1ull << 1)
 #define PTE_US (1ull << 2)
 #define PTE_PWT (1ull << 3)
 #define PTE_PCD (1ull << 4)
-#define PTE_PS (1ull << 7)          /* large page (PDPT/PD levels) */
+#define PTE_PS X86_PTE_PS
 #define PTE_G (1ull << 8)
 #define PTE_NX (1ull << 63)
-#define PTE_ADDR_MASK 0x000ffffffffff000ull
+#define PTE_ADDR_MASK X86_PTE_ADDR_MASK
 
 /* Static tables for the 1:1 map: enough page directories for 64 GiB. */
 #define KERNEL_MAP_MAX_GIB 64
@@ -182,21 +182,7 @@ arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
     return arch_pte_leaf(pa, rights) | PTE_PS;
 }
 
-bool arch_pte_valid(arch_pte_t pte)
-{
-    return pte & PTE_P;
-}
-
-/* Only asked above the last level, where PS marks a large leaf. */
-bool arch_pte_is_table(arch_pte_t pte)
-{
-    return (pte & PTE_P) && !(pte & PTE_PS);
-}
-
-uint64_t arch_pte_addr(arch_pte_t pte)
-{
-    return pte & PTE_ADDR_MASK;
-}
+/* arch_pte_valid, _is_table and _addr are inline in arch_port.h. */
 
 uint32_t arch_pte_rights(arch_pte_t pte)
 {

@@ -49,6 +49,9 @@
  *                          (see "Page-table stores" below).
  *   ARCH_PT_STORES_VISIBLE() the barrier the fast path's return skips
  *                          (see "Page-table stores" below).
+ *   ARCH_PTE_INLINE        1 where arch_pte_valid, arch_pte_is_table and
+ *                          arch_pte_addr are static inline in arch_port.h
+ *                          (see the page-table hooks below).
  * The static checks after the include hold these facts to what generic code
  * assumes, in every port's build.
  *
@@ -371,6 +374,15 @@ arch_pte_t arch_pte_table(uint64_t pa);
 /** A leaf entry mapping the page at pa with rights (PTE_R/W/X/USER bits);
  * PTE_DEVICE gives it the ISA's device-memory attributes. */
 arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights);
+/*
+ * The three entry tests of a walk.  A port may define them static inline in
+ * its <arch_port.h> and define ARCH_PTE_INLINE to 1 (every port does: a walk
+ * is then a few instructions a level, no call); else they are its functions.
+ */
+#ifndef ARCH_PTE_INLINE
+#define ARCH_PTE_INLINE 0
+#endif
+#if !ARCH_PTE_INLINE
 /** True if the entry is valid. */
 bool arch_pte_valid(arch_pte_t pte);
 /** True if the entry points to a next-level table (not a leaf). */
@@ -378,6 +390,7 @@ bool arch_pte_is_table(arch_pte_t pte);
 /** Physical address the entry points to (a table, or a leaf at any level:
  * then the first byte of its page, aligned to the page's size). */
 uint64_t arch_pte_addr(arch_pte_t pte);
+#endif
 /** Rights (PTE_R/W/X/USER) of a leaf entry, at any level. */
 uint32_t arch_pte_rights(arch_pte_t pte);
 

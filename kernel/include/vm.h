@@ -11,6 +11,8 @@
 struct vm_pt_alloc {
     uint64_t (*alloc)(void *ctx);               /* a zeroed page, or 0 if none */
     void (*free)(void *ctx, uint64_t pa);       /* give a table page back */
+    /* NULL: tables are reached at their physical address (the kernel runs
+     * 1:1, kmem_ptr), with no call per level of a walk. */
     void *(*phys_to_virt)(void *ctx, uint64_t pa);
     void *ctx;
     /* A zeroed root of bytes (a power of two above a page, naturally

@@ -37,6 +37,29 @@ struct arch_aspace {
 /* VMSAv8-64 stage-1 descriptor (4 KiB granule). */
 typedef uint64_t arch_pte_t;
 
+/* The entry tests of a page-table walk, inline (arch.h, ARCH_PTE_INLINE):
+ * kernel/vm.c's walks then make no call per level. */
+#define ARCH_PTE_INLINE 1
+#define ARM_DESC_VALID (1ull << 0)
+#define ARM_DESC_TABLE (1ull << 1)         /* at L0-L2: table; at L3: page */
+#define ARM_DESC_ADDR_MASK 0x0000fffffffff000ull
+
+static inline bool arch_pte_valid(arch_pte_t pte)
+{
+    return pte & ARM_DESC_VALID;
+}
+
+/* Only asked about L0-L2 entries (at L3 the same bits mean "page"). */
+static inline bool arch_pte_is_table(arch_pte_t pte)
+{
+    return (pte & (ARM_DESC_VALID | ARM_DESC_TABLE)) == (ARM_DESC_VALID | ARM_DESC_TABLE);
+}
+
+static inline uint64_t arch_pte_addr(arch_pte_t pte)
+{
+    return pte & ARM_DESC_ADDR_MASK;
+}
+
 /* A thread's FP/SIMD registers: FPCR, FPSR, V0-V31 (128 bits each), as
  * arch/arm/fpu.S stores them. */
 struct arch_fpu {

@@ -58,6 +58,31 @@ struct arch_aspace {
 /* A radix page-table entry; note that the MMU reads them big-endian. */
 typedef uint64_t arch_pte_t;
 
+/* The entry tests of a page-table walk, inline (arch.h, ARCH_PTE_INLINE):
+ * kernel/vm.c's walks then make no call per level. */
+#define ARCH_PTE_INLINE 1
+#define PPC_PTE_VALID (1ull << 63)
+#define PPC_PTE_LEAF (1ull << 62)
+#define PPC_PTE_RPN 0x01fffffffffff000ull  /* leaf: real page number */
+#define PPC_RPDB_MASK 0x0fffffffffffff00ull /* table: next-level base */
+
+/* Entries are big-endian; the kernel runs little-endian. */
+static inline bool arch_pte_valid(arch_pte_t pte)
+{
+    return (__builtin_bswap64(pte) & PPC_PTE_VALID) != 0;
+}
+
+static inline bool arch_pte_is_table(arch_pte_t pte)
+{
+    return (__builtin_bswap64(pte) & (PPC_PTE_VALID | PPC_PTE_LEAF)) == PPC_PTE_VALID;
+}
+
+static inline uint64_t arch_pte_addr(arch_pte_t pte)
+{
+    uint64_t v = __builtin_bswap64(pte);
+    return v & (v & PPC_PTE_LEAF ? PPC_PTE_RPN : PPC_RPDB_MASK);
+}
+
 /* A thread's FP, VMX and VSX registers: VSR0-63 (FPR n is the high half of
  * VSR n, VR n is VSR 32 + n), FPSCR, VRSAVE and VSCR, as arch/ppc/fpu.S
  * stores them. */

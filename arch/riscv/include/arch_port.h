@@ -28,6 +28,28 @@ struct arch_aspace {
 
 typedef uint64_t arch_pte_t;
 
+/* The entry tests of a page-table walk, inline (arch.h, ARCH_PTE_INLINE):
+ * kernel/vm.c's walks then make no call per level. */
+#define ARCH_PTE_INLINE 1
+#define RISCV_PTE_V (1u << 0)
+#define RISCV_PTE_RWX (7u << 1)            /* R, W, X: none set is a table */
+#define RISCV_PTE_PPN_SHIFT 10
+
+static inline bool arch_pte_valid(arch_pte_t pte)
+{
+    return pte & RISCV_PTE_V;
+}
+
+static inline bool arch_pte_is_table(arch_pte_t pte)
+{
+    return (pte & (RISCV_PTE_V | RISCV_PTE_RWX)) == RISCV_PTE_V;
+}
+
+static inline uint64_t arch_pte_addr(arch_pte_t pte)
+{
+    return (pte >> RISCV_PTE_PPN_SHIFT) << ARCH_PAGE_SHIFT;
+}
+
 /* A thread's floating-point registers: f0-f31 (D: 64 bits) and fcsr, as
  * arch/riscv/fpu.S stores them. */
 struct arch_fpu {

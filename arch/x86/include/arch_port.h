@@ -34,6 +34,29 @@ struct arch_aspace {
 
 typedef uint64_t arch_pte_t;
 
+/* The entry tests of a page-table walk, inline (arch.h, ARCH_PTE_INLINE):
+ * kernel/vm.c's walks then make no call per level. */
+#define ARCH_PTE_INLINE 1
+#define X86_PTE_P (1ull << 0)              /* present */
+#define X86_PTE_PS (1ull << 7)             /* large page (PDPT/PD levels) */
+#define X86_PTE_ADDR_MASK 0x000ffffffffff000ull
+
+static inline bool arch_pte_valid(arch_pte_t pte)
+{
+    return pte & X86_PTE_P;
+}
+
+/* Only asked above the last level, where PS marks a large leaf. */
+static inline bool arch_pte_is_table(arch_pte_t pte)
+{
+    return (pte & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P;
+}
+
+static inline uint64_t arch_pte_addr(arch_pte_t pte)
+{
+    return pte & X86_PTE_ADDR_MASK;
+}
+
 /* The machine has port I/O: arch_io_grant and arch_has_port_io are the
  * port's (gdt.c), not kernel/device.c's "none". */
 #define ARCH_PORT_IO 1

@@ -43,6 +43,14 @@ static arch_pte_t *table(const struct vm_space *vs, uint64_t pa)
     return vs->pt->phys_to_virt(vs->pt->ctx, pa);
 }
 
+/* The table at pa in a walk of vs, where p2v is vs's phys_to_virt, read once
+ * per walk: a 1:1 walk (NULL) reloads nothing a level. */
+static arch_pte_t *walk_table(const struct vm_space *vs,
+                              void *(*p2v)(void *ctx, uint64_t pa), uint64_t pa)
+{
+    return p2v ? p2v(vs->pt->ctx, pa) : (arch_pte_t *)(uintptr_t)pa;
+}
+
 uint32_t vm_va_bits(void)
 {
     if (!layout.leaf_orders)
@@ -110,8 +118,9 @@ static arch_pte_t *walk_create(const struct vm_space *vs, uintptr_t va, uint32_t
                                enum kerr *err)
 {
     uint64_t pa = vs->root;
+    void *(*p2v)(void *ctx, uint64_t pa) = vs->pt->phys_to_virt;
     for (uint32_t level = 0;; level++) {
-        arch_pte_t *slot = &table(vs, pa)[index_at(va, level)];
+        arch_pte_t *slot = &walk_table(vs, p2v, pa)[index_at(va, level)];
         if (level == stop)
             return slot;
         if (!arch_pte_valid(*slot)) {
@@ -135,8 +144,9 @@ static arch_pte_t *walk_create(const struct vm_space *vs, uintptr_t va, uint32_t
 static arch_pte_t *find_leaf(const struct vm_space *vs, uintptr_t va, uint32_t *level)
 {
     uint64_t pa = vs->root;
+    void *(*p2v)(void *ctx, uint64_t pa) = vs->pt->phys_to_virt;
     for (uint32_t l = 0;; l++) {
-        arch_pte_t *slot = &table(vs, pa)[index_at(va, l)];
+        arch_pte_t *slot = &walk_table(vs, p2v, pa)[index_at(va, l)];
         *level = l;
         if (!arch_pte_valid(*slot))
             return NULL;

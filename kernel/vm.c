@@ -140,8 +140,9 @@ static arch_pte_t *walk_create(const struct vm_space *vs, uintptr_t va, uint32_t
 }
 
 /* The leaf mapping va: its slot (level in *level), or NULL with *level the
- * level of the invalid entry the walk ended at. */
-static arch_pte_t *find_leaf(const struct vm_space *vs, uintptr_t va, uint32_t *level)
+ * level of the invalid entry the walk ended at.  Inline in its callers: a
+ * lookup is on the map path, twice per map item. */
+static inline __attribute__((always_inline)) arch_pte_t *find_leaf(const struct vm_space *vs, uintptr_t va, uint32_t *level)
 {
     uint64_t pa = vs->root;
     void *(*p2v)(void *ctx, uint64_t pa) = vs->pt->phys_to_virt;

@@ -59,11 +59,34 @@ static const struct vm_pt_alloc pt = {
 /* Like a real port, a new root gets the kernel's shared entry 0; it points
  * outside the arena, so following or freeing it trips a CHECK or ASan. */
 #define KERNEL_TABLE_PA ((uint64_t)(ARENA_PAGES + 8) * 4096)
+static bool flat;       /* the space being made is 1:1 (test_one_to_one) */
 void arch_aspace_init(struct arch_aspace *as, uint64_t root)
 {
-    ((arch_pte_t *)arena_virt(&arena, root))[0] = arch_pte_table(KERNEL_TABLE_PA);
+    arch_pte_t *r = flat ? (arch_pte_t *)(uintptr_t)root : arena_virt(&arena, root);
+    r[0] = arch_pte_table(KERNEL_TABLE_PA);
     as->root = root;
 }
+
+/* ---- 1:1 table pages (phys_to_virt NULL, as the kernel's tasks have):
+ * the "physical" address is the host address ---- */
+static int flat_live;
+
+static uint64_t flat_alloc(void *ctx)
+{
+    void *p = aligned_alloc(4096, 4096);
+    CHECK(p != NULL);
+    memset(p, 0, 4096);
+    flat_live++;
+    return (uint64_t)(uintptr_t)p;
+}
+
+static void flat_free(void *ctx, uint64_t pa)
+{
+    free((void *)(uintptr_t)pa);
+    flat_live--;
+}
+
+static const struct vm_pt_alloc flat_pt = { .alloc = flat_alloc, .free = flat_free };
 
 static void setup(int limit)
 {
@@ -227,12 +250,48 @@ static void test_large_pages(void)
     CHECK_EQ_U(arena.live, 0);
 }
 
+/* Without phys_to_virt the walker reaches each table at its physical
+ * address: the entries it stores are where a hand walk through the host
+ * pointers finds them, and it frees exactly what it allocated. */
+static void test_one_to_one(void)
+{
+    struct vm_space vs;
+    uint64_t pa;
+    uint32_t r, order;
+    flat = true;
+    CHECK_EQ_U(vm_init(&vs, &flat_pt), KERR_OK);
+    flat = false;
+    uintptr_t va = U + 0x1234000;
+    CHECK_EQ_U(vm_map(&vs, va, 0x80005000, PTE_R | PTE_W | PTE_USER), KERR_OK);
+    CHECK_EQ_U(flat_live, 4);
+    uint64_t t = vs.root;
+    uint32_t shift = 12 + 9 * 3;
+    for (int level = 0; level < 3; level++, shift -= 9) {
+        arch_pte_t e = ((arch_pte_t *)(uintptr_t)t)[(va >> shift) & (level ? 511 : 255)];
+        CHECK(arch_pte_valid(e) && arch_pte_is_table(e));
+        t = arch_pte_addr(e);
+    }
+    arch_pte_t leaf = ((arch_pte_t *)(uintptr_t)t)[(va >> 12) & 511];
+    CHECK_EQ_U(arch_pte_addr(leaf), 0x80005000);
+    CHECK_EQ_U(vm_lookup_leaf(&vs, va + 0x10, &pa, &r, &order), KERR_OK);
+    CHECK_EQ_U(pa, 0x80005000);
+    CHECK_EQ_U(r, PTE_R | PTE_W | PTE_USER);
+    CHECK_EQ_U(order, 12);
+    CHECK_EQ_U(vm_lookup_leaf(&vs, va + 0x1000, &pa, &r, &order), KERR_NOENT);
+    CHECK_EQ_U(vm_unmap(&vs, va), KERR_OK);
+    CHECK_EQ_U(((arch_pte_t *)(uintptr_t)t)[(va >> 12) & 511], 0);
+    CHECK_EQ_U(vm_lookup(&vs, va, &pa, &r), KERR_NOENT);
+    vm_destroy(&vs, false);
+    CHECK_EQ_U(flat_live, 0);
+}
+
 int main(void)
 {
     test_map_lookup_unmap();
     test_out_of_memory();
     test_large_pages();
     test_random();
+    test_one_to_one();
     free(arena.pages);
     return check_summary("test_vm");
 }

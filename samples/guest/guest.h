@@ -44,6 +44,11 @@ struct ring {
 #define GUEST_STACK_TOP ((uintptr_t)0x0000400000100000ull)
 #define GUEST_STACK_PAGES 16
 #define GUEST_HEAP ((uintptr_t)0x0000400000200000ull)
+/* Where the guest kernel receives the VM image's pages for its processes
+ * from the VMM (KEEL_VMM_HC_IMAGE), to map them on: process i's at
+ * GUEST_PAGER_VA + i * GUEST_PAGER_SPAN + the address modulo the span. */
+#define GUEST_PAGER_VA ((uintptr_t)0x0000580000000000ull)
+#define GUEST_PAGER_SPAN ((uintptr_t)1 << 36)
 /* Heap pages a process may touch (from GUEST_HEAP). */
 #define GUEST_HEAP_PAGES 24
 /* Marked operations of each ./keel bench case. */

@@ -17,8 +17,8 @@
  *    console's line: the UART's hardware interrupt reaches the guest as a
  *    virtual one.
  *  - A raised line is delivered at once if the guest kernel waits in
- *    KEEL_VMM_HC_RUN (its context is stopped, as by the virtual timer) or
- *    KEEL_VMM_HC_IDLE, else at its next one (vmm.c).
+ *    KEEL_VMM_HC_IDLE, else it rings the guest kernel's doorbell and waits
+ *    for KEEL_VMM_HC_PENDING or the next KEEL_VMM_HC_IDLE (vmm.c).
  *
  * Nothing here depends on the ISA.
  */

@@ -32,8 +32,8 @@ void virtio_report(struct keel_utcb *u);
 char *vmm_guest(uint64_t pa, uint64_t len);
 
 /* A virtual interrupt line was raised: if the guest kernel waits in
- * KEEL_VMM_HC_RUN or KEEL_VMM_HC_IDLE, stop the running context and
- * answer with KEEL_VMM_UP_IRQ now; otherwise it stays pending. */
+ * KEEL_VMM_HC_IDLE, answer with KEEL_VMM_UP_IRQ now; otherwise it stays
+ * pending and the guest kernel's doorbell rings (KEEL_VMM_HC_PENDING). */
 void vmm_interrupt(struct keel_utcb *u);
 /* KEEL_VMM_HC_IDLE: wait for a virtual interrupt, at most us (0: forever). */
 int vmm_idle(struct keel_utcb *u, uintptr_t us, uint32_t *n);

@@ -19,9 +19,9 @@
  *    puts them on the used ring;
  *  - the "used buffer notification" is a virtual interrupt: the VMM raises
  *    the device's line on its virtual interrupt controller, and the guest
- *    kernel hears it as the upcall KEEL_VMM_UP_IRQ, the answer to its next
- *    KEEL_VMM_HC_RUN (the running process is stopped, as by the virtual
- *    timer) or KEEL_VMM_HC_IDLE.
+ *    kernel hears it from KEEL_VMM_HC_PENDING after the doorbell
+ *    (keel/vmm/hypercall.h), or as the upcall KEEL_VMM_UP_IRQ, the answer
+ *    to KEEL_VMM_HC_IDLE.
  *
  * Guest-physical addresses are offsets in the VM's memory (keel/vmm/hypercall.h,
  * KEEL_VMM_PHYS_VA).  Every address and length the guest writes in a queue is
@@ -56,23 +56,19 @@ enum keel_vmm_virtio_hypercall {
     KEEL_VMM_HC_IDLE = 19,          /**< nothing to run: wait for a virtual interrupt, at most
                                          mr0 microseconds (0: forever). Out: the upcall
                                          KEEL_VMM_UP_IRQ with mr1 = 0, KEEL_VMM_UP_VIRQ with
-                                         mr1 = 0 for the peer VM's bits (as from
-                                         KEEL_VMM_HC_RUN), or KEEL_VMM_UP_TIMER with mr1 = 0
+                                         mr1 = 0 for the peer VM's bits, or
+                                         KEEL_VMM_UP_TIMER with mr1 = 0
                                          when the time ran out */
     KEEL_VMM_HC_IRQ_ENABLE = 20,    /**< mr0 = the lines (bit n: line n) the virtual interrupt
                                          controller may deliver; others stay pending. Out:
                                          mr0 = lines pending */
 };
 
-/** Upcall (out mr0 of KEEL_VMM_HC_RUN or KEEL_VMM_HC_IDLE) of the virtual
- * interrupt controller, beside enum keel_vmm_upcall. */
+/** Upcall (out mr0 of KEEL_VMM_HC_IDLE) of the virtual interrupt
+ * controller, beside enum keel_vmm_upcall. */
 enum keel_vmm_irq_upcall {
     KEEL_VMM_UP_IRQ = 10,   /**< virtual interrupts: mr2 = the lines raised (bit n: line n),
-                                 now no longer pending.  mr1 = the context the kernel ran
-                                 (0: none): it was stopped or did not start, and runs again
-                                 from where it was at its next KEEL_VMM_HC_RUN (a run that
-                                 maps a page always starts: the interrupt then waits for
-                                 the next) */
+                                 now no longer pending; mr1 = 0 */
 };
 
 /** Virtual devices of every VM (KEEL_VMM_HC_VIRTIO_INFO's device numbers). */

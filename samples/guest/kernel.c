@@ -360,6 +360,17 @@ static void refused(struct keel_utcb *u)
     kprintf("%u of %u malformed hypercalls refused as expected\n", ok, n);
 }
 
+/* The VMM refuses to map for a live process what is not the VM image, or
+ * a write to the image's code (KEEL_VMM_HC_IMAGE). */
+static void image_refused(void)
+{
+    uint32_t rights, ok = 0;
+    ok += !image_page(1, KEEL_VMM_PHYS_VA, KEEL_FAULT_PAGE_READ, &rights);
+    ok += !image_page(1, (uintptr_t)guest_process & ~(uintptr_t)4095, KEEL_FAULT_PAGE_WRITE,
+                      &rights);
+    kprintf("%u of 2 malformed image requests refused as expected\n", ok);
+}
+
 /* The status of the process that had role, or -100 if none ended. */
 static intptr_t status_of(uint32_t role)
 {
@@ -616,6 +627,7 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
     }
     if (procs == 3 && create(READER, ROLE_READER))
         kprintf("cannot create proc %u\n", READER);
+    image_refused();
     keel_vmm_hypercall(u, KEEL_VMM_HC_QUOTA, 0);
     uintptr_t after = u->mr[0];
     kprintf("the VM's own factory: %lu pages left at boot, %lu after making %s processes "

@@ -1,6 +1,7 @@
 /* The guest's processes: ordinary code of the guest, run by the guest
  * kernel in a task of its own; every service comes from the guest kernel
- * through keel_vmm_syscall() (a trap the VMM forwards), none from Keel. */
+ * through keel_vmm_syscall() (a trap: an exception message to the guest
+ * kernel, its exception handler), none from Keel. */
 #include <keel/keel.h>
 #include <keel/mark.h>
 #include "guest.h"
@@ -78,17 +79,18 @@ _Noreturn void guest_process(uintptr_t arg)
     print(line);
     sys(SYS_YIELD, 0);
     /* A page of its own at the same address in both processes: the first
-     * touch faults, the guest kernel picks a guest-physical page, the VMM
-     * maps it. */
+     * touch faults, the guest kernel picks a guest-physical page and maps
+     * it. */
     volatile uintptr_t *heap = (volatile uintptr_t *)GUEST_HEAP;
     heap[0] = 0x1000 + id;
     keel_snprintf(line, sizeof(line), "%s: heap page 0x%lx holds 0x%lx\n", me,
                   (unsigned long)GUEST_HEAP, (unsigned long)heap[0]);
     print(line);
     if (id == ROLE_FIRST && vm == 1) {
-        /* ./keel bench: each system call's round trip (process -> VMM ->
-         * guest kernel -> VMM -> process), then each page fault resolved by
-         * the guest kernel and the VMM, between benchmark markers. */
+        /* ./keel bench: each system call's round trip (process -> guest
+         * kernel -> process: an exception IPC and its reply), then each
+         * page fault resolved by the guest kernel (a map item), between
+         * benchmark markers. */
         for (uint32_t i = 0; i < GUEST_BENCH_ROUNDS; i++) {
             keel_mark_start();
             sys(SYS_GETPID, 0);

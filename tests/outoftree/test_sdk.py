@@ -159,6 +159,25 @@ def doc_makefile(sdk, tmp, targets):
                   f"folder in {time.monotonic() - start:.1f} s"), ""
 
 
+def pack_refusals(sdk, src, isa, cc):
+    """keel-pack refuses a description's file no --file gives, a --file no
+    line maps, and a --file without a description, each saying so and
+    writing no image; (ok, detail, output)."""
+    elf = os.path.join("build", f"{isa}-{cc}", "disk.elf")
+    pack = [os.path.join(sdk, "bin", "keel-pack"), "--target", isa, "--cc", cc, "-o",
+            "refused.cpio"]
+    cases = [(["--system", "disk.desc", elf], r"disk\.desc:3: file=disk\.txt, but no --file"),
+             (["--system", "disk.desc", "--file", "disk.txt", "--file", "extra=disk.c", elf],
+              r"--file extra: no line of disk\.desc maps it"),
+             (["--file", "disk.txt", elf], r"--file needs --system")]
+    for args, want in cases:
+        code, out = sh(pack + args, src)
+        if code == 0 or not re.search(want, out) or os.path.exists(
+                os.path.join(src, "refused.cpio")):
+            return False, f"keel-pack {' '.join(args)}: exit {code}, wanted /{want}/", out
+    return True, f"{len(cases)} bad --file uses refused, each naming its problem", ""
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -246,6 +265,9 @@ def main():
             for (isa, cc), (ok, detail, out) in zip(ok_targets, pool.map(
                     lambda t: boot(sdk, src, *t, "disk.cpio", DISK_OUTPUT), ok_targets)):
                 res.report(ok, f"sdk/disk  {isa:<8} {cc:<6}", detail, out)
+            if ok_targets:
+                ok, detail, out = pack_refusals(sdk, src, *ok_targets[0])
+                res.report(ok, "sdk/pack-refusals", detail, out)
             ok, detail, out = doc_makefile(sdk, tmp, targets)
             res.report(ok, "sdk/docs", detail, out)
             gdb_targets = [(isa, cc) for isa, cc in ok_targets if cc == ccs[0]]

@@ -73,7 +73,7 @@ _Noreturn void guest_process(uintptr_t arg)
     if (id == ROLE_MESSENGER)
         messenger(me, vm);
     if (id == ROLE_READER)
-        guest_reader(me);       /* the devices' process (reader.c) */
+        guest_reader(me, (uint32_t)vm);       /* the devices' process (reader.c) */
     keel_snprintf(line, sizeof(line), "%s: hello from guest user mode (pid %ld)\n", me,
                   (long)pid);
     print(line);

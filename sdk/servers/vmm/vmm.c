@@ -28,8 +28,8 @@
  * turns our notification's bits into a call on our gate, since an open
  * receive takes gates only), and move guest pages to each other by grant.
  * Each VM's tasks are paid by a factory of its own.  Its virtio devices
- * and virtual interrupt controller are virtio.c's (vmm.h); of two VMs,
- * VM 1 takes the console's input.
+ * and virtual interrupt controller are virtio.c's (vmm.h); each VM takes
+ * the console input lines addressed to it.
  *
  * A VM image is a program linking this file with a guest that defines
  * keel_vmm_guest_main() (samples/guest): the guest runs from the program's
@@ -765,8 +765,8 @@ int main(void)
         keel_printf("vmm: cannot make the guest kernel: error %u\n", e);
         return 1;
     }
-    /* Console input goes to VM 1 only: one typed line, one reader. */
-    virtio_init(u, vm_id == 1);
+    /* Console input: the lines addressed to this VM (`@N text`, keel/console.h). */
+    virtio_init(u, vm_id);
     keel_printf("vmm: VM %u: guest kernel started (%u pages of guest-physical memory)\n",
                 vm_id, KEEL_VMM_RAM_PAGES);
 

@@ -10,9 +10,10 @@
 
 /* virtio.c */
 
-/* Find the servers behind the devices and, if take_input, start the input
- * thread (one VM of two takes the console's input). */
-void virtio_init(struct keel_utcb *u, bool take_input);
+/* Find the servers behind the devices and, if input_channel is not 0,
+ * start the input thread: it reads the console server's input lines
+ * addressed to that channel (keel/console.h; each VM its own). */
+void virtio_init(struct keel_utcb *u, uint32_t input_channel);
 /* A hypercall of keel/vmm/virtio.h (op 16 and up): its status, -1 when
  * answered later, KEEL_E_NOSYS if op is none of them; *n answer words. */
 int virtio_hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uint32_t *n);

@@ -14,7 +14,11 @@
 #include "guest.h"
 #include "virtio.h"
 
-#define PROCS 4                 /* at most, with the spawned one and the reader */
+#define PROCS 7                 /* at most: with the spawned one, the reader, and the
+                                   hostile scenario's wild one, hog and plain one */
+#define WILD 5                  /* the hostile scenario's processes (guest.h) */
+#define HOG 6
+#define PLAIN 7
 #define READER 4                /* the devices' process (reader.c), if the VM has a disk */
 #define SLICE_US 2000           /* the virtual timer: each run's time slice */
 #define WAIT_US 5000000u        /* the longest idle wait for the other VM */
@@ -243,6 +247,50 @@ static bool give_page(void)
 
 static intptr_t statuses[PROCS + 1];
 
+/* ---- the hostile scenario (tests/target/vmbad): the VM's factory runs out ---- */
+
+static uintptr_t hog_page = KEEL_VMM_NO_PAGE; /* behind every page of the hog */
+static uint32_t hog_faults;
+/* The VM's factory: pages left before the hog, when it ran out; the errors
+ * of the hog's KEEL_VMM_HC_RUN and of a KEEL_VMM_HC_CREATE then. */
+static uintptr_t quota_before, quota_out;
+static uint32_t hog_error, create_error;
+
+/* A page of the hog's region: backed by the one hog page (its page tables
+ * are what it costs).  False for any other page. */
+static bool hog_fault(uintptr_t page)
+{
+    if (page < GUEST_HOG || (page - GUEST_HOG) / GUEST_HOG_STRIDE >= GUEST_HOG_PAGES ||
+        hog_page == KEEL_VMM_NO_PAGE)
+        return false;
+    hog_faults++;
+    return true;
+}
+
+/* Pages left in the VM's factory; with make, also try to make context
+ * PLAIN (its system-call page allocated beforehand): the factory is out, so
+ * this runs while no new page of ours may be mapped, and only touches what
+ * a first call (make false) touched already. */
+static uintptr_t quota_probe(bool make, uint32_t *e)
+{
+    keel_vmm_hypercall(U, KEEL_VMM_HC_QUOTA, 0);
+    uintptr_t left = U->mr[0];
+    U->mr[0] = PLAIN, U->mr[1] = (uintptr_t)guest_process, U->mr[2] = GUEST_STACK_TOP;
+    U->mr[3] = GUEST_ARG(ROLE_PLAIN, vm), U->mr[4] = proc[PLAIN].syspage;
+    *e = make ? keel_vmm_hypercall(U, KEEL_VMM_HC_CREATE, 5) : KEEL_OK;
+    return left;
+}
+
+/* Context cur could not run: error e.  If it is the hog and the VM's
+ * factory ran out, note it and try to make another process. */
+static void hog_stopped(uint32_t cur, uint32_t e)
+{
+    if (proc[cur].role != ROLE_HOG || e != KEEL_E_QUOTA || hog_error)
+        return;
+    hog_error = e;
+    quota_out = quota_probe(true, &create_error);
+}
+
 static void end(uint32_t i, intptr_t status)
 {
     U->mr[0] = i, U->mr[1] = (uintptr_t)status;
@@ -256,6 +304,8 @@ static void end(uint32_t i, intptr_t status)
 static uintptr_t page_fault(uint32_t i, uintptr_t addr, uintptr_t kind)
 {
     uintptr_t page = addr & ~(uintptr_t)4095;
+    if (proc[i].role == ROLE_HOG && hog_fault(page))
+        return hog_page;
     bool stack = page < GUEST_STACK_TOP && page >= GUEST_STACK_TOP - GUEST_STACK_PAGES * 4096;
     bool heap = page >= GUEST_HEAP && page < GUEST_HEAP + GUEST_HEAP_PAGES * 4096;
     uintptr_t pa = stack || heap ? alloc_page() : KEEL_VMM_NO_PAGE;
@@ -383,6 +433,7 @@ static uint32_t schedule(struct keel_utcb *u)
         uint32_t e = keel_vmm_hypercall(u, KEEL_VMM_HC_RUN, 4);
         map = KEEL_VMM_NO_PAGE;
         if (e) {
+            hog_stopped(cur, e);
             kprintf("proc %u cannot run: error %u; killed\n", cur, e);
             end(cur, -1);
             cur = next(cur);
@@ -437,6 +488,53 @@ static void hostile(void)
     kprintf("hostile: NOT stopped\n");
 }
 
+/* The hostile scenario's VM 1, once its other processes ended: the hog
+ * uses up the VM's factory (KEEL_E_QUOTA from KEEL_VMM_HC_RUN: the VMM
+ * cannot map its page), KEEL_VMM_HC_CREATE then fails with KEEL_E_QUOTA
+ * too, the hog is killed, every page comes back and a new process runs. */
+static bool quota_test(struct keel_utcb *u)
+{
+    uint32_t e;
+    proc[PLAIN].syspage = alloc_page();
+    hog_page = alloc_page();
+    quota_before = quota_probe(false, &e);
+    if (create(HOG, ROLE_HOG))
+        kprintf("cannot create the hog\n");
+    schedule(u);
+    uintptr_t after = quota_probe(false, &e);
+    bool ok = hog_error == KEEL_E_QUOTA && create_error == KEEL_E_QUOTA && after == quota_before;
+    kprintf("quota: the hog's %u pages used up the VM's factory (%lu of %lu pages left): its "
+            "run failed with error %u, a new process with error %u (%s)\n", hog_faults,
+            (unsigned long)quota_out, (unsigned long)quota_before, hog_error, create_error,
+            hog_error == KEEL_E_QUOTA && create_error == KEEL_E_QUOTA
+                ? "KEEL_E_QUOTA, as expected" : "NOT KEEL_E_QUOTA");
+    kprintf("quota: the hog killed, %lu of %lu pages are back (%s)\n", (unsigned long)after,
+            (unsigned long)quota_before, after == quota_before ? "all of them" : "NOT all");
+    U->mr[0] = PLAIN, U->mr[1] = (uintptr_t)guest_process, U->mr[2] = GUEST_STACK_TOP;
+    U->mr[3] = GUEST_ARG(ROLE_PLAIN, vm), U->mr[4] = proc[PLAIN].syspage;
+    e = keel_vmm_hypercall(U, KEEL_VMM_HC_CREATE, 5);
+    proc[PLAIN].role = ROLE_PLAIN, proc[PLAIN].alive = !e;
+    schedule(u);
+    ok = ok && !e && statuses[PLAIN] == 0;
+    kprintf("quota: a process made after the hog's end: error %u, exit status %ld (%s)\n", e,
+            (long)statuses[PLAIN], !e && statuses[PLAIN] == 0 ? "the VM goes on" : "NOT well");
+    return ok;
+}
+
+/* The hostile scenario's VM 2 starts its processes once VM 1 filled its
+ * ring of the channel (nobody here took a message yet). */
+static void wait_full_ring(void)
+{
+    while (!peer_gone && rings) {
+        const struct ring *r = &rings[0];
+        if (__atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) - r->head >= RING_SLOTS)
+            break;
+        if (!idle())
+            peer_gone = true;
+    }
+    kprintf("VM 1's ring of the channel is full (%u messages); starting\n", RING_SLOTS);
+}
+
 _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
 {
     U = u;
@@ -460,8 +558,10 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
          * VM 1's benchmarks. */
         kprintf("VM 2 waits for a virtual interrupt from VM 1\n");
         idle();
-        if (guest_scenario() == 1)
+        if (guest_scenario() == SCENARIO_KILL_VM)
             hostile();
+        if (guest_scenario() == SCENARIO_HOSTILE)
+            wait_full_ring();
     }
     refused(u);
     guest_virtio_setup(u);
@@ -477,17 +577,33 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
     }
     if (procs == 3 && create(READER, ROLE_READER))
         kprintf("cannot create proc %u\n", READER);
+    if (guest_scenario() == SCENARIO_HOSTILE && vm == 1 && create(WILD, ROLE_WILD))
+        kprintf("cannot create proc %u\n", WILD);
     keel_vmm_hypercall(u, KEEL_VMM_HC_QUOTA, 0);
     uintptr_t after = u->mr[0];
     kprintf("the VM's own factory: %lu pages left at boot, %lu after making %s processes "
             "(%scharged to it)\n", (unsigned long)quota, (unsigned long)after,
             procs == 3 ? "three" : "two", after < quota ? "" : "NOT ");
     uint32_t ticks = schedule(u);
+    if (guest_scenario() == SCENARIO_KILL_VMM && vm == 1) {
+        /* VM 2 still uses the link; our VMM is killed under us (the
+         * test's killer makes it fault once the whole system idles). */
+        kprintf("every process ended (the messenger with status %ld); waiting for our VMM to "
+                "be killed\n", (long)status_of(ROLE_MESSENGER));
+        for (;;) {
+            u->mr[0] = 0;
+            keel_vmm_hypercall(u, KEEL_VMM_HC_WAIT, 1);
+        }
+    }
     bool ok = statuses[1] == 0 && statuses[2] == 7 && ticks >= 2;
     if (procs == 3)
         ok = ok && statuses[READER] == 0;
     intptr_t messenger = status_of(ROLE_MESSENGER);
-    if (guest_scenario() == 0 && vm == 1) {
+    if (guest_scenario() == SCENARIO_HOSTILE) {
+        ok = ok && messenger == 0;
+        if (vm == 1)            /* the wild one was killed; the hog, then */
+            ok = quota_test(u) && statuses[WILD] == -1 && ok;
+    } else if (guest_scenario() == 0 && vm == 1) {
         ok = ok && messenger == 0;
         ok = give_page() && ok;
     } else if (guest_scenario() == 0) {

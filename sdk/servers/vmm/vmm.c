@@ -77,8 +77,8 @@ enum link_op {
     LINK_HELLO = 1,     /* the joining VMM's notification and peer gate (two capability
                          * items); answered with ours and a map item of the channel page */
     LINK_GIVE = 2,      /* a grant item: a page of the caller's guest, now ours */
-    LINK_WATCH = 3,     /* never answered while the callee's VM runs: the call fails
-                         * (KEEL_E_PARTNER) when the callee VMM dies or its VM ends */
+    LINK_WATCH = 3,     /* held unanswered while the callee's VM runs: answered (0) when
+                         * its VM ends, failed by the kernel (KEEL_E_PARTNER) if it dies */
 };
 
 /* The image's bounds (sdk/lib/user.ld). */
@@ -130,8 +130,9 @@ static uint32_t flips;                  /* flip pages received */
 static bool channel, peer_down;
 /* Watching the peer VMM (docs/vmm.md, "Two VMs"): our watch thread calls
  * the peer's gate with LINK_WATCH, which the peer holds unanswered (its
- * reply right in peer_watch); when the peer's VMM dies, whatever killed it,
- * the kernel fails that call, and the thread tells us on watch_gate. */
+ * reply right in peer_watch) until its VM ends; if the peer's VMM dies,
+ * whatever killed it, the kernel fails that call.  Either way the thread
+ * tells us on watch_gate. */
 static uint32_t watch_gate = NONE, watch_reply = NONE, watched = NONE, peer_watch = NONE;
 static uint32_t watch_gen;              /* our current peer (0: none yet); a report on an
                                          * older one is stale */

@@ -19,6 +19,7 @@
 #define WILD 5                  /* the hostile scenario's processes (guest.h) */
 #define HOG 6
 #define PLAIN 7
+#define LATE 8                  /* made before the hog, run once it used the factory up */
 #define READER 4                /* the devices' process (reader.c), if the VM has a disk */
 #define SLICE_US 2000           /* the virtual timer: each run's time slice */
 #define WAIT_US 5000000u        /* the longest idle wait for the other VM */
@@ -254,7 +255,8 @@ static uint32_t hog_faults;
 /* The VM's factory: pages left before the hog, when it ran out; the errors
  * of the hog's KEEL_VMM_HC_RUN and of a KEEL_VMM_HC_CREATE then. */
 static uintptr_t quota_before, quota_out;
-static uint32_t hog_error, create_error;
+static uint32_t hog_error, create_error, late_error;
+static uintptr_t late_page, late_bits;  /* LATE's system-call page; interrupts meanwhile */
 
 /* A page of the hog's region: backed by the one hog page (its page tables
  * are what it costs).  False for any other page. */
@@ -268,9 +270,10 @@ static bool hog_fault(uintptr_t page)
 }
 
 /* Pages left in the VM's factory; with make, also try to make context
- * PLAIN (its system-call page allocated beforehand): the factory is out, so
- * this runs while no new page of ours may be mapped, and only touches what
- * a first call (make false) touched already. */
+ * PLAIN (its system-call page allocated beforehand), and run context LATE,
+ * made before but never run, whose first page the VMM cannot map, then end
+ * it.  The factory is out, so this runs while no new page of ours may be
+ * mapped, and only touches what a first call (make false) touched already. */
 static uintptr_t quota_probe(bool make, uint32_t *e)
 {
     keel_vmm_hypercall(U, KEEL_VMM_HC_QUOTA, 0);
@@ -278,6 +281,18 @@ static uintptr_t quota_probe(bool make, uint32_t *e)
     U->mr[0] = PLAIN, U->mr[1] = (uintptr_t)guest_process, U->mr[2] = GUEST_STACK_TOP;
     U->mr[3] = GUEST_ARG(ROLE_PLAIN, vm), U->mr[4] = proc[PLAIN].syspage;
     *e = make ? keel_vmm_hypercall(U, KEEL_VMM_HC_CREATE, 5) : KEEL_OK;
+    for (uint32_t k = 0; make && k < 8; k++) {
+        U->mr[0] = LATE, U->mr[1] = KEEL_VMM_NO_PAGE, U->mr[2] = KEEL_MAP_R | KEEL_MAP_W;
+        U->mr[3] = SLICE_US;
+        late_error = keel_vmm_hypercall(U, KEEL_VMM_HC_RUN, 4);
+        if (late_error || (U->mr[0] != KEEL_VMM_UP_VIRQ && U->mr[0] != KEEL_VMM_UP_TIMER))
+            break;              /* else stopped before it faulted: again */
+        late_bits |= U->mr[0] == KEEL_VMM_UP_VIRQ ? U->mr[2] : 0;
+    }
+    if (make) {
+        U->mr[0] = LATE, U->mr[1] = (uintptr_t)-1;
+        keel_vmm_hypercall(U, KEEL_VMM_HC_DESTROY, 2);
+    }
     return left;
 }
 
@@ -497,17 +512,27 @@ static bool quota_test(struct keel_utcb *u)
     uint32_t e;
     proc[PLAIN].syspage = alloc_page();
     hog_page = alloc_page();
+    late_page = alloc_page();
+    hog_error = create_error = late_error = 0, late_bits = 0;  /* our pages for them, now */
     quota_before = quota_probe(false, &e);
-    if (create(HOG, ROLE_HOG))
-        kprintf("cannot create the hog\n");
+    U->mr[0] = LATE, U->mr[1] = (uintptr_t)guest_process, U->mr[2] = GUEST_STACK_TOP;
+    U->mr[3] = GUEST_ARG(ROLE_PLAIN, vm), U->mr[4] = late_page;
+    if (keel_vmm_hypercall(U, KEEL_VMM_HC_CREATE, 5) || create(HOG, ROLE_HOG))
+        kprintf("cannot create the hog or proc %u\n", LATE);
     schedule(u);
     uintptr_t after = quota_probe(false, &e);
-    bool ok = hog_error == KEEL_E_QUOTA && create_error == KEEL_E_QUOTA && after == quota_before;
+    if (late_bits)              /* virtual interrupts that stopped LATE before it faulted */
+        interrupt(late_bits, KEEL_VMM_NO_PAGE);
+    bool ok = hog_error == KEEL_E_QUOTA && create_error == KEEL_E_QUOTA &&
+              late_error == KEEL_E_QUOTA && after == quota_before;
     kprintf("quota: the hog's %u pages used up the VM's factory (%lu of %lu pages left): its "
             "run failed with error %u, a new process with error %u (%s)\n", hog_faults,
             (unsigned long)quota_out, (unsigned long)quota_before, hog_error, create_error,
             hog_error == KEEL_E_QUOTA && create_error == KEEL_E_QUOTA
                 ? "KEEL_E_QUOTA, as expected" : "NOT KEEL_E_QUOTA");
+    kprintf("quota: then proc %u, made before and never run, could not run: error %u (%s)\n",
+            LATE, late_error, late_error == KEEL_E_QUOTA ? "its first page cannot be mapped, "
+            "as expected" : "NOT KEEL_E_QUOTA");
     kprintf("quota: the hog killed, %lu of %lu pages are back (%s)\n", (unsigned long)after,
             (unsigned long)quota_before, after == quota_before ? "all of them" : "NOT all");
     U->mr[0] = PLAIN, U->mr[1] = (uintptr_t)guest_process, U->mr[2] = GUEST_STACK_TOP;

@@ -826,6 +826,28 @@ static _Noreturn void kill_vm(struct keel_utcb *u)
     }
 }
 
+/* Answer context i's fault with the map item own_fault() left in
+ * u->item[0].  The kernel may fail to map it (the VM's factory pays for the
+ * context's page tables: KEEL_E_QUOTA once it is used up); the context then
+ * stays stopped.  A process is dead, and its kernel hears the error as the
+ * answer to its KEEL_VMM_HC_RUN; the guest kernel itself cannot go on, and
+ * the VM is killed.  Never a VM waiting for a fault that will not end. */
+static void own_answer(struct keel_utcb *u, uint32_t i)
+{
+    struct keel_ipc_result r = keel_ipc(u, KEEL_TAG(KEEL_EXC_RESUME, 0, 1), 0, 0,
+                                        KEEL_IPC_OPTS(KEEL_IPC_REPLY, KEEL_TIMEOUT_ZERO, 0));
+    uint32_t e = KEEL_TAG_ERROR(r.tag);
+    if (!e)
+        return;
+    keel_printf("vmm: VM %u: context %u's fault cannot be mapped (error %u); %s\n", vm_id, i, e,
+                i == KERNEL ? "the guest kernel cannot go on" : "the process is dead");
+    if (i == KERNEL)
+        kill_vm(u);
+    ctx[i].state = DEAD;
+    if (running == i)
+        upcall(u, e, 0);        /* the answer to its kernel's KEEL_VMM_HC_RUN */
+}
+
 /* The receive timeout of our loop: a pending virtual interrupt stops the
  * running context at once, its slice later; the guest kernel's wait ends. */
 static uint32_t loop_timeout(void)
@@ -920,7 +942,7 @@ int main(void)
             if (kind == KEEL_FAULT_PAGE_EXEC && !addr)
                 addr = u->mr[KEEL_EXC_IP];
             if (!exited && own_fault(u, i, addr, kind)) {
-                answer = KEEL_EXC_RESUME, items = 1;
+                own_answer(u, i);
             } else if (i == KERNEL) {
                 keel_printf("vmm: VM %u: guest kernel: %s %lu at ip 0x%lx, address 0x%lx; VM "
                             "stopped\n", vm_id, exited ? "exit" : "exception",

@@ -18,7 +18,17 @@
 #include "guest.h"
 #include "virtio.h"
 
-#define PROCS 4                 /* at most, with the spawned one and the reader */
+#define PROCS 7                 /* at most: with the spawned one, the reader, and the
+                                   hostile scenario's wild one and plain one */
+#define WILD 5                  /* the hostile scenario's processes (guest.h) */
+#define PLAIN 7
+/* The hostile scenario's hog and LATE (made before the hog, run once it
+ * used the factory up) reuse the contexts of two processes that ended:
+ * our window on the VM image for them (GUEST_PAGER_VA) was filled at
+ * boot, and what we hold stays ours, so that every page they cost comes
+ * back when they end. */
+#define HOG 1
+#define LATE 2
 #define READER 4                /* the devices' process (reader.c), if the VM has a disk */
 #define SLICE_US 2000           /* the virtual timer: each run's time slice */
 #define WAIT_US 5000000u        /* the longest idle wait for the other VM */
@@ -265,6 +275,96 @@ static bool give_page(void)
 
 static intptr_t statuses[PROCS + 1];
 
+/* ---- the hostile scenario (tests/target/vmbad): the VM's factory runs out ---- */
+
+static uintptr_t hog_page = KEEL_VMM_NO_PAGE; /* behind every page of the hog */
+static uint32_t hog_faults;
+/* The VM's factory: pages left before the hog, when it ran out; the errors
+ * of our answer to the hog's fault (its map item) and of a
+ * KEEL_VMM_HC_CREATE then, and of our answer to LATE's first fault. */
+static uintptr_t quota_before, quota_out;
+static uint32_t hog_error, create_error, late_error;
+static uintptr_t late_page;             /* LATE's system-call page */
+static uintptr_t late_bits, late_lines; /* the doorbell while LATE ran: the other VM's, the
+                                           devices' interrupts */
+
+/* A page of the hog's region: backed by the one hog page (its page tables
+ * are what it costs).  False for any other page. */
+static bool hog_fault(uintptr_t page)
+{
+    if (page < GUEST_HOG || (page - GUEST_HOG) / GUEST_HOG_STRIDE >= GUEST_HOG_PAGES ||
+        hog_page == KEEL_VMM_NO_PAGE)
+        return false;
+    hog_faults++;
+    return true;
+}
+
+static uintptr_t image_page(uint32_t i, uintptr_t page, uintptr_t kind, uint32_t *rights);
+
+/* Run context LATE, made before and never run, until its first fault (on
+ * the VM image, whose page our window for it holds already): our answer
+ * cannot map that page into it.  Returns the answer's error.  The doorbell
+ * meanwhile is noted (late_bits, late_lines) and served once LATE is gone. */
+static uint32_t late_run(void)
+{
+    uint32_t e = keel_invoke(U, KEEL_VMM_SLOT_CONTEXT(LATE), KEEL_THREAD_START, 0, 0, 0, 0);
+    while (!e) {
+        struct keel_ipc_result r = keel_recv(U, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+        if ((e = KEEL_TAG_ERROR(r.tag)))
+            break;
+        if (r.label == KEEL_VMM_LABEL_DOORBELL) {
+            keel_vmm_hypercall(U, KEEL_VMM_HC_PENDING, 0);
+            late_bits |= U->mr[1], late_lines |= U->mr[3];
+            if (U->mr[0])
+                slice_of = 0;   /* a slice that ended: the next run starts one */
+            continue;
+        }
+        if (r.label != LATE)
+            continue;           /* no other process runs now */
+        uintptr_t kind = U->mr[KEEL_EXC_KIND], addr = U->mr[KEEL_EXC_ADDR];
+        if (kind == KEEL_FAULT_PAGE_EXEC && !addr)
+            addr = U->mr[KEEL_EXC_IP];
+        uint32_t rights;
+        uintptr_t map = image_page(LATE, addr & ~(uintptr_t)4095, kind, &rights);
+        if (!map)
+            return KEEL_E_INVALID;
+        keel_mem_item(U, 0, KEEL_ITEM_MAP, map, 12, rights);
+        r = keel_ipc(U, KEEL_TAG(KEEL_EXC_RESUME, 0, 1), 0, 0,
+                     KEEL_IPC_OPTS(KEEL_IPC_REPLY, KEEL_TIMEOUT_ZERO, 0));
+        return KEEL_TAG_ERROR(r.tag);
+    }
+    return e;
+}
+
+/* Pages left in the VM's factory; with make, also try to make context
+ * PLAIN (its system-call page allocated beforehand), and run context LATE,
+ * then end it.  The factory is out, so this runs while no new page of ours
+ * may be mapped: quota_test touched all we touch here beforehand. */
+static uintptr_t quota_probe(bool make, uint32_t *e)
+{
+    keel_vmm_hypercall(U, KEEL_VMM_HC_QUOTA, 0);
+    uintptr_t left = U->mr[0];
+    U->mr[0] = PLAIN, U->mr[1] = (uintptr_t)guest_process, U->mr[2] = GUEST_STACK_TOP;
+    U->mr[3] = GUEST_ARG(ROLE_PLAIN, vm), U->mr[4] = proc[PLAIN].syspage;
+    *e = make ? keel_vmm_hypercall(U, KEEL_VMM_HC_CREATE, 5) : KEEL_OK;
+    if (make) {
+        late_error = late_run();
+        U->mr[0] = LATE, U->mr[1] = (uintptr_t)-1;
+        keel_vmm_hypercall(U, KEEL_VMM_HC_DESTROY, 2);
+    }
+    return left;
+}
+
+/* Context cur could not run: error e.  If it is the hog and the VM's
+ * factory ran out, note it and try to make another process. */
+static void hog_stopped(uint32_t cur, uint32_t e)
+{
+    if (proc[cur].role != ROLE_HOG || e != KEEL_E_QUOTA || hog_error)
+        return;
+    hog_error = e;
+    quota_out = quota_probe(true, &create_error);
+}
+
 static void end(uint32_t i, intptr_t status)
 {
     if (proc[i].how == ANSWER && proc[i].reply != HELD && proc[i].reply != KEEL_CAP_OPEN)
@@ -300,6 +400,10 @@ static bool page_fault(uint32_t i, uintptr_t addr, uintptr_t kind)
 {
     uintptr_t page = addr & ~(uintptr_t)4095, map = 0;
     uint32_t rights = KEEL_MAP_R | KEEL_MAP_W;
+    if (proc[i].role == ROLE_HOG && hog_fault(page)) {
+        proc[i].map = (uintptr_t)phys(hog_page), proc[i].rights = rights;
+        return true;
+    }
     bool stack = page < GUEST_STACK_TOP && page >= GUEST_STACK_TOP - GUEST_STACK_PAGES * 4096;
     bool heap = page >= GUEST_HEAP && page < GUEST_HEAP + GUEST_HEAP_PAGES * 4096;
     if (page == KEEL_VMM_SYSPAGE_VA) {
@@ -567,6 +671,7 @@ static uint32_t schedule(struct keel_utcb *u)
         struct keel_ipc_result r = go(u, cur);
         uint32_t e = KEEL_TAG_ERROR(r.tag);
         if (e) {                /* our answer failed: it cannot go on */
+            hog_stopped(cur, e);
             kprintf("proc %u cannot run: error %u; killed\n", cur, e);
             end(cur, -1);
             cur = next(cur);
@@ -585,6 +690,88 @@ static void hostile(void)
     kprintf("hostile: touching guest-physical memory this VM was never given\n");
     *(volatile uintptr_t *)phys(KEEL_VMM_CHANNEL_GPA + 16 * 4096) = 1;
     kprintf("hostile: NOT stopped\n");
+}
+
+/* The image's bounds (sdk/lib/user.ld): the guest runs from its VMM's
+ * program image. */
+extern char __keel_image_start[], __keel_image_end[];
+
+/* Every page of the VM image in our window for context i (the hostile
+ * scenario's VM 1 at boot, for the contexts the hog and LATE reuse), and
+ * in our own address space: so that nothing of ours grows later. */
+static void image_warm(uint32_t i)
+{
+    uint32_t rights;
+    uintptr_t end = (uintptr_t)__keel_image_end;
+    for (uintptr_t p = (uintptr_t)__keel_image_start & ~(uintptr_t)4095; p < end; p += 4096) {
+        (void)*(volatile const char *)p;
+        image_page(i, p, KEEL_FAULT_PAGE_READ, &rights);
+    }
+}
+
+/* The hostile scenario's VM 1, once its other processes ended: the hog
+ * uses up the VM's factory (KEEL_E_QUOTA from our answer to its fault: the
+ * kernel cannot map our page into it), KEEL_VMM_HC_CREATE then fails with
+ * KEEL_E_QUOTA too, and so does our answer to the first fault of LATE; the
+ * hog is killed, every page comes back and a new process runs. */
+static bool quota_test(struct keel_utcb *u)
+{
+    uint32_t e;
+    proc[PLAIN].syspage = alloc_page();
+    hog_page = alloc_page();
+    late_page = alloc_page();
+    hog_error = create_error = late_error = 0, late_bits = late_lines = 0;
+    /* Our view of the rest of guest-physical memory (the hog's pages come
+     * from it), now: what we map for ourselves stays ours. */
+    for (uintptr_t pa = next_page; pa < ram; pa += 4096)
+        (void)*(volatile const uintptr_t *)phys(pa);
+    quota_before = quota_probe(false, &e);
+    U->mr[0] = LATE, U->mr[1] = (uintptr_t)guest_process, U->mr[2] = GUEST_STACK_TOP;
+    U->mr[3] = GUEST_ARG(ROLE_PLAIN, vm), U->mr[4] = late_page;
+    if (keel_vmm_hypercall(U, KEEL_VMM_HC_CREATE, 5) || create(HOG, ROLE_HOG))
+        kprintf("cannot create the hog or proc %u\n", LATE);
+    schedule(u);
+    uintptr_t after = quota_probe(false, &e);
+    if (late_bits)              /* the doorbell while LATE ran */
+        interrupt(late_bits, KEEL_VMM_NO_PAGE);
+    if (late_lines)
+        guest_interrupt(late_lines);
+    bool ok = hog_error == KEEL_E_QUOTA && create_error == KEEL_E_QUOTA &&
+              late_error == KEEL_E_QUOTA && after == quota_before;
+    kprintf("quota: the hog's %u pages used up the VM's factory (%lu of %lu pages left): its "
+            "run failed with error %u, a new process with error %u (%s)\n", hog_faults,
+            (unsigned long)quota_out, (unsigned long)quota_before, hog_error, create_error,
+            hog_error == KEEL_E_QUOTA && create_error == KEEL_E_QUOTA
+                ? "KEEL_E_QUOTA, as expected" : "NOT KEEL_E_QUOTA");
+    kprintf("quota: then proc %u, made before and never run, could not run: error %u (%s)\n",
+            LATE, late_error, late_error == KEEL_E_QUOTA ? "its first page cannot be mapped, "
+            "as expected" : "NOT KEEL_E_QUOTA");
+    kprintf("quota: the hog killed, %lu of %lu pages are back (%s)\n", (unsigned long)after,
+            (unsigned long)quota_before, after == quota_before ? "all of them" : "NOT all");
+    U->mr[0] = PLAIN, U->mr[1] = (uintptr_t)guest_process, U->mr[2] = GUEST_STACK_TOP;
+    U->mr[3] = GUEST_ARG(ROLE_PLAIN, vm), U->mr[4] = proc[PLAIN].syspage;
+    e = keel_vmm_hypercall(U, KEEL_VMM_HC_CREATE, 5);
+    proc[PLAIN].role = ROLE_PLAIN, proc[PLAIN].alive = !e;
+    proc[PLAIN].how = START, proc[PLAIN].reply = KEEL_CAP_OPEN;
+    schedule(u);
+    ok = ok && !e && statuses[PLAIN] == 0;
+    kprintf("quota: a process made after the hog's end: error %u, exit status %ld (%s)\n", e,
+            (long)statuses[PLAIN], !e && statuses[PLAIN] == 0 ? "the VM goes on" : "NOT well");
+    return ok;
+}
+
+/* The hostile scenario's VM 2 starts its processes once VM 1 filled its
+ * ring of the channel (nobody here took a message yet). */
+static void wait_full_ring(void)
+{
+    while (!peer_gone && rings) {
+        const struct ring *r = &rings[0];
+        if (__atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) - r->head >= RING_SLOTS)
+            break;
+        if (!idle())
+            peer_gone = true;
+    }
+    kprintf("VM 1's ring of the channel is full (%u messages); starting\n", RING_SLOTS);
 }
 
 _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
@@ -610,8 +797,10 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
          * VM 1's benchmarks. */
         kprintf("VM 2 waits for a virtual interrupt from VM 1\n");
         idle();
-        if (guest_scenario() == 1)
+        if (guest_scenario() == SCENARIO_KILL_VM)
             hostile();
+        if (guest_scenario() == SCENARIO_HOSTILE)
+            wait_full_ring();
     }
     refused(u);
     guest_virtio_setup(u);
@@ -627,6 +816,12 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
     }
     if (procs == 3 && create(READER, ROLE_READER))
         kprintf("cannot create proc %u\n", READER);
+    if (guest_scenario() == SCENARIO_HOSTILE && vm == 1) {
+        if (create(WILD, ROLE_WILD))
+            kprintf("cannot create proc %u\n", WILD);
+        image_warm(HOG);
+        image_warm(LATE);
+    }
     image_refused();
     keel_vmm_hypercall(u, KEEL_VMM_HC_QUOTA, 0);
     uintptr_t after = u->mr[0];
@@ -634,11 +829,25 @@ _Noreturn void keel_vmm_guest_main(struct keel_utcb *u)
             "(%scharged to it)\n", (unsigned long)quota, (unsigned long)after,
             procs == 3 ? "three" : "two", after < quota ? "" : "NOT ");
     uint32_t ticks = schedule(u);
+    if (guest_scenario() == SCENARIO_KILL_VMM && vm == 1) {
+        /* VM 2 still uses the link; our VMM is killed under us (the
+         * test's killer makes it fault once the whole system idles). */
+        kprintf("every process ended (the messenger with status %ld); waiting for our VMM to "
+                "be killed\n", (long)status_of(ROLE_MESSENGER));
+        for (;;) {
+            u->mr[0] = 0;
+            keel_vmm_hypercall(u, KEEL_VMM_HC_WAIT, 1);
+        }
+    }
     bool ok = statuses[1] == 0 && statuses[2] == 7 && ticks >= 2;
     if (procs == 3)
         ok = ok && statuses[READER] == 0;
     intptr_t messenger = status_of(ROLE_MESSENGER);
-    if (guest_scenario() == 0 && vm == 1) {
+    if (guest_scenario() == SCENARIO_HOSTILE) {
+        ok = ok && messenger == 0;
+        if (vm == 1)            /* the wild one was killed; the hog, then */
+            ok = quota_test(u) && statuses[WILD] == -1 && ok;
+    } else if (guest_scenario() == 0 && vm == 1) {
         ok = ok && messenger == 0;
         ok = give_page() && ok;
     } else if (guest_scenario() == 0) {

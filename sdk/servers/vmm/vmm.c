@@ -68,6 +68,9 @@
 #define BELL_UTCB ((uintptr_t)0x0000640000000000ull) /* the doorbell thread's */
 #define BELL_STACK (BELL_UTCB + 0x10000u)   /* one page */
 #define PEER_TIMEOUT_US 1000000u
+#define LABEL_WATCH 0x766d6d22u             /* our watch thread: the peer VMM it watched is gone */
+#define WATCH_UTCB (RELAY_UTCB + 0x20000u)
+#define WATCH_STACK (WATCH_UTCB + 0x10000u) /* one page */
 /* Our own objects for the link live in fixed slots, clear of
  * KEEL_SLOT_GIVEN, which tells whether our line uses a link. */
 #define SLOT_NOTE 56
@@ -76,6 +79,8 @@
 #define SLOT_PEER_GATE 59
 #define SLOT_BELL_NOTE 60
 #define SLOT_BELL 61
+#define SLOT_WATCH_GATE 62
+#define SLOT_WATCH_THREAD 63
 /* Each VM's kernel objects and memory (its tasks, threads, gates, UTCBs,
  * the guest kernel's stack, their page tables) are paid by a factory of
  * its own, which bounds them (primitive 4). */
@@ -90,6 +95,8 @@ enum link_op {
     LINK_HELLO = 1,     /* the joining VMM's notification and peer gate (two capability
                          * items); answered with ours and a map item of the channel page */
     LINK_GIVE = 2,      /* a grant item: a page of the caller's guest, now ours */
+    LINK_WATCH = 3,     /* held unanswered while the callee's VM runs: answered (0) when
+                         * its VM ends, failed by the kernel (KEEL_E_PARTNER) if it dies */
 };
 
 /* The image's bounds (sdk/lib/user.ld). */
@@ -141,6 +148,14 @@ static uint64_t wait_until;             /* its limit (keel_clock_us()), 0: none 
 static uintptr_t virq, last_page = KEEL_VMM_NO_PAGE, peer_pending;
 static uint32_t flips;                  /* flip pages received */
 static bool channel, peer_down;
+/* Watching the peer VMM (docs/vmm.md, "Two VMs"): our watch thread calls
+ * the peer's gate with LINK_WATCH, which the peer holds unanswered (its
+ * reply right in peer_watch) until its VM ends; if the peer's VMM dies,
+ * whatever killed it, the kernel fails that call.  Either way the thread
+ * tells us on watch_gate. */
+static uint32_t watch_gate = NONE, watch_reply = NONE, watched = NONE, peer_watch = NONE;
+static uint32_t watch_gen;              /* our current peer (0: none yet); a report on an
+                                         * older one is stale */
 
 /* RAM pages given away (KEEL_VMM_HC_GIVE) are backed from then on by
  * spare pages of our memory region: the root task pages memory in by
@@ -451,6 +466,8 @@ static uint32_t relay_start(struct keel_utcb *u)
                              RELAY_STACK + PAGE, RELAY_UTCB, RELAY_PRIO, NONE);
 }
 
+static void watch_arm(struct keel_utcb *u);
+
 /* Join the VMM serving the link (slot KEEL_SLOT_GIVEN), if our line uses
  * one: our notification and a gate of ours for it, its notification and
  * its channel page (a map item) for us.  Then we are VM 2. */
@@ -470,6 +487,13 @@ static uint32_t link_join(struct keel_utcb *u)
         drop(u, &mine);
         return KEEL_OK;
     }
+    if (e == KEEL_E_PARTNER) {  /* the VMM serving the link is gone: VM 2, alone */
+        keel_printf("vmm: the VMM serving the inter-VM link is gone; VM 2 runs alone\n");
+        drop(u, &mine);
+        vm_id = 2;
+        peer_down = true;
+        return KEEL_OK;
+    }
     if (!e)
         e = (uint32_t)KEEL_TAG_LABEL(r.tag);
     if (!e && (KEEL_TAG_ITEMS(r.tag) != 2 || u->item[0].type != KEEL_ITEM_CAP ||
@@ -479,6 +503,7 @@ static uint32_t link_join(struct keel_utcb *u)
         return e;
     peer_note = u->item[0].slot;
     peer_gate = KEEL_SLOT_GIVEN;
+    watch_gen = 1;
     channel = true;
     vm_id = 2;
     return KEEL_OK;
@@ -491,21 +516,36 @@ static int link_call(struct keel_utcb *u, uint32_t op, uint32_t items_in, uint32
     if (op == LINK_HELLO) {
         if (items_in != 2 || u->item[0].type != KEEL_ITEM_CAP || u->item[1].type != KEEL_ITEM_CAP)
             return KEEL_E_INVALID;
-        drop(u, &peer_note);    /* a peer that joins again (restarted) replaces the old */
+        /* A peer that joins again (restarted) replaces the old one, whose
+         * VM is gone: our guest hears it (once), after our answer's words
+         * are in place, so that nothing overwrites the upcall's. */
+        bool lost = peer_note != NONE && !peer_down;
+        uint32_t note_in = u->item[0].slot, gate_in = u->item[1].slot;
+        drop(u, &peer_note);
         if (peer_gate != NONE && peer_gate != KEEL_SLOT_GIVEN)
             drop(u, &peer_gate);
-        peer_note = u->item[0].slot, peer_gate = u->item[1].slot;
+        peer_note = note_in, peer_gate = gate_in;
         peer_down = false;
+        watch_gen++;            /* a watch on the old peer is stale now */
         if (peer_pending)       /* interrupts raised before it joined */
             keel_signal(u, peer_note, peer_pending);
         peer_pending = 0;
+        keel_printf("vmm: VM %u: a peer VM joined: channel page and notifications exchanged\n",
+                    vm_id);
+        watch_arm(u);
+        if (lost) {
+            keel_printf("vmm: VM %u: it replaces the peer VM we had, which is gone\n", vm_id);
+            virq_raise(u, KEEL_VMM_VIRQ_DOWN);
+        }
         keel_cap_item(u, 0, note, KEEL_RIGHT_SEND);
         keel_mem_item(u, 1, KEEL_ITEM_MAP, host(KEEL_VMM_CHANNEL_GPA), 12,
                       KEEL_MAP_R | KEEL_MAP_W);
         *items = 2;
-        keel_printf("vmm: VM %u: a peer VM joined: channel page and notifications exchanged\n",
-                    vm_id);
         return KEEL_OK;
+    }
+    if (op == LINK_WATCH) {     /* held until our VM ends or we die */
+        drop(u, &peer_watch);
+        return keel_save_reply(u, KEEL_PROGRAM_THREAD, &peer_watch) ? KEEL_E_INVALID : -1;
     }
     if (op == LINK_GIVE) {
         uintptr_t gpa = FLIP_GPA + flips * PAGE;
@@ -525,6 +565,8 @@ static int link_call(struct keel_utcb *u, uint32_t op, uint32_t items_in, uint32
 /* Bits of our notification, relayed: the peer's interrupts for our guest. */
 static void link_bits(struct keel_utcb *u, uintptr_t bits)
 {
+    if (peer_down)              /* told already (by our watch thread, or a restart) */
+        bits &= ~(uintptr_t)KEEL_VMM_VIRQ_DOWN;
     if (bits & KEEL_VMM_VIRQ_DOWN) {
         peer_down = true;
         drop(u, &peer_note);
@@ -533,6 +575,78 @@ static void link_bits(struct keel_utcb *u, uintptr_t bits)
         peer_gate = NONE;
     }
     virq_raise(u, bits & (KEEL_VMM_VIRQ_PEER | KEEL_VMM_VIRQ_DOWN));
+}
+
+/* The peer VM is gone (its end, its VMM's death, a restart): drop what
+ * we hold of it and tell our guest once (KEEL_VMM_VIRQ_DOWN). */
+static void peer_lost(struct keel_utcb *u)
+{
+    if (peer_down)
+        return;
+    link_bits(u, KEEL_VMM_VIRQ_DOWN);
+}
+
+/* Our watch thread: watches the peer VMM it is given (a copy of its gate),
+ * by a call that only the peer's end answers, then asks for the next. */
+static _Noreturn void watch(struct keel_utcb *u)
+{
+    uintptr_t gen = 0, err = 0;
+    for (;;) {
+        u->mr[0] = gen, u->mr[1] = err;
+        struct keel_ipc_result r = keel_call(u, watch_gate, KEEL_TAG(0, 2, 0), KEEL_TIMEOUT_NEVER);
+        if (KEEL_TAG_ERROR(r.tag) || KEEL_TAG_LABEL(r.tag))
+            for (;;)            /* our VM is over: nothing more to watch */
+                keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
+        gen = u->mr[0];
+        r = keel_call(u, (uint32_t)u->mr[1], KEEL_TAG(LINK_WATCH, 0, 0), KEEL_TIMEOUT_NEVER);
+        err = KEEL_TAG_ERROR(r.tag) ? KEEL_TAG_ERROR(r.tag) : KEEL_TAG_LABEL(r.tag);
+    }
+}
+
+/* The watch thread waits for a peer to watch: give it ours, if we have one. */
+static void watch_arm(struct keel_utcb *u)
+{
+    if (watch_reply == NONE || peer_down || peer_gate == NONE)
+        return;
+    drop(u, &watched);
+    if (keel_cap_mint(u, KEEL_PROGRAM_TASK, peer_gate, KEEL_RIGHT_SEND, 0, &watched))
+        return;
+    u->mr[0] = watch_gen, u->mr[1] = watched;
+    keel_reply_cap(u, watch_reply, KEEL_TAG(0, 2, 0));
+    watch_reply = NONE;
+}
+
+/* The watch thread's report: the peer it watched (generation mr0) is gone,
+ * its call failed with error mr1 (0: the peer answered it, its VM ended);
+ * or, generation 0, it is ready. */
+static void watch_report(struct keel_utcb *u)
+{
+    uintptr_t gen = u->mr[0], err = u->mr[1];
+    if (keel_save_reply(u, KEEL_PROGRAM_THREAD, &watch_reply))
+        return;
+    if (gen && gen == watch_gen && !peer_down) {
+        if (err)
+            keel_printf("vmm: VM %u: the peer VMM is gone (our watch call on it failed: error "
+                        "%lu); its VM is down\n", vm_id, (unsigned long)err);
+        peer_lost(u);           /* last: it may leave an upcall's words in u->mr */
+        return;
+    }
+    watch_arm(u);               /* a newer peer, or the first */
+}
+
+/* Our watch thread and the gate it calls. */
+static uint32_t watch_start(struct keel_utcb *u)
+{
+    uint32_t e, thread = SLOT_WATCH_THREAD;
+    watch_gate = SLOT_WATCH_GATE;
+    if ((e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_WATCH,
+                              &watch_gate)) ||
+        (e = keel_thread_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_TASK, &thread)) ||
+        (e = keel_map_anon(u, KEEL_PROGRAM_TASK, KEEL_PROGRAM_FACTORY, WATCH_STACK, 1,
+                           KEEL_MAP_R | KEEL_MAP_W)))
+        return e;
+    return keel_thread_start(u, thread, KEEL_PROGRAM_FACTORY, (uintptr_t)watch,
+                             WATCH_STACK + PAGE, WATCH_UTCB, RELAY_PRIO, NONE);
 }
 
 /* KEEL_VMM_HC_GIVE: page flipping.  Our guest's tasks lose the page (an
@@ -675,6 +789,9 @@ static void end_vm(struct keel_utcb *u)
     factory_check(u);
     if (peer_note != NONE)
         keel_signal(u, peer_note, KEEL_VMM_VIRQ_DOWN);
+    if (peer_watch != NONE)     /* the peer's watch call returns: our VM ended */
+        keel_reply_cap(u, peer_watch, KEEL_TAG(0, 0, 0));
+    peer_watch = NONE;
 }
 
 /* Our guest kernel faulted beyond what it was given: the VM is killed, its
@@ -690,6 +807,25 @@ static _Noreturn void kill_vm(struct keel_utcb *u)
             keel_ipc(u, KEEL_TAG(KEEL_E_PARTNER, 0, 0), 0, 0,
                      KEEL_IPC_OPTS(KEEL_IPC_REPLY, KEEL_TIMEOUT_ZERO, 0));
     }
+}
+
+/* Answer the guest kernel's own fault with the map item own_fault() left
+ * in u->item[0].  The kernel may fail to map it (the VM's factory pays for
+ * the guest kernel's page tables: KEEL_E_QUOTA once it is used up); the
+ * guest kernel then stays stopped and cannot go on, so the VM is killed:
+ * never a VM waiting for a fault that will not end.  (Its processes'
+ * faults are its own to answer: a process whose page it cannot map is
+ * dead, samples/guest/kernel.c.) */
+static void own_answer(struct keel_utcb *u)
+{
+    struct keel_ipc_result r = keel_ipc(u, KEEL_TAG(KEEL_EXC_RESUME, 0, 1), 0, 0,
+                                        KEEL_IPC_OPTS(KEEL_IPC_REPLY, KEEL_TIMEOUT_ZERO, 0));
+    uint32_t e = KEEL_TAG_ERROR(r.tag);
+    if (!e)
+        return;
+    keel_printf("vmm: VM %u: the guest kernel's fault cannot be mapped (error %u); the guest "
+                "kernel cannot go on\n", vm_id, e);
+    kill_vm(u);
 }
 
 /* The receive timeout of our loop: the earliest of the virtual timer and
@@ -740,7 +876,7 @@ int main(void)
     hc_gate = NONE;
     uint32_t slot = KEEL_VMM_SLOT_GATE;
     keel_memory_touch(host(0), KEEL_VMM_RAM_PAGES * PAGE);
-    if ((e = relay_start(u)) || (e = link_join(u))) {
+    if ((e = relay_start(u)) || (e = watch_start(u)) || (e = link_join(u))) {
         keel_printf("vmm: cannot set up the inter-VM link: error %u\n", e);
         return 1;
     }
@@ -799,10 +935,12 @@ int main(void)
                             (unsigned long)addr);
                 kill_vm(u);
             }
-            answer = KEEL_EXC_RESUME, items = 1;
+            own_answer(u);
         } else if (r.label == LABEL_VIRQ) {
             link_bits(u, u->mr[0]);
             answer = 0;
+        } else if (r.label == LABEL_WATCH) {
+            watch_report(u);    /* answered when there is a peer to watch */
         } else {                /* the peer VMM, on the link it serves or on our gate */
             answer = link_call(u, (uint32_t)KEEL_TAG_LABEL(r.tag), KEEL_TAG_ITEMS(r.tag), &items);
         }

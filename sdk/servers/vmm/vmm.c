@@ -26,7 +26,10 @@
  * they exchange notifications and a channel page by IPC at start, raise
  * virtual interrupts in each other's VM by signals (a small relay thread
  * turns our notification's bits into a call on our gate, since an open
- * receive takes gates only), and move guest pages to each other by grant.
+ * receive takes gates only), move guest pages to each other by grant, and
+ * watch each other: a thread of ours holds a call on the peer's gate
+ * (LINK_WATCH) that the peer answers when its VM ends and the kernel
+ * fails when the peer dies.
  * Each VM's tasks are paid by a factory of its own.  Its virtio devices
  * and virtual interrupt controller are virtio.c's (vmm.h); each VM takes
  * the console input lines addressed to it.

@@ -111,6 +111,16 @@ static uint32_t fit_order(uintptr_t sva, uintptr_t dva, uint32_t max)
     return ARCH_PAGE_SHIFT;
 }
 
+/* Whether task has a leaf at va.  Asked only before a node page would be
+ * allocated: to keeps that page, so that a map onto a taken slot would
+ * cost its factory a page for nothing. */
+static bool leaf_at(struct task *task, uintptr_t va)
+{
+    uint64_t pa;
+    uint32_t r, order;
+    return vm_lookup_leaf(&task->vm, va, &pa, &r, &order) == KERR_OK;
+}
+
 /* Map (or grant) 2^order bytes at sva of from, physically at pa, part of
  * (or all of) from's leaf of 2^sorder bytes with rights have, to dva of to
  * with at most want rights.  *busy if something of to's is in the way (a
@@ -137,7 +147,10 @@ static uint32_t map_leaf(struct task *from, struct task *to, uintptr_t sva, uint
         mdb_add(src, from, sva & ~(SIZE(sorder) - 1), sorder, NULL);
     }
     uint32_t err = KEEL_E_QUOTA;
-    if ((dst = node_alloc(to))) {
+    if (!to->mdb_free && leaf_at(to, dva)) {
+        *busy = true;           /* taken: no page of nodes for a map that does nothing */
+        err = KEEL_OK;
+    } else if ((dst = node_alloc(to))) {
         to->pt_charge = to->factory;
         enum kerr e = vm_map_order(&to->vm, dva, pa, rights | PTE_USER, order);
         if (e == KERR_OK) {

@@ -1,5 +1,6 @@
 /* cpio "newc" archive reader (cpio(5), the format of Linux initramfs). */
 #include <keelbase/cpio.h>
+#include <keelbase/hex.h>
 #include <keelbase/string.h>
 
 enum {
@@ -34,23 +35,12 @@ static uint64_t pad4(uint64_t x)
     return (x + 3) & ~(uint64_t)3;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Parse exactly FIELD_LEN hex digits; false on any other character. */
 static bool parse_hex8(const uint8_t *p, uint32_t *val)
 {
     uint32_t v = 0;
     for (int i = 0; i < FIELD_LEN; i++) {
-        int d = hex_digit((char)p[i]);
+        int d = kb_hex_digit((char)p[i]);
         if (d < 0)
             return false;
         v = v << 4 | (uint32_t)d;

@@ -5,7 +5,8 @@ into the repository in it (./keel sdk --prefix DIR calls install()).
     DIR/bin/keel-cc           compiler driver: keel-cc --target ISA [--cc gcc|clang] ...
     DIR/bin/keel-pack         packs components into a boot image (cpio newc)
     DIR/bin/keel-run          boots a boot image on the ISA's QEMU machine
-    DIR/share/keel/           targets.json (flags, tools, machines), keelboot.py
+    DIR/share/keel/           targets.json (flags, tools, machines), keelboot.py,
+                              mkdisk.py (keel-pack --file NAME=FOLDER)
     DIR/share/doc/keel/       the SDK guides (sdk.md, debugging.md, system.md)
     DIR/<isa>/include/        the SDK headers (keel/..., only the ISA's arch/)
     DIR/<isa>/lib/user.ld     the components' link script
@@ -16,8 +17,9 @@ into the repository in it (./keel sdk --prefix DIR calls install()).
     DIR/<isa>/cmake/          toolchain-gcc.cmake, toolchain-clang.cmake
     DIR/<isa>/boot/<cc>/      keel.img (what QEMU boots), keel.elf (symbols, for
                               gdb), root.elf (the root task keel-pack adds), the
-                              SDK's servers names.elf and console.elf (added by
-                              keel-pack when a system description names them)
+                              SDK's servers names.elf, console.elf and block.elf
+                              (added by keel-pack when a system description
+                              names them)
     DIR/<isa>/newlib/         the C library: newlib's include/, lib/libc.a,
                               lib/libm.a (out/newlib/<isa>/, tools/newlib.sh)
                               and the cross GCC's libgcc.a (soft long double)
@@ -54,7 +56,7 @@ RUNTIME_LIBS = ("libkeelc.a", "libkeel.a", "libkeelbase.a")
 NEWLIB_LIBS = ("libc.a", "libm.a", "libgcc.a")
 DOCS = ("docs/sdk.md", "docs/debugging.md", "docs/system.md", "docs/libc.md")
 # The SDK's servers (sdk/servers/) installed beside the root task.
-SDK_SERVERS = ("names", "console")
+SDK_SERVERS = ("names", "console", "block")
 NEWLIB = os.path.join(ROOT, "out", "newlib")   # out/newlib/<isa>/{include,lib}
 
 
@@ -236,6 +238,7 @@ def install(prefix, isas=None, ccs=COMPILERS, say=print):
             targets = dict(json.load(f), **targets)
     write(old, json.dumps(targets, indent=1, sort_keys=True) + "\n")
     copy(os.path.join(ROOT, "tools", "keelboot.py"), os.path.join(share, "keelboot.py"))
+    copy(os.path.join(ROOT, "tools", "mkdisk.py"), os.path.join(share, "mkdisk.py"))
     for b in BINS:
         copy(os.path.join(ROOT, "tools", "sdk", b), os.path.join(prefix, "bin", b),
              0o755 | stat.S_IRUSR)

@@ -1,7 +1,8 @@
 /* Guest process 4 (ROLE_READER): reads a file of the virtual disk through its kernel's
  * open and read (the kernel reads the sectors through the virtio block
- * device), checks it, then reads a typed line from the virtual console,
- * whose input the UART's receive interrupt brought. */
+ * device), checks it, writes a spare sector of the disk and reads it back,
+ * then reads a typed line from the virtual console, whose input the UART's
+ * receive interrupt brought (the lines typed as `@N text` for VM N). */
 #include <keel/keel.h>
 #include "virtio.h"
 
@@ -70,6 +71,30 @@ static bool file_check(const char *me, char *line, size_t size)
     return ok;
 }
 
+/* Write spare sector vm - 1 of the disk (the block server keeps it in its
+ * overlay), read it back, compare. */
+static bool sector_check(const char *me, uint32_t vm, char *line, size_t size)
+{
+    static char want[KEEL_VIRTIO_SECTOR];
+    uint32_t n = (uint32_t)keel_snprintf(want, sizeof(want), "sector written by VM %u\n", vm);
+    for (uint32_t c = n; c < sizeof(want); c++)
+        want[c] = (char)(c * 7 + vm);
+    for (uint32_t c = 0; c < sizeof(want); c++)
+        page->data[c] = want[c];
+    intptr_t w = sys(SYS_SECTOR_WRITE, vm - 1, 0);
+    for (uint32_t c = 0; c < sizeof(want); c++)
+        page->data[c] = 0;
+    intptr_t r = sys(SYS_SECTOR_READ, vm - 1, 0);
+    bool ok = w == KEEL_VIRTIO_SECTOR && r == KEEL_VIRTIO_SECTOR;
+    for (uint32_t c = 0; ok && c < sizeof(want); c++)
+        ok = page->data[c] == want[c];
+    keel_snprintf(line, size, "%s: wrote spare sector %u of the virtual disk and read it "
+                  "back (write %ld, read %ld): %s\n", me, vm - 1, (long)w, (long)r,
+                  ok ? "the same 512 bytes" : "NOT the same");
+    say(line);
+    return ok;
+}
+
 /* A typed line from the console, if it has input. */
 static bool console_check(const char *me, char *line, size_t size)
 {
@@ -97,13 +122,17 @@ static bool console_check(const char *me, char *line, size_t size)
     keel_snprintf(line, size, "%s: read \"%s\" from the virtual console in %ld "
                   "virtual interrupts\n", me, typed, (long)sys(SYS_IRQS, 0, 0));
     say(line);
+    keel_snprintf(line, size, "%s: the devices' avail_event spared our kernel %ld kicks\n",
+                  me, (long)sys(SYS_KICKS_SPARED, 0, 0));
+    say(line);
     return n > 0;
 }
 
-_Noreturn void guest_reader(const char *me)
+_Noreturn void guest_reader(const char *me, uint32_t vm)
 {
     char line[256];
     bool ok = file_check(me, line, sizeof(line));
+    ok = sector_check(me, vm, line, sizeof(line)) && ok;
     ok = console_check(me, line, sizeof(line)) && ok;
     for (;;)
         sys(SYS_EXIT, ok ? 0 : 1, 0);

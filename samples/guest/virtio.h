@@ -1,6 +1,7 @@
 /* The guest kernel's virtio driver (virtio.c) and what it adds to the
  * guest: the virtual console carries its processes' output and input, and
- * a read-only file system on the virtual disk serves open and read.
+ * a read-only file system on the virtual disk serves open and read, and
+ * its spare sectors are read and written whole.
  * Devices and queues as keel/vmm/virtio.h lays them out. */
 #pragma once
 
@@ -15,12 +16,17 @@ enum guest_sys_devices {
                            of file, or no console input in GUEST_INPUT_WAIT_US); a1 = 0 on
                            the console: 0 if it has input, -2 if not */
     SYS_IRQS = 32,      /* the virtual interrupts that brought console input so far */
+    SYS_SECTOR_WRITE = 33, /* a0 = a spare sector of the disk (0 to its spare count - 1):
+                              write it from the page's data (512 bytes); 512, or -1 */
+    SYS_SECTOR_READ = 34,  /* a0 = a spare sector: read it into the page's data; 512, or -1 */
+    SYS_KICKS_SPARED = 35, /* the kicks the devices' avail_event spared the kernel so far */
 };
 #define GUEST_READ_MAX 2048
 #define GUEST_INPUT_WAIT_US 20000000u
 
 /* The disk's format (tools/mkdisk.py): sector 0 a directory, then files,
- * each from a sector boundary. */
+ * each from a sector boundary, then `spare` zeroed sectors, the disk's
+ * last, free for writes. */
 #define DISK_MAGIC "KEELDISK"
 struct disk_entry {
     char name[24];
@@ -29,7 +35,7 @@ struct disk_entry {
 };
 struct disk_dir {
     char magic[8];
-    uint32_t count, reserved;
+    uint32_t count, spare;
     struct disk_entry file[15];
 };
 
@@ -55,10 +61,12 @@ void guest_idle(void);
 /* The VM has a virtual disk. */
 bool guest_has_disk(void);
 
+
 /* The kernel's (kernel.c): virtual interrupt bits from the other VM and
  * the page that came with them (KEEL_VMM_UP_VIRQ). */
 void guest_peer_interrupt(uintptr_t bits, uintptr_t page);
 
-/* Process 4, role ROLE_READER (reader.c): reads a file of the disk and a
- * typed line; me names it in its lines. */
-_Noreturn void guest_reader(const char *me);
+/* Process 4, role ROLE_READER (reader.c): reads a file of the disk, writes
+ * and reads back spare sector vm - 1, and reads a typed line; me names it
+ * in its lines. */
+_Noreturn void guest_reader(const char *me, uint32_t vm);

@@ -8,9 +8,14 @@ folder's example component (counter.c, Makefile, CMakeLists.txt) to another
 temporary folder; for every selected ISA and compiler builds it the three
 ways (Makefile with keel-cc, pkg-config, CMake with the toolchain file) and
 checks they make the same program at the same link address; packs and boots
-the Makefile's build with keel-run on each machine; and on each ISA (first
+the Makefile's build with keel-run on each machine, and its system with a
+file (disk.c, disk.desc, disk.txt: the SDK's block server serves the file
+keel-pack packed, the component reads and writes it); and on each ISA (first
 compiler) breaks in the component's own function with gdb-multiarch in
 batch mode on a keel-run --gdb boot, and reads one of its variables.
+Finally, the Makefile docs/sdk.md shows, taken from the installed copy of
+that page, builds and boots the example for every target in turn in one
+folder, as a newcomer following the page would.
 
     tests/outoftree/test_sdk.py [--isa ISA]... [--cc gcc|clang]... [--jobs N]
 
@@ -34,8 +39,10 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import ports  # noqa: E402
 import sdkinstall  # noqa: E402
 
-EXAMPLE = ("counter.c", "Makefile", "CMakeLists.txt")
+EXAMPLE = ("counter.c", "Makefile", "CMakeLists.txt", "disk.c", "disk.desc", "disk.txt")
 OUTPUT = "counter: the sum of the squares of 1..10 is 385 (mean 38)"
+DISK_OUTPUT = ('disk: 1 sector(s), sector 0 begins "hello from an out-of-tree disk"; '
+               "written and read back: the same")
 GDB_TIMEOUT = 90
 
 
@@ -113,17 +120,62 @@ def sdkinstall_link_base(sdk):
     return int(r.stdout, 0)
 
 
-def boot(sdk, src, isa, cc):
-    image = os.path.join(src, "build", f"{isa}-{cc}", "system.cpio")
+def boot(sdk, src, isa, cc, image="system.cpio", want=OUTPUT):
+    image = os.path.join(src, "build", f"{isa}-{cc}", image)
     cmd = [os.path.join(sdk, "bin", "keel-run"), "--target", isa, "--cc", cc, image]
     start = time.monotonic()
     code, out = sh(cmd, src, timeout=120)
     secs = time.monotonic() - start
     if code != 0:
         return False, f"keel-run exited {code}", out
-    if OUTPUT not in out:
+    if want not in out:
         return False, "the component's line is missing", out
     return True, f"keel-run exit 0, verdict PASS ({secs:.1f} s)", ""
+
+
+def doc_makefile(sdk, tmp, targets):
+    """The Makefile docs/sdk.md shows (its installed copy, as a newcomer
+    reads it), with counter.c in a folder of its own: make run for every
+    target in turn there; (ok, detail, output)."""
+    with open(os.path.join(sdk, "share", "doc", "keel", "sdk.md")) as f:
+        found = re.search(r"```make\n(.*?)```", f.read(), re.S)
+    if not found:
+        return False, "docs/sdk.md shows no Makefile", ""
+    src = os.path.join(tmp, "from-the-docs")
+    os.makedirs(src)
+    shutil.copy(os.path.join(HERE, "counter.c"), src)
+    with open(os.path.join(src, "Makefile"), "w") as f:
+        f.write(found.group(1))
+    log = []
+    start = time.monotonic()
+    for isa, cc in targets:
+        cmd = ["make", "-s", f"SDK={sdk}", f"ISA={isa}", f"COMPILER={cc}", "run"]
+        code, out = sh(cmd, src, timeout=180)
+        log.append("$ " + " ".join(cmd) + "\n" + out)
+        if code or OUTPUT not in out:
+            return False, f"make ... ISA={isa} COMPILER={cc} run failed ({code})", \
+                "\n".join(log)
+    return True, (f"its Makefile built and booted {len(targets)} targets in turn in one "
+                  f"folder in {time.monotonic() - start:.1f} s"), ""
+
+
+def pack_refusals(sdk, src, isa, cc):
+    """keel-pack refuses a description's file no --file gives, a --file no
+    line maps, and a --file without a description, each saying so and
+    writing no image; (ok, detail, output)."""
+    elf = os.path.join("build", f"{isa}-{cc}", "disk.elf")
+    pack = [os.path.join(sdk, "bin", "keel-pack"), "--target", isa, "--cc", cc, "-o",
+            "refused.cpio"]
+    cases = [(["--system", "disk.desc", elf], r"disk\.desc:3: file=disk\.txt, but no --file"),
+             (["--system", "disk.desc", "--file", "disk.txt", "--file", "extra=disk.c", elf],
+              r"--file extra: no line of disk\.desc maps it"),
+             (["--file", "disk.txt", elf], r"--file needs --system")]
+    for args, want in cases:
+        code, out = sh(pack + args, src)
+        if code == 0 or not re.search(want, out) or os.path.exists(
+                os.path.join(src, "refused.cpio")):
+            return False, f"keel-pack {' '.join(args)}: exit {code}, wanted /{want}/", out
+    return True, f"{len(cases)} bad --file uses refused, each naming its problem", ""
 
 
 def free_port():
@@ -210,6 +262,14 @@ def main():
             for (isa, cc), (ok, detail, out) in zip(ok_targets, pool.map(
                     lambda t: boot(sdk, src, *t), ok_targets)):
                 res.report(ok, f"sdk/boot  {isa:<8} {cc:<6}", detail, out)
+            for (isa, cc), (ok, detail, out) in zip(ok_targets, pool.map(
+                    lambda t: boot(sdk, src, *t, "disk.cpio", DISK_OUTPUT), ok_targets)):
+                res.report(ok, f"sdk/disk  {isa:<8} {cc:<6}", detail, out)
+            if ok_targets:
+                ok, detail, out = pack_refusals(sdk, src, *ok_targets[0])
+                res.report(ok, "sdk/pack-refusals", detail, out)
+            ok, detail, out = doc_makefile(sdk, tmp, targets)
+            res.report(ok, "sdk/docs", detail, out)
             gdb_targets = [(isa, cc) for isa, cc in ok_targets if cc == ccs[0]]
             machines = {p.ISA: p.GDB_ARCH for p in chosen}
             for (isa, cc), (ok, detail, out) in zip(gdb_targets, pool.map(

@@ -41,6 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <keelbase/hex.h>
+
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 enum mark { MARK_NONE, MARK_START, MARK_STOP, MARK_REPORT };
@@ -111,17 +113,6 @@ static enum mark decode(const uint8_t *b, size_t n)
     return MARK_NONE;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "start=0f1f80014c454b" and the like: true if arg names a marker, whose
  * bytes are then stored; *bad says the hex was wrong. */
 static bool marker_arg(const char *arg, bool *bad)
@@ -134,7 +125,7 @@ static bool marker_arg(const char *arg, bool *bad)
         size_t digits = strlen(hex);
         *bad = digits == 0 || digits % 2 || digits / 2 > MAX_MARKER_BYTES;
         for (size_t i = 0; !*bad && i < digits; i++) {
-            int v = hex_digit(hex[i]);
+            int v = kb_hex_digit(hex[i]);
             *bad = v < 0;
             markers[k].bytes[i / 2] = (uint8_t)(i % 2 ? markers[k].bytes[i / 2] << 4 | v : v);
         }

@@ -27,14 +27,26 @@
 /** Most bytes one write or read request carries. */
 #define KEEL_CONSOLE_CHUNK ((KEEL_MSG_WORDS - 1) * sizeof(uintptr_t))
 
+/** Input channels a reader may name (KEEL_CONSOLE_READ's mr1): a line
+ * typed as `@N text` (N from 1 to 9, at the line's start, one space
+ * optional) goes as `text` and its end of line to readers of channel N
+ * (or of channel 0) only; so one console feeds several clients, the VMM
+ * of VM N each (docs/vmm.md). */
+#define KEEL_CONSOLE_CHANNELS 9
+
 /** Operations of the console server (request labels). */
 enum keel_console_op {
     KEEL_CONSOLE_WRITE = 1, /**< mr0 = byte count (at most KEEL_CONSOLE_CHUNK), bytes from
                                  mr1: printed in one piece ('\\n' becomes CR LF) */
-    KEEL_CONSOLE_READ = 2,  /**< mr0 = most bytes wanted (at most KEEL_CONSOLE_CHUNK);
-                                 answers once input is there: mr0 = count, bytes from mr1.
-                                 KEEL_E_NOSYS if the console has no input; KEEL_S_FULL if
-                                 8 readers wait already (readers are served oldest first) */
+    KEEL_CONSOLE_READ = 2,  /**< mr0 = most bytes wanted (at most KEEL_CONSOLE_CHUNK),
+                                 optional mr1 = channel (0, the default: any input; 1 to
+                                 KEEL_CONSOLE_CHANNELS: lines typed as `@N text` for N = the
+                                 channel, and lines addressed to none); answers once input
+                                 for it is there: mr0 = count, bytes from mr1 (without the
+                                 `@N `). KEEL_E_NOSYS if the console has no input;
+                                 KEEL_E_INVALID for a channel above KEEL_CONSOLE_CHANNELS;
+                                 KEEL_S_FULL if 8 readers wait already (readers are served
+                                 oldest first among those the next byte is for) */
     KEEL_CONSOLE_INFO = 3,  /**< answer: mr0 = enum keel_uart_kind it drives, mr1 = enum
                                  keel_console_input, mr2 = interrupts taken so far */
 };

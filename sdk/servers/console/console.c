@@ -8,7 +8,10 @@
  * Input has a thread of its own: it waits for the UART's receive interrupt
  * (or polls, where the line does not reach user level), moves what the
  * UART holds into a ring, acknowledges, and tells the main thread through a
- * private gate; the main thread answers a waiting reader.
+ * private gate; the main thread answers a waiting reader.  Input lines may
+ * be addressed to a channel (`@N text`, keel/console.h): the input thread
+ * marks each byte of the ring with its line's channel, and a reader of
+ * channel N takes only bytes of lines addressed to N or to none.
  *
  * Slots: what every program has (keel/system.h), the interrupt controller
  * in KEEL_SLOT_GIVEN (`cap=irq-control`) and, if its line gives it
@@ -41,6 +44,7 @@ static struct {
 } uart;
 
 static char ring[RING];
+static uint8_t ring_to[RING];       /* each byte's channel (0: any reader) */
 static volatile uint32_t ring_head, ring_tail;  /* written by the input thread / main */
 static volatile uint32_t interrupts;
 #define READERS 8
@@ -49,7 +53,7 @@ static volatile uint32_t interrupts;
  * each wants. */
 static struct {
     uint32_t reply;
-    uintptr_t max;
+    uintptr_t max, channel;
 } readers[READERS];
 static uint32_t nreaders;
 
@@ -73,12 +77,50 @@ static void sleep_us(struct keel_utcb *u, uint32_t us)
     keel_wait(u, uart.notif, us);   /* nothing signals it when polling */
 }
 
+static void put(char c, uint8_t to)
+{
+    if (ring_head - ring_tail < RING) {
+        ring[ring_head % RING] = c;
+        ring_to[ring_head % RING] = to;
+        ring_head++;
+    }
+}
+
+/* One input byte into the ring, the `@N ` that addresses a line (at its
+ * start: '@', a digit 1 to 9, one optional space) taken out and kept as
+ * the channel of the line's bytes. */
+static void lex(char c)
+{
+    static enum { START, AT, SPACE, BODY } state = START;
+    static uint8_t to;
+    if (state == START && c == '@') {
+        state = AT;
+        return;
+    }
+    if (state == AT && c >= '1' && c <= '9') {
+        to = (uint8_t)(c - '0');
+        state = SPACE;
+        return;
+    }
+    if (state == START && (c == '\n' || c == '\r')) {
+        put(c, to);             /* a CR LF's second half: the line's too */
+        return;
+    }
+    if (state == START || state == AT)
+        to = 0;                 /* not addressed */
+    if (state == AT)
+        put('@', to);
+    if (!(state == SPACE && c == ' '))
+        put(c, to);
+    state = c == '\n' || c == '\r' ? START : BODY;
+}
+
 /* Move what the UART holds into the ring; how many bytes came. */
 static uint32_t drain_uart(void)
 {
     uint32_t got = 0;
-    for (int c; ring_head - ring_tail < RING && (c = keel_uart_getc(&dev)) >= 0; got++)
-        ring[ring_head++ % RING] = (char)c;
+    for (int c; ring_head - ring_tail < RING - 1 && (c = keel_uart_getc(&dev)) >= 0; got++)
+        lex((char)c);
     return got;
 }
 
@@ -159,12 +201,20 @@ static void setup(struct keel_utcb *u)
 
 /* ---- requests ---- */
 
-/* Put up to max bytes of the ring into u's words; the count. */
-static uint32_t take_input(struct keel_utcb *u, uintptr_t max, uint32_t *words)
+/* Whether a byte for channel `to` goes to a reader of `channel`. */
+static bool match(uint8_t to, uintptr_t channel)
+{
+    return !to || !channel || to == channel;
+}
+
+/* Put up to max bytes of the ring for channel into u's words; the count. */
+static uint32_t take_input(struct keel_utcb *u, uintptr_t max, uintptr_t channel,
+                           uint32_t *words)
 {
     uint32_t n = 0;
     char *to = (char *)&u->mr[1];
-    while (n < max && ring_tail + n != ring_head) {
+    while (n < max && ring_tail + n != ring_head &&
+           match(ring_to[(ring_tail + n) % RING], channel)) {
         to[n] = ring[(ring_tail + n) % RING];
         n++;
     }
@@ -184,14 +234,38 @@ static uint32_t do_write(struct keel_request *rq, void *ctx)
     return KEEL_OK;
 }
 
+/* Answer the waiting readers, the oldest the next byte is for first,
+ * while there is input one of them takes. */
+static void serve_readers(struct keel_utcb *u)
+{
+    while (ring_tail != ring_head) {
+        uint32_t i = 0;
+        while (i < nreaders && !match(ring_to[ring_tail % RING], readers[i].channel))
+            i++;
+        if (i == nreaders)
+            return;
+        uint32_t words, n = take_input(u, readers[i].max, readers[i].channel, &words);
+        uint32_t e = KEEL_TAG_ERROR(keel_reply_cap(u, readers[i].reply,
+                                                   KEEL_TAG(KEEL_OK, words, 0)).tag);
+        if (!e)                 /* a reader that gave up leaves the input for the next */
+            ring_tail += n;
+        nreaders--;             /* its reply capability is used up either way */
+        for (uint32_t k = i; k < nreaders; k++)
+            readers[k] = readers[k + 1];
+    }
+}
+
 static uint32_t do_read(struct keel_request *rq, void *ctx)
 {
     struct keel_utcb *u = rq->u;
     uintptr_t max = u->mr[0] < KEEL_CONSOLE_CHUNK ? u->mr[0] : KEEL_CONSOLE_CHUNK;
+    uintptr_t channel = rq->words > 1 ? u->mr[1] : 0;
+    if (channel > KEEL_CONSOLE_CHANNELS)
+        return KEEL_E_INVALID;
     if (uart.input == KEEL_CONSOLE_NO_INPUT)
         return KEEL_E_NOSYS;
-    if (ring_tail != ring_head && !nreaders) {
-        ring_tail += take_input(u, max, &rq->reply_words);
+    if (ring_tail != ring_head && !nreaders && match(ring_to[ring_tail % RING], channel)) {
+        ring_tail += take_input(u, max, channel, &rq->reply_words);
         return KEEL_OK;
     }
     if (nreaders == READERS)
@@ -200,29 +274,20 @@ static uint32_t do_read(struct keel_request *rq, void *ctx)
     if (e)
         return e;
     readers[nreaders].reply = slot;
+    readers[nreaders].channel = channel;
     readers[nreaders++].max = max;
     rq->deferred = true;
+    serve_readers(u);           /* input waiting for this channel behind another's */
     return KEEL_OK;
 }
 
-/* The input thread's notice: answer the waiting readers, oldest first,
- * while there is input. */
+/* The input thread's notice: answer the waiting readers. */
 static uint32_t do_input(struct keel_request *rq, void *ctx)
 {
-    struct keel_utcb *u = rq->u;
     if (rq->badge != INPUT_LABEL)
         return KEEL_E_NOSYS;    /* not for clients */
     rq->deferred = true;        /* a one-way message: no answer */
-    while (nreaders && ring_tail != ring_head) {
-        uint32_t words, n = take_input(u, readers[0].max, &words);
-        uint32_t e = KEEL_TAG_ERROR(keel_reply_cap(u, readers[0].reply,
-                                                   KEEL_TAG(KEEL_OK, words, 0)).tag);
-        if (!e)                 /* a reader that gave up leaves the input for the next */
-            ring_tail += n;
-        nreaders--;             /* its reply capability is used up either way */
-        for (uint32_t i = 0; i < nreaders; i++)
-            readers[i] = readers[i + 1];
-    }
+    serve_readers(rq->u);
     return KEEL_OK;
 }
 

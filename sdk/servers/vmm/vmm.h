@@ -10,9 +10,10 @@
 
 /* virtio.c */
 
-/* Find the servers behind the devices and, if take_input, start the input
- * thread (one VM of two takes the console's input). */
-void virtio_init(struct keel_utcb *u, bool take_input);
+/* Find the servers behind the devices and, if input_channel is not 0,
+ * start the input thread: it reads the console server's input lines
+ * addressed to that channel (keel/console.h; each VM its own). */
+void virtio_init(struct keel_utcb *u, uint32_t input_channel);
 /* A hypercall of keel/vmm/virtio.h (op 16 and up): its status, -1 when
  * answered later, KEEL_E_NOSYS if op is none of them; *n answer words. */
 int virtio_hypercall(struct keel_utcb *u, uint32_t op, uint32_t words, uint32_t *n);
@@ -32,8 +33,8 @@ void virtio_report(struct keel_utcb *u);
 char *vmm_guest(uint64_t pa, uint64_t len);
 
 /* A virtual interrupt line was raised: if the guest kernel waits in
- * KEEL_VMM_HC_RUN or KEEL_VMM_HC_IDLE, stop the running context and
- * answer with KEEL_VMM_UP_IRQ now; otherwise it stays pending. */
+ * KEEL_VMM_HC_IDLE, answer with KEEL_VMM_UP_IRQ now; otherwise it stays
+ * pending and the guest kernel's doorbell rings (KEEL_VMM_HC_PENDING). */
 void vmm_interrupt(struct keel_utcb *u);
 /* KEEL_VMM_HC_IDLE: wait for a virtual interrupt, at most us (0: forever). */
 int vmm_idle(struct keel_utcb *u, uintptr_t us, uint32_t *n);

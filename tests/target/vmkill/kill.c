@@ -5,5 +5,5 @@
 
 uint32_t guest_scenario(void)
 {
-    return 1;
+    return SCENARIO_KILL_VM;
 }

@@ -5,20 +5,31 @@
  *        processes (docs/vmm.md).
  *
  * A paravirtualized guest kernel runs as an ordinary Keel task the VMM
- * made; it holds one capability, the VMM's gate, in slot KEEL_VMM_SLOT_GATE,
- * and calls it for every service of the virtual machine: a hypercall is a
- * call whose label is an enum keel_vmm_hypercall and whose words are its
- * arguments.  The answer's label is the status (0 or an enum keel_error),
- * its words the results.
+ * made.  It holds the VMM's gate in slot KEEL_VMM_SLOT_GATE and calls it
+ * for every service of the virtual machine: a hypercall is a call whose
+ * label is an enum keel_vmm_hypercall and whose words are its arguments.
+ * The answer's label is the status (0 or an enum keel_error), its words
+ * the results.
  *
  * The guest's processes are Keel tasks too, each one a *context* (numbered
- * 1 to KEEL_VMM_CONTEXTS) whose exceptions go to the VMM.  The guest kernel
- * runs a context with KEEL_VMM_HC_RUN, which returns at the context's next
- * event (an upcall: its system call, page fault, exception or exit, or
- * the end of its time slice) with a struct of words described by enum
- * keel_vmm_upcall.  Calling KEEL_VMM_HC_RUN again resumes it: after the
- * system call, or at the faulting instruction with the guest-physical page
- * the kernel chose mapped there (its page table, applied by a map item).
+ * 1 to KEEL_VMM_CONTEXTS) that KEEL_VMM_HC_CREATE makes.  The guest kernel
+ * is their exception handler and pager, as an L4 pager is: each context's
+ * exceptions (its system calls, page faults and other exceptions, its
+ * exit) arrive at the guest kernel's own thread as exception messages
+ * (KEEL_LABEL_EXCEPTION, keel/kobj.h) on a gate whose label is the context
+ * number, which its open receive takes; its answer resumes the context
+ * (KEEL_EXC_RESUME, past the trap of a system call, or at the fault with a
+ * map item of its own view of guest-physical memory).  The guest kernel
+ * holds a thread capability of each context (KEEL_VMM_SLOT_CONTEXT) to
+ * start and stop it, and one of its own thread (KEEL_VMM_SLOT_SELF) to
+ * keep a waiting context's reply right (KEEL_THREAD_SAVE_REPLY).
+ *
+ * The VMM keeps creation, memory and the timer: it makes and destroys the
+ * contexts, it backs guest-physical memory and the VM image, and its
+ * virtual timer (KEEL_VMM_HC_TIMER), like the other virtual interrupts,
+ * rings the guest kernel's doorbell: a message on the gate labelled
+ * KEEL_VMM_LABEL_DOORBELL, after which KEEL_VMM_HC_PENDING says what is
+ * pending.
  *
  * Guest-physical memory is KEEL_VMM_RAM_PAGES pages the VMM owns; the guest
  * kernel sees guest-physical address p at KEEL_VMM_PHYS_VA + p.
@@ -31,6 +42,18 @@
 
 /** The guest kernel's slot holding the VMM's hypercall gate. */
 #define KEEL_VMM_SLOT_GATE 3
+/** The guest kernel's slot holding a capability of its own thread (to save
+ * reply rights with KEEL_THREAD_SAVE_REPLY). */
+#define KEEL_VMM_SLOT_SELF 4
+/** The guest kernel's slot holding the thread capability of context i
+ * (1 to KEEL_VMM_CONTEXTS) while the context exists: KEEL_THREAD_START
+ * runs it, KEEL_THREAD_STOP preempts it. */
+#define KEEL_VMM_SLOT_CONTEXT(i) (KEEL_VMM_SLOT_SELF + (i))
+/** The label (keel_ipc_result.label) of the doorbell: a message of no
+ * words the VMM sends the guest kernel when a virtual interrupt is pending
+ * (KEEL_VMM_HC_PENDING says which).  Messages labelled 1 to
+ * KEEL_VMM_CONTEXTS are the exceptions of that context. */
+#define KEEL_VMM_LABEL_DOORBELL 0x100u
 /** Most contexts (guest processes) one VM runs, numbered from 1. */
 #define KEEL_VMM_CONTEXTS 8
 /** Pages of guest-physical memory each VM gets. */
@@ -39,11 +62,12 @@
  * memory there on first touch). */
 #define KEEL_VMM_PHYS_VA ((uintptr_t)0x0000600000000000ull)
 /** Where every guest process finds its system-call page (the guest-physical
- * page KEEL_VMM_HC_CREATE names). */
+ * page KEEL_VMM_HC_CREATE names, which its kernel maps there). */
 #define KEEL_VMM_SYSPAGE_VA ((uintptr_t)0x0000500000000000ull)
 /** Most bytes one KEEL_VMM_HC_WRITE prints (its words from mr1 on). */
 #define KEEL_VMM_WRITE_MAX ((KEEL_MSG_WORDS - 1) * sizeof(uintptr_t))
-/** KEEL_VMM_HC_RUN's page argument when no page is to be mapped. */
+/** No guest-physical page (KEEL_VMM_HC_WAIT and KEEL_VMM_HC_PENDING: no
+ * page received). */
 #define KEEL_VMM_NO_PAGE ((uintptr_t)-1)
 /** Guest-physical pages after the RAM (from page KEEL_VMM_RAM_PAGES on)
  * that receive the pages the peer VM gives (KEEL_VMM_HC_GIVE), in order;
@@ -71,15 +95,15 @@ enum keel_vmm_hypercall {
     KEEL_VMM_HC_CREATE = 3,     /**< make context mr0 (1-KEEL_VMM_CONTEXTS, unused): a new
                                      task whose thread starts at mr1 (a function of the guest
                                      image) with stack top mr2 and argument mr3; mr4 = the
-                                     guest-physical address of its system-call page. It first
-                                     runs at its first KEEL_VMM_HC_RUN */
-    KEEL_VMM_HC_RUN = 4,        /**< run context mr0 until its next event: mr1 = a
-                                     guest-physical page to map at the address it faulted on
-                                     (KEEL_VMM_NO_PAGE: none), mr2 = its KEEL_MAP_* rights,
-                                     mr3 = time slice in microseconds (0: none). Out: the
-                                     upcall, words as enum keel_vmm_upcall says */
+                                     guest-physical address of its system-call page (in RAM).
+                                     Its exceptions come to the guest kernel (labelled mr0),
+                                     its thread capability is in KEEL_VMM_SLOT_CONTEXT(mr0);
+                                     it first runs at KEEL_THREAD_START on it. (Number 4 was
+                                     KEEL_VMM_HC_RUN, of the VMM that was the contexts'
+                                     handler: docs/vmm.md) */
     KEEL_VMM_HC_DESTROY = 5,    /**< end context mr0; mr1 = its exit status, which the VMM
-                                     reports */
+                                     reports. Its thread capability leaves the guest kernel's
+                                     slot */
     KEEL_VMM_HC_EXIT = 6,       /**< end the VM with status mr0; does not return */
     KEEL_VMM_HC_NOTIFY = 7,     /**< raise virtual-interrupt bits mr0 (within
                                      KEEL_VMM_VIRQ_PEER) in the peer VM (a signal of its VMM's
@@ -96,24 +120,30 @@ enum keel_vmm_hypercall {
                                      address, backed by a fresh zeroed page on its next touch */
     KEEL_VMM_HC_QUOTA = 10,     /**< out: mr0 = pages left in the VM's own factory, which pays
                                      for its tasks and bounds them */
+    KEEL_VMM_HC_IMAGE = 11,     /**< context mr0 faulted at mr1 (mr2 = enum keel_fault) on the
+                                     VM image: the answer carries a map item of that page into
+                                     the caller's receive window (code and read-only data
+                                     shared, read and execute; data a copy of the context's
+                                     own, read and write), which the guest kernel maps on into
+                                     the context by its answer to the fault. KEEL_E_INVALID if
+                                     mr1 is not in the image, or a write to its code */
+    KEEL_VMM_HC_TIMER = 12,     /**< arm the virtual timer: it fires once, mr0 microseconds
+                                     from now (0: disarm), ringing the doorbell
+                                     (KEEL_VMM_HC_PENDING: mr0 = 1) */
+    KEEL_VMM_HC_PENDING = 13,   /**< what the doorbell rang for, now no longer pending. Out:
+                                     mr0 = 1 if the virtual timer fired, mr1 = the peer's
+                                     KEEL_VMM_VIRQ_* bits, mr2 = the guest-physical address of
+                                     the last page received (KEEL_VMM_NO_PAGE: none), mr3 = the
+                                     virtual interrupt controller's lines (keel/vmm/virtio.h) */
 };
 
-/** Events KEEL_VMM_HC_RUN returns (out mr0); mr1 is always the context. */
+/** Answers (out mr0) of KEEL_VMM_HC_IDLE (keel/vmm/virtio.h); mr1 is 0.
+ * (1 to 4 were events of KEEL_VMM_HC_RUN.) */
 enum keel_vmm_upcall {
-    KEEL_VMM_UP_SYSCALL = 1,    /**< a system call: mr2 = number, mr3-mr6 = arguments 0-3 (from
-                                     its system-call page); write the result into the page's
-                                     ret and run it again to return */
-    KEEL_VMM_UP_PAGE_FAULT = 2, /**< mr2 = address, mr3 = enum keel_fault, mr4 = ip: run it
-                                     again with a page to map, or destroy it */
-    KEEL_VMM_UP_EXCEPTION = 3,  /**< any other exception: mr2 = enum keel_fault, mr3 = ip,
-                                     mr4 = address; it cannot go on */
-    KEEL_VMM_UP_EXIT = 4,       /**< its thread ended by itself: mr2 = status */
-    KEEL_VMM_UP_TIMER = 5,      /**< its time slice ran out (virtual timer interrupt); run it
-                                     again to continue */
-    KEEL_VMM_UP_VIRQ = 6,       /**< a virtual interrupt stopped it: mr2 = the KEEL_VMM_VIRQ_*
-                                     bits (cleared), mr3 = the guest-physical address of the
-                                     last page received (KEEL_VMM_NO_PAGE: none); run it again
-                                     to continue */
+    KEEL_VMM_UP_TIMER = 5,      /**< the time ran out */
+    KEEL_VMM_UP_VIRQ = 6,       /**< the peer VM's interrupts: mr2 = the KEEL_VMM_VIRQ_* bits
+                                     (cleared), mr3 = the guest-physical address of the last
+                                     page received (KEEL_VMM_NO_PAGE: none) */
 };
 
 /** A guest process's system-call page, at KEEL_VMM_SYSPAGE_VA: the
@@ -130,7 +160,9 @@ struct keel_vmm_syspage {
  * A guest process's system call: number nr with four arguments, through
  * its system-call page; returns the guest kernel's result.  The trap is
  * the ISA's trapping instruction (keel_arch_trap(), in the ISA's keel/arch/.../syscall.h),
- * which the kernel reports to the VMM as an exception message.
+ * which the kernel reports to the guest kernel as an exception message
+ * (KEEL_ARCH_TRAP_FAULT at the trap's address); its answer resumes the
+ * process KEEL_ARCH_TRAP_SIZE bytes further.
  */
 static inline intptr_t keel_vmm_syscall(uintptr_t nr, uintptr_t a0, uintptr_t a1, uintptr_t a2,
                                         uintptr_t a3)

@@ -19,9 +19,9 @@
  *    puts them on the used ring;
  *  - the "used buffer notification" is a virtual interrupt: the VMM raises
  *    the device's line on its virtual interrupt controller, and the guest
- *    kernel hears it as the upcall KEEL_VMM_UP_IRQ, the answer to its next
- *    KEEL_VMM_HC_RUN (the running process is stopped, as by the virtual
- *    timer) or KEEL_VMM_HC_IDLE.
+ *    kernel hears it from KEEL_VMM_HC_PENDING after the doorbell
+ *    (keel/vmm/hypercall.h), or as the upcall KEEL_VMM_UP_IRQ, the answer
+ *    to KEEL_VMM_HC_IDLE.
  *
  * Guest-physical addresses are offsets in the VM's memory (keel/vmm/hypercall.h,
  * KEEL_VMM_PHYS_VA).  Every address and length the guest writes in a queue is
@@ -56,23 +56,19 @@ enum keel_vmm_virtio_hypercall {
     KEEL_VMM_HC_IDLE = 19,          /**< nothing to run: wait for a virtual interrupt, at most
                                          mr0 microseconds (0: forever). Out: the upcall
                                          KEEL_VMM_UP_IRQ with mr1 = 0, KEEL_VMM_UP_VIRQ with
-                                         mr1 = 0 for the peer VM's bits (as from
-                                         KEEL_VMM_HC_RUN), or KEEL_VMM_UP_TIMER with mr1 = 0
+                                         mr1 = 0 for the peer VM's bits, or
+                                         KEEL_VMM_UP_TIMER with mr1 = 0
                                          when the time ran out */
     KEEL_VMM_HC_IRQ_ENABLE = 20,    /**< mr0 = the lines (bit n: line n) the virtual interrupt
                                          controller may deliver; others stay pending. Out:
                                          mr0 = lines pending */
 };
 
-/** Upcall (out mr0 of KEEL_VMM_HC_RUN or KEEL_VMM_HC_IDLE) of the virtual
- * interrupt controller, beside enum keel_vmm_upcall. */
+/** Upcall (out mr0 of KEEL_VMM_HC_IDLE) of the virtual interrupt
+ * controller, beside enum keel_vmm_upcall. */
 enum keel_vmm_irq_upcall {
     KEEL_VMM_UP_IRQ = 10,   /**< virtual interrupts: mr2 = the lines raised (bit n: line n),
-                                 now no longer pending.  mr1 = the context the kernel ran
-                                 (0: none): it was stopped or did not start, and runs again
-                                 from where it was at its next KEEL_VMM_HC_RUN (a run that
-                                 maps a page always starts: the interrupt then waits for
-                                 the next) */
+                                 now no longer pending; mr1 = 0 */
 };
 
 /** Virtual devices of every VM (KEEL_VMM_HC_VIRTIO_INFO's device numbers). */
@@ -102,6 +98,13 @@ enum keel_virtio_id {
 
 /** Feature bit: the device complies with virtio 1.x (section 6). */
 #define KEEL_VIRTIO_F_VERSION_1 32
+/** Feature bit: descriptors may point to a table of indirect descriptors
+ * (KEEL_VIRTQ_DESC_F_INDIRECT, section 2.7.5.3). */
+#define KEEL_VIRTIO_F_INDIRECT_DESC 28
+/** Feature bit: notifications are suppressed by event indexes: the driver's
+ * used_event (after the available ring) and the device's avail_event (after
+ * the used ring) replace the rings' flags (section 2.7.7, 2.7.10). */
+#define KEEL_VIRTIO_F_EVENT_IDX 29
 /** Block feature bit: the device is read-only (section 5.2.3). */
 #define KEEL_VIRTIO_BLK_F_RO 5
 
@@ -109,7 +112,9 @@ enum keel_virtio_id {
 #define KEEL_VIRTQ_DESC_F_NEXT 1
 /** Descriptor flag: the device writes this buffer (otherwise it reads it). */
 #define KEEL_VIRTQ_DESC_F_WRITE 2
-/** Descriptor flag: the buffer holds a table of descriptors (not offered by the VMM). */
+/** Descriptor flag: the buffer holds a table of descriptors (len / 16 of them,
+ * 16-byte aligned, at most KEEL_VIRTQ_MAX; no further indirect flag inside it,
+ * not together with KEEL_VIRTQ_DESC_F_NEXT), with KEEL_VIRTIO_F_INDIRECT_DESC. */
 #define KEEL_VIRTQ_DESC_F_INDIRECT 4
 /** Available-ring flag: the driver needs no interrupt for used buffers. */
 #define KEEL_VIRTQ_AVAIL_F_NO_INTERRUPT 1
@@ -146,6 +151,26 @@ struct keel_virtq_used {
     struct keel_virtq_used_elem ring[]; /**< used buffers */
 };
 
+/** With KEEL_VIRTIO_F_EVENT_IDX: the driver's used_event, after the available
+ * ring of a queue of size n (the device interrupts when its used index passes it). */
+#define KEEL_VIRTQ_USED_EVENT(avail, n) ((avail)->ring[(n)])
+
+/** Whether moving an index from old to new_idx passes event (section 2.7.10's
+ * vring_need_event): a notification is then due. */
+static inline int keel_virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+    return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
+}
+
+/** With KEEL_VIRTIO_F_EVENT_IDX: where the device's avail_event lies, after
+ * the used ring of a queue of size n (the driver kicks when its available
+ * index passes it). */
+static inline volatile uint16_t *keel_virtq_avail_event(volatile struct keel_virtq_used *used,
+                                                        uint32_t n)
+{
+    return (volatile uint16_t *)(void *)((volatile char *)used + 4 + 8 * n);
+}
+
 /** Bytes of a queue's descriptor table with n entries. */
 #define KEEL_VIRTQ_DESC_BYTES(n) (16u * (n))
 /** Bytes of a queue's available ring with n entries (with used_event). */
@@ -165,7 +190,8 @@ enum keel_virtio_console_queue {
 /** Request types of the block device (section 5.2.6). */
 enum keel_virtio_blk_type {
     KEEL_VIRTIO_BLK_T_IN = 0,   /**< read sectors into the writable buffers */
-    KEEL_VIRTIO_BLK_T_OUT = 1,  /**< write sectors (a read-only device answers IOERR) */
+    KEEL_VIRTIO_BLK_T_OUT = 1,  /**< write sectors from the device-readable buffers (a
+                                     read-only device answers IOERR) */
     KEEL_VIRTIO_BLK_T_GET_ID = 8, /**< the device's ID string, 20 bytes */
 };
 

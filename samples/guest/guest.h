@@ -43,6 +43,7 @@ struct ring {
     } msg[RING_SLOTS];
 };
 #define GUEST_VIRQ_CHANNEL 1u   /* the peer VM's interrupt bit: a message is in its ring */
+#define GUEST_VIRQ_BENCH 2u     /* ... ./keel bench's virtual interrupts at boot */
 
 /* A guest process's stack (its pages are mapped on demand by its kernel)
  * and a heap page it touches once. */

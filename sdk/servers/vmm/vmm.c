@@ -408,65 +408,76 @@ static void virq_raise(struct keel_utcb *u, uintptr_t bits)
     }
 }
 
-/* The doorbell thread: each signal of bell_note becomes one message to the
- * guest kernel, sent when it receives; we never wait for the guest. */
-static _Noreturn void bell(struct keel_utcb *u)
+/* A notification turned into messages, by a thread of ours that waits on
+ * it: the doorbell (each signal of bell_note, one empty send on bell_gate
+ * to the guest kernel when it receives; we never wait for the guest) and
+ * the relay (our notification's bits, a call on virq_gate with them: the
+ * open receive of our loop takes gates only).  The thread reads the
+ * capabilities' globals on every round, as they stand then. */
+struct forwarder {
+    const uint32_t *note, *gate;
+    bool call;                  /* call with the bits (the relay), else an empty send */
+    uint32_t slot;              /* the thread's capability */
+    uintptr_t utcb, stack;      /* its UTCB (which tells it which forwarder it is), stack */
+};
+static const struct forwarder bell_thread = { &bell_note, &bell_gate, false, SLOT_BELL,
+                                              BELL_UTCB, BELL_STACK };
+static const struct forwarder relay_thread = { &note, &virq_gate, true, SLOT_RELAY,
+                                               RELAY_UTCB, RELAY_STACK };
+
+static _Noreturn void forward(struct keel_utcb *u)
 {
+    const struct forwarder *f = (uintptr_t)u == BELL_UTCB ? &bell_thread : &relay_thread;
     for (;;) {
-        struct keel_ipc_result r = keel_wait(u, bell_note, KEEL_TIMEOUT_NEVER);
+        struct keel_ipc_result r = keel_wait(u, *f->note, KEEL_TIMEOUT_NEVER);
         if (KEEL_TAG_ERROR(r.tag))
-            for (;;)            /* the notification is gone: nothing more to ring */
+            for (;;)            /* the notification is gone: nothing more to pass on */
                 keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
-        keel_send(u, bell_gate, KEEL_TAG(0, 0, 0), KEEL_TIMEOUT_NEVER);
+        if (f->call)
+            keel_call(u, *f->gate, KEEL_TAG(0, 1, 0), KEEL_TIMEOUT_NEVER);
+        else
+            keel_send(u, *f->gate, KEEL_TAG(0, 0, 0), KEEL_TIMEOUT_NEVER);
     }
+}
+
+/* f's thread (ours, with a stack page of its own), once its notification
+ * and gate exist. */
+static uint32_t forward_start(struct keel_utcb *u, const struct forwarder *f)
+{
+    uint32_t e, thread = f->slot;
+    if ((e = keel_thread_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_TASK, &thread)) ||
+        (e = keel_map_anon(u, KEEL_PROGRAM_TASK, KEEL_PROGRAM_FACTORY, f->stack, 1,
+                           KEEL_MAP_R | KEEL_MAP_W)))
+        return e;
+    return keel_thread_start(u, thread, KEEL_PROGRAM_FACTORY, (uintptr_t)forward,
+                             f->stack + PAGE, f->utcb, RELAY_PRIO, NONE);
 }
 
 /* The doorbell: its notification, its gate (bound to the guest kernel, paid
  * by the VM) and its thread (ours). */
 static uint32_t bell_start(struct keel_utcb *u)
 {
-    uint32_t e, thread = SLOT_BELL;
+    uint32_t e;
     bell_note = SLOT_BELL_NOTE;
     if ((e = keel_notification_create(u, KEEL_PROGRAM_FACTORY, 0, &bell_note)) ||
         (e = keel_gate_create(u, SLOT_VM_FACTORY, ctx[KERNEL].thread, KEEL_VMM_LABEL_DOORBELL,
-                              &bell_gate)) ||
-        (e = keel_thread_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_TASK, &thread)) ||
-        (e = keel_map_anon(u, KEEL_PROGRAM_TASK, KEEL_PROGRAM_FACTORY, BELL_STACK, 1,
-                           KEEL_MAP_R | KEEL_MAP_W)))
+                              &bell_gate)))
         return e;
-    return keel_thread_start(u, thread, KEEL_PROGRAM_FACTORY, (uintptr_t)bell, BELL_STACK + PAGE,
-                             BELL_UTCB, RELAY_PRIO, NONE);
+    return forward_start(u, &bell_thread);
 }
 
 /* ---- the peer VM: a second VMM instance (docs/vmm.md, "Two VMs") ---- */
 
-/* Our notification's bits, relayed: the open receive of our loop takes
- * gates only, so this thread waits on the notification and calls us. */
-static _Noreturn void relay(struct keel_utcb *u)
-{
-    for (;;) {
-        struct keel_ipc_result r = keel_wait(u, note, KEEL_TIMEOUT_NEVER);
-        if (KEEL_TAG_ERROR(r.tag))
-            for (;;)            /* the notification is gone: nothing more to relay */
-                keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
-        keel_call(u, virq_gate, KEEL_TAG(0, 1, 0), KEEL_TIMEOUT_NEVER);
-    }
-}
-
 /* Our notification, the gate its relay thread calls, and the thread. */
 static uint32_t relay_start(struct keel_utcb *u)
 {
-    uint32_t e, thread = SLOT_RELAY;
+    uint32_t e;
     note = SLOT_NOTE, virq_gate = SLOT_VIRQ_GATE;
     if ((e = keel_notification_create(u, KEEL_PROGRAM_FACTORY, LABEL_VIRQ, &note)) ||
         (e = keel_gate_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_THREAD, LABEL_VIRQ,
-                              &virq_gate)) ||
-        (e = keel_thread_create(u, KEEL_PROGRAM_FACTORY, KEEL_PROGRAM_TASK, &thread)) ||
-        (e = keel_map_anon(u, KEEL_PROGRAM_TASK, KEEL_PROGRAM_FACTORY, RELAY_STACK, 1,
-                           KEEL_MAP_R | KEEL_MAP_W)))
+                              &virq_gate)))
         return e;
-    return keel_thread_start(u, thread, KEEL_PROGRAM_FACTORY, (uintptr_t)relay,
-                             RELAY_STACK + PAGE, RELAY_UTCB, RELAY_PRIO, NONE);
+    return forward_start(u, &relay_thread);
 }
 
 static void watch_arm(struct keel_utcb *u);

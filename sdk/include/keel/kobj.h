@@ -101,12 +101,9 @@ enum keel_task_op {
                                          resume at (0 the first time; out mr1 of the call before);
                                          out mr0 = 1 if work is left (call again), 0 when done,
                                          out mr1 = the offset to resume at (docs/abi.md) */
-    KEEL_TASK_MAP_DEVICE = 7,       /**< root task only: mr0 = address, mr1 = physical address of a
-                                         device page, mr2 = factory slot charged for page tables;
-                                         mapped read-write, uncached (device memory).  Errors:
-                                         KEEL_E_RIGHTS not the root task; KEEL_E_INVALID not a page
-                                         of a device a user driver may drive, or a bad or taken
-                                         address (keel/irq.h) */
+    KEEL_TASK_MAP_DEVICE = 7,       /**< retired (number reserved): KEEL_E_NOSYS for every caller.
+                                         Device memory is the root task's from boot; it maps it
+                                         on to a driver by IPC (keel/irq.h) */
     KEEL_TASK_IO_PORTS = 8,         /**< root task only: mr0 = first I/O port, mr1 = count: the task
                                          may use those ports (machines with port I/O).  Errors:
                                          KEEL_E_RIGHTS not root; KEEL_E_INVALID ports no user

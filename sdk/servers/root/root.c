@@ -527,6 +527,9 @@ static int check_errors(struct keel_utcb *u)
     keel_syscall(77, &other);
     bad += other.w[0] != KEEL_E_NOSYS;
     bad += keel_invoke(u, 500, 1, 0, 0, 0, 0) != KEEL_E_CAP;
+    /* Retired: device memory is ours from boot (check_devices), mapped on by IPC. */
+    bad += keel_invoke(u, KEEL_SLOT_SELF_TASK, KEEL_TASK_MAP_DEVICE, KEEL_DRIVER_UART_VA, 0,
+                       KEEL_SLOT_FACTORY, 0) != KEEL_E_NOSYS;
     return bad + check_devices(u);
 }
 

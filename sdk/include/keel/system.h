@@ -30,7 +30,8 @@
 #include <stdint.h>
 
 /** Where a program's memory region starts: the root task serves its page
- * faults there with zeroed pages (lazily, one page per fault). */
+ * faults there with zeroed pages (lazily, one page per fault: 4 KiB, or
+ * 2 MiB from #KEEL_MEMORY_LARGE on). */
 #define KEEL_MEMORY_BASE ((uintptr_t)0x0000100000000000ull)
 /** Bytes of a program's memory region (4 GiB). */
 #define KEEL_MEMORY_SIZE ((uintptr_t)0x0000000100000000ull)

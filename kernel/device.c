@@ -16,8 +16,8 @@
  * its free finds it outside the RAM the page allocator manages and does
  * nothing (kmem_free answers KERR_RANGE, no payer is credited).
  *
- * KEEL_TASK_MAP_DEVICE, the kernel mapping the console UART's page on
- * root's request, stays for compatibility; root no longer uses it.
+ * The older KEEL_TASK_MAP_DEVICE (the kernel mapping the console UART's
+ * page on root's request) is retired: task_op answers KEEL_E_NOSYS.
  */
 #include <bootinfo.h>
 #include <irq.h>
@@ -174,30 +174,6 @@ uint32_t device_region(uintptr_t index, uintptr_t *base, uintptr_t *size, uintpt
     *size = (uintptr_t)m->r[i].size;
     *holder = m == &owned ? KEEL_DEVICE_ROOT : KEEL_DEVICE_KERNEL;
     return KEEL_OK;
-}
-
-/* pa is the page of the console UART, and that UART is memory-mapped. */
-static bool driver_may_map(uint64_t pa)
-{
-    struct arch_uart u;
-    arch_console_uart(&u);
-    bool mmio = u.kind == KEEL_UART_16550_MMIO || u.kind == KEEL_UART_PL011;
-    return mmio && pa == ALIGN_DOWN(u.base, ARCH_PAGE_SIZE);
-}
-
-uint32_t device_map_page(struct task *task, struct factory *f, uintptr_t va, uint64_t pa)
-{
-    uint64_t old;
-    uint32_t r;
-    if (va % ARCH_PAGE_SIZE || pa % ARCH_PAGE_SIZE || va < USER_BASE || va >= USER_END)
-        return KEEL_E_INVALID;
-    if (memmap_overlaps(&ram, pa, ARCH_PAGE_SIZE) || !driver_may_map(pa))
-        return KEEL_E_INVALID;
-    if (vm_lookup(&task->vm, va, &old, &r) == KERR_OK)
-        return KEEL_E_INVALID;
-    task->pt_charge = f;
-    enum kerr e = vm_map(&task->vm, va, pa, PTE_R | PTE_W | PTE_DEVICE | PTE_USER);
-    return e == KERR_OK ? KEEL_OK : e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
 }
 
 #ifndef ARCH_PORT_IO

@@ -311,12 +311,8 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uint64
         if (task == t->task && arg(t, 0) == KEEL_SLOT_SELF_TASK && task->is_root)
             return KEEL_E_INVALID; /* the root task keeps its own capability */
         return task_delete_cap(task, (uint32_t)arg(t, 0));
-    case KEEL_TASK_MAP_DEVICE: /* device memory for a user driver: root's decision */
-        if (!t->task->is_root)
-            return KEEL_E_RIGHTS;
-        if ((err = lookup_factory(t, arg(t, 2), &f)))
-            return err;
-        return device_map_page(task, f, arg(t, 0), arg(t, 1));
+    case KEEL_TASK_MAP_DEVICE: /* retired: root maps device memory by IPC */
+        return KEEL_E_NOSYS;
     case KEEL_TASK_IO_PORTS:
         return t->task->is_root ? device_io_ports(task, arg(t, 0), arg(t, 1)) : KEEL_E_RIGHTS;
     default:

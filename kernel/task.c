@@ -18,7 +18,7 @@
 #include <kmem.h>
 #include <thread.h>
 
-#define MAP_MAX_PAGES 4096      /* pages one MAP_ANON may ask for */
+#define MAP_MAX_PAGES KEEL_MAP_ANON_MAX /* pages one MAP_ANON may ask for */
 
 /* ---- memory of a task ---- */
 

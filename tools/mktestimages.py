@@ -109,7 +109,7 @@ DESC_KINDS = {
                   "a-name-that-is-far-too-long-for-root-to-take\n",
                   [("hello", "stray")]),
     "services": ("echo-client  uses=echo file=nodisk file=again cap=thread:ghost "
-                 "cap=thread:echo-client register\n",
+                 "cap=thread:echo-client register cap=irq-control@54\n",
                  [("echo-client", "echo_client"), ("stray", "stray")]),
     "cycle": ("a  serves=x uses=y\nb  serves=y uses=x\n", [("a", "stray"), ("b", "stray")]),
 }

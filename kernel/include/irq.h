@@ -48,11 +48,5 @@ bool device_memory(uint64_t pa);
 /* Device region index (root's first, then the kernel's) for
  * KEEL_IRQCTL_DEVICE; KEEL_E_INVALID past the last. */
 uint32_t device_region(uintptr_t index, uintptr_t *base, uintptr_t *size, uintptr_t *holder);
-/* Map the device page at physical pa into task at va, read-write, with the
- * ISA's device-memory attributes; tables charged to f.  KEEL_E_INVALID for
- * an address that is no device page a user driver may have (RAM, a device
- * the kernel keeps) or a bad or taken va; KEEL_E_QUOTA out of quota.  The
- * page belongs to no one: destroying the task leaves it alone. */
-uint32_t device_map_page(struct task *task, struct factory *f, uintptr_t va, uint64_t pa);
 /* Let task use I/O ports [port, port + count) (KEEL_TASK_IO_PORTS). */
 uint32_t device_io_ports(struct task *task, uintptr_t port, uintptr_t count);

@@ -48,10 +48,6 @@ void irq_cap_ref(const struct cap *c, int delta) { }
 void irq_notification_gone(struct notification *n) { }
 static struct thread *caller;
 struct thread *sched_current(void) { return caller; }
-uint32_t device_map_page(struct task *task, struct factory *f, uintptr_t va, uint64_t pa)
-{
-    return KEEL_E_INVALID;
-}
 uint32_t device_io_ports(struct task *task, uintptr_t port, uintptr_t count)
 {
     return KEEL_E_NOSYS;

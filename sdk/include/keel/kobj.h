@@ -81,7 +81,8 @@ enum keel_thread_op {
 
 /** Operations on a task (tag label). */
 enum keel_task_op {
-    KEEL_TASK_MAP_ANON = 1,         /**< mr0 = address, mr1 = pages, mr2 = KEEL_MAP_* rights, mr3 = factory slot to charge: zeroed memory.
+    KEEL_TASK_MAP_ANON = 1,         /**< mr0 = address, mr1 = pages (at most KEEL_MAP_ANON_MAX), mr2 = KEEL_MAP_* rights, mr3 = factory slot to charge: zeroed memory,
+                                         in the largest pages size and alignment allow.
                                          KEEL_E_RIGHTS if that factory has no memory (enum keel_factory_flags) */
     KEEL_TASK_LOAD_ELF = 2,         /**< mr0 = caller address of an ELF image, mr1 = size, mr2 = factory slot to charge; out mr0 = entry.
                                          Errors: KEEL_E_FAULT image not mapped readable; KEEL_E_RIGHTS a factory
@@ -101,12 +102,9 @@ enum keel_task_op {
                                          resume at (0 the first time; out mr1 of the call before);
                                          out mr0 = 1 if work is left (call again), 0 when done,
                                          out mr1 = the offset to resume at (docs/abi.md) */
-    KEEL_TASK_MAP_DEVICE = 7,       /**< root task only: mr0 = address, mr1 = physical address of a
-                                         device page, mr2 = factory slot charged for page tables;
-                                         mapped read-write, uncached (device memory).  Errors:
-                                         KEEL_E_RIGHTS not the root task; KEEL_E_INVALID not a page
-                                         of a device a user driver may drive, or a bad or taken
-                                         address (keel/irq.h) */
+    KEEL_TASK_MAP_DEVICE = 7,       /**< retired (number reserved): KEEL_E_NOSYS for every caller.
+                                         Device memory is the root task's from boot; it maps it
+                                         on to a driver by IPC (keel/irq.h) */
     KEEL_TASK_IO_PORTS = 8,         /**< root task only: mr0 = first I/O port, mr1 = count: the task
                                          may use those ports (machines with port I/O).  Errors:
                                          KEEL_E_RIGHTS not root; KEEL_E_INVALID ports no user
@@ -126,6 +124,10 @@ enum keel_task_op {
                                          out mr0 = the slot.  Errors as KEEL_TASK_GIVE_CAP,
                                          KEEL_E_REVOKED for a revoked source */
 };
+
+/** Most pages one KEEL_TASK_MAP_ANON maps (16 MiB): it bounds the kernel's
+ * work in one call (KEEL_E_INVALID past it). */
+#define KEEL_MAP_ANON_MAX 4096
 
 /** Rights of memory mapped with KEEL_TASK_MAP_ANON. */
 enum keel_map_rights {

@@ -12,7 +12,8 @@
  *
  * Memory.  The root task owns all free memory (it alone may ask the kernel
  * for fresh pages, as L4's sigma0) and is the pager of every program's
- * first thread: a load or store there in [#KEEL_MEMORY_BASE,
+ * first thread, and of every thread the program starts with the gate in
+ * slot #KEEL_PROGRAM_PAGER as its handler: a load or store in [#KEEL_MEMORY_BASE,
  * #KEEL_MEMORY_BASE + #KEEL_MEMORY_SIZE) that finds no page makes the
  * kernel send the fault to the root task, whose reply carries a map item of
  * a zeroed page of its own (docs/design.md, "Memory").  A fault anywhere
@@ -29,10 +30,27 @@
 #include <stdint.h>
 
 /** Where a program's memory region starts: the root task serves its page
- * faults there with zeroed pages (lazily, one page per fault). */
+ * faults there with zeroed pages (lazily, one page per fault: 4 KiB, or
+ * 2 MiB from #KEEL_MEMORY_LARGE on). */
 #define KEEL_MEMORY_BASE ((uintptr_t)0x0000100000000000ull)
 /** Bytes of a program's memory region (4 GiB). */
 #define KEEL_MEMORY_SIZE ((uintptr_t)0x0000000100000000ull)
+
+/** Where the large-page part of a program's memory region starts (its upper
+ * half, 2 GiB aligned).  A fault there is answered with the largest page
+ * that fits: the whole aligned 2 MiB block around the address (one fault,
+ * one map item of order 21) where the ISA has 2 MiB pages and the root task
+ * can get the block, else the one 4 KiB page.  (1 GiB blocks are not
+ * served: the kernel makes no 1 GiB page at a task's request, docs/design.md
+ * "Memory".)  Below it, one 4 KiB page per fault. */
+#define KEEL_MEMORY_LARGE (KEEL_MEMORY_BASE + KEEL_MEMORY_SIZE / 2)
+
+/** Label of a call a program may make on the gate in slot
+ * #KEEL_PROGRAM_PAGER: the root task's reply (words 0-3) says how many of
+ * the program's page faults (every thread's, since this run of it started)
+ * it served, how many of them with a large page, the largest page order it
+ * served (0: none yet), and how often it restarted the program (`restart=`). */
+#define KEEL_PAGER_STATS 0x9100u
 
 /** Where a program whose line names a file of the boot image (`file=NAME`)
  * finds it, read-only: a struct keel_file here, the file's bytes from
@@ -52,9 +70,8 @@ struct keel_file {
 
 /**
  * Bring [base, base + bytes) of the memory region in now: one load per page
- * from the calling thread, which must be the program's first thread (the
- * one whose faults go to the root task).  For memory another thread will
- * use before it faults, e.g. its stack.
+ * from the calling thread.  A thread whose handler is not the root task
+ * (#KEEL_PROGRAM_PAGER) needs this for memory it uses, e.g. its stack.
  */
 static inline void keel_memory_touch(uintptr_t base, size_t bytes)
 {
@@ -68,6 +85,10 @@ enum keel_program_slot {
     KEEL_PROGRAM_THREAD = 1,    /**< its first thread (main()'s) */
     KEEL_PROGRAM_FACTORY = 2,   /**< its factory: its quota (`quota=` in the description) */
     KEEL_SLOT_GIVEN = 3,        /**< the first capability its description line names */
+    KEEL_PROGRAM_PAGER = 54,    /**< a gate to the root task as pager and exception handler:
+                                     the handler to give each thread the program starts
+                                     (keel_thread_start()), so its faults are served as the
+                                     first thread's are (docs/design.md, "Memory") */
 };
 
 /** Label of the gate the root task makes for the n-th service of a system

@@ -6,10 +6,12 @@
  * names, servers before their clients.  It supervises them: it is their
  * exception handler, so it hears when one exits or faults, reports it,
  * restarts it if its line says so, and destroys the task.  It is also the
- * pager of every program's first thread: it owns all free memory (only the
- * root task may ask the kernel for fresh pages, as L4's sigma0) and answers
- * a fault in a program's memory region (keel/system.h) with a map item of
- * a zeroed page of its own (serve_fault).  When every
+ * pager of every program's threads (the first one's handler is root's; the
+ * program gives the others the gate in its slot KEEL_PROGRAM_PAGER): it owns
+ * all free memory (only the root task may ask the kernel for fresh pages, as
+ * L4's sigma0) and answers a fault in a program's memory region
+ * (keel/system.h) with a map item of a zeroed page of its own, the largest
+ * that fits there (serve_fault).  When every
  * program that is not a daemon has ended it powers the machine off with the
  * verdict.
  *
@@ -36,6 +38,11 @@
 #define NAME_SIZE (KEEL_SYSTEM_NAME_MAX + 1)
 #define UART_REGS_PORTS 8           /* a 16550's registers on I/O ports */
 #define REGISTER_WAIT_US 1000000    /* root waits this long for the name server */
+/* Label of the gate root gives program i in its slot KEEL_PROGRAM_PAGER, for
+ * the threads it starts (its first thread's handler gate has label i). */
+#define PAGER_LABEL(i) (0x100u + (uint32_t)(i))
+#define LARGE_OFF (KEEL_MEMORY_LARGE - KEEL_MEMORY_BASE)
+#define LARGE_BLOCKS ((KEEL_MEMORY_SIZE - LARGE_OFF) >> 21)  /* 2 MiB blocks there */
 
 _Static_assert(KEEL_SYSTEM_PROGRAMS == 12, "parse_line's message says 12");
 
@@ -63,6 +70,8 @@ struct program {
     uint32_t ngiven;
     bool running, done;
     uint32_t task, thread, factory, handler; /* root's slots for them */
+    uint32_t faults, large, top_order;  /* this run's faults served (KEEL_PAGER_STATS) */
+    uint64_t held[LARGE_BLOCKS / 64];   /* 2 MiB blocks of its large part root's pool has whole */
 };
 
 struct service {
@@ -373,12 +382,15 @@ static void parse(const char *text, size_t size)
  * there, the others from KEEL_SLOT_GIVEN on in order. */
 static void place_slots(struct program *p)
 {
-    uint64_t taken = 0;
+    uint64_t taken = 1ull << KEEL_PROGRAM_PAGER;
     for (uint32_t i = 0; i < p->ngiven; i++) {
         uint32_t s = p->given[i].slot;
         if (!s)
             continue;
-        if (taken & (1ull << s)) {
+        if (s == KEEL_PROGRAM_PAGER) {
+            desc_error(p->line, "slot 54 is the pager's (KEEL_PROGRAM_PAGER), not free in",
+                       p->name, sizeof(p->name) - 1);
+        } else if (taken & (1ull << s)) {
             char msg[64];
             keel_snprintf(msg, sizeof(msg), "slot %u named twice in", s);
             desc_error(p->line, msg, p->name, sizeof(p->name) - 1);
@@ -527,6 +539,9 @@ static int check_errors(struct keel_utcb *u)
     keel_syscall(77, &other);
     bad += other.w[0] != KEEL_E_NOSYS;
     bad += keel_invoke(u, 500, 1, 0, 0, 0, 0) != KEEL_E_CAP;
+    /* Retired: device memory is ours from boot (check_devices), mapped on by IPC. */
+    bad += keel_invoke(u, KEEL_SLOT_SELF_TASK, KEEL_TASK_MAP_DEVICE, KEEL_DRIVER_UART_VA, 0,
+                       KEEL_SLOT_FACTORY, 0) != KEEL_E_NOSYS;
     return bad + check_devices(u);
 }
 
@@ -560,6 +575,20 @@ static uint32_t give_uart(struct keel_utcb *u, struct program *p)
     if (u->mr[0] == KEEL_UART_16550_PIO)
         return keel_invoke(u, p->task, KEEL_TASK_IO_PORTS, u->mr[1], UART_REGS_PORTS, 0, 0);
     return KEEL_OK;
+}
+
+/* The gate p's other threads take as handler (KEEL_PROGRAM_PAGER): to us,
+ * with a label of its own, so that one of them ending is not p's exit.  p's
+ * factory pays; we keep no copy (the gate goes with p's task). */
+static uint32_t give_pager(struct keel_utcb *u, struct program *p)
+{
+    uint32_t gate = KEEL_CAP_OPEN;
+    uint32_t e = keel_gate_create(u, p->factory, KEEL_SLOT_SELF_THREAD, PAGER_LABEL(p - progs),
+                                  &gate);
+    if (!e)
+        e = give(u, p, gate, KEEL_RIGHT_SEND, KEEL_PROGRAM_PAGER);
+    drop(u, &gate);
+    return e;
 }
 
 /* One capability of p's line, into its slot. */
@@ -686,7 +715,7 @@ static uint32_t start(struct keel_utcb *u, struct program *p)
         (e = give(u, p, p->task, KEEL_RIGHTS_ALL, KEEL_PROGRAM_TASK)) ||
         (e = give(u, p, p->thread, KEEL_RIGHTS_ALL, KEEL_PROGRAM_THREAD)) ||
         (e = give(u, p, p->factory, KEEL_RIGHTS_ALL, KEEL_PROGRAM_FACTORY)) ||
-        (e = give_named(u, p)) || (p->uart && (e = give_uart(u, p))))
+        (e = give_pager(u, p)) || (e = give_named(u, p)) || (p->uart && (e = give_uart(u, p))))
         return e;
     if (p->serves >= 0) {
         /* A restarted server gets a new gate: the old one died with it. */
@@ -696,6 +725,7 @@ static uint32_t start(struct keel_utcb *u, struct program *p)
                                   KEEL_SERVICE_LABEL(p->serves + 1), &sv->gate)))
             return e;
     }
+    p->faults = p->large = p->top_order = 0;
     e = keel_thread_start(u, p->thread, p->factory, entry, KEEL_MAIN_STACK_TOP, KEEL_MAIN_UTCB,
                           (uint8_t)p->prio, p->handler);
     p->running = !e;
@@ -875,13 +905,56 @@ static void file_page(const struct program *p, uintptr_t page, uintptr_t k)
         to[b - (k - 1) * 4096] = data[b];
 }
 
+static void zero(uintptr_t base, uintptr_t bytes)
+{
+    for (uintptr_t w = 0; w < bytes / sizeof(uintptr_t); w++)
+        ((volatile uintptr_t *)base)[w] = 0;
+}
+
+/* Root's page of p's memory region for a fault at offset off: the aligned
+ * 2 MiB block around it in the large part (KEEL_MEMORY_LARGE) where the ISA
+ * has 2 MiB pages and we have the block or can get it whole, else the 4 KiB
+ * page.  Fresh from the kernel (zeroed) or ours from before (an earlier run
+ * had it, or p gave it back): zeroed here.  Its order, and its address in
+ * *page; 0 if we are out of memory. */
+static uint32_t memory_page(struct keel_utcb *u, struct program *p, uintptr_t off,
+                            uintptr_t *page)
+{
+    uintptr_t pool = POOL(p - progs), mib = (uintptr_t)1 << 21;
+    uint32_t e;
+    if (off >= LARGE_OFF && ((KEEL_ARCH_PAGE_ORDERS >> 21) & 1)) {
+        uintptr_t k = (off - LARGE_OFF) >> 21;
+        *page = pool + (off & ~(mib - 1));
+        if (p->held[k / 64] & (1ull << (k % 64))) {
+            zero(*page, mib);
+            return 21;
+        }
+        /* KEEL_E_INVALID: part of it is ours already (4 KiB pages served
+         * when we were short of memory); KEEL_E_QUOTA: short now. */
+        e = keel_map_anon(u, KEEL_SLOT_SELF_TASK, KEEL_SLOT_FACTORY, *page,
+                          (uint32_t)(mib >> 12), KEEL_MAP_R | KEEL_MAP_W);
+        if (!e) {
+            p->held[k / 64] |= 1ull << (k % 64);
+            return 21;
+        }
+    }
+    *page = pool + (off & ~(uintptr_t)4095);
+    e = keel_map_anon(u, KEEL_SLOT_SELF_TASK, KEEL_SLOT_FACTORY, *page, 1,
+                      KEEL_MAP_R | KEEL_MAP_W);
+    if (e == KEEL_E_INVALID)        /* ours already: zero it */
+        zero(*page, 4096);
+    else if (e)
+        return 0;
+    return 12;
+}
+
 /* Program i faulted (exception words in u): if in its memory region,
  * answer with a zeroed page there; if in its file, with root's read-only
  * copy of that page of it; and return true. */
 static bool serve_fault(struct keel_utcb *u, uint32_t i)
 {
     uintptr_t kind = u->mr[KEEL_EXC_KIND], addr = u->mr[KEEL_EXC_ADDR];
-    uint32_t rights = KEEL_MAP_R | KEEL_MAP_W;
+    uint32_t rights = KEEL_MAP_R | KEEL_MAP_W, order = 12;
     uintptr_t page;
     if (kind != KEEL_FAULT_PAGE_READ && kind != KEEL_FAULT_PAGE_WRITE)
         return false;
@@ -904,22 +977,36 @@ static bool serve_fault(struct keel_utcb *u, uint32_t i)
         else if (e != KEEL_E_INVALID)   /* KEEL_E_INVALID: ours already, from an earlier run */
             return false;           /* out of memory: the program ends */
     } else if (addr >= KEEL_MEMORY_BASE && addr - KEEL_MEMORY_BASE < KEEL_MEMORY_SIZE) {
-        page = POOL(i) + ((addr - KEEL_MEMORY_BASE) & ~(uintptr_t)4095);
-        uint32_t e = keel_map_anon(u, KEEL_SLOT_SELF_TASK, KEEL_SLOT_FACTORY, page, 1,
-                                   KEEL_MAP_R | KEEL_MAP_W);
-        if (e == KEEL_E_INVALID) {  /* ours already (an earlier run's): zero it */
-            for (uintptr_t w = 0; w < 4096 / sizeof(uintptr_t); w++)
-                ((volatile uintptr_t *)page)[w] = 0;
-        } else if (e) {
+        order = memory_page(u, &progs[i], addr - KEEL_MEMORY_BASE, &page);
+        if (!order)
             return false;           /* out of memory: the program ends */
-        }
     } else {
         return false;
     }
+    progs[i].faults++;
+    progs[i].large += order > 12;
+    if (order > progs[i].top_order)
+        progs[i].top_order = order;
     u->mr[0] = u->mr[1] = 0;        /* retry the access */
-    keel_mem_item(u, 0, KEEL_ITEM_MAP, page, 12, rights);
+    keel_mem_item(u, 0, KEEL_ITEM_MAP, page, order, rights);
     keel_ipc(u, KEEL_TAG(KEEL_EXC_RESUME, 0, 1), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
     return true;
+}
+
+/* A call on p's KEEL_PROGRAM_PAGER gate that is no fault: KEEL_PAGER_STATS,
+ * or one of p's other threads ended (it stays stopped; p goes on). */
+static void pager_call(struct keel_utcb *u, const struct program *p, uint32_t label)
+{
+    uint32_t words = 0;
+    if (label == KEEL_PAGER_STATS) {
+        u->mr[0] = p->faults;
+        u->mr[1] = p->large;
+        u->mr[2] = p->top_order;
+        u->mr[3] = p->restarted;
+        words = 4;
+    }
+    keel_ipc(u, KEEL_TAG(label == KEEL_PAGER_STATS ? 0 : KEEL_EXC_STOP, words, 0), 0, 0,
+             KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
 }
 
 /* Hear from the programs until the last one (not a daemon) has ended. */
@@ -928,12 +1015,19 @@ static int supervise(struct keel_utcb *u)
     int failures = 0;
     while (others_running()) {
         struct keel_ipc_result r = keel_recv(u, KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
-        if (KEEL_TAG_ERROR(r.tag) || r.label >= nprogs || !progs[r.label].running)
+        bool other = r.label - PAGER_LABEL(0) < nprogs;  /* not the first thread */
+        uint64_t i = other ? r.label - PAGER_LABEL(0) : r.label;
+        if (KEEL_TAG_ERROR(r.tag) || i >= nprogs || !progs[i].running)
             continue;
-        bool exited = KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT;
-        if (!exited && serve_fault(u, r.label))
+        uint32_t label = KEEL_TAG_LABEL(r.tag);
+        if (other && (label == KEEL_PAGER_STATS || label == KEEL_LABEL_EXIT)) {
+            pager_call(u, &progs[i], label);
             continue;
-        failures += ended(u, &progs[r.label], exited, u->mr[0]);
+        }
+        if (label != KEEL_LABEL_EXIT && serve_fault(u, (uint32_t)i))
+            continue;
+        /* A fault we cannot serve, in any of its threads, ends the program. */
+        failures += ended(u, &progs[i], label == KEEL_LABEL_EXIT, u->mr[0]);
     }
     for (uint32_t i = 0; i < nprogs; i++)
         if (progs[i].running)

@@ -113,11 +113,36 @@ copy_words(const struct arch_regs *regs, struct thread *t, struct thread *p, uin
     if (words > KEEL_MSG_REG_WORDS)
         copy_utcb_words(&p->utcb->mr[KEEL_MSG_REG_WORDS], &t->utcb->mr[KEEL_MSG_REG_WORDS],
                         words - KEEL_MSG_REG_WORDS);
+    /* Unrolled by hand; the common sizes (none, all four) without a test
+     * per word. */
     _Static_assert(KEEL_MSG_REG_WORDS == 4, "four message registers");
-    fset(pr, 4, words > 0 ? fw(regs, 4) : 0);   /* unrolled by hand */
-    fset(pr, 5, words > 1 ? fw(regs, 5) : 0);
-    fset(pr, 6, words > 2 ? fw(regs, 6) : 0);
-    fset(pr, 7, words > 3 ? fw(regs, 7) : 0);
+    if (words == 0) {
+        fset(pr, 4, 0);
+        fset(pr, 5, 0);
+        fset(pr, 6, 0);
+        fset(pr, 7, 0);
+    } else if (words >= KEEL_MSG_REG_WORDS) {
+        uintptr_t a = fw(regs, 4), b = fw(regs, 5), c = fw(regs, 6), d = fw(regs, 7);
+        fset(pr, 4, a);
+        fset(pr, 5, b);
+        fset(pr, 6, c);
+        fset(pr, 7, d);
+    } else {
+        fset(pr, 4, fw(regs, 4));
+        fset(pr, 5, words > 1 ? fw(regs, 5) : 0);
+        fset(pr, 6, words > 2 ? fw(regs, 6) : 0);
+        fset(pr, 7, 0);
+    }
+}
+
+/* The end of either operation: the partner p, its message delivered, runs
+ * (the caller blocked already). */
+static inline __attribute__((always_inline)) struct arch_regs *run_partner(struct thread *p)
+{
+    p->state = THREAD_READY;
+    p->timeslice_over = false;
+    sched.current = p;
+    return resume(p);
 }
 
 /* The end of a call of t taken by p (its message delivered): t waits for
@@ -130,10 +155,7 @@ static inline __attribute__((always_inline)) struct arch_regs *call_done(struct 
     t->reply_from = p;
     t->ipc_ops = OP_CALL;
     t->state = THREAD_REPLY;
-    p->state = THREAD_READY;
-    p->timeslice_over = false;
-    sched.current = p;
-    return resume(p);
+    return run_partner(p);
 }
 
 /*
@@ -229,8 +251,5 @@ struct arch_regs *fastpath_ipc(struct arch_regs *regs)
     t->recv_gate = NULL;
     t->ipc_ops = KEEL_IPC_RECV;
     t->state = THREAD_RECV;
-    p->state = THREAD_READY;
-    p->timeslice_over = false;
-    sched.current = p;
-    return resume(p);
+    return run_partner(p);
 }

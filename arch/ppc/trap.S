@@ -6,13 +6,14 @@
  * image and copied to real address 0 by arch_trap_init.  Each vector saves
  * r13 in SPRG1, puts its number in r13 (bit 0 set if the interrupt uses
  * HSRR0/1 rather than SRR0/1) and jumps through vec_common to trap_common,
- * which saves a struct arch_regs and calls ppc_trap(regs).  From the
- * kernel (MSR[PR] = 0 in SRR1/HSRR1) the frame goes below the interrupted
- * stack's protected zone and the trap returns through the same pair with
- * rfid/hrfid after restoring every register.  From problem state the frame
- * is the current thread's (struct ppc_cpu's user_frame, via HSPRG0), the
- * handler runs on the empty per-CPU kernel stack, and ppc_trap leaves
- * through arch_return_to_user.  HSPRG1 holds r12 for the first few
+ * which saves a struct arch_regs and calls ppc_trap(regs); the system call
+ * (0xc00) has its own, shorter way in, sc_common, which tries the IPC fast
+ * path.  From the kernel (MSR[PR] = 0 in SRR1/HSRR1) the frame goes below
+ * the interrupted stack's protected zone and the trap returns through the
+ * same pair with rfid/hrfid after restoring every register.  From problem
+ * state the frame is the current thread's (struct ppc_cpu's user_frame, via
+ * HSPRG0), the handler runs on the empty per-CPU kernel stack, and ppc_trap
+ * leaves through arch_return_to_user.  HSPRG1 holds r12 for the first few
  * instructions.
  */
 #include <arch_asm.h>

@@ -103,37 +103,66 @@ static inline __attribute__((always_inline)) struct arch_regs *resume(struct thr
     return &p->regs;
 }
 
-/* Message words 4..words-1 of t (frame regs) to p, as the general path:
- * beyond the registers UTCB to UTCB (both have one: checked before), and
- * word 4+i of the registers, or 0 past the message. */
-static inline __attribute__((always_inline)) void
-copy_words(const struct arch_regs *regs, struct thread *t, struct thread *p, uint32_t words)
+/* Message words 4..words-1 of t beyond the registers, UTCB to UTCB (both
+ * have one: checked before), if there are any. */
+static inline __attribute__((always_inline)) void copy_utcb(struct thread *t, struct thread *p,
+                                                            uint32_t words)
 {
-    struct arch_regs *pr = &p->regs;
     if (words > KEEL_MSG_REG_WORDS)
         copy_utcb_words(&p->utcb->mr[KEEL_MSG_REG_WORDS], &t->utcb->mr[KEEL_MSG_REG_WORDS],
                         words - KEEL_MSG_REG_WORDS);
-    _Static_assert(KEEL_MSG_REG_WORDS == 4, "four message registers");
-    fset(pr, 4, words > 0 ? fw(regs, 4) : 0);   /* unrolled by hand */
-    fset(pr, 5, words > 1 ? fw(regs, 5) : 0);
-    fset(pr, 6, words > 2 ? fw(regs, 6) : 0);
-    fset(pr, 7, words > 3 ? fw(regs, 7) : 0);
 }
 
-/* The end of a call of t taken by p (its message delivered): t waits for
- * the reply, p runs. */
-static inline __attribute__((always_inline)) struct arch_regs *call_done(struct thread *t,
-                                                                        struct thread *p)
+/* Message words 0-3 from the frame regs to the frame pr, as the general path:
+ * word 4+i of the registers, or 0 past the message.  Unrolled by hand; the
+ * common sizes (none, all four) without a test per word. */
+static inline __attribute__((always_inline)) void
+copy_reg_words(const struct arch_regs *regs, struct arch_regs *pr, uint32_t words)
+{
+    _Static_assert(KEEL_MSG_REG_WORDS == 4, "four message registers");
+    if (words == 0) {
+        fset(pr, 4, 0);
+        fset(pr, 5, 0);
+        fset(pr, 6, 0);
+        fset(pr, 7, 0);
+    } else if (words >= KEEL_MSG_REG_WORDS) {
+        uintptr_t a = fw(regs, 4), b = fw(regs, 5), c = fw(regs, 6), d = fw(regs, 7);
+        fset(pr, 4, a);
+        fset(pr, 5, b);
+        fset(pr, 6, c);
+        fset(pr, 7, d);
+    } else {
+        fset(pr, 4, fw(regs, 4));
+        fset(pr, 5, words > 1 ? fw(regs, 5) : 0);
+        fset(pr, 6, words > 2 ? fw(regs, 6) : 0);
+        fset(pr, 7, 0);
+    }
+}
+
+/* The end of either operation: the partner p runs (the caller blocked
+ * already), once t's message words beyond the registers (words, 0 if moved
+ * already) reached it.  That copy, a call, comes last: nothing but p stays
+ * live across it. */
+static inline __attribute__((always_inline)) struct arch_regs *
+run_partner(struct thread *t, struct thread *p, uint32_t words)
+{
+    p->state = THREAD_READY;
+    p->timeslice_over = false;
+    sched.current = p;
+    copy_utcb(t, p, words);
+    return resume(p);
+}
+
+/* The end of a call of t taken by p: t waits for the reply, p runs. */
+static inline __attribute__((always_inline)) struct arch_regs *
+call_done(struct thread *t, struct thread *p, uint32_t words)
 {
     p->recv_gate = NULL;
     p->reply_to = t;
     t->reply_from = p;
     t->ipc_ops = OP_CALL;
     t->state = THREAD_REPLY;
-    p->state = THREAD_READY;
-    p->timeslice_over = false;
-    sched.current = p;
-    return resume(p);
+    return run_partner(t, p, words);
 }
 
 /*
@@ -162,7 +191,8 @@ call_with_item(struct thread *t, const struct cap *c, struct thread *p, struct a
         return NULL;
 
     /* Committed. */
-    copy_words(regs, t, p, words);
+    copy_utcb(t, p, words);
+    copy_reg_words(regs, &p->regs, words);
     uint32_t err = map_item_move(t, p, it, &p->utcb->item[0]);
     ARCH_PT_STORES_VISIBLE();
     if (err) {
@@ -172,7 +202,7 @@ call_with_item(struct thread *t, const struct cap *c, struct thread *p, struct a
     }
     fset(&p->regs, 0, KEEL_TAG(KEEL_TAG_LABEL(tag), words, 1));
     fset(&p->regs, 2, label);
-    return call_done(t, p);
+    return call_done(t, p, 0);
 }
 
 struct arch_regs *fastpath_ipc(struct arch_regs *regs)
@@ -217,20 +247,17 @@ struct arch_regs *fastpath_ipc(struct arch_regs *regs)
         return NULL;
 
     /* Committed: from here on this is the system call. */
-    copy_words(regs, t, p, words);
     struct arch_regs *pr = &p->regs;
+    copy_reg_words(regs, pr, words);
     fset(pr, 0, KEEL_TAG(KEEL_TAG_LABEL(tag), words, 0));
     fset(pr, 2, label);
     if (ops == OP_CALL)
-        return call_done(t, p);
+        return call_done(t, p, words);
     fset(regs, 0, 0);       /* the reply's own result, as the general path */
     t->reply_to = NULL;
     p->reply_from = NULL;
     t->recv_gate = NULL;
     t->ipc_ops = KEEL_IPC_RECV;
     t->state = THREAD_RECV;
-    p->state = THREAD_READY;
-    p->timeslice_over = false;
-    sched.current = p;
-    return resume(p);
+    return run_partner(t, p, words);
 }

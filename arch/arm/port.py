@@ -68,7 +68,8 @@ MEM_MIN_MIB = 256
 # for --profile, the functions whose phase is not their file's.
 BENCH_MARKER_ALIGN = 4
 PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S
-                     "fast_return": "exit"}           # trap.S: the fast path's
+                     "fast_return": "exit",           # trap.S: the fast path's
+                     "user_trap_common": "entry"}     # trap.S (Clang's symbols lack its file)
 
 
 def bench_marker(k):

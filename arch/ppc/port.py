@@ -79,7 +79,8 @@ ICOUNT = False
 # elsewhere than it is linked: the vectors, copied to real address 0.
 BENCH_MARKER_ALIGN = 4
 PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S
-                     "fast_return": "exit"}           # trap.S: the fast path's
+                     "fast_return": "exit",           # trap.S: the fast path's
+                     "sc_common": "entry"}            # trap.S (Clang's symbols lack its file)
 PROFILE_RELOCATED = [("__vectors_start", "__vectors_end", 0, "trap.S")]
 
 

@@ -6,13 +6,14 @@
  * image and copied to real address 0 by arch_trap_init.  Each vector saves
  * r13 in SPRG1, puts its number in r13 (bit 0 set if the interrupt uses
  * HSRR0/1 rather than SRR0/1) and jumps through vec_common to trap_common,
- * which saves a struct arch_regs and calls ppc_trap(regs).  From the
- * kernel (MSR[PR] = 0 in SRR1/HSRR1) the frame goes below the interrupted
- * stack's protected zone and the trap returns through the same pair with
- * rfid/hrfid after restoring every register.  From problem state the frame
- * is the current thread's (struct ppc_cpu's user_frame, via HSPRG0), the
- * handler runs on the empty per-CPU kernel stack, and ppc_trap leaves
- * through arch_return_to_user.  HSPRG1 holds r12 for the first few
+ * which saves a struct arch_regs and calls ppc_trap(regs); the system call
+ * (0xc00) has its own, shorter way in, sc_common, which tries the IPC fast
+ * path.  From the kernel (MSR[PR] = 0 in SRR1/HSRR1) the frame goes below
+ * the interrupted stack's protected zone and the trap returns through the
+ * same pair with rfid/hrfid after restoring every register.  From problem
+ * state the frame is the current thread's (struct ppc_cpu's user_frame, via
+ * HSPRG0), the handler runs on the empty per-CPU kernel stack, and ppc_trap
+ * leaves through arch_return_to_user.  HSPRG1 holds r12 for the first few
  * instructions.
  */
 #include <arch_asm.h>
@@ -43,7 +44,14 @@
     VECTOR 0x980, HSRR_FLAG     /* hypervisor decrementer */
     VECTOR 0xa00                /* directed privileged doorbell */
     VECTOR 0xb00                /* reserved */
-    VECTOR 0xc00                /* system call */
+    .org 0xc00                  /* system call: its own way in, sc_common */
+    mtspr SPRN_SPRG1, %r13
+    mfctr %r13
+    mtspr SPRN_SPRG2, %r13
+    lis %r13, sc_common@h
+    ori %r13, %r13, sc_common@l
+    mtctr %r13
+    bctr
     VECTOR 0xd00                /* trace */
     VECTOR 0xe00, HSRR_FLAG     /* hypervisor data storage */
     VECTOR 0xe20, HSRR_FLAG     /* hypervisor instruction storage */
@@ -199,6 +207,69 @@ trap_common:
     RESTORE_SPECIAL
     RESTORE_GPRS
     rfid
+
+/* The system call (vector 0xc00, always by SRR0/1), with r13 in SPRG1 and
+ * CTR in SPRG2.  From problem state it saves the frame as trap_common does,
+ * knowing the vector, but for DAR and DSISR (only storage interrupts read
+ * them: a system call's frame keeps older ones), tests the selector while
+ * it saves r0, and tries the IPC fast path.  From the kernel (a bug) it
+ * joins trap_common as any vector. */
+sc_common:
+    mtspr SPRN_HSPRG1, %r12
+    mfcr %r12
+    mfspr %r13, SPRN_SRR1
+    andi. %r13, %r13, MSR_PR
+    bne 1f
+    mtcrf 0xff, %r12
+    mfspr %r12, SPRN_HSPRG1
+    li %r13, VEC_SYSCALL_NUM
+    mtspr SPRN_SPRG3, %r13
+    b trap_common
+1:  mfspr %r13, SPRN_HSPRG0
+    ld %r13, CPU_USER_FRAME(%r13)
+    std %r12, REGS_CR(%r13)
+    mfspr %r12, SPRN_HSPRG1
+    std %r0, REGS_GPR(0)(%r13)
+    cmpdi %cr1, %r0, 0                 /* only IPC (selector r0 = 0) can be fast */
+    std %r1, REGS_GPR(1)(%r13)
+    .irp n, 2,3,4,5,6,7,8,9,10,11,12,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    std %r\n, REGS_GPR(\n)(%r13)
+    .endr
+    mfspr %r0, SPRN_SPRG1
+    std %r0, REGS_GPR(13)(%r13)
+    mfspr %r0, SPRN_SPRG2
+    std %r0, REGS_CTR(%r13)
+    li %r0, VEC_SYSCALL_NUM
+    std %r0, REGS_VECTOR(%r13)
+    li %r0, 0
+    std %r0, REGS_HSRR(%r13)
+    mflr %r0
+    std %r0, REGS_LR(%r13)
+    mfxer %r0
+    std %r0, REGS_XER(%r13)
+    mfspr %r4, SPRN_SRR0
+    mfspr %r5, SPRN_SRR1
+    std %r4, REGS_NIP(%r13)
+    std %r5, REGS_MSR(%r13)
+    LOAD_TOC %r2
+    mr %r3, %r13
+    mfspr %r1, SPRN_HSPRG0              /* the empty kernel stack, as trap_common */
+    ld %r1, CPU_KSTACK_TOP(%r1)
+    li %r0, 0
+    stdu %r0, -STACK_MIN_FRAME(%r1)
+    bne %cr1, 3f
+    mr %r31, %r3                        /* saved already, and C keeps it */
+    bl fastpath_ipc
+    nop
+    cmpdi %r3, 0
+    beq 2f
+    mfspr %r4, SPRN_HSPRG0              /* arch_set_user_frame(r3) */
+    std %r3, CPU_USER_FRAME(%r4)
+    b fast_return
+2:  mr %r3, %r31
+3:  bl ppc_trap
+    nop
+    b .
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs)
  * Enter problem state with every register from regs, by rfid whichever pair

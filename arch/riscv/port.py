@@ -69,7 +69,8 @@ MEM_MIN_MIB = 256
 BENCH_MARKER_ALIGN = 2
 PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S
                      "fast_return": "exit",           # trap.S: the fast path's
-                     "riscv_copy_words": "IPC"}       # trap.S: its UTCB word copy
+                     "riscv_copy_words": "IPC",       # trap.S: its UTCB word copy
+                     "from_user": "entry"}            # trap.S (Clang's symbols lack its file)
 
 
 def bench_marker(k):

@@ -95,23 +95,30 @@ stack_overflow:
     call    kstack_overflow             /* never returns */
 
 from_user:                              /* sp = user frame, sscratch = user sp */
-    SAVE_GPRS_BUT_SP
-    csrrw   t0, sscratch, zero          /* kernel from here: sscratch = 0 */
-    sd      t0, REG_X(2)(sp)
-    SAVE_TRAP_CSRS
-
+    /* Every register but x0 (x[0] is unused) and sp; then sp, scause and
+     * sstatus.  t0 (x5) keeps the system-call selector for the test below. */
+    sd      x1, REG_X(1)(sp)
+    .irp n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    sd      x\n, REG_X(\n)(sp)
+    .endr
+    csrrw   t1, sscratch, zero          /* kernel from here: sscratch = 0 */
+    sd      t1, REG_X(2)(sp)
+    csrr    t1, scause
+    sd      t1, REG_SCAUSE(sp)
+    csrr    t2, sstatus
+    sd      t2, REG_SSTATUS(sp)
+    csrr    t2, sepc
     mv      a0, sp
     la      sp, kernel_stack_top        /* the CPU's kernel stack, empty */
-    /* An ecall tries the IPC fast path first: the frame to resume, or 0
+    li      t3, EXC_ECALL_U
+    bne     t1, t3, 1f
+    /* An ecall (stval is not saved: only faults read it) resumes after
+     * itself, and tries the IPC fast path first: the frame to resume, or 0
      * for the general path (s1 is saved already, and C keeps it). */
-    li      t1, EXC_ECALL_U
-    bne     t0, t1, 1f                  /* t0 = scause (SAVE_TRAP_CSRS) */
-    ld      t0, REG_SEPC(a0)
-    addi    t0, t0, 4                   /* resume after the ecall */
-    sd      t0, REG_SEPC(a0)
+    addi    t2, t2, 4
+    sd      t2, REG_SEPC(a0)
     mv      s1, a0
-    ld      t0, REG_X(5)(a0)            /* only IPC (selector t0 = 0) can be fast */
-    bnez    t0, 2f
+    bnez    t0, 2f                      /* only IPC (selector t0 = 0) can be fast */
     call    fastpath_ipc
     beqz    a0, 2f
     la      t0, riscv_user_frame        /* arch_set_user_frame(a0) */
@@ -119,7 +126,10 @@ from_user:                              /* sp = user frame, sscratch = user sp *
     j       fast_return
 2:  mv      a0, s1
     call    riscv_syscall_slow          /* never returns */
-1:  call    riscv_user_trap             /* never returns */
+1:  sd      t2, REG_SEPC(a0)
+    csrr    t1, stval
+    sd      t1, REG_STVAL(a0)
+    call    riscv_user_trap             /* never returns */
 
 /* Load every general register from the frame at a0 (a0 itself last) and
  * return to user mode: the end of both returns below. */

@@ -56,8 +56,9 @@ static struct {
     uint64_t map_end;               /* first byte the kernel does not map */
     /* Tags whose TLB entries may be stale (tag reused, or a page unmapped
      * while another space was current): flushed on their next activation. */
-    uint8_t stale[TAGS / 8];
+    uint8_t stale[TAGS];            /* a byte a tag: one load tests it */
     bool io_allowed;                /* what x86_tss_allow_io was last told */
+    uint64_t noflush;               /* CR3_NOFLUSH with PCIDs, else 0 */
 } mmu = { .map_end = GIB(4) };      /* entry.S's boot map until arch_mmu_init */
 
 static uint64_t read_cr3(void)
@@ -129,6 +130,7 @@ void arch_mmu_init(uint64_t phys_end)
         wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
     write_cr3((uintptr_t)kernel_pml4);  /* PCID 0, as CR4.PCIDE requires */
     set_cr4(CR4_PGE | (mmu.pcid ? CR4_PCIDE : 0));
+    mmu.noflush = mmu.pcid ? CR3_NOFLUSH : 0;
     mmu.map_end = end;
     kprintf("mmu: 0-%llu GiB 1:1 (2 MiB global pages; no page below the kernel stack), "
             "NX %s, PCID %s\n",
@@ -190,10 +192,9 @@ uint32_t arch_pte_rights(arch_pte_t pte)
            (pte & PTE_US ? PTE_USER : 0);
 }
 
-static void mark_stale(uint32_t tag, bool stale)
+static void mark_stale(uint32_t tag)
 {
-    uint8_t bit = (uint8_t)(1u << (tag % 8));
-    mmu.stale[tag / 8] = (uint8_t)(stale ? mmu.stale[tag / 8] | bit : mmu.stale[tag / 8] & ~bit);
+    mmu.stale[tag] = 1;
 }
 
 void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
@@ -201,6 +202,7 @@ void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
     arch_pte_t *root = (arch_pte_t *)(uintptr_t)root_pa;  /* 1:1 */
     root[0] = kernel_pml4[0];
     as->pml4_pa = root_pa;
+    as->cr3 = root_pa;
     as->pcid = 0;
     as->com1_io = false;
 }
@@ -215,43 +217,50 @@ uint32_t arch_tag_bits(void)
 void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag)
 {
     as->pcid = (uint16_t)(tag & CR3_PCID_MASK);
-    mark_stale(as->pcid, true);
+    as->cr3 = as->pml4_pa | (mmu.pcid ? as->pcid : 0);
+    mark_stale(as->pcid);
 }
 
-/* CR3 of as without the no-flush bit (what reading CR3 gives back). */
-static uint64_t cr3_of(const struct arch_aspace *as)
+/* The rare part of arch_aspace_activate: the TSS's I/O bitmap follows the
+ * space, and a stale tag's entries are dropped (CR3 loaded without the
+ * no-flush bit). */
+static __attribute__((noinline)) void activate_slow(const struct arch_aspace *as)
 {
-    return as->pml4_pa | (mmu.pcid ? as->pcid : 0);
-}
-
-/* Without PCIDs every CR3 load drops all non-global entries; with them only
- * a stale tag's entries are dropped (load without the no-flush bit). */
-void arch_aspace_activate(const struct arch_aspace *as)
-{
-    uint64_t cr3 = cr3_of(as);
-    if (as->com1_io != mmu.io_allowed) {     /* the TSS's I/O bitmap follows */
+    if (as->com1_io != mmu.io_allowed) {
         x86_tss_allow_io(as->com1_io);
         mmu.io_allowed = as->com1_io;
     }
-    uint8_t *stale = &mmu.stale[as->pcid / 8], bit = (uint8_t)(1u << (as->pcid % 8));
-    if (*stale & bit) {
-        *stale = (uint8_t)(*stale & ~bit);
-        write_cr3(cr3);                     /* flushes the tag's old entries */
-    } else if (read_cr3() != cr3) {
-        write_cr3(cr3 | (mmu.pcid ? CR3_NOFLUSH : 0));
+    if (mmu.stale[as->pcid]) {
+        mmu.stale[as->pcid] = 0;
+        write_cr3(as->cr3);                 /* flushes the tag's old entries */
+    } else if (read_cr3() != as->cr3) {
+        write_cr3(as->cr3 | mmu.noflush);
     }
+}
+
+/* Without PCIDs every CR3 load drops all non-global entries; with them only
+ * a stale tag's entries are dropped.  On the IPC fast path: two tests for
+ * the rare cases, then the CR3 write (as->cr3 computed when it was tagged). */
+void arch_aspace_activate(const struct arch_aspace *as)
+{
+    if (__builtin_expect(as->com1_io != mmu.io_allowed || mmu.stale[as->pcid], 0)) {
+        activate_slow(as);
+        return;
+    }
+    if (read_cr3() != as->cr3)
+        write_cr3(as->cr3 | mmu.noflush);
 }
 
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)
 {
-    if (read_cr3() == cr3_of(as)) {
+    if (read_cr3() == as->cr3) {
         __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
     } else if (mmu.invpcid) {
         struct { uint64_t pcid, va; } desc = { as->pcid, va };
         __asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"((uint64_t)INVPCID_ADDRESS)
                          : "memory");
     } else if (mmu.pcid) {
-        mark_stale(as->pcid, true);
+        mark_stale(as->pcid);
     }
     /* else: not current, and its next CR3 load flushes everything of it. */
 }

@@ -28,6 +28,7 @@ struct arch_regs {
 /* A user address space: PML4 physical address and its PCID (CR3 bits 0-11). */
 struct arch_aspace {
     uint64_t pml4_pa;
+    uint64_t cr3;       /* pml4_pa | pcid (if PCIDs are on): what its CR3 reads */
     uint16_t pcid;
     bool com1_io;       /* its tasks may use COM1's I/O ports (arch_io_grant) */
 };

@@ -229,8 +229,9 @@ static __attribute__((noinline)) uint32_t map_leaves(struct task *from, struct t
  * from the last table, vm.c), one hash lookup, one node off the free list.
  * False, nothing done, if it is not that case.
  */
-static bool map_page(struct task *from, struct task *to, uintptr_t sva, uintptr_t dva,
-                     uint32_t want, uint32_t *err)
+static inline __attribute__((always_inline)) bool
+map_page(struct task *from, struct task *to, uintptr_t sva, uintptr_t dva,
+         uint32_t want, uint32_t *err)
 {
     uint64_t pa;
     uint32_t have, sorder;
@@ -265,8 +266,9 @@ static bool map_page(struct task *from, struct task *to, uintptr_t sva, uintptr_
  * large as both sides allow: a page from does not have, or one to already
  * has, is skipped; a large page of from is mapped whole where the region
  * covers it and dst is aligned and free, else in smaller pieces. */
-static uint32_t map_region(struct task *from, struct task *to, uintptr_t src, uintptr_t dst,
-                           uint32_t order, uint32_t rights, bool grant)
+static inline __attribute__((always_inline)) uint32_t
+map_region(struct task *from, struct task *to, uintptr_t src, uintptr_t dst, uint32_t order,
+           uint32_t rights, bool grant)
 {
     uint32_t err;
     if (order == ARCH_PAGE_SHIFT && !grant && map_page(from, to, src, dst, rights, &err))

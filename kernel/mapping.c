@@ -251,7 +251,7 @@ map_page(struct task *from, struct task *to, uintptr_t sva, uintptr_t dva,
     if (device_memory(pa))
         rights |= PTE_DEVICE;
     to->pt_charge = to->factory;
-    enum kerr e = vm_map_order(&to->vm, dva, pa, rights | PTE_USER, ARCH_PAGE_SHIFT);
+    enum kerr e = vm_map(&to->vm, dva, pa, rights | PTE_USER);
     if (e == KERR_OK) {
         to->mdb_free = dst->next;
         dst->next = NULL;

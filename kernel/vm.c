@@ -225,13 +225,15 @@ static enum kerr check_va(uintptr_t va)
     return KERR_OK;
 }
 
-enum kerr vm_map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights,
-                       uint32_t order)
+/* vm_map_order; inline in vm_map, where order is the page's and its level
+ * the last (a page needs no size lookup, and fits wherever va is user space). */
+static inline __attribute__((always_inline)) enum kerr
+map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights, uint32_t order)
 {
     enum kerr e = check_va(va);
     if (e)
         return e;
-    uint32_t level = level_of_order(order);
+    uint32_t level = order == ARCH_PAGE_SHIFT ? LAST_LEVEL : level_of_order(order);
     if (level == ARCH_PT_LEVELS)
         return KERR_INVAL;
     uint64_t mask = ((uint64_t)1 << order) - 1;
@@ -249,9 +251,15 @@ enum kerr vm_map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t 
     return KERR_OK;
 }
 
+enum kerr vm_map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights,
+                       uint32_t order)
+{
+    return map_order(vs, va, pa, rights, order);
+}
+
 enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights)
 {
-    return vm_map_order(vs, va, pa, rights, ARCH_PAGE_SHIFT);
+    return map_order(vs, va, pa, rights, ARCH_PAGE_SHIFT);
 }
 
 enum kerr vm_unmap(struct vm_space *vs, uintptr_t va)

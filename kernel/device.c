@@ -120,7 +120,11 @@ void device_init(const struct boot_desc *d)
 
 bool device_memory(uint64_t pa)
 {
-    return !memmap_overlaps(&ram, pa, 1) && memmap_overlaps(&owned, pa, 1);
+    /* Asked at every map: RAM, the common answer, by one compare a range. */
+    for (uint32_t i = 0; i < ram.count; i++)
+        if (pa - ram.r[i].base < ram.r[i].size)
+            return false;
+    return memmap_overlaps(&owned, pa, 1);
 }
 
 /* The largest leaf order the machine has for va and pa (congruent in the

@@ -9,6 +9,7 @@ static struct {
     uint64_t mask[ARCH_PT_LEVELS];  /* its index mask, after the shift */
     uint64_t leaf_orders;           /* bit n: a leaf of 2^n bytes exists */
     uint8_t leaf_level[64];         /* the level of a leaf of 2^n bytes */
+    uintptr_t region_mask;          /* va & region_mask: the region of a last-level table */
 } layout;
 
 static void layout_init(void)
@@ -23,6 +24,7 @@ static void layout_init(void)
         }
         shift += arch_pt_index_bits(l);
     }
+    layout.region_mask = ~(((uintptr_t)1 << layout.shift[ARCH_PT_LEVELS - 2]) - 1);
 }
 
 /* First virtual-address bit indexed by level (0 = root). */
@@ -76,6 +78,8 @@ enum kerr vm_init(struct vm_space *vs, const struct vm_pt_alloc *pt)
     vs->pt = pt;
     vs->tag = 0;
     vs->tag_gen = 0;
+    vs->last_region = 0;
+    vs->last_table = NULL;
     arch_aspace_init(&vs->arch, root);
     return KERR_OK;
 }
@@ -111,18 +115,51 @@ static void fence_new_entry(const struct vm_space *vs, uintptr_t va, bool leaf)
 #endif
 }
 
+/*
+ * The last table.  A map IPC walks the sender's tables to find its page and
+ * the receiver's to add it, and unmap walks the receiver's again, mostly in
+ * the same region each time (ipcbench maps and unmaps one page 2000 times;
+ * a pager answers faults near the last one).  So each space remembers the
+ * last-level table its last walk to that level went through (the kernel's
+ * pointer to it), and a walk for an address in the same region reads that
+ * table's slot directly: one level instead of four or five, no call.  The
+ * hint cannot go stale: a table, once there, stays until vm_destroy
+ * (vm_map_order refuses a large page where one is, vm_unmap clears leaves
+ * only), and a space whose last-level table covers a region has no large
+ * leaf above it there.  A lookup (of a const space) updates it too: it is a
+ * cache, not a change of the space.
+ */
+static inline __attribute__((always_inline)) arch_pte_t *
+last_table_slot(const struct vm_space *vs, uintptr_t va)
+{
+    if ((va & layout.region_mask) != vs->last_region)
+        return NULL;    /* (last_region 0, none yet, matches no user address) */
+    return &vs->last_table[index_at(va, LAST_LEVEL)];
+}
+
+static void remember_last_table(const struct vm_space *vs, uintptr_t va, arch_pte_t *table)
+{
+    struct vm_space *hint = (struct vm_space *)(uintptr_t)vs;   /* see above */
+    hint->last_region = va & layout.region_mask;
+    hint->last_table = table;
+}
+
 /* The slot for va at level stop, adding missing tables above it; NULL with
  * *err KERR_NOMEM if a table could not be had, KERR_EXIST if a large leaf
- * above stop maps va. */
-static arch_pte_t *walk_create(const struct vm_space *vs, uintptr_t va, uint32_t stop,
-                               enum kerr *err)
+ * above stop maps va.  A walk from the root: see walk_create. */
+static __attribute__((noinline)) arch_pte_t *walk_create_root(const struct vm_space *vs,
+                                                              uintptr_t va, uint32_t stop,
+                                                              enum kerr *err)
 {
-    uint64_t pa = vs->root;
     void *(*p2v)(void *ctx, uint64_t pa) = vs->pt->phys_to_virt;
+    uint64_t pa = vs->root;
     for (uint32_t level = 0;; level++) {
-        arch_pte_t *slot = &walk_table(vs, p2v, pa)[index_at(va, level)];
-        if (level == stop)
+        arch_pte_t *t = walk_table(vs, p2v, pa), *slot = &t[index_at(va, level)];
+        if (level == stop) {
+            if (level == LAST_LEVEL)
+                remember_last_table(vs, va, t);
             return slot;
+        }
         if (!arch_pte_valid(*slot)) {
             uint64_t next = vs->pt->alloc(vs->pt->ctx);
             if (!next) {
@@ -139,22 +176,43 @@ static arch_pte_t *walk_create(const struct vm_space *vs, uintptr_t va, uint32_t
     }
 }
 
-/* The leaf mapping va: its slot (level in *level), or NULL with *level the
- * level of the invalid entry the walk ended at.  Inline in its callers: a
- * lookup is on the map path, twice per map item. */
-static inline __attribute__((always_inline)) arch_pte_t *find_leaf(const struct vm_space *vs, uintptr_t va, uint32_t *level)
+static inline __attribute__((always_inline)) arch_pte_t *
+walk_create(const struct vm_space *vs, uintptr_t va, uint32_t stop, enum kerr *err)
 {
-    uint64_t pa = vs->root;
+    arch_pte_t *slot = stop == LAST_LEVEL ? last_table_slot(vs, va) : NULL;
+    return slot ? slot : walk_create_root(vs, va, stop, err);
+}
+
+/* find_leaf's walk from the root. */
+static __attribute__((noinline)) arch_pte_t *find_leaf_root(const struct vm_space *vs,
+                                                            uintptr_t va, uint32_t *level)
+{
     void *(*p2v)(void *ctx, uint64_t pa) = vs->pt->phys_to_virt;
+    uint64_t pa = vs->root;
     for (uint32_t l = 0;; l++) {
-        arch_pte_t *slot = &walk_table(vs, p2v, pa)[index_at(va, l)];
+        arch_pte_t *t = walk_table(vs, p2v, pa), *slot = &t[index_at(va, l)];
         *level = l;
+        if (l == LAST_LEVEL)
+            remember_last_table(vs, va, t);
         if (!arch_pte_valid(*slot))
             return NULL;
         if (l == LAST_LEVEL || !arch_pte_is_table(*slot))
             return slot;
         pa = arch_pte_addr(*slot);
     }
+}
+
+/* The leaf mapping va: its slot (level in *level), or NULL with *level the
+ * level of the invalid entry the walk ended at.  Inline in its callers: a
+ * lookup is on the map path, twice per map item. */
+static inline __attribute__((always_inline)) arch_pte_t *find_leaf(const struct vm_space *vs,
+                                                                   uintptr_t va, uint32_t *level)
+{
+    arch_pte_t *slot = last_table_slot(vs, va);
+    if (!slot)
+        return find_leaf_root(vs, va, level);
+    *level = LAST_LEVEL;
+    return arch_pte_valid(*slot) ? slot : NULL;
 }
 
 /* Generic code manages user space only; below USER_BASE is the kernel's. */
@@ -167,13 +225,15 @@ static enum kerr check_va(uintptr_t va)
     return KERR_OK;
 }
 
-enum kerr vm_map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights,
-                       uint32_t order)
+/* vm_map_order; inline in vm_map, where order is the page's and its level
+ * the last (a page needs no size lookup, and fits wherever va is user space). */
+static inline __attribute__((always_inline)) enum kerr
+map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights, uint32_t order)
 {
     enum kerr e = check_va(va);
     if (e)
         return e;
-    uint32_t level = level_of_order(order);
+    uint32_t level = order == ARCH_PAGE_SHIFT ? LAST_LEVEL : level_of_order(order);
     if (level == ARCH_PT_LEVELS)
         return KERR_INVAL;
     uint64_t mask = ((uint64_t)1 << order) - 1;
@@ -191,9 +251,15 @@ enum kerr vm_map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t 
     return KERR_OK;
 }
 
+enum kerr vm_map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights,
+                       uint32_t order)
+{
+    return map_order(vs, va, pa, rights, order);
+}
+
 enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights)
 {
-    return vm_map_order(vs, va, pa, rights, ARCH_PAGE_SHIFT);
+    return map_order(vs, va, pa, rights, ARCH_PAGE_SHIFT);
 }
 
 enum kerr vm_unmap(struct vm_space *vs, uintptr_t va)
@@ -315,4 +381,6 @@ void vm_destroy(struct vm_space *vs, bool free_pages)
 {
     free_tables(vs, free_pages);
     vs->root = 0;
+    vs->last_region = 0;
+    vs->last_table = NULL;
 }

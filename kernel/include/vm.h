@@ -28,6 +28,13 @@ struct vm_space {
     const struct vm_pt_alloc *pt;
     uint32_t tag;                   /* hardware tag, valid in generation tag_gen */
     uint64_t tag_gen;               /* 0: never tagged */
+    /* The last-level table the last walk went through and the aligned
+     * region it covers (0: none yet; no user address lies in region 0):
+     * the next walk in that region starts there.  A hint only: tables stay
+     * until the space goes (vm_destroy), so it never goes stale (vm.c,
+     * "The last table"). */
+    uintptr_t last_region;
+    arch_pte_t *last_table;
 };
 
 /* The current tag generation (kernel/tags.c): a space whose tag_gen differs

@@ -45,9 +45,11 @@ static void arena_free(void *ctx, uint64_t pa)
     a->live--;
 }
 
+static int virt_calls;   /* tables reached by a walk (test_last_table) */
 static void *arena_virt(void *ctx, uint64_t pa)
 {
     struct arena *a = ctx;
+    virt_calls++;
     return a->pages[pa / 4096 - 1];
 }
 
@@ -285,6 +287,73 @@ static void test_one_to_one(void)
     CHECK_EQ_U(flat_live, 0);
 }
 
+/* The last table (vm.c): a walk in the region of the last last-level table
+ * a walk went through reads its slot there, reaching no table through
+ * phys_to_virt; a walk elsewhere goes from the root (and moves the hint
+ * only if it reaches a last-level table); answers are the same either way;
+ * a space made anew in the same struct forgets the hint. */
+static void test_last_table(void)
+{
+    struct vm_space vs;
+    uint64_t pa;
+    uint32_t r, order;
+    setup(ARENA_PAGES);
+    CHECK_EQ_U(vm_init(&vs, &pt), KERR_OK);
+    CHECK_EQ_U(vm_map(&vs, U + 0x400000, 0x80001000, PTE_R | PTE_USER), KERR_OK);
+    virt_calls = 0;
+    CHECK_EQ_U(vm_lookup_leaf(&vs, U + 0x401000, &pa, &r, &order), KERR_NOENT);
+    CHECK_EQ_U(order, 12);                          /* the empty slot: one page */
+    CHECK_EQ_U(vm_map(&vs, U + 0x5ff000, 0x80002000, PTE_R | PTE_W), KERR_OK);
+    CHECK_EQ_U(vm_lookup_leaf(&vs, U + 0x5ff123, &pa, &r, &order), KERR_OK);
+    CHECK(pa == 0x80002000 && r == (PTE_R | PTE_W) && order == 12);
+    CHECK_EQ_U(vm_map(&vs, U + 0x5ff000, 0x80003000, PTE_R), KERR_EXIST);
+    flushes = 0;
+    CHECK_EQ_U(vm_unmap(&vs, U + 0x5ff000), KERR_OK);
+    CHECK_EQ_U(flushes, 1);
+    CHECK_EQ_U(vm_unmap(&vs, U + 0x5ff000), KERR_NOENT);
+    CHECK_EQ_U(virt_calls, 0);                      /* all from the hint */
+
+    /* Elsewhere: an empty 2 MiB slot (no last-level table: the hint stays),
+     * a large page (a leaf above the last level: stays too). */
+    CHECK_EQ_U(vm_lookup_leaf(&vs, U + 0x600000, &pa, &r, &order), KERR_NOENT);
+    CHECK_EQ_U(order, 21);
+    CHECK_EQ_U(vm_map_order(&vs, U + 0x800000, 0x40800000, PTE_R, 21), KERR_OK);
+    CHECK_EQ_U(vm_lookup_leaf(&vs, U + 0x9ff000, &pa, &r, &order), KERR_OK);
+    CHECK(pa == 0x40800000 && order == 21);
+    CHECK_EQ_U(vm_map(&vs, U + 0x801000, 0x1000, PTE_R), KERR_EXIST);  /* inside it */
+    CHECK(virt_calls > 0);
+    virt_calls = 0;
+    CHECK_EQ_U(vm_lookup(&vs, U + 0x400000, &pa, &r), KERR_OK);
+    CHECK_EQ_U(pa, 0x80001000);
+    CHECK_EQ_U(virt_calls, 0);
+    /* A page in another region moves the hint there; back, a walk again. */
+    CHECK_EQ_U(vm_map(&vs, U + 0x605000, 0x80004000, PTE_R), KERR_OK);
+    virt_calls = 0;
+    CHECK_EQ_U(vm_lookup(&vs, U + 0x605000, &pa, &r), KERR_OK);
+    CHECK_EQ_U(pa, 0x80004000);
+    CHECK_EQ_U(virt_calls, 0);
+    CHECK_EQ_U(vm_lookup(&vs, U + 0x400000, &pa, &r), KERR_OK);
+    CHECK_EQ_U(pa, 0x80001000);
+    CHECK_EQ_U(virt_calls, 4);                      /* root to the last level */
+    /* The table under a hint stays: no large page can take its slot. */
+    CHECK_EQ_U(vm_unmap(&vs, U + 0x400000), KERR_OK);
+    CHECK_EQ_U(vm_map_order(&vs, U + 0x400000, 0x40400000, PTE_R, 21), KERR_EXIST);
+    CHECK_EQ_U(vm_lookup(&vs, U + 0x400000, &pa, &r), KERR_NOENT);
+    CHECK_EQ_U(vm_lookup(&vs, U + 0x605000, &pa, &r), KERR_OK);    /* hint: its table */
+
+    /* Made anew in the same struct (the old tables freed, their pages handed
+     * out again zeroed): nothing of the old hint is used. */
+    vm_destroy(&vs, false);
+    CHECK_EQ_U(arena.live, 0);
+    CHECK_EQ_U(vm_init(&vs, &pt), KERR_OK);
+    CHECK_EQ_U(vm_lookup(&vs, U + 0x605000, &pa, &r), KERR_NOENT);
+    CHECK_EQ_U(vm_map(&vs, U + 0x605000, 0x80005000, PTE_R), KERR_OK);
+    CHECK_EQ_U(vm_lookup(&vs, U + 0x605000, &pa, &r), KERR_OK);
+    CHECK_EQ_U(pa, 0x80005000);
+    vm_destroy(&vs, false);
+    CHECK_EQ_U(arena.live, 0);
+}
+
 int main(void)
 {
     test_map_lookup_unmap();
@@ -292,6 +361,7 @@ int main(void)
     test_large_pages();
     test_random();
     test_one_to_one();
+    test_last_table();
     free(arena.pages);
     return check_summary("test_vm");
 }

@@ -3315,6 +3315,97 @@ static void test_large_pages(void)
     drop(probe.gate);
 }
 
+/* A map onto a slot the receiver already holds does nothing, and with the
+ * receiver's list of free mapping nodes empty it must not allocate a page
+ * of nodes for it either (kernel/mapping.c, map_leaf: the task would keep
+ * that page until destroyed, its factory paying for a map that did nothing).
+ * The other task's list is emptied by counting: each page mapped to it takes
+ * a node; a page of nodes shows as one page less in its factory's quota, so
+ * two such drops give the nodes a page holds, and as many maps after the
+ * second drop as it has left empty the list. */
+#define HELD_AREA ((uintptr_t)0x0000060000000000ull)   /* the other task's pages */
+#define HELD_PAGES 400u                                 /* all under one last table */
+#define HELD_MARK 0x4e1du
+
+/* Run fn(a) on w's thread (in the other task), serving its faults: a page
+ * of [HELD_AREA, + HELD_PAGES) from our page src, read-only, once a run (a
+ * second fault there ends the run: MEM_FAULT | kind), any other page from
+ * ours at the same address.  Its exit status, or 0xdead. */
+static uint32_t held_run(struct watched *w, void (*fn)(uintptr_t), uintptr_t a, uintptr_t src)
+{
+    if (keel_invoke(U, w->thread, KEEL_THREAD_SET_REGS, (uintptr_t)fn, w->sp, a, 0) ||
+        keel_invoke(U, w->thread, KEEL_THREAD_START, 0, 0, 0, 0))
+        return 0xdead;
+    struct keel_ipc_result r = keel_recv(U, w->gate, 1000 * MS);
+    bool served = false;
+    for (uint32_t n = 0; n < 64 && !err(r); n++) {
+        uintptr_t addr = U->mr[KEEL_EXC_ADDR], from;
+        uint32_t kind = (uint32_t)U->mr[KEEL_EXC_KIND], verdict = 0, rights;
+        if (KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXIT)
+            verdict = (uint32_t)U->mr[0];
+        else if (kind == KEEL_FAULT_PAGE_EXEC && !addr)
+            addr = U->mr[KEEL_EXC_IP];
+        bool held = addr >= HELD_AREA && addr < HELD_AREA + HELD_PAGES * MEM_PAGE;
+        if (KEEL_TAG_LABEL(r.tag) != KEEL_LABEL_EXIT &&
+            (kind > KEEL_FAULT_PAGE_EXEC || (held && served)))
+            verdict = MEM_FAULT | kind;
+        if (verdict) {
+            keel_ipc(U, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+            return verdict;
+        }
+        served = served || held;
+        from = held ? src : addr & ~(uintptr_t)(MEM_PAGE - 1);
+        rights = held ? KEEL_MAP_R : KEEL_MAP_R | KEEL_MAP_W | KEEL_MAP_X;
+        U->mr[0] = U->mr[1] = 0;                        /* retry the access */
+        keel_mem_item(U, 0, KEEL_ITEM_MAP, from, 12, rights);
+        r = keel_reply_wait(U, KEEL_TAG(KEEL_EXC_RESUME, 0, 1), w->gate, 1000 * MS);
+    }
+    return 0xdead;
+}
+
+static void test_map_held_slot(void)
+{
+    struct watched w;
+    uint32_t task = KEEL_CAP_OPEN, gate = KEEL_CAP_OPEN, s = sub_factory(96);
+    uintptr_t top = new_stack(1), src = top - MEM_PAGE;     /* a page of ours */
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x8e, &gate);
+    uint64_t start = quota(s);
+    bool up = s != KEEL_CAP_OPEN && top && !keel_task_create(U, s, &task) &&
+              watched_start(&w, task, (uintptr_t)remote_stack + sizeof(remote_stack) - 64, gate);
+    if (up)
+        *(volatile uint32_t *)src = HELD_MARK;
+    uint32_t next = 0, drops[2] = { 0, 0 }, found = 0, bad = !up;
+    bad += up && held_run(&w, probe_read, HELD_AREA, src) != HELD_MARK;  /* code, stack, tables */
+    while (!bad && found < 2 && ++next < HELD_PAGES - 80) {
+        uint64_t q = quota(s);
+        bad += held_run(&w, probe_read, HELD_AREA + next * MEM_PAGE, src) != HELD_MARK;
+        uint64_t used = q - quota(s);
+        bad += used > 1;
+        if (used == 1)
+            drops[found++] = next;
+    }
+    bad += found < 2;
+    uint32_t per_page = drops[1] - drops[0];        /* nodes a page of them holds */
+    for (uint32_t k = 1; !bad && k < per_page; k++)
+        bad += held_run(&w, probe_read, HELD_AREA + ++next * MEM_PAGE, src) != HELD_MARK;
+    uint64_t before = quota(s);
+    uint32_t v = bad ? 0 : held_run(&w, probe_write, HELD_AREA, src);
+    check(!bad && found == 2 && v == (MEM_FAULT | KEEL_FAULT_PAGE_WRITE) && quota(s) == before &&
+          held_run(&w, probe_read, HELD_AREA, src) == HELD_MARK,
+          "map: onto a slot the receiver holds, its node list empty: skipped, no page of nodes "
+          "allocated (quota before == after)");
+    v = bad ? 0 : held_run(&w, probe_read, HELD_AREA + ++next * MEM_PAGE, src);
+    check(v == HELD_MARK && quota(s) == before - 1,
+          "map: the receiver's node list was empty (the next map onto a free slot takes a page "
+          "of nodes)");
+    keel_invoke(U, task, KEEL_TASK_DESTROY, 0, 0, 0, 0);
+    drop(w.thread);
+    drop(task);
+    check(quota(s) == start, "map: the other task's nodes and tables go back with it");
+    drop(gate);
+    drop(s);
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -3364,6 +3455,7 @@ int main(void)
     test_root_pager();
     test_large_pages();
     test_device_regions();
+    test_map_held_slot();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

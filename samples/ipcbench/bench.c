@@ -4,7 +4,8 @@
  * to one in the same address space, the null system call, a map IPC
  * of one page with its unmap, the unmap of a page mapped on through three
  * tasks (ipcbench -> bench-server -> bench-sink), revoking a chain of 1,000 derived
- * capabilities across three tasks, and a task's creation and destruction.
+ * capabilities across three tasks, a task's creation and destruction, and
+ * last an inter-task round trip in which both sides use an FP register.
  *
  * Each of the ROUNDS measured operations of a case is bracketed by benchmark
  * markers (keel/mark.h), and each case ends with a report marker: under
@@ -46,6 +47,36 @@ static uint32_t start_local_server(struct keel_utcb *u)
         keel_gate_create(u, FACTORY, t, 1, &g))
         return KEEL_CAP_OPEN;
     return g;
+}
+
+/* The FP/SIMD case: before each call and in the server before each reply
+ * one FP addition on a value of its own (kept in memory, so the register
+ * is loaded each time): the round trip pays whatever the kernel's FP/SIMD
+ * switching costs when both sides use the unit (docs/performance.md). */
+#define TOUCH_FP 3          /* bench-server's label: touch an FP register, then reply */
+static volatile double fp_value;
+
+/* ROUNDS round trips with TOUCH_FP, an FP addition before each call; the
+ * value must come out exact (the server's own FP work must not leak in);
+ * counter ticks, 0 on error. */
+static uint64_t fp_round_trips(struct keel_utcb *u, uint32_t gate)
+{
+    uint64_t start = 0;
+    for (uint32_t i = 0; i < WARMUP + ROUNDS; i++) {
+        if (i == WARMUP)
+            start = keel_counter();
+        if (i >= WARMUP)
+            keel_mark_start();
+        fp_value = fp_value + 1.0;
+        struct keel_ipc_result r = keel_call(u, gate, KEEL_TAG(TOUCH_FP, 0, 0), KEEL_TIMEOUT_NEVER);
+        if (i >= WARMUP)
+            keel_mark_stop();
+        if (KEEL_TAG_ERROR(r.tag))
+            return 0;
+    }
+    uint64_t ticks = keel_counter() - start;
+    keel_mark_report();
+    return fp_value == (double)(WARMUP + ROUNDS) && ticks ? ticks : 1;
 }
 
 /* Counter ticks for ROUNDS round trips, each one a marker pair (0 on error). */
@@ -287,5 +318,10 @@ int main(void)
         return 1;
     keel_printf("ipcbench: case task-create-destroy 0 words: %lu ticks per operation\n",
                 (unsigned long)(tasks / TASK_ROUNDS));
+    uint64_t fp = fp_round_trips(u, SERVICE);
+    if (!fp || fp_value != (double)(WARMUP + ROUNDS))
+        return 1;
+    keel_printf("ipcbench: case inter-task-fp  0 words: %lu ticks per operation\n",
+                (unsigned long)(fp / ROUNDS));
     return 0;
 }

@@ -523,7 +523,7 @@ static inline void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uin
  *   thread's first FP/SIMD instruction traps, and the port passes that trap
  *   to kernel_fpu_trap(), which stores the owner's state, loads the current
  *   thread's and makes it the owner.  A thread that trapped so is resumed
- *   eagerly for its next few switches (kernel/sched.c, FPU_EAGER_RESUMES).
+ *   eagerly for its next few switches (FPU_EAGER_RESUMES, thread.h).
  */
 
 /** Let user mode, and arch_fpu_switch in the kernel, use the FP/SIMD

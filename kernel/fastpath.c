@@ -93,10 +93,7 @@ static inline __attribute__((always_inline)) struct arch_regs *resume(struct thr
         vm_activate(vs);
         sched.space = vs;
     }
-    if (sched.fpu_owner != p) {
-        arch_fpu_switch(sched.fpu_owner ? &sched.fpu_owner->fpu : NULL, &p->fpu);
-        sched.fpu_owner = p;
-    }
+    sched_fpu_resume(p);
 #ifndef ARCH_FASTPATH_SETS_USER_FRAME
     arch_set_user_frame(&p->regs);  /* else the port's fast return does it */
 #endif

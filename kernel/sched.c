@@ -124,15 +124,21 @@ static struct thread *pick(void)
     return n ? thread_of(n) : NULL;
 }
 
-/* Eager switch (docs/design.md, "Floating point"): the registers follow the
- * thread that runs; resuming the owner again costs nothing. */
-static void load_fpu(struct thread *t)
+#if ARCH_FPU_LAZY
+/* The current thread used the FP/SIMD unit while another owned it (or its
+ * access was off anyway, e.g. a frame made anew): give it the registers.
+ * kernel_user_resume, next, turns the unit on for it. */
+void kernel_fpu_trap(struct arch_regs *regs)
 {
-    if (t == sched.fpu_owner)
-        return;
-    arch_fpu_switch(sched.fpu_owner ? &sched.fpu_owner->fpu : NULL, &t->fpu);
-    sched.fpu_owner = t;
+    struct thread *t = sched.current, *o = sched.fpu_owner;
+    (void)regs;
+    if (t != o) {
+        arch_fpu_switch(o ? &o->fpu : NULL, &t->fpu);
+        sched.fpu_owner = t;
+    }
+    t->fpu_eager = FPU_EAGER_RESUMES;
 }
+#endif
 
 struct arch_regs *kernel_user_resume(void)
 {
@@ -145,7 +151,7 @@ struct arch_regs *kernel_user_resume(void)
                 vm_activate(&t->task->vm);
                 sched.space = &t->task->vm;
             }
-            load_fpu(t);
+            sched_fpu_resume(t);
             arch_set_user_frame(&t->regs);
             return &t->regs;
         }

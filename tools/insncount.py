@@ -212,8 +212,10 @@ def parse(text):
 #                         lookup, copy and hand-off are one function)
 #   scheduling            sched.c, runqueue.c: hand-off, picking the next thread
 #   address-space switch  vm.c, tags.c and the port's MMU activation
-#   FP/SIMD switch        the port's arch_fpu_switch (eager: on every switch
-#                         of thread)
+#   FP/SIMD switch        the port's arch_fpu_switch (eager ports: on every
+#                         switch of thread; lazy ones: on a trap for the unit,
+#                         kernel_fpu_trap, or an eager load after one) and
+#                         arch_fpu_access (lazy ports: the unit on or off)
 #   exit                  the user frame, the return to user mode (and on
 #                         POWER the kernel-stack canary check before it)
 # Whatever runs in user mode is "user": the system-call stub and the loop
@@ -263,12 +265,21 @@ PORT_FUNCTIONS = {p.ISA: p.PROFILE_FUNCTIONS for p in ports.load_all()}
 RELOCATED = {p.ISA: p.PROFILE_RELOCATED for p in ports.load_all() if p.PROFILE_RELOCATED}
 
 
+# Functions whose phase is not their file's, on every port.
+FUNCTIONS = {
+    "arch_fpu_access": "FP/SIMD switch",    # the ports' user.c
+    "kernel_fpu_trap": "FP/SIMD switch",    # sched.c
+}
+
+
 def phase_of(isa, name, src, kernel):
     """The phase of function name (from source file src)."""
     if not kernel:
         return "user"
     if name in PORT_FUNCTIONS.get(isa, {}):
         return PORT_FUNCTIONS[isa][name]
+    if name in FUNCTIONS:
+        return FUNCTIONS[name]
     return FILES.get(src, "other kernel")
 
 

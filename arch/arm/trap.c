@@ -162,6 +162,8 @@ noreturn void arm_user_trap(struct arch_regs *regs, uint64_t vector)
         unexpected(regs, vector);
     if (kind == VEC_SYNC && ESR_EC(regs->esr) == EC_SVC64) {
         kernel_syscall(regs);   /* trap.S tried the fast path; ELR is past the svc */
+    } else if (kind == VEC_SYNC && ESR_EC(regs->esr) == EC_FP) {
+        kernel_fpu_trap(regs);  /* FPEN off for EL0: another thread owns the registers */
     } else if (kind == VEC_SYNC)
         sync_exception(regs, true);
     else if (kind == VEC_IRQ)

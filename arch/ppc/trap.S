@@ -288,9 +288,9 @@ fast_return:
     ld %r4, REGS_NIP(%r1)
     ld %r5, REGS_MSR(%r1)
     /* Whatever the frame says, the user runs in problem state, translated,
-     * with interrupts on and FP, VMX and VSX available (fpu.S). */
-    ori %r5, %r5, MSR_EE | MSR_PR | MSR_IR | MSR_DR | MSR_FP
-    oris %r5, %r5, (MSR_VEC | MSR_VSX) >> 16
+     * with interrupts on; FP, VMX and VSX as the frame says (the kernel set
+     * them for the owner of the FP registers only: arch_fpu_access). */
+    ori %r5, %r5, MSR_EE | MSR_PR | MSR_IR | MSR_DR
     mtspr SPRN_SRR0, %r4
     mtspr SPRN_SRR1, %r5
     RESTORE_SPECIAL

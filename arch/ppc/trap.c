@@ -25,6 +25,8 @@
 #define VEC_HEA      0xe40
 #define VEC_HMI      0xe60
 #define VEC_HVIRT    0xea0
+#define VEC_VMX      0xf20      /* vector unavailable */
+#define VEC_VSX      0xf40      /* VSX unavailable */
 
 /* Program-interrupt reasons in SRR1 (little-endian bit numbers). */
 #define SRR1_PROG_FPE   (1ull << 20)
@@ -140,6 +142,15 @@ static void dispatch(struct arch_regs *regs)
         arch_regs_dump(regs);
         panic("unexpected external interrupt (vector 0x%llx)",
               (unsigned long long)regs->vector);
+    case VEC_FPU:
+    case VEC_VMX:
+    case VEC_VSX:
+        /* MSR[FP,VEC,VSX] clear: another thread owns the registers. */
+        if (regs->msr & MSR_PR) {
+            kernel_fpu_trap(regs);
+            return;
+        }
+        break;
     case VEC_SYSCALL:
         /* sc (LEV = 0) from problem state: SRR0 is already past it, and
          * MSR[HV] stayed 1, so rfid returns. */
@@ -191,6 +202,7 @@ static const char *vector_name(uint64_t v)
         { VEC_HISI, "hypervisor instruction storage" },
         { VEC_HEA, "hypervisor emulation assistance" },
         { VEC_HMI, "hypervisor maintenance" }, { VEC_HVIRT, "hypervisor virtualization" },
+        { VEC_VMX, "vector unavailable" }, { VEC_VSX, "VSX unavailable" },
     };
     for (size_t i = 0; i < ARRAY_SIZE(names); i++)
         if (names[i].vec == v)

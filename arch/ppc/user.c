@@ -9,10 +9,12 @@
 #define STACK_MIN_FRAME   32    /* ELFv2: back chain, CR, LR, TOC save (as arch_asm.h) */
 
 /* Host problem state: 64-bit, translated, little-endian, interruptible,
- * recoverable, machine checks on, FP, VMX and VSX available (FP exceptions
- * off: FE0 = FE1 = 0); MSR[HV] stays 1 (LPID 0's own user). */
+ * recoverable, machine checks on (FP exceptions off: FE0 = FE1 = 0);
+ * MSR[HV] stays 1 (LPID 0's own user).  FP, VMX and VSX are set on each
+ * resume by arch_fpu_access. */
 #define MSR_USER (MSR_SF | MSR_HV | MSR_EE | MSR_PR | MSR_ME | MSR_IR | MSR_DR | \
-                  MSR_RI | MSR_LE | MSR_FP | MSR_VEC | MSR_VSX)
+                  MSR_RI | MSR_LE)
+#define MSR_FPU (MSR_FP | MSR_VEC | MSR_VSX)
 
 static struct ppc_cpu boot_cpu;
 
@@ -45,10 +47,17 @@ _Static_assert(__builtin_offsetof(struct arch_fpu, fpscr) == 1024 &&
                __builtin_offsetof(struct arch_fpu, vrsave) == 1032 &&
                __builtin_offsetof(struct arch_fpu, vscr) == 1040, "fpu.S offsets");
 
-/* User frames carry MSR[FP,VEC,VSX] (MSR_USER), and fpu.S enables them for
- * itself: nothing to set on the CPU. */
+/* User frames carry MSR[FP,VEC,VSX] (arch_fpu_access), and fpu.S enables
+ * them for itself: nothing to set on the CPU. */
 void arch_fpu_init(void)
 {
+}
+
+/* In the frame: the return to problem state takes MSR from it, and every
+ * interrupt clears the bits for the kernel. */
+void arch_fpu_access(struct arch_regs *regs, bool on)
+{
+    regs->msr = on ? regs->msr | MSR_FPU : regs->msr & ~(uint64_t)MSR_FPU;
 }
 
 /* All zero: FPSCR 0 is round to nearest, exceptions disabled; VSCR 0 is

@@ -11,6 +11,7 @@ noreturn void riscv_user_trap(struct arch_regs *regs);
 noreturn void riscv_syscall_slow(struct arch_regs *regs);
 
 #define SSTATUS_SPP (1UL << 8)  /* trapped from S-mode */
+#define SSTATUS_FS (3UL << 13)  /* FP unit state at the trap: Off (0) while not the owner */
 
 /* trap.S saves and restores the frame by arch_asm.h's offsets. */
 _Static_assert(offsetof(struct arch_regs, x[31]) == REG_X(31), "REG_X");
@@ -61,6 +62,14 @@ void riscv_trap(struct arch_regs *regs)
     if (regs->scause == EXC_ECALL_U) {
         regs->sepc += 4; /* resume after the ecall */
         kernel_syscall(regs);
+        return;
+    }
+    /* An illegal instruction from user mode with FS Off: the thread does
+     * not own the FP registers (user.c, arch_fpu_access), and this is
+     * taken as its first FP instruction.  One that is truly illegal traps
+     * again once it owns them, with FS on, and is reported then. */
+    if (regs->scause == EXC_ILLEGAL && !(regs->sstatus & (SSTATUS_SPP | SSTATUS_FS))) {
+        kernel_fpu_trap(regs);
         return;
     }
     struct fault_info f = {

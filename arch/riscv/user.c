@@ -8,6 +8,7 @@
 #define SSTATUS_SPP (1UL << 8)
 #define SSTATUS_FS (3UL << 13)  /* FP unit state: Off, Initial, Clean, Dirty */
 #define SSTATUS_FS_INITIAL (1UL << 13)
+#define SSTATUS_FS_CLEAN (2UL << 13)
 #define STACK_ALIGN 16
 #define REG_A0 10
 
@@ -33,10 +34,28 @@ void arch_set_user_frame(struct arch_regs *regs)
 
 _Static_assert(__builtin_offsetof(struct arch_fpu, fcsr) == 32 * 8, "fpu.S FPU_FCSR");
 
-/* Each thread's frame carries sstatus.FS (set in arch_regs_init_user), and
- * fpu.S turns it on for itself: nothing to do on the CPU. */
+/* sstatus.FS is the CPU's across returns to user mode (trap.S), and fpu.S
+ * turns it on for itself: nothing to do here. */
 void arch_fpu_init(void)
 {
+}
+
+/* The owner's FS (Clean or Dirty) while FS is Off for another thread: the
+ * owner gets it back, and fpu.S reads it to tell whether the owner's
+ * registers must be stored. */
+uint64_t riscv_fpu_owner_fs;
+
+/* On the CPU: the return to user mode keeps the CPU's FS (trap.S). */
+void arch_fpu_access(struct arch_regs *regs, bool on)
+{
+    (void)regs;
+    uint64_t fs = csr_read(sstatus) & SSTATUS_FS;
+    if (on && !fs) {
+        csr_set(sstatus, riscv_fpu_owner_fs ? riscv_fpu_owner_fs : SSTATUS_FS_CLEAN);
+    } else if (!on && fs) {
+        riscv_fpu_owner_fs = fs;
+        csr_clear(sstatus, SSTATUS_FS);
+    }
 }
 
 /* All zero: fcsr 0 is round to nearest, no flags (RISC-V never traps). */

@@ -510,8 +510,20 @@ static inline void arch_syscall_set_word(struct arch_regs *regs, uint32_t i, uin
 /*
  * User threads own the ISA's FP/SIMD registers under the compilers' default
  * ABI; the kernel is built FP-free and never touches them except here.  Each
- * thread keeps a struct arch_fpu; generic code switches it eagerly whenever
- * another thread is resumed (kernel_user_resume).
+ * thread keeps a struct arch_fpu; the CPU's registers hold one thread's, the
+ * owner's (sched.fpu_owner).  A port chooses how they follow the threads:
+ *
+ *   Eager (the default; x86-64): generic code stores the owner's and loads
+ *   the resumed thread's, by arch_fpu_switch, whenever it resumes another
+ *   thread (kernel_user_resume and the fast path).
+ *
+ *   Lazy (the port defines ARCH_FPU_LAZY to 1; AArch64, POWER9, RISC-V):
+ *   a switch leaves the owner's registers in the CPU; generic code resumes
+ *   every thread with arch_fpu_access(frame, thread == owner), so any other
+ *   thread's first FP/SIMD instruction traps, and the port passes that trap
+ *   to kernel_fpu_trap(), which stores the owner's state, loads the current
+ *   thread's and makes it the owner.  A thread that trapped so is resumed
+ *   eagerly for its next few switches (FPU_EAGER_RESUMES, thread.h).
  */
 
 /** Let user mode, and arch_fpu_switch in the kernel, use the FP/SIMD
@@ -521,6 +533,28 @@ void arch_fpu_init(void);
  * ABI's default control (round to nearest, exceptions masked). */
 void arch_fpu_state_init(struct arch_fpu *fpu);
 /** Store the CPU's FP/SIMD registers into *save (skipped if save is NULL),
- * then load them from *load.  Clobbers no general register the C ABI keeps. */
+ * then load them from *load.  Clobbers no general register the C ABI keeps.
+ * Works whatever arch_fpu_access last said (the kernel's own access is never
+ * turned off). */
 void arch_fpu_switch(struct arch_fpu *save, const struct arch_fpu *load);
 
+#ifndef ARCH_FPU_LAZY
+#define ARCH_FPU_LAZY 0
+#endif
+#if ARCH_FPU_LAZY
+/** Lazy ports only.  The thread of frame regs is resumed next: from the
+ * next return to user mode it may use the FP/SIMD unit (on: it owns the
+ * registers), or (off) its first FP/SIMD instruction traps to
+ * kernel_fpu_trap, and it can neither read nor change the registers.  Set
+ * in the frame or on the CPU, as the ISA keeps it; called on every resume,
+ * so a frame rewritten in between (arch_regs_init_user) is corrected. */
+void arch_fpu_access(struct arch_regs *regs, bool on);
+/** Upcall, lazy ports only: the current thread (frame regs) used the
+ * FP/SIMD unit while arch_fpu_access had turned it off (AArch64 ESR EC 0x07;
+ * POWER9 interrupts 0x800, 0xf20, 0xf40; RISC-V an illegal instruction with
+ * sstatus.FS Off: the port tells it from a truly illegal one, which traps
+ * again with FS on).  Makes it the owner; the port then resumes as after
+ * any trap (kernel_user_resume), which turns access on and re-executes the
+ * instruction. */
+void kernel_fpu_trap(struct arch_regs *regs);
+#endif

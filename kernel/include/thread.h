@@ -71,6 +71,7 @@ struct thread {
 
     /* floating point: its FP/SIMD registers while another thread's are loaded */
     struct arch_fpu fpu;
+    uint8_t fpu_eager;          /* lazy ports: resumes left to load them eagerly */
 };
 _Static_assert(sizeof(struct thread) <= ARCH_PAGE_SIZE, "a thread fits its page");
 
@@ -91,6 +92,35 @@ struct sched_state {
     struct thread *fpu_owner;       /* whose FP/SIMD state the CPU's registers hold */
 };
 extern struct sched_state sched;
+
+/* Lazy ports: a thread that trapped for the FP/SIMD unit is resumed with
+ * its registers loaded for this many of its next switches (each one spends
+ * one; a new trap refills them), so that a thread that keeps using FP pays
+ * one trap per FPU_EAGER_RESUMES + 1 switches, and one that stopped pays
+ * at most this many needless loads (docs/design.md, "Floating point"). */
+#define FPU_EAGER_RESUMES 8
+
+/* The FP/SIMD part of resuming t, the same for kernel_user_resume() and
+ * the fast path: eager ports load t's registers unless it owns them; lazy
+ * ones leave the owner's in place and turn the unit on for t only if t owns
+ * them (after an eager load for a thread that recently trapped for it). */
+static inline __attribute__((always_inline)) void sched_fpu_resume(struct thread *t)
+{
+    struct thread *o = sched.fpu_owner;
+#if ARCH_FPU_LAZY
+    if (t != o && t->fpu_eager) {
+        t->fpu_eager--;
+        arch_fpu_switch(o ? &o->fpu : NULL, &t->fpu);
+        sched.fpu_owner = o = t;
+    }
+    arch_fpu_access(&t->regs, t == o);
+#else
+    if (t != o) {
+        arch_fpu_switch(o ? &o->fpu : NULL, &t->fpu);
+        sched.fpu_owner = t;
+    }
+#endif
+}
 void sched_ready(struct thread *t);         /* runnable, queued */
 void sched_block(struct thread *t, enum thread_state why);
 struct thread *sched_current(void);

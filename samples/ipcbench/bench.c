@@ -4,7 +4,9 @@
  * to one in the same address space, the null system call, a map IPC
  * of one page with its unmap, the unmap of a page mapped on through three
  * tasks (ipcbench -> bench-server -> bench-sink), revoking a chain of 1,000 derived
- * capabilities across three tasks, and a task's creation and destruction.
+ * capabilities across three tasks, a task's creation and destruction, and
+ * last an inter-task round trip in which both sides use an FP register
+ * (one per operation, and 36 per operation for the mean).
  *
  * Each of the ROUNDS measured operations of a case is bracketed by benchmark
  * markers (keel/mark.h), and each case ends with a report marker: under
@@ -46,6 +48,43 @@ static uint32_t start_local_server(struct keel_utcb *u)
         keel_gate_create(u, FACTORY, t, 1, &g))
         return KEEL_CAP_OPEN;
     return g;
+}
+
+/* The FP/SIMD case: before each call and in the server before each reply
+ * one FP addition on a value of its own (kept in memory, so the register
+ * is loaded each time): the round trip pays whatever the kernel's FP/SIMD
+ * switching costs when both sides use the unit (docs/performance.md). */
+#define TOUCH_FP 3          /* bench-server's label: touch an FP register, then reply */
+#define FP_BATCH 36         /* round trips per operation of the batched FP case */
+static volatile double fp_value;
+
+/* ops marked operations of batch round trips each with TOUCH_FP, an FP
+ * addition before each call (after WARMUP unmarked ones); the value must
+ * come out exact (the server's own FP work must not leak in); counter
+ * ticks, 0 on error.  A batch of many round trips gives the mean cost where
+ * single ones differ (a lazy switch that traps now and then). */
+static uint64_t fp_round_trips(struct keel_utcb *u, uint32_t gate, uint32_t batch, uint32_t ops)
+{
+    double want = fp_value + WARMUP + (double)ops * batch;
+    uint64_t start = 0;
+    for (uint32_t i = 0; i < WARMUP + ops; i++) {
+        if (i == WARMUP)
+            start = keel_counter();
+        if (i >= WARMUP)
+            keel_mark_start();
+        for (uint32_t k = 0; k < (i >= WARMUP ? batch : 1); k++) {
+            fp_value = fp_value + 1.0;
+            struct keel_ipc_result r = keel_call(u, gate, KEEL_TAG(TOUCH_FP, 0, 0),
+                                                 KEEL_TIMEOUT_NEVER);
+            if (KEEL_TAG_ERROR(r.tag))
+                return 0;
+        }
+        if (i >= WARMUP)
+            keel_mark_stop();
+    }
+    uint64_t ticks = keel_counter() - start;
+    keel_mark_report();
+    return fp_value == want ? (ticks ? ticks : 1) : 0;
 }
 
 /* Counter ticks for ROUNDS round trips, each one a marker pair (0 on error). */
@@ -287,5 +326,15 @@ int main(void)
         return 1;
     keel_printf("ipcbench: case task-create-destroy 0 words: %lu ticks per operation\n",
                 (unsigned long)(tasks / TASK_ROUNDS));
+    uint64_t fp = fp_round_trips(u, SERVICE, 1, ROUNDS);
+    if (!fp)
+        return 1;
+    keel_printf("ipcbench: case inter-task-fp  0 words: %lu ticks per operation\n",
+                (unsigned long)(fp / ROUNDS));
+    fp = fp_round_trips(u, SERVICE, FP_BATCH, ROUNDS / FP_BATCH);
+    if (!fp)
+        return 1;
+    keel_printf("ipcbench: case inter-task-fp-x%u 0 words: %lu ticks per operation\n",
+                FP_BATCH, (unsigned long)(fp / (ROUNDS / FP_BATCH)));
     return 0;
 }

@@ -2,12 +2,16 @@
  * same number of words (reply_wait loop, nothing else).  It accepts one
  * page of mapped memory at BENCH_WINDOW (the map case); a call labelled
  * FORWARD first maps that page on to bench-sink (slot 3), the third task
- * of the recursive unmap case. */
+ * of the recursive unmap case; one labelled TOUCH_FP first does an FP
+ * addition (the FP/SIMD case). */
 #include <keel/keel.h>
 
 #define BENCH_WINDOW ((uintptr_t)0x0000020000000000ull)
 #define SINK 3
 #define FORWARD 2
+#define TOUCH_FP 3          /* one FP addition before the reply (ipcbench's FP case) */
+
+static volatile double fp_value = 0.5;
 
 int main(void)
 {
@@ -23,6 +27,8 @@ int main(void)
             u->mr[0] = KEEL_TAG_ERROR(t);
             words = 1;
         }
+        if (KEEL_TAG_LABEL(r.tag) == TOUCH_FP)
+            fp_value = fp_value + 2.0;
         r = keel_reply_wait(u, KEEL_TAG(0, words, 0), KEEL_CAP_OPEN, KEEL_TIMEOUT_NEVER);
     }
 }

@@ -12,6 +12,7 @@ struct arch_regs { uint64_t r[32]; };
 struct arch_context { uint64_t r[16]; };
 struct arch_aspace { uint64_t root; };
 struct arch_fpu { uint64_t reg; };   /* one FP register, kcore.h's fk.fpu_reg */
+#define ARCH_FPU_LAZY 1                 /* as AArch64, POWER9, RISC-V: fk.fpu_on */
 typedef uint64_t arch_pte_t;
 
 /* Port facts arch.h checks: 64-bit words, the ports' user window; the

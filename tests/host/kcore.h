@@ -44,6 +44,8 @@ static struct {
     struct arch_regs *frame;        /* last arch_set_user_frame */
     uint64_t fpu_reg;               /* the CPU's one FP register */
     int fpu_saves, fpu_loads;       /* arch_fpu_switch stores and loads */
+    bool fpu_on;                    /* arch_fpu_access: the resumed thread may use it */
+    const struct arch_regs *fpu_on_for; /* the frame it was last said for */
     bool map_model;                 /* memory items: the model below, not refused */
     int map_moves;                  /* map_item_move calls (the model) */
     uint64_t map_trace;             /* what they moved, hashed */
@@ -66,6 +68,12 @@ void arch_fpu_switch(struct arch_fpu *save, const struct arch_fpu *load)
     }
     fk.fpu_reg = load->reg;
     fk.fpu_loads++;
+}
+
+void arch_fpu_access(struct arch_regs *regs, bool on)
+{
+    fk.fpu_on = on;
+    fk.fpu_on_for = regs;
 }
 
 /* Where arch_regs_set_entry (arch.h, the frame as data) last made t's frame

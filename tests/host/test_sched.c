@@ -462,36 +462,93 @@ static void test_root_stops(void)
     tk[0]->is_root = false;
 }
 
-/* The FP registers follow the thread that runs (load_fpu in sched.c): each
- * thread gets back its own value, resuming the owner stores and loads
- * nothing, and a dead owner's registers are dropped, not stored into its
- * (possibly freed) page. */
+/* The running thread t uses the FP unit, as the hardware would let it:
+ * with access off it traps first (kernel_fpu_trap), and the resume after
+ * the trap turns access on.  Returns the register's value before v. */
+static uint64_t fpu_use(struct thread *t, uint64_t v)
+{
+    CHECK(fk.fpu_on_for == &t->regs);
+    if (!fk.fpu_on) {
+        kernel_fpu_trap(&t->regs);
+        CHECK(run() == t);
+        CHECK(fk.fpu_on && fk.fpu_on_for == &t->regs);
+    }
+    uint64_t old = fk.fpu_reg;
+    fk.fpu_reg = v;
+    return old;
+}
+
+/* Lazy FP switching (sched_fpu_resume, kernel_fpu_trap): a switch moves no
+ * register and resumes the thread with access off unless it owns them;
+ * its first use traps and takes them over, storing the owner's; each
+ * thread gets back its own values; a thread that trapped is loaded eagerly
+ * on its next FPU_EAGER_RESUMES switches, then lazily again; a thread that
+ * never uses FP costs nothing; a dead owner's registers are dropped, not
+ * stored into its (possibly freed) page. */
 static void test_fpu_follows_thread(void)
 {
     setup();
     struct thread *a = started(thr(5)), *b = started(thr(5));
     CHECK(run() == a);
-    fk.fpu_reg = 111;                       /* a computes */
+    CHECK(!fk.fpu_on);                      /* nobody owns them yet */
+    CHECK_EQ_U(fpu_use(a, 111), 0);         /* a computes: its own zero first */
+    CHECK(sched.fpu_owner == a);
     int saves = fk.fpu_saves, loads = fk.fpu_loads;
     CHECK(run() == a);                      /* a again: nothing moves */
+    CHECK(fk.fpu_on);
     CHECK_EQ_U(fk.fpu_saves - saves, 0);
     CHECK_EQ_U(fk.fpu_loads - loads, 0);
     sched_tick();
-    CHECK(run() == b);
-    CHECK_EQ_U(fk.fpu_reg, 0);              /* b starts from its own state */
+    CHECK(run() == b);                      /* lazily: a's stay, b may not use them */
+    CHECK(!fk.fpu_on);
+    CHECK_EQ_U(fk.fpu_loads - loads, 0);
+    CHECK_EQ_U(fpu_use(b, 222), 0);         /* b traps and starts from its own state */
     CHECK_EQ_U(a->fpu.reg, 111);
-    fk.fpu_reg = 222;
+    CHECK(sched.fpu_owner == b);
+
+    /* Both trapped: each is loaded eagerly for FPU_EAGER_RESUMES switches. */
+    struct thread *want = a, *other = b;
+    for (uint32_t i = 0; i < 2 * FPU_EAGER_RESUMES; i++) {
+        sched_tick();
+        CHECK(run() == want);
+        CHECK(fk.fpu_on);                   /* no trap */
+        CHECK_EQ_U(fpu_use(want, want == a ? 111 : 222), want == a ? 111 : 222);
+        CHECK_EQ_U(other->fpu.reg, want == a ? 222 : 111);
+        struct thread *x = want;
+        want = other;
+        other = x;
+    }
+    sched_tick();                           /* a's eager loads are spent */
+    CHECK(run() == a && !fk.fpu_on && sched.fpu_owner == b);
     sched_tick();
-    CHECK(run() == a);
-    CHECK_EQ_U(fk.fpu_reg, 111);
-    CHECK_EQ_U(b->fpu.reg, 222);
+    CHECK(run() == b && fk.fpu_on);         /* b still owns them */
+    CHECK_EQ_U(b->fpu_eager, 0);
+
+    /* A thread that never uses FP moves nothing. */
+    struct thread *c = started(thr(5));
+    saves = fk.fpu_saves, loads = fk.fpu_loads;
+    for (uint32_t i = 0; i < 3; i++) {
+        sched_tick();
+        struct thread *r = run();
+        if (r == c)
+            CHECK(!fk.fpu_on);
+    }
+    CHECK_EQ_U(fk.fpu_saves - saves, 0);
+    CHECK_EQ_U(fk.fpu_loads - loads, 0);
+
+    /* The owner dies: nothing stored into it, the next user loads its own. */
+    while (run() != a)
+        sched_tick();
+    fpu_use(a, 333);
+    CHECK(sched.fpu_owner == a);
     saves = fk.fpu_saves;
-    fk.fpu_reg = 333;
     sched_block(a, THREAD_DEAD);
-    CHECK(run() == b);
+    CHECK(sched.fpu_owner == NULL);
+    struct thread *r = run();
+    CHECK(r == b || r == c);
+    CHECK_EQ_U(fpu_use(r, 444), r == b ? 222 : 0);
     CHECK_EQ_U(fk.fpu_saves - saves, 0);    /* the dead owner is not stored */
     CHECK_EQ_U(a->fpu.reg, 111);
-    CHECK_EQ_U(fk.fpu_reg, 222);
 }
 
 int main(void)

@@ -3406,6 +3406,84 @@ static void test_map_held_slot(void)
     drop(s);
 }
 
+/* ---- lazy FP/SIMD switching (docs/design.md, "Floating point") ---- */
+
+/* AArch64, POWER9 and RISC-V leave the owner's FP registers in the CPU on
+ * a switch and trap another thread's first use; x86-64 switches eagerly.
+ * These hold on every port. */
+
+static volatile double fpl_sink;
+static volatile uint32_t fpl_runs;
+
+/* Computes with its own values whenever it runs (so it takes the FP
+ * registers over each time), until it is killed. */
+static void fpl_spinner(struct keel_utcb *u, uintptr_t seed)
+{
+    (void)u;
+    for (;;) {
+        fpl_sink = fp_work((uint32_t)seed);
+        fpl_runs++;
+    }
+}
+
+/* A thread that owns the FP registers dies: the next thread to use them
+ * gets its own values, not the dead one's, and none of the dead one's
+ * state is stored anywhere.  main stops using FP for a while first, so that
+ * its eager loads (kernel/sched.c, FPU_EAGER_RESUMES) run out and the
+ * spinner, lower in priority, is the owner when main kills it. */
+static void test_fp_owner_death(void)
+{
+    uint32_t seed = 2, rounds = 0;
+    fp_expect[seed] = fp_work(seed);
+    double mine = fp_work(seed);
+    fpl_runs = 0;
+    uint32_t t = spawn(fpl_spinner, seed + 7, MAIN_PRIO - 1, KEEL_CAP_OPEN);
+    for (uint32_t k = 0; k < 20 || (k < 500 && fpl_runs < 20); k++) {
+        sleep_us(MS);                       /* the spinner computes meanwhile */
+        rounds++;
+    }
+    uint32_t runs = fpl_runs;
+    drop(t);                                /* it dies owning the registers */
+    bool same = mine == fp_expect[seed] && fp_work(seed) == fp_expect[seed];
+    check(t != KEEL_CAP_OPEN && runs > 0 && same,
+          "fp: after the FP owner is killed, another thread's FP values are its own");
+    (void)rounds;
+}
+
+/* Executes an instruction no ISA defines (x86-64 ud2; elsewhere the word
+ * 0) as its first instruction that could touch the FP unit: on RISC-V that
+ * is an illegal-instruction trap with sstatus.FS Off, which the kernel
+ * first takes as an FP use; it must still reach the handler. */
+static void fpl_illegal(struct keel_utcb *u, uintptr_t arg)
+{
+    (void)u, (void)arg;
+#if defined(__x86_64__)
+    __asm__ volatile("ud2");
+#else
+    __asm__ volatile(".long 0");
+#endif
+    keel_debug_exit(0);
+}
+
+static void test_fp_illegal_insn(void)
+{
+    uint32_t g = KEEL_CAP_OPEN;
+    volatile double mine = fp_work(1);      /* main owns the FP registers */
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x1f, &g);
+    uint32_t t = spawn(fpl_illegal, 0, MAIN_PRIO, g);
+    struct keel_ipc_result r = keel_recv(U, g, 1000 * MS);
+    bool got = t != KEEL_CAP_OPEN && !err(r) && KEEL_TAG_LABEL(r.tag) == KEEL_LABEL_EXCEPTION &&
+               U->mr[KEEL_EXC_KIND] == KEEL_FAULT_ILLEGAL;
+    if (!got)
+        keel_printf("ktest: illegal: error %u, label 0x%lx, kind %lu\n", (unsigned)err(r),
+                    (unsigned long)KEEL_TAG_LABEL(r.tag), (unsigned long)U->mr[KEEL_EXC_KIND]);
+    check(got && mine == fp_work(1),
+          "fp: an illegal instruction of a thread not owning the FP unit is an exception IPC");
+    keel_ipc(U, KEEL_TAG(KEEL_EXC_STOP, 0, 0), 0, 0, KEEL_IPC_OPTS(KEEL_IPC_REPLY, 0, 0));
+    drop(t);
+    drop(g);
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -3456,6 +3534,8 @@ int main(void)
     test_large_pages();
     test_device_regions();
     test_map_held_slot();
+    test_fp_owner_death();
+    test_fp_illegal_insn();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

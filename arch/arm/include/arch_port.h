@@ -71,6 +71,9 @@ struct arch_fpu {
 /* The fast path's return (trap.S) sets TPIDR_EL1 itself:
  * kernel/fastpath.c skips arch_set_user_frame. */
 #define ARCH_FASTPATH_SETS_USER_FRAME 1
+/* FP/SIMD registers switch lazily (arch.h): CPACR_EL1.FPEN traps EL0's
+ * first use (ESR EC 0x07) while another thread owns them (user.c). */
+#define ARCH_FPU_LAZY 1
 /* The fast path's return has no dsb (trap.S, fast_return): after a map
  * item, page-table stores complete before user code walks them (arch.h). */
 #define ARCH_PT_STORES_VISIBLE() __asm__ volatile("dsb ish" ::: "memory")

@@ -115,6 +115,10 @@ static inline void arch_mmio_write8(uintptr_t addr, uint8_t v)
 /* The fast path's return (trap.S) sets the user frame itself:
  * kernel/fastpath.c skips arch_set_user_frame. */
 #define ARCH_FASTPATH_SETS_USER_FRAME 1
+/* FP/SIMD registers switch lazily (arch.h): MSR[FP,VEC,VSX] in each
+ * frame say whether its thread owns them (user.c); interrupts 0x800, 0xf20
+ * and 0xf40 report another thread's first use. */
+#define ARCH_FPU_LAZY 1
 /* The fast path's return has no ptesync (trap.S, fast_return): after a
  * map item, page-table stores reach the table walk first (arch.h). */
 #define ARCH_PT_STORES_VISIBLE() __asm__ volatile("ptesync" ::: "memory")

@@ -60,6 +60,9 @@ struct arch_fpu {
 /* The fast path's return (trap.S) sets riscv_user_frame itself:
  * kernel/fastpath.c skips arch_set_user_frame. */
 #define ARCH_FASTPATH_SETS_USER_FRAME 1
+/* FP registers switch lazily (arch.h): sstatus.FS Off makes another
+ * thread's first FP instruction an illegal-instruction trap (user.c). */
+#define ARCH_FPU_LAZY 1
 
 /* The fast path's UTCB word copy (kernel/fastpath.c): trap.S's unrolled
  * load/store run, entered at the pair that leaves n (at most 60, the words

@@ -1,24 +1,10 @@
 /* The mapping database (see mdb.h): derivation trees of mapped pages. */
 #include <mdb.h>
 
-#define MDB_BUCKETS 1024u   /* a power of two */
+struct mdb_node *mdb_buckets[MDB_BUCKETS];
+uint32_t mdb_nodes;
 
-static struct mdb_node *buckets[MDB_BUCKETS];
-static uint32_t nodes;
-
-static struct mdb_node **bucket(const void *space, uintptr_t va)
-{
-    uintptr_t h = ((uintptr_t)space >> 6) ^ (va >> 12) ^ (va >> 22);
-    return &buckets[h & (MDB_BUCKETS - 1)];
-}
-
-struct mdb_node *mdb_find(const void *space, uintptr_t va)
-{
-    for (struct mdb_node *n = *bucket(space, va); n; n = n->hash_next)
-        if (n->space == space && n->va == va)
-            return n;
-    return NULL;
-}
+/* mdb_find and mdb_add are inline in mdb.h. */
 
 struct mdb_node *mdb_find_covering(const void *space, uintptr_t va, uint64_t orders)
 {
@@ -34,32 +20,13 @@ struct mdb_node *mdb_find_covering(const void *space, uintptr_t va, uint64_t ord
     return NULL;
 }
 
-static void hash_insert(struct mdb_node *n)
-{
-    struct mdb_node **b = bucket(n->space, n->va);
-    n->hash_next = *b;
-    *b = n;
-}
-
 static void hash_remove(struct mdb_node *n)
 {
-    struct mdb_node **p = bucket(n->space, n->va);
+    struct mdb_node **p = mdb_bucket(n->space, n->va);
     while (*p != n)
         p = &(*p)->hash_next;
     *p = n->hash_next;
     n->hash_next = NULL;
-}
-
-/* Link n into parent's children (at the front). */
-static void link_child(struct mdb_node *n, struct mdb_node *parent)
-{
-    n->parent = parent;
-    n->prev = NULL;
-    n->next = parent ? parent->child : NULL;
-    if (n->next)
-        n->next->prev = n;
-    if (parent)
-        parent->child = n;
 }
 
 static void unlink_child(struct mdb_node *n)
@@ -73,18 +40,6 @@ static void unlink_child(struct mdb_node *n)
     n->parent = n->next = n->prev = NULL;
 }
 
-void mdb_add(struct mdb_node *n, const void *space, uintptr_t va, uint32_t order,
-             struct mdb_node *parent)
-{
-    n->space = space;
-    n->va = va;
-    n->order = order;
-    n->child = NULL;
-    link_child(n, parent);
-    hash_insert(n);
-    nodes++;
-}
-
 void mdb_remove(struct mdb_node *n)
 {
     unlink_child(n);
@@ -92,7 +47,7 @@ void mdb_remove(struct mdb_node *n)
     n->space = NULL;
     n->va = 0;
     n->order = 0;
-    nodes--;
+    mdb_nodes--;
 }
 
 void mdb_move(struct mdb_node *from, struct mdb_node *to, const void *space, uintptr_t va)
@@ -129,5 +84,5 @@ struct mdb_node *mdb_revoke_next(struct mdb_node *top, struct mdb_node **at)
 
 uint32_t mdb_count(void)
 {
-    return nodes;
+    return mdb_nodes;
 }

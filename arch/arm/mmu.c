@@ -22,19 +22,19 @@
 #define DESC_TABLE ARM_DESC_TABLE
 #define DESC_BLOCK DESC_VALID           /* L1/L2 block: bits[1:0] = 01 */
 #define DESC_PAGE (DESC_VALID | DESC_TABLE)
-#define DESC_ATTR(i) ((uint64_t)(i) << 2)       /* AttrIndx: MAIR slot */
-#define DESC_AP_EL0 (1ull << 6)         /* AP[1]: EL0 may access */
-#define DESC_AP_RO (1ull << 7)          /* AP[2]: read-only */
-#define DESC_SH_INNER (3ull << 8)
-#define DESC_AF (1ull << 10)            /* access flag (no hardware AF update) */
-#define DESC_NG (1ull << 11)            /* not global: tagged with the ASID */
-#define DESC_PXN (1ull << 53)
-#define DESC_UXN (1ull << 54)
+#define DESC_ATTR ARM_DESC_ATTR
+#define DESC_AP_EL0 ARM_DESC_AP_EL0
+#define DESC_AP_RO ARM_DESC_AP_RO
+#define DESC_SH_INNER ARM_DESC_SH_INNER
+#define DESC_AF ARM_DESC_AF
+#define DESC_NG ARM_DESC_NG
+#define DESC_PXN ARM_DESC_PXN
+#define DESC_UXN ARM_DESC_UXN
 #define DESC_ADDR_MASK ARM_DESC_ADDR_MASK
 
 /* MAIR_EL1 slots. */
-#define MAIR_DEVICE 0                   /* Device-nGnRnE */
-#define MAIR_NORMAL 1                   /* Normal, write-back RW-allocate */
+#define MAIR_DEVICE ARM_MAIR_DEVICE     /* Device-nGnRnE */
+#define MAIR_NORMAL ARM_MAIR_NORMAL     /* Normal, write-back RW-allocate */
 #define MAIR_VALUE ((0x00ull << (8 * MAIR_DEVICE)) | (0xffull << (8 * MAIR_NORMAL)))
 
 #define KERNEL_DEVICE (DESC_BLOCK | DESC_ATTR(MAIR_DEVICE) | DESC_AF | DESC_PXN | DESC_UXN)
@@ -174,23 +174,6 @@ arch_pte_t arch_pte_table(uint64_t pa)
 /* EL0-writable pages are never EL1-executable anyway; user pages get PXN so
  * the kernel never runs user code, and nG so their TLB entries carry the
  * ASID. */
-arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
-{
-    arch_pte_t pte = (pa & DESC_ADDR_MASK) | DESC_PAGE | DESC_AF | DESC_UXN |
-                     ((rights & PTE_DEVICE) ? DESC_ATTR(MAIR_DEVICE)
-                                            : DESC_ATTR(MAIR_NORMAL) | DESC_SH_INNER);
-    if (!(rights & PTE_W))
-        pte |= DESC_AP_RO;
-    if (rights & PTE_USER) {
-        pte |= DESC_AP_EL0 | DESC_NG | DESC_PXN;
-        if (rights & PTE_X)
-            pte &= ~DESC_UXN;
-    } else if (!(rights & PTE_X)) {
-        pte |= DESC_PXN;
-    }
-    return pte;
-}
-
 /* 4 KiB granule: block descriptors at L1 (1 GiB) and L2 (2 MiB), not L0. */
 bool arch_pt_leaf_ok(uint32_t level)
 {
@@ -204,22 +187,7 @@ arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
     return (arch_pte_leaf(pa, rights) & ~DESC_PAGE) | DESC_BLOCK;
 }
 
-/* arch_pte_valid, _is_table and _addr are inline in arch_port.h. */
-
-uint32_t arch_pte_rights(arch_pte_t pte)
-{
-    uint32_t rights = PTE_R;
-    if (!(pte & DESC_AP_RO))
-        rights |= PTE_W;
-    if (pte & DESC_AP_EL0) {
-        rights |= PTE_USER;
-        if (!(pte & DESC_UXN))
-            rights |= PTE_X;
-    } else if (!(pte & DESC_PXN)) {
-        rights |= PTE_X;
-    }
-    return rights;
-}
+/* arch_pte_valid, _is_table, _addr, _leaf and _rights are inline in arch_port.h. */
 
 void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
 {

@@ -33,13 +33,13 @@
 #define PTE_LEAF    PPC_PTE_LEAF
 #define PTE_RPN     PPC_PTE_RPN             /* leaf: real page number */
 #define PDE_NLS     0x1full                 /* table: next level size */
-#define PTE_REF     (1ull << 8)             /* R: preset, so QEMU never stores */
-#define PTE_CHG     (1ull << 7)             /* C: ditto */
-#define PTE_PRIV    (1ull << 3)             /* no problem-state access */
-#define PTE_ATT_IO  (2ull << 4)             /* ATT 0b10: non-idempotent I/O (cache-inhibited, guarded) */
-#define PTE_READ    (1ull << 2)
-#define PTE_WRITE   (1ull << 1)
-#define PTE_EXEC    (1ull << 0)
+#define PTE_REF     PPC_PTE_REF
+#define PTE_CHG     PPC_PTE_CHG
+#define PTE_PRIV    PPC_PTE_PRIV
+#define PTE_ATT_IO  PPC_PTE_ATT_IO
+#define PTE_READ    PPC_PTE_READ
+#define PTE_WRITE   PPC_PTE_WRITE
+#define PTE_EXEC    PPC_PTE_EXEC
 
 /* tlbie RB,RS,RIC,PRS,R (clang 14 lacks the 5-operand form): RB = EA and
  * IS, RS = PID << 32; RIC 0 = TLB only, 2 = also cached table entries;
@@ -143,22 +143,6 @@ arch_pte_t arch_pte_table(uint64_t pa)
     return be(PTE_VALID | (pa & RPDB_MASK) | LEVEL_BITS);
 }
 
-arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
-{
-    uint64_t pte = PTE_VALID | PTE_LEAF | (pa & PTE_RPN) | PTE_REF | PTE_CHG;
-    if (rights & PTE_R)
-        pte |= PTE_READ;
-    if (rights & PTE_W)
-        pte |= PTE_WRITE;
-    if (rights & PTE_X)
-        pte |= PTE_EXEC;
-    if (!(rights & PTE_USER))
-        pte |= PTE_PRIV;
-    if (rights & PTE_DEVICE)
-        pte |= PTE_ATT_IO;
-    return be(pte);
-}
-
 /* Radix leaf PDEs: 1 GiB at level 1, 2 MiB at level 2 (POWER9's sizes). */
 bool arch_pt_leaf_ok(uint32_t level)
 {
@@ -172,14 +156,7 @@ arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
     return arch_pte_leaf(pa, rights);
 }
 
-/* arch_pte_valid, _is_table and _addr are inline in arch_port.h. */
-
-uint32_t arch_pte_rights(arch_pte_t pte)
-{
-    uint64_t v = be(pte);
-    return (v & PTE_READ ? PTE_R : 0) | (v & PTE_WRITE ? PTE_W : 0) |
-           (v & PTE_EXEC ? PTE_X : 0) | (v & PTE_PRIV ? 0 : PTE_USER);
-}
+/* arch_pte_valid, _is_table, _addr, _leaf and _rights are inline in arch_port.h. */
 
 void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
 {

@@ -8,13 +8,13 @@
 #include <riscv.h>
 
 #define PTE_V RISCV_PTE_V
-#define PTE_RD (1u << 1)
-#define PTE_WR (1u << 2)
-#define PTE_EX (1u << 3)
-#define PTE_U (1u << 4)
+#define PTE_RD RISCV_PTE_RD
+#define PTE_WR RISCV_PTE_WR
+#define PTE_EX RISCV_PTE_EX
+#define PTE_U RISCV_PTE_U
 #define PTE_G (1u << 5)
-#define PTE_A (1u << 6)
-#define PTE_D (1u << 7)
+#define PTE_A RISCV_PTE_A
+#define PTE_D RISCV_PTE_D
 #define PTE_PPN_SHIFT RISCV_PTE_PPN_SHIFT
 #define SATP_MODE_SHIFT 60
 #define SATP_SV48 (9ull << SATP_MODE_SHIFT)
@@ -121,18 +121,6 @@ arch_pte_t arch_pte_table(uint64_t pa)
     return make_pte(pa, PTE_V);
 }
 
-arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
-{
-    uint64_t f = PTE_V | PTE_A | PTE_D;
-    f |= (rights & PTE_R) ? PTE_RD : 0;
-    f |= (rights & PTE_W) ? PTE_WR | PTE_RD : 0; /* W without R is reserved */
-    f |= (rights & PTE_X) ? PTE_EX : 0;
-    f |= (rights & PTE_USER) ? PTE_U : 0;
-    /* PTE_DEVICE needs no bits: Sv39 without Svpbmt takes the attributes
-     * from the platform's PMAs, which make device regions uncached I/O. */
-    return make_pte(pa, f);
-}
-
 /* Sv48: megapages (level 2) and gigapages (level 1); no terapages at the
  * root, whose user entries stay tables. */
 bool arch_pt_leaf_ok(uint32_t level)
@@ -147,14 +135,8 @@ arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
     return arch_pte_leaf(pa, rights);
 }
 
-/* arch_pte_valid, _is_table and _addr are inline in arch_port.h. */
+/* arch_pte_valid, _is_table, _addr, _leaf and _rights are inline in arch_port.h. */
 _Static_assert((PTE_RD | PTE_WR | PTE_EX) == RISCV_PTE_RWX, "arch_pte_is_table's bits");
-
-uint32_t arch_pte_rights(arch_pte_t pte)
-{
-    return ((pte & PTE_RD) ? PTE_R : 0) | ((pte & PTE_WR) ? PTE_W : 0) |
-           ((pte & PTE_EX) ? PTE_X : 0) | ((pte & PTE_U) ? PTE_USER : 0);
-}
 
 void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
 {

@@ -12,13 +12,13 @@
 #define PT_ENTRIES 512
 #define PT_INDEX_BITS 9
 #define PTE_P X86_PTE_P
-#define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2)
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
+#define PTE_RW X86_PTE_RW
+#define PTE_US X86_PTE_US
+#define PTE_PWT X86_PTE_PWT
+#define PTE_PCD X86_PTE_PCD
 #define PTE_PS X86_PTE_PS
 #define PTE_G (1ull << 8)
-#define PTE_NX (1ull << 63)
+#define PTE_NX X86_PTE_NX
 #define PTE_ADDR_MASK X86_PTE_ADDR_MASK
 
 /* Static tables for the 1:1 map: enough page directories for 64 GiB. */
@@ -61,6 +61,8 @@ static struct {
     uint64_t noflush;               /* CR3_NOFLUSH with PCIDs, else 0 */
 } mmu = { .map_end = GIB(4) };      /* entry.S's boot map until arch_mmu_init */
 
+uint64_t x86_nx_mask;               /* arch_port.h: PTE_NX once NX is found, else 0 */
+
 static uint64_t read_cr3(void)
 {
     uint64_t v;
@@ -85,6 +87,7 @@ static void find_features(void)
     uint32_t r[4];
     cpuid(CPUID_EXT_FEATURES, 0, r);
     mmu.nx = r[3] & CPUID_EXT_EDX_NX;
+    x86_nx_mask = mmu.nx ? PTE_NX : 0;
     mmu.gib_pages = r[3] & CPUID_EXT_EDX_PDPE1GB;
     cpuid(CPUID_FEATURES, 0, r);
     mmu.pcid = r[2] & CPUID_1_ECX_PCID;
@@ -156,21 +159,6 @@ arch_pte_t arch_pte_table(uint64_t pa)
     return (pa & PTE_ADDR_MASK) | PTE_P | PTE_RW | PTE_US;
 }
 
-/* Present pages are always readable; NX only exists with EFER.NXE. */
-arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
-{
-    arch_pte_t e = (pa & PTE_ADDR_MASK) | PTE_P;
-    if (rights & PTE_W)
-        e |= PTE_RW;
-    if (!(rights & PTE_X) && mmu.nx)
-        e |= PTE_NX;
-    if (rights & PTE_USER)
-        e |= PTE_US;
-    if (rights & PTE_DEVICE)
-        e |= PTE_PCD | PTE_PWT;     /* PAT entry 3: uncached (the reset PAT) */
-    return e;
-}
-
 /* 2 MiB pages always (long mode has PSE); 1 GiB ones where CPUID says so. */
 bool arch_pt_leaf_ok(uint32_t level)
 {
@@ -184,13 +172,9 @@ arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
     return arch_pte_leaf(pa, rights) | PTE_PS;
 }
 
-/* arch_pte_valid, _is_table and _addr are inline in arch_port.h. */
-
-uint32_t arch_pte_rights(arch_pte_t pte)
-{
-    return PTE_R | (pte & PTE_RW ? PTE_W : 0) | (pte & PTE_NX ? 0 : PTE_X) |
-           (pte & PTE_US ? PTE_USER : 0);
-}
+/* arch_pte_valid, _is_table, _addr, _leaf and _rights are inline in
+ * arch_port.h.  Present pages are always readable; NX only exists with
+ * EFER.NXE (x86_nx_mask). */
 
 static void mark_stale(uint32_t tag)
 {

@@ -49,9 +49,10 @@
  *                          (see "Page-table stores" below).
  *   ARCH_PT_STORES_VISIBLE() the barrier the fast path's return skips
  *                          (see "Page-table stores" below).
- *   ARCH_PTE_INLINE        1 where arch_pte_valid, arch_pte_is_table and
- *                          arch_pte_addr are static inline in arch_port.h
- *                          (see the page-table hooks below).
+ *   ARCH_PTE_INLINE        1 where arch_pte_valid, arch_pte_is_table,
+ *                          arch_pte_addr, arch_pte_leaf and arch_pte_rights
+ *                          are static inline in arch_port.h (see the
+ *                          page-table hooks below).
  * The static checks after the include hold these facts to what generic code
  * assumes, in every port's build.
  *
@@ -80,6 +81,11 @@
  * it calls ARCH_PT_STORES_VISIBLE() first, which a port whose return to
  * user mode has that barrier defines (AArch64: dsb ish; POWER9: ptesync).
  */
+#ifndef __ASSEMBLY__
+/** Rights of a leaf mapping, as generic code asks for them. */
+enum pte_rights { PTE_R = 1, PTE_W = 2, PTE_X = 4, PTE_USER = 8,
+                  PTE_DEVICE = 16 /**< device memory: uncached, no speculation */ };
+#endif
 #include <arch_port.h>
 
 #ifndef ARCH_PT_STORES_VISIBLE
@@ -355,9 +361,8 @@ noreturn void arch_poweroff(int status);
  */
 
 
-/** Rights of a leaf mapping, as generic code asks for them. */
-enum pte_rights { PTE_R = 1, PTE_W = 2, PTE_X = 4, PTE_USER = 8,
-                  PTE_DEVICE = 16 /**< device memory: uncached, no speculation */ };
+/* (enum pte_rights, the rights of a leaf mapping, is above the port's
+ * include: its inline arch_pte_leaf/arch_pte_rights use them.) */
 
 /** Map all memory below phys_end and the devices the port uses 1:1 and
  * kernel-only, but not the guard page below the kernel stack
@@ -371,18 +376,21 @@ void arch_mmu_init(uint64_t phys_end);
 uint32_t arch_pt_index_bits(uint32_t level);
 /** An entry pointing to the next-level table at physical address pa. */
 arch_pte_t arch_pte_table(uint64_t pa);
-/** A leaf entry mapping the page at pa with rights (PTE_R/W/X/USER bits);
- * PTE_DEVICE gives it the ISA's device-memory attributes. */
-arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights);
 /*
- * The three entry tests of a walk.  A port may define them static inline in
- * its <arch_port.h> and define ARCH_PTE_INLINE to 1 (every port does: a walk
- * is then a few instructions a level, no call); else they are its functions.
+ * The three entry tests of a walk, the leaf entry and its rights.  A port
+ * may define them static inline in its <arch_port.h> and define
+ * ARCH_PTE_INLINE to 1 (every port does: a walk is then a few instructions
+ * a level, and a map item's store and rights check make no call); else
+ * they are its functions.  Inline, they may read only what the port fixed
+ * at arch_mmu_init (x86: whether NX is on).
  */
 #ifndef ARCH_PTE_INLINE
 #define ARCH_PTE_INLINE 0
 #endif
 #if !ARCH_PTE_INLINE
+/** A leaf entry mapping the page at pa with rights (PTE_R/W/X/USER bits);
+ * PTE_DEVICE gives it the ISA's device-memory attributes. */
+arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights);
 /** True if the entry is valid. */
 bool arch_pte_valid(arch_pte_t pte);
 /** True if the entry points to a next-level table (not a leaf). */
@@ -390,9 +398,9 @@ bool arch_pte_is_table(arch_pte_t pte);
 /** Physical address the entry points to (a table, or a leaf at any level:
  * then the first byte of its page, aligned to the page's size). */
 uint64_t arch_pte_addr(arch_pte_t pte);
-#endif
 /** Rights (PTE_R/W/X/USER) of a leaf entry, at any level. */
 uint32_t arch_pte_rights(arch_pte_t pte);
+#endif
 
 /*
  * Large pages (docs/design.md, "Large pages").  An entry above the last

@@ -31,8 +31,27 @@ struct mdb_node {
     uint32_t order;                 /* log2 of the mapping's size in bytes */
 };
 
+/* The hash table of (space, va) and the count of nodes: mdb.c's, here only
+ * for the inline mdb_find and mdb_add (a one-page map makes no call,
+ * kernel/mapping.c's map_page). */
+#define MDB_BUCKETS 1024u   /* a power of two */
+extern struct mdb_node *mdb_buckets[MDB_BUCKETS];
+extern uint32_t mdb_nodes;
+
+static inline struct mdb_node **mdb_bucket(const void *space, uintptr_t va)
+{
+    uintptr_t h = ((uintptr_t)space >> 6) ^ (va >> 12) ^ (va >> 22);
+    return &mdb_buckets[h & (MDB_BUCKETS - 1)];
+}
+
 /* The node recording the mapping that starts at va in space, or NULL. */
-struct mdb_node *mdb_find(const void *space, uintptr_t va);
+static inline struct mdb_node *mdb_find(const void *space, uintptr_t va)
+{
+    for (struct mdb_node *n = *mdb_bucket(space, va); n; n = n->hash_next)
+        if (n->space == space && n->va == va)
+            return n;
+    return NULL;
+}
 
 /* The node recording the mapping in space that covers address va, of one of
  * the sizes in orders (bit n: 2^n bytes), or NULL.  One hash lookup per
@@ -43,8 +62,26 @@ struct mdb_node *mdb_find_covering(const void *space, uintptr_t va, uint64_t ord
  * parent (NULL: the root of a new tree).  n must be unused, (space, va) not
  * yet recorded, va aligned to the size, and a child no larger than its
  * parent. */
-void mdb_add(struct mdb_node *n, const void *space, uintptr_t va, uint32_t order,
-             struct mdb_node *parent);
+static inline __attribute__((always_inline)) void
+mdb_add(struct mdb_node *n, const void *space, uintptr_t va,
+        uint32_t order, struct mdb_node *parent)
+{
+    struct mdb_node **b = mdb_bucket(space, va);
+    n->space = space;
+    n->va = va;
+    n->order = order;
+    n->child = NULL;
+    n->parent = parent;         /* at the front of parent's children */
+    n->prev = NULL;
+    n->next = parent ? parent->child : NULL;
+    if (n->next)
+        n->next->prev = n;
+    if (parent)
+        parent->child = n;
+    n->hash_next = *b;          /* and of its hash chain */
+    *b = n;
+    mdb_nodes++;
+}
 
 /* Forget n, which must have no children; n becomes unused. */
 void mdb_remove(struct mdb_node *n);

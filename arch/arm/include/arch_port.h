@@ -43,6 +43,16 @@ typedef uint64_t arch_pte_t;
 #define ARM_DESC_VALID (1ull << 0)
 #define ARM_DESC_TABLE (1ull << 1)         /* at L0-L2: table; at L3: page */
 #define ARM_DESC_ADDR_MASK 0x0000fffffffff000ull
+#define ARM_DESC_ATTR(i) ((uint64_t)(i) << 2)   /* AttrIndx: MAIR slot */
+#define ARM_DESC_AP_EL0 (1ull << 6)         /* AP[1]: EL0 may access */
+#define ARM_DESC_AP_RO (1ull << 7)          /* AP[2]: read-only */
+#define ARM_DESC_SH_INNER (3ull << 8)
+#define ARM_DESC_AF (1ull << 10)            /* access flag (no hardware AF update) */
+#define ARM_DESC_NG (1ull << 11)            /* not global: tagged with the ASID */
+#define ARM_DESC_PXN (1ull << 53)
+#define ARM_DESC_UXN (1ull << 54)
+#define ARM_MAIR_DEVICE 0                   /* MAIR_EL1 slots: Device-nGnRnE */
+#define ARM_MAIR_NORMAL 1                   /* Normal, write-back RW-allocate */
 
 static inline bool arch_pte_valid(arch_pte_t pte)
 {
@@ -58,6 +68,40 @@ static inline bool arch_pte_is_table(arch_pte_t pte)
 static inline uint64_t arch_pte_addr(arch_pte_t pte)
 {
     return pte & ARM_DESC_ADDR_MASK;
+}
+
+/* A page descriptor (L3); arch_pte_leaf_at (mmu.c) makes blocks of it. */
+static inline arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
+{
+    arch_pte_t pte = (pa & ARM_DESC_ADDR_MASK) | ARM_DESC_VALID | ARM_DESC_TABLE |
+                     ARM_DESC_AF | ARM_DESC_UXN |
+                     ((rights & PTE_DEVICE) ? ARM_DESC_ATTR(ARM_MAIR_DEVICE)
+                                            : ARM_DESC_ATTR(ARM_MAIR_NORMAL) | ARM_DESC_SH_INNER);
+    if (!(rights & PTE_W))
+        pte |= ARM_DESC_AP_RO;
+    if (rights & PTE_USER) {
+        pte |= ARM_DESC_AP_EL0 | ARM_DESC_NG | ARM_DESC_PXN;
+        if (rights & PTE_X)
+            pte &= ~ARM_DESC_UXN;
+    } else if (!(rights & PTE_X)) {
+        pte |= ARM_DESC_PXN;
+    }
+    return pte;
+}
+
+static inline uint32_t arch_pte_rights(arch_pte_t pte)
+{
+    uint32_t rights = PTE_R;
+    if (!(pte & ARM_DESC_AP_RO))
+        rights |= PTE_W;
+    if (pte & ARM_DESC_AP_EL0) {
+        rights |= PTE_USER;
+        if (!(pte & ARM_DESC_UXN))
+            rights |= PTE_X;
+    } else if (!(pte & ARM_DESC_PXN)) {
+        rights |= PTE_X;
+    }
+    return rights;
 }
 
 /* A thread's FP/SIMD registers: FPCR, FPSR, V0-V31 (128 bits each), as

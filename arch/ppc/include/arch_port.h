@@ -65,6 +65,13 @@ typedef uint64_t arch_pte_t;
 #define PPC_PTE_LEAF (1ull << 62)
 #define PPC_PTE_RPN 0x01fffffffffff000ull  /* leaf: real page number */
 #define PPC_RPDB_MASK 0x0fffffffffffff00ull /* table: next-level base */
+#define PPC_PTE_REF (1ull << 8)             /* R: preset, so QEMU never stores */
+#define PPC_PTE_CHG (1ull << 7)             /* C: ditto */
+#define PPC_PTE_ATT_IO (2ull << 4)          /* ATT 0b10: non-idempotent I/O (cache-inhibited, guarded) */
+#define PPC_PTE_PRIV (1ull << 3)            /* no problem-state access */
+#define PPC_PTE_READ (1ull << 2)
+#define PPC_PTE_WRITE (1ull << 1)
+#define PPC_PTE_EXEC (1ull << 0)
 
 /* Entries are big-endian; the kernel runs little-endian. */
 static inline bool arch_pte_valid(arch_pte_t pte)
@@ -81,6 +88,29 @@ static inline uint64_t arch_pte_addr(arch_pte_t pte)
 {
     uint64_t v = __builtin_bswap64(pte);
     return v & (v & PPC_PTE_LEAF ? PPC_PTE_RPN : PPC_RPDB_MASK);
+}
+
+static inline arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
+{
+    uint64_t pte = PPC_PTE_VALID | PPC_PTE_LEAF | (pa & PPC_PTE_RPN) | PPC_PTE_REF | PPC_PTE_CHG;
+    if (rights & PTE_R)
+        pte |= PPC_PTE_READ;
+    if (rights & PTE_W)
+        pte |= PPC_PTE_WRITE;
+    if (rights & PTE_X)
+        pte |= PPC_PTE_EXEC;
+    if (!(rights & PTE_USER))
+        pte |= PPC_PTE_PRIV;
+    if (rights & PTE_DEVICE)
+        pte |= PPC_PTE_ATT_IO;
+    return __builtin_bswap64(pte);
+}
+
+static inline uint32_t arch_pte_rights(arch_pte_t pte)
+{
+    uint64_t v = __builtin_bswap64(pte);
+    return (v & PPC_PTE_READ ? PTE_R : 0) | (v & PPC_PTE_WRITE ? PTE_W : 0) |
+           (v & PPC_PTE_EXEC ? PTE_X : 0) | (v & PPC_PTE_PRIV ? 0 : PTE_USER);
 }
 
 /* A thread's FP, VMX and VSX registers: VSR0-63 (FPR n is the high half of

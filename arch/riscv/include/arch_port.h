@@ -34,6 +34,12 @@ typedef uint64_t arch_pte_t;
 #define RISCV_PTE_V (1u << 0)
 #define RISCV_PTE_RWX (7u << 1)            /* R, W, X: none set is a table */
 #define RISCV_PTE_PPN_SHIFT 10
+#define RISCV_PTE_RD (1u << 1)
+#define RISCV_PTE_WR (1u << 2)
+#define RISCV_PTE_EX (1u << 3)
+#define RISCV_PTE_U (1u << 4)
+#define RISCV_PTE_A (1u << 6)
+#define RISCV_PTE_D (1u << 7)
 
 static inline bool arch_pte_valid(arch_pte_t pte)
 {
@@ -48,6 +54,24 @@ static inline bool arch_pte_is_table(arch_pte_t pte)
 static inline uint64_t arch_pte_addr(arch_pte_t pte)
 {
     return (pte >> RISCV_PTE_PPN_SHIFT) << ARCH_PAGE_SHIFT;
+}
+
+static inline arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
+{
+    uint64_t f = RISCV_PTE_V | RISCV_PTE_A | RISCV_PTE_D;
+    f |= (rights & PTE_R) ? RISCV_PTE_RD : 0;
+    f |= (rights & PTE_W) ? RISCV_PTE_WR | RISCV_PTE_RD : 0; /* W without R is reserved */
+    f |= (rights & PTE_X) ? RISCV_PTE_EX : 0;
+    f |= (rights & PTE_USER) ? RISCV_PTE_U : 0;
+    /* PTE_DEVICE needs no bits: Sv39 without Svpbmt takes the attributes
+     * from the platform's PMAs, which make device regions uncached I/O. */
+    return (pa >> ARCH_PAGE_SHIFT) << RISCV_PTE_PPN_SHIFT | f;
+}
+
+static inline uint32_t arch_pte_rights(arch_pte_t pte)
+{
+    return ((pte & RISCV_PTE_RD) ? PTE_R : 0) | ((pte & RISCV_PTE_WR) ? PTE_W : 0) |
+           ((pte & RISCV_PTE_EX) ? PTE_X : 0) | ((pte & RISCV_PTE_U) ? PTE_USER : 0);
 }
 
 /* A thread's floating-point registers: f0-f31 (D: 64 bits) and fcsr, as

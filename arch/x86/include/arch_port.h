@@ -41,6 +41,15 @@ typedef uint64_t arch_pte_t;
 #define X86_PTE_P (1ull << 0)              /* present */
 #define X86_PTE_PS (1ull << 7)             /* large page (PDPT/PD levels) */
 #define X86_PTE_ADDR_MASK 0x000ffffffffff000ull
+#define X86_PTE_RW (1ull << 1)
+#define X86_PTE_US (1ull << 2)
+#define X86_PTE_PWT (1ull << 3)
+#define X86_PTE_PCD (1ull << 4)
+#define X86_PTE_NX (1ull << 63)
+
+/* X86_PTE_NX if the CPU has NX (EFER.NXE is on), else 0: set once by
+ * arch_mmu_init (mmu.c), read by arch_pte_leaf. */
+extern uint64_t x86_nx_mask;
 
 static inline bool arch_pte_valid(arch_pte_t pte)
 {
@@ -56,6 +65,26 @@ static inline bool arch_pte_is_table(arch_pte_t pte)
 static inline uint64_t arch_pte_addr(arch_pte_t pte)
 {
     return pte & X86_PTE_ADDR_MASK;
+}
+
+static inline arch_pte_t arch_pte_leaf(uint64_t pa, uint32_t rights)
+{
+    arch_pte_t e = (pa & X86_PTE_ADDR_MASK) | X86_PTE_P;
+    if (rights & PTE_W)
+        e |= X86_PTE_RW;
+    if (!(rights & PTE_X))
+        e |= x86_nx_mask;
+    if (rights & PTE_USER)
+        e |= X86_PTE_US;
+    if (rights & PTE_DEVICE)
+        e |= X86_PTE_PCD | X86_PTE_PWT;     /* PAT entry 3: uncached (the reset PAT) */
+    return e;
+}
+
+static inline uint32_t arch_pte_rights(arch_pte_t pte)
+{
+    return PTE_R | (pte & X86_PTE_RW ? PTE_W : 0) | (pte & X86_PTE_NX ? 0 : PTE_X) |
+           (pte & X86_PTE_US ? PTE_USER : 0);
 }
 
 /* The machine has port I/O: arch_io_grant and arch_has_port_io are the

@@ -161,25 +161,9 @@ trap_common:
     ld %r1, CPU_KSTACK_TOP(%r1)
     li %r0, 0
     stdu %r0, -STACK_MIN_FRAME(%r1)     /* null back chain: stack walks end here */
-    /* A system call tries the IPC fast path first: the frame to resume, or
-     * 0 for the general path (r31 is saved already, and C keeps it).  Its
-     * few frames stay far above the guard: no canary check. */
-    ld %r4, REGS_VECTOR(%r3)
-    cmpdi %r4, VEC_SYSCALL_NUM
-    bne 6f
-    mr %r31, %r3
-    ld %r4, REGS_GPR(0)(%r3)            /* only IPC (selector r0 = 0) can be fast */
-    cmpdi %r4, 0
-    bne 7f
-    bl fastpath_ipc
-    nop
-    cmpdi %r3, 0
-    beq 7f
-    mfspr %r4, SPRN_HSPRG0              /* arch_set_user_frame(r3) */
-    std %r3, CPU_USER_FRAME(%r4)
-    b fast_return
-7:  mr %r3, %r31
-6:  bl ppc_trap
+    /* A system call from problem state never comes here: sc_common
+     * takes it. */
+    bl ppc_trap
     nop
     b .
 

@@ -295,8 +295,12 @@ rule objcopy
   command = $objcopy $objcopyflags $in $out
   description = OBJCOPY $out
 
+# A host test is one command over several sources, and -MD writes the
+# depfile of the last one only (a change to a header only the test's own
+# source includes went unseen): -M lists every source's headers first.
 rule hostcc
-  command = cc $hostflags -MD -MF $out.d -o $out $in $hostldflags
+  command = cc $hostflags -M -MT $out $in > $out.d && $
+    cc $hostflags -o $out $in $hostldflags
   depfile = $out.d
   deps = gcc
   description = HOSTCC $out

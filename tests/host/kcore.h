@@ -20,6 +20,8 @@
 
 #include <setjmp.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <keel/errors.h>
 #include <keel/ipc.h>
@@ -419,17 +421,31 @@ KC void reset(void)
  * for nothing, say) fails the test instead of hanging the suite. */
 static void hung(int sig)
 {
-    static const char msg[] = "FAIL: the test hung (a kernel loop that never ends?)\n";
-    if (write(1, msg, sizeof(msg) - 1) < 0)
+    static const char cpu[] = "FAIL: the test hung (a kernel loop that never ends?)\n";
+    static const char wall[] = "FAIL: the test hung (blocked, using no processor time)\n";
+    const char *msg = sig == SIGPROF ? cpu : wall;
+    size_t len = sig == SIGPROF ? sizeof(cpu) - 1 : sizeof(wall) - 1;
+    if (write(1, msg, len) < 0)
         _exit(2);
     _exit(1);
 }
 
+/* Guard against a hang: fail after seconds of processor time (the test's
+ * own, user and system: a loop that never ends uses it up however slow the
+ * host is, and a host loaded many times over, which stretches wall time,
+ * does not), or after HANG_WALL_FACTOR times as many seconds of wall time (a
+ * test blocked in a system call, which uses none). */
+#define HANG_WALL_FACTOR 20u
+
 KC void hang_guard(unsigned seconds)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* what was printed survives _exit */
+    signal(SIGPROF, hung);
     signal(SIGALRM, hung);
-    alarm(seconds);
+    struct itimerval cpu = { .it_value = { .tv_sec = seconds } };
+    if (setitimer(ITIMER_PROF, &cpu, NULL) != 0)
+        abort();
+    alarm(seconds * HANG_WALL_FACTOR);
 }
 
 /* ---- structural invariants ---- */

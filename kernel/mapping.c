@@ -296,26 +296,9 @@ static bool grant_ok(struct task *task, uintptr_t base, uint32_t order)
 
 /* ---- items ---- */
 
-/* [base, base + 2^order) is an aligned region of user space. */
-static bool region_ok(uintptr_t base, uint32_t order)
+uint32_t map_grant_check(const struct thread *src, const struct keel_item *it)
 {
-    if (order < ARCH_PAGE_SHIFT || order >= 8 * sizeof(uintptr_t))
-        return false;
-    uintptr_t size = (uintptr_t)1 << order;
-    return !(base & (size - 1)) && base >= USER_BASE && size <= USER_END - base;
-}
-
-uint32_t map_item_check(const struct thread *src, const struct keel_item *it)
-{
-    if (it->type != KEEL_ITEM_MAP && it->type != KEEL_ITEM_GRANT)
-        return KEEL_E_INVALID;
-    if (it->order < KEEL_MAP_ORDER_MIN || it->order > KEEL_MAP_ORDER_MAX ||
-        !region_ok(it->base, it->order) || !it->rights || (it->rights & ~RIGHTS_RWX))
-        return KEEL_E_INVALID;
-    /* A grant moves whole received mappings only (see the top of this file). */
-    if (it->type == KEEL_ITEM_GRANT && !grant_ok(src->task, it->base, it->order))
-        return KEEL_E_INVALID;
-    return KEEL_OK;
+    return grant_ok(src->task, it->base, it->order) ? KEEL_OK : KEEL_E_INVALID;
 }
 
 uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct keel_item *it,
@@ -332,7 +315,7 @@ uint32_t map_item_move(struct thread *src, struct thread *dst, const struct keel
 {
     uint32_t wo = dst->utcb ? dst->utcb->window_order : 0;
     uintptr_t wb = dst->utcb ? dst->utcb->window_base : 0;
-    if (!wo || !region_ok(wb, wo))
+    if (!wo || !map_region_ok(wb, wo))
         return KEEL_E_WINDOW;
     /* The smaller of region and window decides; both sides agree on the
      * offset within the larger one. */
@@ -368,7 +351,7 @@ uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t it
         if (err)
             return err;
         uintptr_t to = addr & ~(((uintptr_t)1 << it->order) - 1);
-        if (!region_ok(to, it->order))
+        if (!map_region_ok(to, it->order))
             return KEEL_E_WINDOW;
         err = map_region(t->task, c->task, it->base, to, it->order, it->rights,
                          it->type == KEEL_ITEM_GRANT);
@@ -418,7 +401,7 @@ uint32_t task_unmap(struct task *task, uintptr_t base, uintptr_t order, uintptr_
     *more = false;
     *next = 0;
     if (order < KEEL_MAP_ORDER_MIN || order > KEEL_MAP_ORDER_MAX ||
-        !region_ok(base, (uint32_t)order) || (flags & ~(uintptr_t)KEEL_UNMAP_SELF))
+        !map_region_ok(base, (uint32_t)order) || (flags & ~(uintptr_t)KEEL_UNMAP_SELF))
         return KEEL_E_INVALID;
     if (start >= SIZE(order) || start % ARCH_PAGE_SIZE)
         return KEEL_E_INVALID;  /* a resume offset outside the region */

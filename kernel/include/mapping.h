@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <arch.h>
+#include <keel/errors.h>
 #include <keel/ipc.h>
 #include <mdb.h>
 #include <types.h>
@@ -11,9 +13,32 @@
 struct task;
 struct thread;
 
+/* [base, base + 2^order) is an aligned region of user space. */
+static inline bool map_region_ok(uintptr_t base, uint32_t order)
+{
+    if (order < ARCH_PAGE_SHIFT || order >= 8 * sizeof(uintptr_t))
+        return false;
+    uintptr_t size = (uintptr_t)1 << order;
+    return !(base & (size - 1)) && base >= USER_BASE && size <= USER_END - base;
+}
+
+/* The part of map_item_check that looks at src's mappings: a grant moves
+ * whole received mappings only (mapping.c); a keel_error. */
+uint32_t map_grant_check(const struct thread *src, const struct keel_item *it);
+
 /* Check a map or grant item src is about to send (region, rights; a grant
- * moves only mappings src received); a keel_error. */
-uint32_t map_item_check(const struct thread *src, const struct keel_item *it);
+ * moves only mappings src received); a keel_error.  Inline: the IPC fast
+ * path checks the item it carries, and a map item needs no call. */
+static inline uint32_t map_item_check(const struct thread *src, const struct keel_item *it)
+{
+    if (it->type != KEEL_ITEM_MAP && it->type != KEEL_ITEM_GRANT)
+        return KEEL_E_INVALID;
+    if (it->order < KEEL_MAP_ORDER_MIN || it->order > KEEL_MAP_ORDER_MAX ||
+        !map_region_ok(it->base, it->order) || !it->rights ||
+        (it->rights & ~(uint32_t)(PTE_R | PTE_W | PTE_X)))
+        return KEEL_E_INVALID;
+    return it->type == KEEL_ITEM_GRANT ? map_grant_check(src, it) : KEEL_OK;
+}
 /* Deliver the memory item it of src to dst, into dst's receive window (the
  * L4 rule: the smaller of region and window decides, at the same offset);
  * *out says where it landed.  KEEL_E_WINDOW without a usable window. */

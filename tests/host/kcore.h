@@ -150,20 +150,19 @@ void kobj_invoke(struct thread *t, const struct cap *cap, uint64_t tag)
     arch_syscall_set_word(&t->regs, 4, 0xc0ffee);
 }
 
-/* Memory delegation (kernel/mapping.c) is not part of these tests: ipc.c's
- * calls into it see a memory item refused (host tests of the mapping
- * database: test_mdb.c), unless fk.map_model: then a model that depends on
- * the item only.  map_item_check accepts a map or grant item with rights
- * within RWX (some); map_item_move writes *out, records the move in fk and
- * fails by the base's low bits (4 KEEL_E_QUOTA, 8 KEEL_E_WINDOW, 12
- * KEEL_E_INVALID, else success), so the IPC paths see every outcome.
- * map_item_deliver is the two, as in mapping.c. */
-uint32_t map_item_check(const struct thread *src, const struct keel_item *it)
+/* Memory delegation (kernel/mapping.c) is not part of these tests (host
+ * tests of the mapping database: test_mdb.c): ipc.c's calls into it see a
+ * memory item refused, unless fk.map_model: then a model that depends on
+ * the item only.  The item's check is the kernel's own (map_item_check,
+ * inline in mapping.h) but for a grant's look at the sender's mappings:
+ * map_grant_check accepts a grant unless bit 19 of its base is set.
+ * map_item_move writes *out, records the move in fk and fails by bits 14-16
+ * of the base (1 KEEL_E_QUOTA, 2 KEEL_E_WINDOW, 3 KEEL_E_INVALID, else
+ * success), so the IPC paths see every outcome.  map_item_deliver is the
+ * two, as in mapping.c. */
+uint32_t map_grant_check(const struct thread *src, const struct keel_item *it)
 {
-    if (!fk.map_model || (it->type != KEEL_ITEM_MAP && it->type != KEEL_ITEM_GRANT) ||
-        !it->rights || (it->rights & ~7u))
-        return KEEL_E_INVALID;
-    return KEEL_OK;
+    return fk.map_model && !(it->base >> 19 & 1) ? KEEL_OK : KEEL_E_INVALID;
 }
 
 uint32_t map_item_move(struct thread *src, struct thread *dst, const struct keel_item *it,
@@ -176,8 +175,8 @@ uint32_t map_item_move(struct thread *src, struct thread *dst, const struct keel
                    it->base + it->order + it->type;
     *out = (struct keel_item){ .type = it->type, .rights = it->rights, .order = it->order,
                                .base = dst->utcb ? dst->utcb->window_base : 0 };
-    static const uint32_t errs[4] = { KEEL_OK, KEEL_E_QUOTA, KEEL_E_WINDOW, KEEL_E_INVALID };
-    return errs[(it->base >> 2) & 3];
+    static const uint32_t errs[8] = { KEEL_OK, KEEL_E_QUOTA, KEEL_E_WINDOW, KEEL_E_INVALID };
+    return errs[(it->base >> 14) & 7];
 }
 
 uint32_t map_item_deliver(struct thread *src, struct thread *dst, const struct keel_item *it,

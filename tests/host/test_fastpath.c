@@ -213,8 +213,10 @@ static void random_call(struct thread *t)
             struct keel_item *it = &t->utcb->item[0];
             it->type = types[rnd(ARRAY_SIZE(types))];
             it->rights = rnd(8) ? 1 + rnd(7) : rnd(16);
-            it->order = 12 + rnd(3);
-            it->base = 0x20000000u + ((uintptr_t)rnd(64) << 12) + ((uintptr_t)(rnd(3) ? 0 : 1 + rnd(3)) << 2);
+            it->order = rnd(16) ? 12 + rnd(3) : rnd(40);
+            /* In user space, aligned for its order (but now and then). */
+            it->base = USER_BASE + 0x20000000u + ((uintptr_t)rnd(64) << 14) +
+                       ((uintptr_t)(rnd(5) ? 0 : 1 + rnd(3)) << (rnd(2) ? 2 : 12));
         }
     }
 }

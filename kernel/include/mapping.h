@@ -29,7 +29,8 @@ uint32_t map_grant_check(const struct thread *src, const struct keel_item *it);
 /* Check a map or grant item src is about to send (region, rights; a grant
  * moves only mappings src received); a keel_error.  Inline: the IPC fast
  * path checks the item it carries, and a map item needs no call. */
-static inline uint32_t map_item_check(const struct thread *src, const struct keel_item *it)
+static inline __attribute__((always_inline)) uint32_t
+map_item_check(const struct thread *src, const struct keel_item *it)
 {
     if (it->type != KEEL_ITEM_MAP && it->type != KEEL_ITEM_GRANT)
         return KEEL_E_INVALID;

@@ -18,7 +18,15 @@ import time
 VERDICT = re.compile(r"KEEL VERDICT: (PASS|FAIL)")
 SUMMARY = re.compile(r"(\d+) passed, (\d+) failed")
 CONSOLE = ["-display", "none", "-serial", "stdio", "-monitor", "none"]
-BOOT_TIMEOUT = 60          # seconds per boot; a timeout is a failure
+# A boot that has used BOOT_TIMEOUT seconds of processor time (QEMU's, all
+# its threads) fails, and so does one that has run BOOT_WALL_FACTOR times as
+# long by the wall clock (a machine that idles forever uses little).  A
+# host loaded many times over stretches the wall time of a boot, not the
+# processor time it needs: a loop that never ends still fails in a minute
+# of it.  Where /proc cannot tell (not Linux) the limit is wall time.
+BOOT_TIMEOUT = 60
+BOOT_WALL_FACTOR = 10
+POLL_SECONDS = 0.5
 GDB_PORT = 1234            # QEMU's -s
 
 
@@ -64,25 +72,61 @@ def qemu_command(port, image, mem=None, smp=1, initrd=None, append="",
     return cmd
 
 
+def cpu_seconds(pid):
+    """Processor time (user and system, all threads) process pid has used so
+    far, from /proc; None where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Boot:
     """One QEMU run: what it printed, how it ended.  typed = (prompt, text):
     once the guest has printed prompt, text is typed on its serial input
-    (QEMU's stdin), a byte at a time; otherwise stdin is empty."""
+    (QEMU's stdin), a byte at a time; otherwise stdin is empty.  timeout:
+    seconds of QEMU's processor time, and BOOT_WALL_FACTOR times that of
+    wall time (above)."""
 
     def __init__(self, cmd, log, timeout=BOOT_TIMEOUT, typed=None):
         self.cmd, self.log, self.timeout, self.typed = cmd, log, timeout, typed
         self.output, self.exit_code, self.timed_out, self.seconds = "", None, False, 0.0
+        self.cpu = None     # QEMU's processor seconds when it was stopped, if known
 
-    def _interact(self):
+    def timeout_text(self):
+        """Why a timed-out boot was stopped, for its failure line."""
+        if self.cpu is not None and self.cpu >= self.timeout:
+            return f"timed out after {self.timeout} s of processor time ({self.seconds:.0f} s)"
+        return f"timed out after {self.timeout} s"
+
+    def _wait(self, p):
+        """p's exit status; TimeoutExpired once it has used up its time."""
+        start = time.monotonic()
+        while True:
+            try:
+                return p.wait(timeout=POLL_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
+            wall = time.monotonic() - start
+            cpu = cpu_seconds(p.pid)
+            used = wall if cpu is None else cpu
+            if used >= self.timeout or wall >= self.timeout * BOOT_WALL_FACTOR:
+                self.cpu = cpu
+                raise subprocess.TimeoutExpired(self.cmd, self.timeout)
+
+    def _run(self):
         """Run QEMU, typing self.typed after its prompt; (output, exit code)."""
-        prompt, text = self.typed[0].encode(), self.typed[1].encode()
-        p = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT)
+        prompt, text = (self.typed[0].encode(), self.typed[1].encode()) if self.typed else (
+            None, b"")
+        p = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.PIPE if self.typed else subprocess.DEVNULL)
         out = bytearray()
 
         def read():
             for chunk in iter(lambda: p.stdout.read1(4096), b""):
-                seen = prompt in out
+                seen = prompt is None or prompt in out
                 out.extend(chunk)
                 if not seen and prompt in out:
                     threading.Thread(target=type_text, daemon=True).start()
@@ -99,7 +143,7 @@ class Boot:
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         try:
-            code = p.wait(timeout=self.timeout)
+            code = self._wait(p)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
@@ -111,12 +155,7 @@ class Boot:
     def run(self):
         start = time.monotonic()
         try:
-            if self.typed:
-                out, code = self._interact()
-            else:
-                r = subprocess.run(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, timeout=self.timeout)
-                out, code = r.stdout, r.returncode
+            out, code = self._run()
             self.output, self.exit_code = out.decode(errors="replace"), code
         except subprocess.TimeoutExpired as e:
             self.output = (e.stdout or e.output or b"").decode(errors="replace")
@@ -141,7 +180,7 @@ def judge_pass(port, boot):
     last verdict line says PASS and QEMU's exit status is the port's for
     status 0 (x86's isa-debug-exit makes a pass exit 1: (0 << 1) | 1)."""
     if boot.timed_out:
-        return False, f"timed out after {boot.timeout} s"
+        return False, boot.timeout_text()
     verdict = boot.verdict()
     if verdict is None:
         return False, f"no verdict line (QEMU exit {boot.exit_code})"

@@ -137,7 +137,29 @@ def test_link_base():
     check("names spread out", len(set(bases)) > 2500)
 
 
+def test_boot_budget():
+    """A boot's timeout is processor time: a process that sleeps outlives
+    it (a loaded host stretches wall time, not that); one that spins is
+    stopped, and says so."""
+    import keelboot
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, "b.log")
+        b = keelboot.Boot([sys.executable, "-c", "import time; time.sleep(2.5); "
+                           "print('KEEL VERDICT: PASS')"], log, 1).run()
+        check("a sleeping process outlives 1 s of processor time",
+              not b.timed_out and b.verdict() == "PASS" and b.seconds >= 2.5)
+        b = keelboot.Boot([sys.executable, "-c", "print('spinning', flush=True)\nwhile 1: pass"],
+                          log, 1).run()
+        why = b.timeout_text()
+        # (or after 10 s of wall time, on a host so loaded that 1 s of
+        # processor time takes longer)
+        check(f"a spinning process is stopped after 1 s of processor time ({why})",
+              b.timed_out and "spinning" in b.output and
+              ("of processor time" in why or b.seconds >= keelboot.BOOT_WALL_FACTOR))
+
+
 test_judge_pass()
+test_boot_budget()
 test_image_cases()
 test_junit()
 test_machine()

@@ -52,6 +52,11 @@
     msr     elr_el1, x1
     and     x2, x2, #SPSR_NZCV
     msr     spsr_el1, x2
+    RESTORE_REGS_ERET
+.endm
+
+/* The same from sp_el0 on, with ELR and SPSR set. */
+.macro RESTORE_REGS_ERET
     ldr     x1, [x0, #REGS_SP]
     msr     sp_el0, x1
     X2_X30 ldp, ldr, x0
@@ -102,7 +107,7 @@
 
 .macro vector num
     .balign VECTOR_SIZE
-vector_start_\num:
+.Lvector_\num:
     .if \num == VEC_LOWER_A64_SYNC
     SVC_ENTRY
     .elseif \num >= 8
@@ -116,7 +121,7 @@ vector_start_\num:
     mov     x0, #\num
     b       trap_common
     .endif
-    .org    vector_start_\num + VECTOR_SIZE   /* an error if the entry is too long */
+    .org    .Lvector_\num + VECTOR_SIZE   /* an error if the entry is too long */
 .endm
 
 /* Before a kernel trap pushes its frame: if sp lies in the guard page below
@@ -211,14 +216,19 @@ user_sync_other:
     mov     x1, #VEC_LOWER_A64_SYNC
     b       user_trap_common
 
-/* The fast path's return into the frame at x0: interrupts are still masked
+/* The fast path's return into the frame at x0, whose thread entered by an
+ * svc (a thread waiting in IPC always did): interrupts are still masked
  * from the exception, sp is the empty kernel stack's top again, and the
  * fast path ordered any page-table store (ARCH_PT_STORES_VISIBLE: no dsb
- * here); the rest as below.  It names the frame for the next trap itself
- * (ARCH_FASTPATH_SETS_USER_FRAME). */
+ * here).  SPSR is 0: EL0t, interrupts unmasked, and NZCV clear, which the
+ * svc may clobber (the frame's SPSR is not even stored by SVC_ENTRY).  It
+ * names the frame for the next trap itself (ARCH_FASTPATH_SETS_USER_FRAME). */
 fast_return:
     msr     tpidr_el1, x0               /* arch_set_user_frame(x0) */
-    RESTORE_ERET
+    ldr     x1, [x0, #REGS_ELR]
+    msr     elr_el1, x1
+    msr     spsr_el1, xzr               /* EL0t, interrupts unmasked, NZCV clear */
+    RESTORE_REGS_ERET
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs) */
     .globl arch_return_to_user

@@ -117,17 +117,15 @@ from_user:                              /* sp = user frame, sscratch = user sp *
     addi    t2, t2, 4                   /* resume after the ecall */
     sd      t2, REG_SEPC(sp)
     mv      a0, sp
-    mv      s1, sp
     la      sp, kernel_stack_top        /* the CPU's kernel stack, empty */
     /* The IPC fast path first: the frame to resume, or 0 for the general
-     * path (s1 is saved already, and C keeps it). */
+     * path, with this thread's frame still riscv_user_frame. */
     bnez    t0, 2f                      /* only IPC (selector t0 = 0) can be fast */
     call    fastpath_ipc
     beqz    a0, 1f
-    la      t0, riscv_user_frame        /* arch_set_user_frame(a0) */
-    sd      a0, 0(t0)
+    sd      a0, riscv_user_frame, t0    /* arch_set_user_frame(a0) */
     j       fast_return
-1:  mv      a0, s1
+1:  ld      a0, riscv_user_frame
 2:  call    riscv_syscall_slow          /* never returns */
 
 /* Any other trap from user mode (s1 saved): every register but x0 (x[0]

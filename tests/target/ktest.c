@@ -3375,6 +3375,10 @@ static void test_map_held_slot(void)
     if (up)
         *(volatile uint32_t *)src = HELD_MARK;
     uint32_t next = 0, drops[2] = { 0, 0 }, found = 0, bad = !up;
+    /* probe_write's code first (its pages may not be probe_read's: the
+     * write below must fault on nothing but the held page), a write to the
+     * bottom of the stack area, far below the top the thread runs on. */
+    bad += up && held_run(&w, probe_write, (uintptr_t)remote_stack, src) != 0x77;
     bad += up && held_run(&w, probe_read, HELD_AREA, src) != HELD_MARK;  /* code, stack, tables */
     while (!bad && found < 2 && ++next < HELD_PAGES - 80) {
         uint64_t q = quota(s);

@@ -95,7 +95,7 @@ TEST_MACHINES = {
 # struct arch_regs (REGS_SIZE, 288 bytes) on the current stack and calls
 # arm_trap; the stack use of the assembly functions C calls; AAPCS64 has no
 # red zone.
-STACK_ENTRIES = {"arm_boot": 0, "arm_user_trap": 0, "fastpath_ipc": 0}
+STACK_ENTRIES = {"arm_boot": 0, "arm_user_trap": 0, "arm_syscall_slow": 0, "fastpath_ipc": 0}
 STACK_KERNEL_TRAP = ("arm_trap", 288)
 STACK_ASM = {"arch_probe_read": 0, "arch_trap_roundtrip_check": 96 + 31 * 8 + 8,
              "arch_return_to_user": 0, "arch_fpu_switch": 0}

@@ -52,6 +52,11 @@
     msr     elr_el1, x1
     and     x2, x2, #SPSR_NZCV
     msr     spsr_el1, x2
+    RESTORE_REGS_ERET
+.endm
+
+/* The same from sp_el0 on, with ELR and SPSR set. */
+.macro RESTORE_REGS_ERET
     ldr     x1, [x0, #REGS_SP]
     msr     sp_el0, x1
     X2_X30 ldp, ldr, x0
@@ -59,9 +64,53 @@
     eret
 .endm
 
+/* Vector 8, a synchronous exception from AArch64 EL0: an svc saves only
+ * what the system-call ABI keeps (sdk/include/keel/arch/aarch64/syscall.h:
+ * x9-x18 and the flags NZCV are the caller's to lose, so x9-x18, SPSR, ESR
+ * and FAR are not stored; the frame keeps the thread's older values there,
+ * which the return loads: never a kernel value).  x9 is the scratch that
+ * tells an svc from anything else; for anything else it is put back from
+ * below the (empty) kernel stack and user_trap_common saves every register.
+ * Then the IPC fast path (selector x8 = 0): the frame to resume, or 0 for
+ * the general path (x19 is saved already, and C keeps it). */
+.macro SVC_ENTRY
+    str     x9, [sp, #-16]
+    mrs     x9, esr_el1
+    lsr     x9, x9, #ESR_EC_SHIFT
+    cmp     x9, #ESR_EC_SVC64
+    b.ne    user_sync_other
+    mrs     x9, tpidr_el1               /* the current thread's frame */
+    stp     x0, x1, [x9, #REGS_X(0)]
+    stp     x2, x3, [x9, #REGS_X(2)]
+    stp     x4, x5, [x9, #REGS_X(4)]
+    stp     x6, x7, [x9, #REGS_X(6)]
+    str     x8, [x9, #REGS_X(8)]
+    stp     x19, x20, [x9, #REGS_X(19)]
+    stp     x21, x22, [x9, #REGS_X(21)]
+    stp     x23, x24, [x9, #REGS_X(23)]
+    stp     x25, x26, [x9, #REGS_X(25)]
+    stp     x27, x28, [x9, #REGS_X(27)]
+    stp     x29, x30, [x9, #REGS_X(29)]
+    mrs     x10, sp_el0
+    str     x10, [x9, #REGS_SP]
+    mrs     x10, elr_el1                /* already past the svc */
+    str     x10, [x9, #REGS_ELR]
+    mov     x29, xzr                    /* end of the frame-pointer chain */
+    mov     x19, x9
+    mov     x0, x9
+    cbnz    x8, 1f                      /* only IPC (selector x8 = 0) can be fast */
+    bl      fastpath_ipc
+    cbnz    x0, fast_return
+    mov     x0, x19
+1:  bl      arm_syscall_slow            /* never returns */
+.endm
+
 .macro vector num
     .balign VECTOR_SIZE
-    .if \num >= 8
+.Lvector_\num:
+    .if \num == VEC_LOWER_A64_SYNC
+    SVC_ENTRY
+    .elseif \num >= 8
     stp     x0, x1, [sp, #-16]!
     mov     x1, #\num
     b       user_trap_common
@@ -72,6 +121,7 @@
     mov     x0, #\num
     b       trap_common
     .endif
+    .org    .Lvector_\num + VECTOR_SIZE   /* an error if the entry is too long */
 .endm
 
 /* Before a kernel trap pushes its frame: if sp lies in the guard page below
@@ -155,31 +205,30 @@ user_trap_common:
     mrs     x3, far_el1
     stp     x2, x3, [x0, #REGS_ESR]
     mov     x29, xzr                    /* end of the frame-pointer chain */
-    /* An IPC svc from AArch64 EL0 tries the IPC fast path first: the frame to
-     * resume, or 0 for the general path (x19 and x20 are saved already, and
-     * C keeps them). */
-    cmp     x1, #VEC_LOWER_A64_SYNC
-    lsr     x2, x2, #ESR_EC_SHIFT
-    ccmp    x2, #ESR_EC_SVC64, #0, eq
-    ccmp    x8, #0, #0, eq              /* only IPC (selector x8 = 0) can be fast */
-    b.ne    1f
-    mov     x19, x0
-    mov     x20, x1
-    bl      fastpath_ipc
-    cbnz    x0, fast_return
-    mov     x0, x19
-    mov     x1, x20
-1:  bl      arm_user_trap               /* never returns */
+    bl      arm_user_trap               /* never returns */
     b       .
 
-/* The fast path's return into the frame at x0: interrupts are still masked
+/* Vector 8 but not an svc: put x9 back and save everything, as any other
+ * trap from EL0. */
+user_sync_other:
+    ldr     x9, [sp, #-16]
+    stp     x0, x1, [sp, #-16]!
+    mov     x1, #VEC_LOWER_A64_SYNC
+    b       user_trap_common
+
+/* The fast path's return into the frame at x0, whose thread entered by an
+ * svc (a thread waiting in IPC always did): interrupts are still masked
  * from the exception, sp is the empty kernel stack's top again, and the
  * fast path ordered any page-table store (ARCH_PT_STORES_VISIBLE: no dsb
- * here); the rest as below.  It names the frame for the next trap itself
- * (ARCH_FASTPATH_SETS_USER_FRAME). */
+ * here).  SPSR is 0: EL0t, interrupts unmasked, and NZCV clear, which the
+ * svc may clobber (the frame's SPSR is not even stored by SVC_ENTRY).  It
+ * names the frame for the next trap itself (ARCH_FASTPATH_SETS_USER_FRAME). */
 fast_return:
     msr     tpidr_el1, x0               /* arch_set_user_frame(x0) */
-    RESTORE_ERET
+    ldr     x1, [x0, #REGS_ELR]
+    msr     elr_el1, x1
+    msr     spsr_el1, xzr               /* EL0t, interrupts unmasked, NZCV clear */
+    RESTORE_REGS_ERET
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs) */
     .globl arch_return_to_user

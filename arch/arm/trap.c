@@ -160,9 +160,7 @@ noreturn void arm_user_trap(struct arch_regs *regs, uint64_t vector)
     uint64_t kind = VEC_KIND(vector);
     if (VEC_GROUP(vector) != VGROUP_LOWER_A64)
         unexpected(regs, vector);
-    if (kind == VEC_SYNC && ESR_EC(regs->esr) == EC_SVC64) {
-        kernel_syscall(regs);   /* trap.S tried the fast path; ELR is past the svc */
-    } else if (kind == VEC_SYNC && ESR_EC(regs->esr) == EC_FP) {
+    if (kind == VEC_SYNC && ESR_EC(regs->esr) == EC_FP) {
         kernel_fpu_trap(regs);  /* FPEN off for EL0: another thread owns the registers */
     } else if (kind == VEC_SYNC)
         sync_exception(regs, true);
@@ -170,6 +168,16 @@ noreturn void arm_user_trap(struct arch_regs *regs, uint64_t vector)
         irq(regs);
     else
         unexpected(regs, vector);
+    arch_return_to_user(kernel_user_resume());
+}
+
+/* An svc the IPC fast path did not take (trap.S, SVC_ENTRY: an svc never
+ * comes to arm_user_trap).  ELR is past the svc; the frame's x9-x18, SPSR,
+ * ESR and FAR are older values, which the system-call ABI allows. */
+noreturn void arm_syscall_slow(struct arch_regs *regs)
+{
+    trap_depth = 0;
+    kernel_syscall(regs);
     arch_return_to_user(kernel_user_resume());
 }
 

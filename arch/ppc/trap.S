@@ -45,9 +45,7 @@
     VECTOR 0xa00                /* directed privileged doorbell */
     VECTOR 0xb00                /* reserved */
     .org 0xc00                  /* system call: its own way in, sc_common */
-    mtspr SPRN_SPRG1, %r13
-    mfctr %r13
-    mtspr SPRN_SPRG2, %r13
+    mtspr SPRN_SPRG1, %r13      /* CTR is the caller's to lose: not saved */
     lis %r13, sc_common@h
     ori %r13, %r13, sc_common@l
     mtctr %r13
@@ -86,6 +84,18 @@ vec_common:
     mtxer %r0
     ld %r0, REGS_CR(%r1)
     mtcrf 0xff, %r0
+.endm
+
+/* SRR0/1 from the frame at r1 (clobbers r4, r5): whatever the frame says,
+ * the user runs in problem state, translated, with interrupts on; FP, VMX
+ * and VSX as the frame says (the kernel set them for the owner of the FP
+ * registers only: arch_fpu_access). */
+.macro SET_SRR
+    ld %r4, REGS_NIP(%r1)
+    ld %r5, REGS_MSR(%r1)
+    ori %r5, %r5, MSR_EE | MSR_PR | MSR_IR | MSR_DR
+    mtspr SPRN_SRR0, %r4
+    mtspr SPRN_SRR1, %r5
 .endm
 
 /* Restore every GPR from the frame at r1, r1 last. */
@@ -192,50 +202,42 @@ trap_common:
     RESTORE_GPRS
     rfid
 
-/* The system call (vector 0xc00, always by SRR0/1), with r13 in SPRG1 and
- * CTR in SPRG2.  From problem state it saves the frame as trap_common does,
- * knowing the vector, but for DAR and DSISR (only storage interrupts read
- * them: a system call's frame keeps older ones), tests the selector while
- * it saves r0, and tries the IPC fast path.  From the kernel (a bug) it
- * joins trap_common as any vector. */
+/* The system call (vector 0xc00, always by SRR0/1), with r13 in SPRG1.
+ * From problem state it saves only what the system-call ABI keeps
+ * (sdk/include/keel/arch/ppc64le/syscall.h: r11, r12, CTR and XER are the
+ * caller's to lose, as the C ABI lets a call clobber them, so they are not
+ * stored; the frame keeps the thread's older values there): r0-r10, r13-r31,
+ * CR, LR, SRR0 and SRR1 (not DAR and DSISR either: only storage interrupts
+ * read them), tests the selector while it saves r0, and tries the IPC fast
+ * path; the vector number only the general path (ppc_trap) reads.  From the
+ * kernel (a bug: ppc_trap reports it and panics) it joins trap_common as any
+ * vector, with r12 and CTR already lost. */
 sc_common:
-    mtspr SPRN_HSPRG1, %r12
     mfcr %r12
     mfspr %r13, SPRN_SRR1
     andi. %r13, %r13, MSR_PR
-    bne 1f
-    mtcrf 0xff, %r12
-    mfspr %r12, SPRN_HSPRG1
-    li %r13, VEC_SYSCALL_NUM
-    mtspr SPRN_SPRG3, %r13
-    b trap_common
-1:  mfspr %r13, SPRN_HSPRG0
+    beq sc_from_kernel
+    mfspr %r13, SPRN_HSPRG0
     ld %r13, CPU_USER_FRAME(%r13)
     std %r12, REGS_CR(%r13)
-    mfspr %r12, SPRN_HSPRG1
     std %r0, REGS_GPR(0)(%r13)
     cmpdi %cr1, %r0, 0                 /* only IPC (selector r0 = 0) can be fast */
     std %r1, REGS_GPR(1)(%r13)
-    .irp n, 2,3,4,5,6,7,8,9,10,11,12,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .irp n, 2,3,4,5,6,7,8,9,10,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     std %r\n, REGS_GPR(\n)(%r13)
     .endr
     mfspr %r0, SPRN_SPRG1
     std %r0, REGS_GPR(13)(%r13)
-    mfspr %r0, SPRN_SPRG2
-    std %r0, REGS_CTR(%r13)
-    li %r0, VEC_SYSCALL_NUM
-    std %r0, REGS_VECTOR(%r13)
-    li %r0, 0
-    std %r0, REGS_HSRR(%r13)
     mflr %r0
     std %r0, REGS_LR(%r13)
-    mfxer %r0
-    std %r0, REGS_XER(%r13)
     mfspr %r4, SPRN_SRR0
     mfspr %r5, SPRN_SRR1
     std %r4, REGS_NIP(%r13)
     std %r5, REGS_MSR(%r13)
-    LOAD_TOC %r2
+    /* The TOC by its absolute address: the image runs where it is linked
+     * (arch/ppc/port.py), below 2 GiB. */
+    lis %r2, .TOC.@ha
+    addi %r2, %r2, .TOC.@l
     mr %r3, %r13
     mfspr %r1, SPRN_HSPRG0              /* the empty kernel stack, as trap_common */
     ld %r1, CPU_KSTACK_TOP(%r1)
@@ -251,9 +253,18 @@ sc_common:
     std %r3, CPU_USER_FRAME(%r4)
     b fast_return
 2:  mr %r3, %r31
-3:  bl ppc_trap
+3:  li %r0, VEC_SYSCALL_NUM
+    std %r0, REGS_VECTOR(%r3)
+    li %r0, 0
+    std %r0, REGS_HSRR(%r3)
+    bl ppc_trap
     nop
     b .
+sc_from_kernel:
+    mtcrf 0xff, %r12
+    li %r13, VEC_SYSCALL_NUM
+    mtspr SPRN_SPRG3, %r13
+    b trap_common
 
 /* noreturn void arch_return_to_user(struct arch_regs *regs)
  * Enter problem state with every register from regs, by rfid whichever pair
@@ -264,19 +275,28 @@ arch_return_to_user:
     li %r0, 0
     mtmsrd %r0, 1               /* EE = RI = 0 while SRR0/1 hold the user state */
     ptesync                     /* page-table stores reach the table walk first */
-/* The fast path's return into the frame at r3: EE and RI are still 0 from
- * the system call's interrupt, and the fast path ordered any page-table
- * store itself (ARCH_PT_STORES_VISIBLE: no ptesync here); the rest as above. */
+    mr %r1, %r3
+    SET_SRR
+    RESTORE_SPECIAL
+    RESTORE_GPRS
+    rfid
+
+/* The fast path's return into the frame at r3, whose thread entered by a
+ * system call (a thread waiting in IPC always did): EE and RI are still 0
+ * from the system call's interrupt, and the fast path ordered any
+ * page-table store itself (ARCH_PT_STORES_VISIBLE: no ptesync here).  CTR
+ * and XER, which the system call may clobber, are cleared rather than
+ * loaded (one instruction fewer; they held kernel values); r11 and r12
+ * come from the frame with the other registers. */
 fast_return:
     mr %r1, %r3
-    ld %r4, REGS_NIP(%r1)
-    ld %r5, REGS_MSR(%r1)
-    /* Whatever the frame says, the user runs in problem state, translated,
-     * with interrupts on; FP, VMX and VSX as the frame says (the kernel set
-     * them for the owner of the FP registers only: arch_fpu_access). */
-    ori %r5, %r5, MSR_EE | MSR_PR | MSR_IR | MSR_DR
-    mtspr SPRN_SRR0, %r4
-    mtspr SPRN_SRR1, %r5
-    RESTORE_SPECIAL
+    SET_SRR
+    ld %r0, REGS_LR(%r1)
+    mtlr %r0
+    ld %r0, REGS_CR(%r1)
+    mtcrf 0xff, %r0
+    li %r0, 0
+    mtctr %r0
+    mtxer %r0
     RESTORE_GPRS
     rfid

@@ -95,40 +95,51 @@ stack_overflow:
     call    kstack_overflow             /* never returns */
 
 from_user:                              /* sp = user frame, sscratch = user sp */
-    /* Every register but x0 (x[0] is unused) and sp; then sp, scause and
-     * sstatus.  t0 (x5) keeps the system-call selector for the test below. */
-    sd      x1, REG_X(1)(sp)
-    .irp n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    /* s1, which both ways save, tells an ecall from anything else. */
+    sd      s1, REG_X(9)(sp)
+    csrr    s1, scause
+    addi    s1, s1, -EXC_ECALL_U
+    bnez    s1, trap_from_user
+    /* An ecall saves only what the system-call ABI keeps (sdk/include/keel/
+     * arch/riscv64/syscall.h: ra and t1-t6 are the caller's to lose, so
+     * they are not stored; the frame keeps the thread's older values there,
+     * which the return loads: never a kernel value), and no CSR but sepc:
+     * scause and stval only traps read, and sstatus is what the last return
+     * to user mode wrote from the frame (SPP user, SPIE set, SIE clear: the
+     * ecall sets the same), but for FS, which the return takes from the
+     * CPU.  t0 keeps the selector for the test below. */
+    .irp n, 3,4,5,8,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
     sd      x\n, REG_X(\n)(sp)
     .endr
     csrrw   t1, sscratch, zero          /* kernel from here: sscratch = 0 */
     sd      t1, REG_X(2)(sp)
-    csrr    t1, scause
-    sd      t1, REG_SCAUSE(sp)
-    csrr    t2, sstatus
-    sd      t2, REG_SSTATUS(sp)
     csrr    t2, sepc
+    addi    t2, t2, 4                   /* resume after the ecall */
+    sd      t2, REG_SEPC(sp)
     mv      a0, sp
     la      sp, kernel_stack_top        /* the CPU's kernel stack, empty */
-    li      t3, EXC_ECALL_U
-    bne     t1, t3, 1f
-    /* An ecall (stval is not saved: only faults read it) resumes after
-     * itself, and tries the IPC fast path first: the frame to resume, or 0
-     * for the general path (s1 is saved already, and C keeps it). */
-    addi    t2, t2, 4
-    sd      t2, REG_SEPC(a0)
-    mv      s1, a0
+    /* The IPC fast path first: the frame to resume, or 0 for the general
+     * path, with this thread's frame still riscv_user_frame. */
     bnez    t0, 2f                      /* only IPC (selector t0 = 0) can be fast */
     call    fastpath_ipc
-    beqz    a0, 2f
-    la      t0, riscv_user_frame        /* arch_set_user_frame(a0) */
-    sd      a0, 0(t0)
+    beqz    a0, 1f
+    sd      a0, riscv_user_frame, t0    /* arch_set_user_frame(a0) */
     j       fast_return
-2:  mv      a0, s1
-    call    riscv_syscall_slow          /* never returns */
-1:  sd      t2, REG_SEPC(a0)
-    csrr    t1, stval
-    sd      t1, REG_STVAL(a0)
+1:  ld      a0, riscv_user_frame
+2:  call    riscv_syscall_slow          /* never returns */
+
+/* Any other trap from user mode (s1 saved): every register but x0 (x[0]
+ * is unused) and sp; then sp and the trap's CSRs. */
+trap_from_user:
+    sd      x1, REG_X(1)(sp)
+    .irp n, 3,4,5,6,7,8,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    sd      x\n, REG_X(\n)(sp)
+    .endr
+    csrrw   t1, sscratch, zero          /* kernel from here: sscratch = 0 */
+    sd      t1, REG_X(2)(sp)
+    SAVE_TRAP_CSRS
+    mv      a0, sp
+    la      sp, kernel_stack_top
     call    riscv_user_trap             /* never returns */
 
 /* Load every general register from the frame at a0 (a0 itself last) and

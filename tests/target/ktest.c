@@ -3413,6 +3413,10 @@ static void test_map_held_slot(void)
     if (up)
         *(volatile uint32_t *)src = HELD_MARK;
     uint32_t next = 0, drops[2] = { 0, 0 }, found = 0, bad = !up;
+    /* probe_write's code first (its pages may not be probe_read's: the
+     * write below must fault on nothing but the held page), a write to the
+     * bottom of the stack area, far below the top the thread runs on. */
+    bad += up && held_run(&w, probe_write, (uintptr_t)remote_stack, src) != 0x77;
     bad += up && held_run(&w, probe_read, HELD_AREA, src) != HELD_MARK;  /* code, stack, tables */
     while (!bad && found < 2 && ++next < HELD_PAGES - 80) {
         uint64_t q = quota(s);
@@ -3522,6 +3526,193 @@ static void test_fp_illegal_insn(void)
     drop(g);
 }
 
+/* ---- the system-call ABI: which registers a system call keeps ---- */
+
+/* abi_probe_entry(p), a bare thread's entry (ISA assembly below): loads
+ * p->kin into the registers the system-call ABI keeps (callee-saved ones,
+ * and the selector's; one of them holds p) and p->lin into those it may
+ * clobber (sdk/include/keel/arch/<isa>/syscall.h), makes the system call of
+ * p->w and p->nr, stores what came back into kout (the selector's register
+ * last), lout and wout, sets done and exits by KEEL_DEBUG_EXIT. */
+struct abi_probe {
+    uintptr_t w[8], nr, kin[24], lin[24], kout[24], lout[24], wout[8], done, exit_nr, exit_w0;
+};
+_Static_assert(offsetof(struct abi_probe, nr) == 64 && offsetof(struct abi_probe, kin) == 72 &&
+               offsetof(struct abi_probe, lin) == 264 && offsetof(struct abi_probe, kout) == 456 &&
+               offsetof(struct abi_probe, lout) == 648 && offsetof(struct abi_probe, wout) == 840 &&
+               offsetof(struct abi_probe, done) == 904 &&
+               offsetof(struct abi_probe, exit_nr) == 912 &&
+               offsetof(struct abi_probe, exit_w0) == 920, "abi_probe_entry's offsets");
+void abi_probe_entry(uintptr_t p);
+
+#if defined(__aarch64__)
+/* Kept: x19-x27, x29, x30 (x28 holds p), then the selector x8.  Clobbered:
+ * x9-x18. */
+#define ABI_KEPT 11
+#define ABI_SELECTOR_KEPT 1
+#define ABI_LOST 10
+__asm__(".text\n.balign 4\n.globl abi_probe_entry\nabi_probe_entry:\n"
+        "mov x28, x0\nldr x19, [x28, #72]\nldr x20, [x28, #80]\n"
+        "ldr x21, [x28, #88]\nldr x22, [x28, #96]\nldr x23, [x28, #104]\n"
+        "ldr x24, [x28, #112]\nldr x25, [x28, #120]\nldr x26, [x28, #128]\n"
+        "ldr x27, [x28, #136]\nldr x29, [x28, #144]\nldr x30, [x28, #152]\n"
+        "ldr x9, [x28, #264]\nldr x10, [x28, #272]\nldr x11, [x28, #280]\n"
+        "ldr x12, [x28, #288]\nldr x13, [x28, #296]\nldr x14, [x28, #304]\n"
+        "ldr x15, [x28, #312]\nldr x16, [x28, #320]\nldr x17, [x28, #328]\n"
+        "ldr x18, [x28, #336]\nldr x0, [x28, #0]\nldr x1, [x28, #8]\n"
+        "ldr x2, [x28, #16]\nldr x3, [x28, #24]\nldr x4, [x28, #32]\n"
+        "ldr x5, [x28, #40]\nldr x6, [x28, #48]\nldr x7, [x28, #56]\n"
+        "ldr x8, [x28, #64]\nsvc #0\nstr x19, [x28, #456]\n"
+        "str x20, [x28, #464]\nstr x21, [x28, #472]\nstr x22, [x28, #480]\n"
+        "str x23, [x28, #488]\nstr x24, [x28, #496]\nstr x25, [x28, #504]\n"
+        "str x26, [x28, #512]\nstr x27, [x28, #520]\nstr x29, [x28, #528]\n"
+        "str x30, [x28, #536]\nstr x8, [x28, #544]\nstr x9, [x28, #648]\n"
+        "str x10, [x28, #656]\nstr x11, [x28, #664]\nstr x12, [x28, #672]\n"
+        "str x13, [x28, #680]\nstr x14, [x28, #688]\nstr x15, [x28, #696]\n"
+        "str x16, [x28, #704]\nstr x17, [x28, #712]\nstr x18, [x28, #720]\n"
+        "str x0, [x28, #840]\nstr x1, [x28, #848]\nstr x2, [x28, #856]\n"
+        "str x3, [x28, #864]\nstr x4, [x28, #872]\nstr x5, [x28, #880]\n"
+        "str x6, [x28, #888]\nstr x7, [x28, #896]\nmov x0, #1\n"
+        "str x0, [x28, #904]\nldr x8, [x28, #912]\nldr x0, [x28, #920]\n"
+        "mov x1, xzr\n1: svc #0\nb 1b\n");
+#elif defined(__riscv)
+/* Kept: gp, tp, s0-s10 (s11 holds p), then the selector t0.  Clobbered: ra,
+ * t1-t6. */
+#define ABI_KEPT 13
+#define ABI_SELECTOR_KEPT 1
+#define ABI_LOST 7
+#define ABI_RV_KEPT(op, base) \
+    op " gp, " #base "+0(s11)\n" op " tp, " #base "+8(s11)\n" op " s0, " #base "+16(s11)\n" \
+    op " s1, " #base "+24(s11)\n" op " s2, " #base "+32(s11)\n" op " s3, " #base "+40(s11)\n" \
+    op " s4, " #base "+48(s11)\n" op " s5, " #base "+56(s11)\n" op " s6, " #base "+64(s11)\n" \
+    op " s7, " #base "+72(s11)\n" op " s8, " #base "+80(s11)\n" op " s9, " #base "+88(s11)\n" \
+    op " s10, " #base "+96(s11)\n"
+#define ABI_RV_LOST(op, base) \
+    op " ra, " #base "+0(s11)\n" op " t1, " #base "+8(s11)\n" op " t2, " #base "+16(s11)\n" \
+    op " t3, " #base "+24(s11)\n" op " t4, " #base "+32(s11)\n" op " t5, " #base "+40(s11)\n" \
+    op " t6, " #base "+48(s11)\n"
+#define ABI_RV_WORDS(op, base) \
+    op " a0, " #base "+0(s11)\n" op " a1, " #base "+8(s11)\n" op " a2, " #base "+16(s11)\n" \
+    op " a3, " #base "+24(s11)\n" op " a4, " #base "+32(s11)\n" op " a5, " #base "+40(s11)\n" \
+    op " a6, " #base "+48(s11)\n" op " a7, " #base "+56(s11)\n"
+__asm__(".text\n.balign 4\n.globl abi_probe_entry\nabi_probe_entry:\n"
+        "mv s11, a0\n"
+        ABI_RV_KEPT("ld", 72) ABI_RV_LOST("ld", 264) ABI_RV_WORDS("ld", 0)
+        "ld t0, 64(s11)\n"
+        "ecall\n"
+        ABI_RV_KEPT("sd", 456) "sd t0, 560(s11)\n" ABI_RV_LOST("sd", 648) ABI_RV_WORDS("sd", 840)
+        "li a0, 1\nsd a0, 904(s11)\n"
+        "ld t0, 912(s11)\nld a0, 920(s11)\nli a1, 0\n"
+        "1: ecall\nj 1b\n");
+#elif defined(__powerpc64__)
+/* Kept: r2, r13-r30 (r31 holds p), LR, then the selector r0.  Clobbered:
+ * r11, r12, CTR, XER. */
+#define ABI_KEPT 20
+#define ABI_SELECTOR_KEPT 1
+#define ABI_LOST 4
+#define ABI_PPC_KEPT(op, base) \
+    op " 2, " #base "+0(31)\n" op " 13, " #base "+8(31)\n" op " 14, " #base "+16(31)\n" \
+    op " 15, " #base "+24(31)\n" op " 16, " #base "+32(31)\n" op " 17, " #base "+40(31)\n" \
+    op " 18, " #base "+48(31)\n" op " 19, " #base "+56(31)\n" op " 20, " #base "+64(31)\n" \
+    op " 21, " #base "+72(31)\n" op " 22, " #base "+80(31)\n" op " 23, " #base "+88(31)\n" \
+    op " 24, " #base "+96(31)\n" op " 25, " #base "+104(31)\n" op " 26, " #base "+112(31)\n" \
+    op " 27, " #base "+120(31)\n" op " 28, " #base "+128(31)\n" op " 29, " #base "+136(31)\n" \
+    op " 30, " #base "+144(31)\n"
+#define ABI_PPC_WORDS(op, base) \
+    op " 3, " #base "+0(31)\n" op " 4, " #base "+8(31)\n" op " 5, " #base "+16(31)\n" \
+    op " 6, " #base "+24(31)\n" op " 7, " #base "+32(31)\n" op " 8, " #base "+40(31)\n" \
+    op " 9, " #base "+48(31)\n" op " 10, " #base "+56(31)\n"
+__asm__(".text\n.balign 4\n.globl abi_probe_entry\nabi_probe_entry:\n"
+        "mr 31, 3\n"
+        ABI_PPC_KEPT("ld", 72) "ld 0, 224(31)\nmtlr 0\n"
+        "ld 11, 264(31)\nld 12, 272(31)\nld 0, 280(31)\nmtctr 0\nld 0, 288(31)\nmtxer 0\n"
+        ABI_PPC_WORDS("ld", 0) "ld 0, 64(31)\n"
+        "sc\n"
+        ABI_PPC_WORDS("std", 840) ABI_PPC_KEPT("std", 456)
+        "mflr 3\nstd 3, 608(31)\nstd 0, 616(31)\n"
+        "std 11, 648(31)\nstd 12, 656(31)\nmfctr 3\nstd 3, 664(31)\nmfxer 3\nstd 3, 672(31)\n"
+        "li 3, 1\nstd 3, 904(31)\n"
+        "ld 0, 912(31)\nld 3, 920(31)\nli 4, 0\n"
+        "1: sc\nb 1b\n");
+#elif defined(__x86_64__)
+/* Kept: rbx, rbp, r14 (r15 holds p); rax is the selector in and a result
+ * out, rcx and r11 are syscall's own (user rip and rflags). */
+#define ABI_KEPT 3
+#define ABI_SELECTOR_KEPT 0
+#define ABI_LOST 0
+__asm__(".text\n.globl abi_probe_entry\nabi_probe_entry:\n"
+        "mov %rdi, %r15\n"
+        "mov 72(%r15), %rbx\nmov 80(%r15), %rbp\nmov 88(%r15), %r14\n"
+        "mov 0(%r15), %rdi\nmov 8(%r15), %rsi\nmov 16(%r15), %rdx\nmov 24(%r15), %r10\n"
+        "mov 32(%r15), %r8\nmov 40(%r15), %r9\nmov 48(%r15), %r12\nmov 56(%r15), %r13\n"
+        "mov 64(%r15), %rax\n"
+        "syscall\n"
+        "mov %rbx, 456(%r15)\nmov %rbp, 464(%r15)\nmov %r14, 472(%r15)\n"
+        "mov %rdi, 840(%r15)\nmov %rsi, 848(%r15)\nmov %rdx, 856(%r15)\nmov %r10, 864(%r15)\n"
+        "mov %r8, 872(%r15)\nmov %r9, 880(%r15)\nmov %r12, 888(%r15)\nmov %r13, 896(%r15)\n"
+        "movq $1, 904(%r15)\n"
+        "1: mov 912(%r15), %rax\nmov 920(%r15), %rdi\nxor %esi, %esi\nsyscall\njmp 1b\n");
+#endif
+
+static struct abi_probe abi_p;
+
+/* One call of the echo server from a probe thread at priority prio: its
+ * kept registers as they were, its clobbered ones its own values or zero
+ * (never the kernel's), the reply's words right. */
+static bool abi_round(uint8_t prio)
+{
+    struct abi_probe *p = &abi_p;
+    *p = (struct abi_probe){ .nr = KEEL_SYS_IPC, .exit_nr = KEEL_SYS_DEBUG,
+                             .exit_w0 = KEEL_DEBUG_EXIT };
+    p->w[0] = KEEL_TAG(ECHO, 2, 0), p->w[1] = gate_a;
+    p->w[3] = KEEL_IPC_OPTS(KEEL_IPC_CALL, KEEL_TIMEOUT_NEVER, KEEL_TIMEOUT_NEVER);
+    p->w[4] = 41, p->w[5] = 99;
+    for (uint32_t i = 0; i < 24; i++) {
+        p->kin[i] = 0x4b65656c00000100ull + i * 0x10001ull + prio;
+        p->lin[i] = 0x4c6f737400000200ull + i * 0x10001ull + prio;
+    }
+#if defined(__powerpc64__)
+    p->lin[3] = 0x20000005;         /* XER: CA and a byte count, the bits it holds */
+#endif
+    uintptr_t sp = new_stack(1);
+    uint32_t t = sp ? spawn_bare(abi_probe_entry, (uintptr_t)p, prio, sp, KEEL_CAP_OPEN)
+                    : KEEL_CAP_OPEN;
+    for (uint32_t k = 0; k < 200 && !*(volatile uintptr_t *)&p->done; k++)
+        sleep_us(MS);
+    bool ok = t != KEEL_CAP_OPEN && p->done && KEEL_TAG_ERROR(p->wout[0]) == 0 &&
+              p->wout[4] == 42 && p->wout[5] == 100;
+    for (uint32_t i = 0; i < ABI_KEPT; i++)
+        if (p->kout[i] != p->kin[i]) {
+            keel_printf("ktest: abi: kept register %u: 0x%lx, not 0x%lx\n", (unsigned)i,
+                        (unsigned long)p->kout[i], (unsigned long)p->kin[i]);
+            ok = false;
+        }
+    if (ABI_SELECTOR_KEPT)
+        ok = ok && p->kout[ABI_KEPT] == KEEL_SYS_IPC;   /* the selector's register */
+#if ABI_LOST
+    for (uint32_t i = 0; i < ABI_LOST; i++) {
+        uintptr_t v = p->lout[i];
+        if (v != p->lin[i] && v != 0 && v != (uintptr_t)abi_probe_entry) {
+            keel_printf("ktest: abi: clobbered register %u: 0x%lx\n", (unsigned)i,
+                        (unsigned long)v);
+            ok = false;
+        }
+    }
+#endif
+    drop(t);
+    return ok;
+}
+
+static void test_syscall_abi(void)
+{
+    check(abi_round(MAIN_PRIO),
+          "abi: a call and its reply at the server's priority (the fast path both ways): "
+          "the kept registers keep their values, the clobbered ones come back as the "
+          "thread's own or zero");
+    check(abi_round(MAIN_PRIO - 1),
+          "abi: the same from below the server's priority (the reply by the general path)");
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -3574,6 +3765,7 @@ int main(void)
     test_map_held_slot();
     test_fp_owner_death();
     test_fp_illegal_insn();
+    test_syscall_abi();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

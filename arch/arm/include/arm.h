@@ -34,6 +34,7 @@ extern const void *arm_fdt;
  * in arch_return_to_user). */
 void arm_trap(struct arch_regs *regs, uint64_t vector);
 noreturn void arm_user_trap(struct arch_regs *regs, uint64_t vector);
+noreturn void arm_syscall_slow(struct arch_regs *regs);
 
 /* gic.c: find the interrupt controller in the device tree and set it up. */
 void gic_init(void);

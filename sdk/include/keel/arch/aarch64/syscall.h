@@ -1,6 +1,13 @@
 /**
  * @file keel/arch/aarch64/syscall.h
  * @brief AArch64 system-call stub: selector in x8, words in x0-x7, `svc #0`.
+ *
+ * The system-call ABI: words in x0-x7 (in and out), the selector in x8
+ * (kept); x9-x18 and the flags (NZCV) are clobbered, as the C ABI lets a
+ * call clobber them: the kernel does not save them on entry, and they come
+ * back holding values of the calling thread's own (what its register frame
+ * last held), never the kernel's.  Every other register (x19-x29, x30, sp,
+ * the FP/SIMD registers) is kept.
  */
 #pragma once
 
@@ -20,7 +27,8 @@ static inline void keel_arch_syscall(uintptr_t nr, struct keel_words *k)
                      : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5),
                        "+r"(x6), "+r"(x7)
                      : "r"(x8)
-                     : "memory");
+                     : "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+                       "x18", "cc", "memory");
     k->w[0] = x0, k->w[1] = x1, k->w[2] = x2, k->w[3] = x3;
     k->w[4] = x4, k->w[5] = x5, k->w[6] = x6, k->w[7] = x7;
 }

@@ -1,6 +1,14 @@
 /**
  * @file keel/arch/ppc64le/syscall.h
  * @brief POWER (64-bit LE) system-call stub: selector in r0, words in r3-r10, `sc`.
+ *
+ * The system-call ABI: words in r3-r10 (in and out), the selector in r0
+ * (kept); r11, r12, CTR, XER and CR field 0 are clobbered, as the ELFv2 C
+ * ABI lets a call clobber them: the kernel does not save r11, r12, CTR and
+ * XER on entry, and they come back zero (CTR and XER) or holding values of
+ * the calling thread's own (what its register frame last held), never the
+ * kernel's.  Every other register (r1, r2, r13-r31, LR, the rest of CR, the
+ * FP/VMX/VSX registers) is kept.
  */
 #pragma once
 
@@ -20,7 +28,7 @@ static inline void keel_arch_syscall(uintptr_t nr, struct keel_words *k)
                      : "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6), "+r"(r7), "+r"(r8),
                        "+r"(r9), "+r"(r10)
                      : "r"(r0)
-                     : "memory", "cr0");
+                     : "r11", "r12", "ctr", "xer", "memory", "cr0");
     k->w[0] = r3, k->w[1] = r4, k->w[2] = r5, k->w[3] = r6;
     k->w[4] = r7, k->w[5] = r8, k->w[6] = r9, k->w[7] = r10;
 }

@@ -1,6 +1,13 @@
 /**
  * @file keel/arch/riscv64/syscall.h
  * @brief RISC-V 64 system-call stub: selector in t0, words in a0-a7, `ecall`.
+ *
+ * The system-call ABI: words in a0-a7 (in and out), the selector in t0
+ * (kept); ra and t1-t6 are clobbered, as the C ABI lets a call clobber
+ * them: the kernel does not save them on entry, and they come back holding
+ * values of the calling thread's own (what its register frame last held),
+ * never the kernel's.  Every other register (sp, gp, tp, s0-s11, the FP
+ * registers) is kept.
  */
 #pragma once
 
@@ -20,7 +27,7 @@ static inline void keel_arch_syscall(uintptr_t nr, struct keel_words *k)
                      : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5),
                        "+r"(a6), "+r"(a7)
                      : "r"(t0)
-                     : "memory");
+                     : "ra", "t1", "t2", "t3", "t4", "t5", "t6", "memory");
     k->w[0] = a0, k->w[1] = a1, k->w[2] = a2, k->w[3] = a3;
     k->w[4] = a4, k->w[5] = a5, k->w[6] = a6, k->w[7] = a7;
 }

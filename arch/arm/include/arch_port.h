@@ -118,6 +118,25 @@ struct arch_fpu {
 /* FP/SIMD registers switch lazily (arch.h): CPACR_EL1.FPEN traps EL0's
  * first use (ESR EC 0x07) while another thread owns them (user.c). */
 #define ARCH_FPU_LAZY 1
+#ifndef __ASSEMBLY__
+/* The CPU's, not the frame's, inline (arch.h, ARCH_FPU_ACCESS_INLINE):
+ * write CPACR_EL1 only when it changes.  The eret into the thread
+ * synchronizes the context, so no isb is needed; the kernel (EL1,
+ * arch_fpu_switch) is never trapped either way. */
+#define ARCH_FPU_ACCESS_INLINE 1
+#define CPACR_FPEN_NONE (3u << 20)      /* FPEN = 0b11: no FP/SIMD trap at EL0 or EL1 */
+#define CPACR_FPEN_EL0 (1u << 20)       /* FPEN = 0b01: EL0 traps (EC 0x07), EL1 does not */
+extern bool arm_fpu_user_on;            /* what CPACR_EL1.FPEN says for EL0 now (user.c) */
+static inline void arch_fpu_access(struct arch_regs *regs, bool on)
+{
+    (void)regs;
+    if (on == arm_fpu_user_on)
+        return;
+    arm_fpu_user_on = on;
+    uint64_t v = on ? CPACR_FPEN_NONE : CPACR_FPEN_EL0;
+    __asm__ volatile("msr cpacr_el1, %0" : : "r"(v) : "memory");
+}
+#endif
 /* The fast path's return has no dsb (trap.S, fast_return): after a map
  * item, page-table stores complete before user code walks them (arch.h). */
 #define ARCH_PT_STORES_VISIBLE() __asm__ volatile("dsb ish" ::: "memory")

@@ -141,36 +141,18 @@ static inline void arch_fpu_access(struct arch_regs *regs, bool on)
  * item, page-table stores complete before user code walks them (arch.h). */
 #define ARCH_PT_STORES_VISIBLE() __asm__ volatile("dsb ish" ::: "memory")
 
-/* The fast path's UTCB word copy (kernel/fastpath.c), n >= 1 words: eight
- * a step with load and store pairs, then one at a time. */
-#define ARCH_COPY_WORDS(to, from, n)                                            \
-    do {                                                                        \
-        uint64_t *to_ = (uint64_t *)(to);                                       \
-        const uint64_t *from_ = (const uint64_t *)(from);                       \
-        uint64_t n_ = (n), a_, b_, c_, d_;                                      \
-        __asm__ volatile("subs %[n], %[n], #8\n"                               \
-                         "b.lo 2f\n"                                           \
-                         "1: ldp %[a], %[b], [%[f]], #16\n"                    \
-                         "ldp %[c], %[d], [%[f]], #16\n"                       \
-                         "stp %[a], %[b], [%[t]], #16\n"                       \
-                         "stp %[c], %[d], [%[t]], #16\n"                       \
-                         "ldp %[a], %[b], [%[f]], #16\n"                       \
-                         "ldp %[c], %[d], [%[f]], #16\n"                       \
-                         "stp %[a], %[b], [%[t]], #16\n"                       \
-                         "stp %[c], %[d], [%[t]], #16\n"                       \
-                         "subs %[n], %[n], #8\n"                               \
-                         "b.hs 1b\n"                                           \
-                         "2: adds %[n], %[n], #8\n"                            \
-                         "b.eq 4f\n"                                           \
-                         "3: ldr %[a], [%[f]], #8\n"                           \
-                         "str %[a], [%[t]], #8\n"                              \
-                         "subs %[n], %[n], #1\n"                               \
-                         "b.ne 3b\n"                                           \
-                         "4:"                                                    \
-                         : [t] "+r"(to_), [f] "+r"(from_), [n] "+r"(n_),        \
-                           [a] "=&r"(a_), [b] "=&r"(b_), [c] "=&r"(c_), [d] "=&r"(d_) \
-                         : : "memory", "cc");                                   \
-    } while (0)
+/* The fast path's UTCB word copy (kernel/fastpath.c): trap.S's unrolled
+ * ldp/stp run, entered at the pair that leaves the message's end (at most
+ * 60 words, those beyond the four registers); a call, made directly.  It
+ * takes the UTCBs' mr arrays and the whole count, which the fast path has
+ * at hand (to and from are &mr[4], n = words - 4: the compiler folds the
+ * arithmetic). */
+#define ARCH_COPY_WORDS_MAX 60
+#define ARCH_COPY_WORDS_IS_CALL 1
+#ifndef __ASSEMBLY__
+void arm_copy_mr(uint64_t *to, const uint64_t *from, uint32_t words);
+#endif
+#define ARCH_COPY_WORDS(to, from, n) arm_copy_mr((to) - 4, (from) - 4, (n) + 4)
 
 /* Port facts arch.h checks.  Word width; the user-space window [base, end)
  * and the width of user addresses (TTBR0 with T0SZ = 16: 48-bit addresses, 4 levels);

@@ -59,10 +59,19 @@ static inline __attribute__((always_inline)) void fset(struct arch_regs *r, uint
 
 /* Words 4..words-1 of the message, UTCB to UTCB (5 to 64 words).  A port
  * may define ARCH_COPY_WORDS(to, from, n) with the ISA's own block copy
- * (x86-64: rep movsq; RISC-V: an unrolled run, for n up to
- * ARCH_COPY_WORDS_MAX if defined); else four words a step, loads before stores, which
- * compilers turn into load and store pairs where the ISA has them. */
-static __attribute__((noinline)) void copy_utcb_words(uintptr_t *restrict to,
+ * (x86-64: rep movsq; AArch64: ldp/stp; POWER9, RISC-V: an unrolled run,
+ * for n up to ARCH_COPY_WORDS_MAX if defined); else four words a step,
+ * loads before stores, which compilers turn into load and store pairs where
+ * the ISA has them.  Out of line, so that the fast path keeps nothing but
+ * the partner live across it; when the port's copy is itself a call
+ * (ARCH_COPY_WORDS_IS_CALL), that call is made directly, without this one
+ * around it. */
+#ifdef ARCH_COPY_WORDS_IS_CALL
+#define COPY_UTCB_WORDS_ATTR inline __attribute__((always_inline))
+#else
+#define COPY_UTCB_WORDS_ATTR __attribute__((noinline))
+#endif
+static COPY_UTCB_WORDS_ATTR void copy_utcb_words(uintptr_t *restrict to,
                                                       const uintptr_t *restrict from,
                                                       uint32_t n)
 {

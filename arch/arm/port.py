@@ -69,6 +69,7 @@ MEM_MIN_MIB = 256
 BENCH_MARKER_ALIGN = 4
 PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S
                      "fast_return": "exit",           # trap.S: the fast path's
+                     "arm_copy_mr": "IPC",            # trap.S: its UTCB word copy
                      "user_trap_common": "entry"}     # trap.S (Clang's symbols lack its file)
 
 
@@ -98,5 +99,5 @@ TEST_MACHINES = {
 STACK_ENTRIES = {"arm_boot": 0, "arm_user_trap": 0, "arm_syscall_slow": 0, "fastpath_ipc": 0}
 STACK_KERNEL_TRAP = ("arm_trap", 288)
 STACK_ASM = {"arch_probe_read": 0, "arch_trap_roundtrip_check": 96 + 31 * 8 + 8,
-             "arch_return_to_user": 0, "arch_fpu_switch": 0}
+             "arch_return_to_user": 0, "arch_fpu_switch": 0, "arm_copy_mr": 0}
 STACK_RED_ZONE = 0

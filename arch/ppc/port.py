@@ -80,6 +80,7 @@ ICOUNT = False
 BENCH_MARKER_ALIGN = 4
 PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S
                      "fast_return": "exit",           # trap.S: the fast path's
+                     "ppc_copy_mr": "IPC",            # trap.S: its UTCB word copy
                      "sc_common": "entry"}            # trap.S (Clang's symbols lack its file)
 PROFILE_RELOCATED = [("__vectors_start", "__vectors_end", 0, "trap.S")]
 
@@ -110,7 +111,7 @@ STACK_ENTRIES = {"ppc_boot": 32, "ppc_trap": 32, "fastpath_ipc": 32}
 STACK_KERNEL_TRAP = ("ppc_trap", 288 + 336 + 15 + 32)
 STACK_ASM = {"opal_call": 64, "arch_probe_read": 0,
              "arch_trap_roundtrip_check": 32 + 19 * 8 + 8, "arch_return_to_user": 0,
-             "arch_fpu_switch": 0}
+             "arch_fpu_switch": 0, "ppc_copy_mr": 0}
 STACK_RED_ZONE = 288
 # The guard below the stack is a canary the kernel checks (docs/ports/ppc.md),
 # which notices frames up to KSTACK_CANARY_SPAN (kernel/include/kstack.h).

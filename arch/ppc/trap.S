@@ -300,3 +300,33 @@ fast_return:
     mtxer %r0
     RESTORE_GPRS
     rfid
+
+/* void ppc_copy_mr(uint64_t *to, const uint64_t *from, uint32_t words),
+ * 5 <= words <= 64: message words 4..words-1 of the UTCB arrays to and from
+ * (mr), the fast path's UTCB word copy (ARCH_COPY_WORDS, whose macro
+ * passes the arrays' bases and the whole count: the compiler folds them
+ * with its own offset and subtraction).  A doubleword costs an ld and an
+ * std whatever the loop (and the kernel leaves the VSX registers alone:
+ * they hold the FP owner's state, arch.h, lazy switching), so this enters
+ * an unrolled run of 60 of them at the pair that leaves words - 4, with the
+ * bases moved forward by the count so that the run's offsets are fixed:
+ * 8 instructions of computed jump, then 2 a word.  lnia is POWER9's
+ * addpcis: the next instruction's address, without touching LR. */
+    .text
+    .globl ppc_copy_mr
+ppc_copy_mr:
+    sldi %r6, %r5, 3            /* words x 8 */
+    add %r3, %r3, %r6
+    add %r4, %r4, %r6
+    lnia %r7
+0:  subf %r7, %r6, %r7          /* back from the run's end by words pairs */
+    addi %r7, %r7, 2f + 32 - 0b /* ... less the 4 words the registers carry */
+    mtctr %r7
+    bctr
+    .set off, 32 - 512          /* word 4, from mr + words x 8 = mr + 512 - (64 - words) x 8 */
+    .rept 60
+    ld %r8, off(%r4)
+    std %r8, off(%r3)
+    .set off, off + 8
+    .endr
+2:  blr

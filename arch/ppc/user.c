@@ -53,12 +53,8 @@ void arch_fpu_init(void)
 {
 }
 
-/* In the frame: the return to problem state takes MSR from it, and every
- * interrupt clears the bits for the kernel. */
-void arch_fpu_access(struct arch_regs *regs, bool on)
-{
-    regs->msr = on ? regs->msr | MSR_FPU : regs->msr & ~(uint64_t)MSR_FPU;
-}
+/* arch_fpu_access is inline in arch_port.h, with the bits spelled out. */
+_Static_assert(PPC_MSR_FPU == MSR_FPU, "arch_port.h's MSR[FP,VEC,VSX]");
 
 /* All zero: FPSCR 0 is round to nearest, exceptions disabled; VSCR 0 is
  * Java mode (IEEE), no saturation. */

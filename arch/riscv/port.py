@@ -69,7 +69,7 @@ MEM_MIN_MIB = 256
 BENCH_MARKER_ALIGN = 2
 PROFILE_FUNCTIONS = {"arch_return_to_user": "exit",   # trap.S
                      "fast_return": "exit",           # trap.S: the fast path's
-                     "riscv_copy_words": "IPC",       # trap.S: its UTCB word copy
+                     "riscv_copy_mr": "IPC",       # trap.S: its UTCB word copy
                      "from_user": "entry"}            # trap.S (Clang's symbols lack its file)
 
 
@@ -108,5 +108,5 @@ STACK_ENTRIES = {"riscv_boot": 0, "riscv_user_trap": 0, "riscv_syscall_slow": 0,
                  "fastpath_ipc": 0}
 STACK_KERNEL_TRAP = ("riscv_trap", 36 * 8)
 STACK_ASM = {"arch_probe_read": 0, "arch_trap_roundtrip_check": 2 * 32 * 8,
-             "arch_return_to_user": 0, "arch_fpu_switch": 0, "riscv_copy_words": 0}
+             "arch_return_to_user": 0, "arch_fpu_switch": 0, "riscv_copy_mr": 0}
 STACK_RED_ZONE = 0

@@ -184,31 +184,34 @@ arch_return_to_user:
     csrw    sstatus, t0
     RESTORE_REGS_SRET
 
-/* void riscv_copy_words(uint64_t *to, const uint64_t *from, uint64_t n),
- * 1 <= n <= 60 (ARCH_COPY_WORDS_MAX): the fast path's UTCB word copy
- * (ARCH_COPY_WORDS).  RV64 has no load/store pair, so a word costs a load
- * and a store whatever the loop; this enters an unrolled run of 60 of them
- * at the pair that leaves n, with the bases moved back to match, so the
- * only overhead is the 7 instructions of the computed jump.  No compressed
- * instructions inside: every pair is 8 bytes, which the jump counts on. */
-    .globl riscv_copy_words
-riscv_copy_words:
-    li      t0, 60
-    sub     t0, t0, a2
-    slli    t0, t0, 3           /* pairs skipped x 8: bytes of code and of data */
-    sub     a0, a0, t0
-    sub     a1, a1, t0
-    lla     t1, 1f
-    add     t1, t1, t0
-    jr      t1
+/* void riscv_copy_mr(uint64_t *to, const uint64_t *from, uint32_t words),
+ * 5 <= words <= 64: message words 4..words-1 of the UTCB arrays to and from
+ * (mr), the fast path's UTCB word copy (ARCH_COPY_WORDS, whose macro
+ * passes the arrays' bases and the whole count: the compiler folds them
+ * with its own offset and subtraction, and words arrives sign-extended as
+ * the psABI passes a 32-bit value, so no extension either).  RV64 has no
+ * load/store pair, so a word costs a load and a store whatever the loop;
+ * this enters an unrolled run of 60 of them at the pair that leaves
+ * words - 4, with the bases moved forward by the count so that the run's
+ * offsets are fixed: 7 instructions of computed jump, then 2 a word.  No
+ * compressed instructions inside: every pair is 8 bytes, which the jump
+ * counts on. */
+    .globl riscv_copy_mr
+riscv_copy_mr:
+    slli    t0, a2, 3           /* words x 8: bytes of data, and of code back from the end */
+    add     a0, a0, t0
+    add     a1, a1, t0
+    lla     t1, 2f
+    sub     t1, t1, t0
+    jr      32(t1)              /* ... less the 4 words the registers carry */
     .option push
     .option norvc
-1:
-    .set    off, 0
+    .set    off, 32 - 512       /* word 4, from mr + words x 8 = mr + 512 - (64 - words) x 8 */
     .rept   60
     ld      t2, off(a1)
     sd      t2, off(a0)
     .set    off, off + 8
     .endr
+2:
     .option pop
     ret

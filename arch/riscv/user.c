@@ -40,23 +40,11 @@ void arch_fpu_init(void)
 {
 }
 
-/* The owner's FS (Clean or Dirty) while FS is Off for another thread: the
- * owner gets it back, and fpu.S reads it to tell whether the owner's
- * registers must be stored. */
+/* The owner's FS while FS is Off for another thread (arch_port.h's inline
+ * arch_fpu_access; fpu.S). */
 uint64_t riscv_fpu_owner_fs;
-
-/* On the CPU: the return to user mode keeps the CPU's FS (trap.S). */
-void arch_fpu_access(struct arch_regs *regs, bool on)
-{
-    (void)regs;
-    uint64_t fs = csr_read(sstatus) & SSTATUS_FS;
-    if (on && !fs) {
-        csr_set(sstatus, riscv_fpu_owner_fs ? riscv_fpu_owner_fs : SSTATUS_FS_CLEAN);
-    } else if (!on && fs) {
-        riscv_fpu_owner_fs = fs;
-        csr_clear(sstatus, SSTATUS_FS);
-    }
-}
+_Static_assert(RISCV_SSTATUS_FS == SSTATUS_FS && RISCV_SSTATUS_FS_CLEAN == SSTATUS_FS_CLEAN,
+               "arch_port.h's sstatus.FS");
 
 /* All zero: fcsr 0 is round to nearest, no flags (RISC-V never traps). */
 void arch_fpu_state_init(struct arch_fpu *fpu)

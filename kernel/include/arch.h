@@ -43,12 +43,15 @@
  *                          page below the kernel stack then holds a canary
  *                          the port checks instead of being unmapped
  *                          (kernel/include/kstack.h).
- *   ARCH_FASTPATH_SETS_USER_FRAME, ARCH_COPY_WORDS, ARCH_COPY_WORDS_MAX: see
+ *   ARCH_FASTPATH_SETS_USER_FRAME, ARCH_COPY_WORDS, ARCH_COPY_WORDS_MAX,
+ *   ARCH_COPY_WORDS_IS_CALL: see
  *                          fastpath_ipc below (kernel/fastpath.c).
  *   ARCH_NEW_PTE_FENCE     1 where a new page-table entry needs a fence
  *                          (see "Page-table stores" below).
  *   ARCH_PT_STORES_VISIBLE() the barrier the fast path's return skips
  *                          (see "Page-table stores" below).
+ *   ARCH_FPU_ACCESS_INLINE 1 where arch_fpu_access is static inline in
+ *                          arch_port.h (see "Floating point" below).
  *   ARCH_PTE_INLINE        1 where arch_pte_valid, arch_pte_is_table,
  *                          arch_pte_addr, arch_pte_leaf and arch_pte_rights
  *                          are static inline in arch_port.h (see the
@@ -555,8 +558,16 @@ void arch_fpu_switch(struct arch_fpu *save, const struct arch_fpu *load);
  * registers), or (off) its first FP/SIMD instruction traps to
  * kernel_fpu_trap, and it can neither read nor change the registers.  Set
  * in the frame or on the CPU, as the ISA keeps it; called on every resume,
- * so a frame rewritten in between (arch_regs_init_user) is corrected. */
+ * so a frame rewritten in between (arch_regs_init_user) is corrected.  A
+ * port may define it static inline in <arch_port.h> and define
+ * ARCH_FPU_ACCESS_INLINE to 1 (every lazy port does: it is a few
+ * instructions, and every resume, the null system call's too, pays it). */
+#ifndef ARCH_FPU_ACCESS_INLINE
+#define ARCH_FPU_ACCESS_INLINE 0
+#endif
+#if !ARCH_FPU_ACCESS_INLINE
 void arch_fpu_access(struct arch_regs *regs, bool on);
+#endif
 /** Upcall, lazy ports only: the current thread (frame regs) used the
  * FP/SIMD unit while arch_fpu_access had turned it off (AArch64 ESR EC 0x07;
  * POWER9 interrupts 0x800, 0xf20, 0xf40; RISC-V an illegal instruction with

@@ -25,10 +25,10 @@ struct rq_node {
 };
 
 struct runqueue {
-    uint64_t bitmap[RQ_PRIORITIES / 64];    /**< bit p: queue p is non-empty */
-    struct rq_node *head[RQ_PRIORITIES];    /**< first of each queue, or NULL */
     uint32_t count;                         /**< nodes queued in all */
     int top;                                /**< highest non-empty priority, or -1 */
+    uint64_t bitmap[RQ_PRIORITIES / 64];    /**< bit p: queue p is non-empty */
+    struct rq_node *head[RQ_PRIORITIES];    /**< first of each queue, or NULL */
 };
 
 /** Make rq empty. */

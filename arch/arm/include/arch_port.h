@@ -118,40 +118,41 @@ struct arch_fpu {
 /* FP/SIMD registers switch lazily (arch.h): CPACR_EL1.FPEN traps EL0's
  * first use (ESR EC 0x07) while another thread owns them (user.c). */
 #define ARCH_FPU_LAZY 1
+#ifndef __ASSEMBLY__
+/* The CPU's, not the frame's, inline (arch.h, ARCH_FPU_ACCESS_INLINE):
+ * write CPACR_EL1 only when it changes.  The eret into the thread
+ * synchronizes the context, so no isb is needed; the kernel (EL1,
+ * arch_fpu_switch) is never trapped either way. */
+#define ARCH_FPU_ACCESS_INLINE 1
+#define CPACR_FPEN_NONE (3u << 20)      /* FPEN = 0b11: no FP/SIMD trap at EL0 or EL1 */
+#define CPACR_FPEN_EL0 (1u << 20)       /* FPEN = 0b01: EL0 traps (EC 0x07), EL1 does not */
+extern bool arm_fpu_user_on;            /* what CPACR_EL1.FPEN says for EL0 now (user.c) */
+static inline void arch_fpu_access(struct arch_regs *regs, bool on)
+{
+    (void)regs;
+    if (on == arm_fpu_user_on)
+        return;
+    arm_fpu_user_on = on;
+    uint64_t v = on ? CPACR_FPEN_NONE : CPACR_FPEN_EL0;
+    __asm__ volatile("msr cpacr_el1, %0" : : "r"(v) : "memory");
+}
+#endif
 /* The fast path's return has no dsb (trap.S, fast_return): after a map
  * item, page-table stores complete before user code walks them (arch.h). */
 #define ARCH_PT_STORES_VISIBLE() __asm__ volatile("dsb ish" ::: "memory")
 
-/* The fast path's UTCB word copy (kernel/fastpath.c), n >= 1 words: eight
- * a step with load and store pairs, then one at a time. */
-#define ARCH_COPY_WORDS(to, from, n)                                            \
-    do {                                                                        \
-        uint64_t *to_ = (uint64_t *)(to);                                       \
-        const uint64_t *from_ = (const uint64_t *)(from);                       \
-        uint64_t n_ = (n), a_, b_, c_, d_;                                      \
-        __asm__ volatile("subs %[n], %[n], #8\n"                               \
-                         "b.lo 2f\n"                                           \
-                         "1: ldp %[a], %[b], [%[f]], #16\n"                    \
-                         "ldp %[c], %[d], [%[f]], #16\n"                       \
-                         "stp %[a], %[b], [%[t]], #16\n"                       \
-                         "stp %[c], %[d], [%[t]], #16\n"                       \
-                         "ldp %[a], %[b], [%[f]], #16\n"                       \
-                         "ldp %[c], %[d], [%[f]], #16\n"                       \
-                         "stp %[a], %[b], [%[t]], #16\n"                       \
-                         "stp %[c], %[d], [%[t]], #16\n"                       \
-                         "subs %[n], %[n], #8\n"                               \
-                         "b.hs 1b\n"                                           \
-                         "2: adds %[n], %[n], #8\n"                            \
-                         "b.eq 4f\n"                                           \
-                         "3: ldr %[a], [%[f]], #8\n"                           \
-                         "str %[a], [%[t]], #8\n"                              \
-                         "subs %[n], %[n], #1\n"                               \
-                         "b.ne 3b\n"                                           \
-                         "4:"                                                    \
-                         : [t] "+r"(to_), [f] "+r"(from_), [n] "+r"(n_),        \
-                           [a] "=&r"(a_), [b] "=&r"(b_), [c] "=&r"(c_), [d] "=&r"(d_) \
-                         : : "memory", "cc");                                   \
-    } while (0)
+/* The fast path's UTCB word copy (kernel/fastpath.c): trap.S's unrolled
+ * ldp/stp run, entered at the pair that leaves the message's end (at most
+ * 60 words, those beyond the four registers); a call, made directly.  It
+ * takes the UTCBs' mr arrays and the whole count, which the fast path has
+ * at hand (to and from are &mr[4], n = words - 4: the compiler folds the
+ * arithmetic). */
+#define ARCH_COPY_WORDS_MAX 60
+#define ARCH_COPY_WORDS_IS_CALL 1
+#ifndef __ASSEMBLY__
+void arm_copy_mr(uint64_t *to, const uint64_t *from, uint32_t words);
+#endif
+#define ARCH_COPY_WORDS(to, from, n) arm_copy_mr((to) - 4, (from) - 4, (n) + 4)
 
 /* Port facts arch.h checks.  Word width; the user-space window [base, end)
  * and the width of user addresses (TTBR0 with T0SZ = 16: 48-bit addresses, 4 levels);

@@ -149,9 +149,32 @@ static inline void arch_mmio_write8(uintptr_t addr, uint8_t v)
  * frame say whether its thread owns them (user.c); interrupts 0x800, 0xf20
  * and 0xf40 report another thread's first use. */
 #define ARCH_FPU_LAZY 1
+#ifndef __ASSEMBLY__
+/* In the frame, inline (arch.h, ARCH_FPU_ACCESS_INLINE): the return to
+ * problem state takes MSR from it, and every interrupt clears the bits for
+ * the kernel.  MSR[FP] | MSR[VEC] | MSR[VSX] (ppc_spr.h; user.c checks). */
+#define ARCH_FPU_ACCESS_INLINE 1
+#define PPC_MSR_FPU ((1ull << 13) | (1ull << 25) | (1ull << 23))
+static inline void arch_fpu_access(struct arch_regs *regs, bool on)
+{
+    regs->msr = on ? regs->msr | PPC_MSR_FPU : regs->msr & ~PPC_MSR_FPU;
+}
+#endif
 /* The fast path's return has no ptesync (trap.S, fast_return): after a
  * map item, page-table stores reach the table walk first (arch.h). */
 #define ARCH_PT_STORES_VISIBLE() __asm__ volatile("ptesync" ::: "memory")
+
+/* The fast path's UTCB word copy (kernel/fastpath.c): trap.S's unrolled
+ * ld/std run, entered at the pair that leaves n (at most 60, the words
+ * beyond the four registers); a call, made directly.  It takes the UTCBs'
+ * mr arrays and the whole count, which the fast path has at hand (to and
+ * from are &mr[4], n = words - 4: the compiler folds the arithmetic). */
+#define ARCH_COPY_WORDS_MAX 60
+#define ARCH_COPY_WORDS_IS_CALL 1
+#ifndef __ASSEMBLY__
+void ppc_copy_mr(uint64_t *to, const uint64_t *from, uint32_t words);
+#endif
+#define ARCH_COPY_WORDS(to, from, n) ppc_copy_mr((to) - 4, (from) - 4, (n) + 4)
 
 /* Port facts arch.h checks.  Word width; the user-space window [base, end)
  * and the width of user addresses (radix with RTS 52: a 52-bit process address space);

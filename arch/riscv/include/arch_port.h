@@ -87,13 +87,39 @@ struct arch_fpu {
 /* FP registers switch lazily (arch.h): sstatus.FS Off makes another
  * thread's first FP instruction an illegal-instruction trap (user.c). */
 #define ARCH_FPU_LAZY 1
+/* On the CPU, inline (arch.h, ARCH_FPU_ACCESS_INLINE): the return to user
+ * mode keeps the CPU's FS (trap.S).  While FS is Off for another thread,
+ * riscv_fpu_owner_fs (user.c) keeps the owner's (Clean or Dirty): the owner
+ * gets it back, and fpu.S reads it to tell whether the owner's registers
+ * must be stored. */
+#define ARCH_FPU_ACCESS_INLINE 1
+#define RISCV_SSTATUS_FS (3ull << 13)           /* Off, Initial, Clean, Dirty */
+#define RISCV_SSTATUS_FS_CLEAN (2ull << 13)
+extern uint64_t riscv_fpu_owner_fs;
+static inline void arch_fpu_access(struct arch_regs *regs, bool on)
+{
+    (void)regs;
+    uint64_t fs;
+    __asm__ volatile("csrr %0, sstatus" : "=r"(fs));
+    fs &= RISCV_SSTATUS_FS;
+    if (on && !fs) {
+        uint64_t v = riscv_fpu_owner_fs ? riscv_fpu_owner_fs : RISCV_SSTATUS_FS_CLEAN;
+        __asm__ volatile("csrs sstatus, %0" : : "r"(v));
+    } else if (!on && fs) {
+        riscv_fpu_owner_fs = fs;
+        __asm__ volatile("csrc sstatus, %0" : : "r"(RISCV_SSTATUS_FS));
+    }
+}
 
 /* The fast path's UTCB word copy (kernel/fastpath.c): trap.S's unrolled
  * load/store run, entered at the pair that leaves n (at most 60, the words
- * beyond the four registers). */
+ * beyond the four registers); a call, made directly.  It takes the UTCBs'
+ * mr arrays and the whole count, which the fast path has at hand (to and
+ * from are &mr[4], n = words - 4: the compiler folds the arithmetic). */
 #define ARCH_COPY_WORDS_MAX 60
-void riscv_copy_words(uint64_t *to, const uint64_t *from, uint64_t n);
-#define ARCH_COPY_WORDS(to, from, n) riscv_copy_words((to), (from), (n))
+#define ARCH_COPY_WORDS_IS_CALL 1
+void riscv_copy_mr(uint64_t *to, const uint64_t *from, uint32_t words);
+#define ARCH_COPY_WORDS(to, from, n) riscv_copy_mr((to) - 4, (from) - 4, (n) + 4)
 
 /* The privileged spec lets the walker cache invalid entries, and asks for
  * SFENCE.VMA after an invalid entry becomes valid (arch/riscv/mmu.c). */

@@ -108,9 +108,13 @@ static uint32_t map_anon_top(struct task *task, struct factory *f, uintptr_t va,
     if ((uintptr_t)1 << (order - ARCH_PAGE_SHIFT) <= MAP_MAX_PAGES ||
         pages != (uintptr_t)1 << (order - ARCH_PAGE_SHIFT) || (va & (((uintptr_t)1 << order) - 1)))
         return KEEL_E_INVALID;
+    uint64_t pa;
+    uint32_t r, slot;
     if (!vm_range_empty(&task->vm, va, (size_t)1 << order))
         return KEEL_E_INVALID; /* already mapped */
-    uint64_t pa = factory_block(f, (size_t)1 << order);
+    if (vm_lookup_leaf(&task->vm, va, &pa, &r, &slot) != KERR_NOENT || slot < order)
+        return KEEL_E_INVALID; /* an empty table in the leaf's slot: asked before a block is */
+    pa = factory_block(f, (size_t)1 << order);
     if (!pa)
         return KEEL_E_QUOTA;
     task->pt_charge = f;
@@ -119,7 +123,7 @@ static uint32_t map_anon_top(struct task *task, struct factory *f, uintptr_t va,
         return KEEL_OK;
     for (uint64_t off = 0; off >> order == 0; off += ARCH_PAGE_SIZE)
         factory_free(pa + off);
-    return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID; /* EXIST: an empty table there */
+    return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
 }
 
 /* Undo the first done bytes of a MAP_ANON at va: unmap and free them. */

@@ -3491,6 +3491,7 @@ static void test_fp_illegal_insn(void)
 #define HUGE_WIN2 (MEM_AREA + 0x340000000ull)
 #define HUGE_ANON (MEM_AREA + 0x380000000ull)
 #define HUGE_ANON2 (MEM_AREA + 0x3c0000000ull)
+#define HUGE_ANON3 (MEM_AREA + 0x400000000ull)
 
 /* The log2 size of the leaf that maps va in our task (0: none), and in
  * *orders the leaf sizes the kernel makes here (KEEL_TASK_LEAF_ORDER). */
@@ -3524,8 +3525,19 @@ static void huge_map_anon_errors(bool gib)
           leaf_order(HUGE_ANON + 0x12345678, NULL) == 12,
           "1 GiB pages: MAP_ANON of 1 GiB over a range with a page mapped inside is "
           "KEEL_E_INVALID (found by the tables), nothing charged, the page kept");
+    /* A page received into a GiB and taken back leaves its tables: the
+     * range is empty, but the 1 GiB slot holds a table. */
+    e = send_mem(KEEL_ITEM_MAP, HUGE_ANON + 0x12345000, 12, KEEL_MAP_R, HUGE_ANON3 + 0x5000, 12);
+    e = e ? e : keel_unmap(U, SELF_TASK, HUGE_ANON3 + 0x5000, 12, KEEL_UNMAP_SELF);
+    uint64_t held = quota(FACTORY);
+    uint32_t table = keel_map_anon(U, SELF_TASK, FACTORY, HUGE_ANON3, pages, rw);
+    check(!e && read_at(HUGE_ANON3 + 0x5000) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          table == KEEL_E_INVALID && quota(FACTORY) == held &&
+          leaf_order(HUGE_ANON3, NULL) == 0,
+          "1 GiB pages: MAP_ANON of 1 GiB where an empty table (of a page unmapped) fills the "
+          "1 GiB slot is KEEL_E_INVALID, asked before any block is taken");
     uint32_t none = keel_map_anon(U, SELF_TASK, FACTORY, HUGE_ANON2, pages, rw);
-    check(none == (gib ? KEEL_E_QUOTA : KEEL_E_INVALID) && quota(FACTORY) == before &&
+    check(none == (gib ? KEEL_E_QUOTA : KEEL_E_INVALID) && quota(FACTORY) == held &&
           leaf_order(HUGE_ANON2, NULL) == 0,
           "1 GiB pages: MAP_ANON of 1 GiB with no block to be had (our factory's 4096 pages) "
           "is KEEL_E_QUOTA (KEEL_E_INVALID where the machine has no 1 GiB page), nothing "

@@ -315,6 +315,13 @@ static uint32_t task_op(struct thread *t, struct task *task, uint32_t op, uint64
         return KEEL_E_NOSYS;
     case KEEL_TASK_IO_PORTS:
         return t->task->is_root ? device_io_ports(task, arg(t, 0), arg(t, 1)) : KEEL_E_RIGHTS;
+    case KEEL_TASK_LEAF_ORDER: { /* introspection: the size of the entry mapping mr0 */
+        uint64_t pa;
+        uint32_t rights, order;
+        out[0] = vm_lookup_leaf(&task->vm, arg(t, 0), &pa, &rights, &order) == KERR_OK ? order : 0;
+        out[1] = vm_leaf_orders();
+        return KEEL_OK;
+    }
     default:
         return KEEL_E_NOSYS;
     }

@@ -3,6 +3,11 @@
 
 #define PAGE ((uint64_t)ARCH_PAGE_SIZE)
 #define NO_PAGE UINT64_MAX      /* end of the free list (never page aligned) */
+/* Blocks of at least this many pages (1 GiB pages) are cut from the top of
+ * never-used memory, not at the bottom cursor: aligning the cursor up to
+ * them would hand every page skipped over to the free list, touching up to
+ * a block's worth of RAM (and all of a range too small for one). */
+#define TOP_BLOCK_PAGES ((uint64_t)1 << 18)
 
 /* Pages holding a bitmap of one bit per page of the range.  It is sized for
  * the whole range, its own pages included: those few bits stay unused. */
@@ -99,6 +104,7 @@ static void add_range(struct pagealloc *pa, const struct mem_range *m)
         r->bitmap[w] = ~(uint64_t)0; /* every page starts free (fresh) */
     r->base = base + meta * PAGE;
     r->pages = pages - meta;
+    r->top = r->pages;
     pa->total_pages += r->pages;
 }
 
@@ -120,13 +126,19 @@ enum kerr pagealloc_init(struct pagealloc *pa, const struct memmap *m, phys_to_v
     return KERR_OK;
 }
 
+/* Where never-used pages of range ri end (index): below the huge blocks
+ * taken from the top. */
+static uint64_t fresh_end(const struct pagealloc *pa, uint32_t ri)
+{
+    return pa->range[ri].top;
+}
+
 /* The next never-used page, or NO_PAGE when all have been handed out. */
 static uint64_t take_fresh(struct pagealloc *pa)
 {
     while (pa->fresh_range < pa->count) {
-        struct pagealloc_range *r = &pa->range[pa->fresh_range];
-        if (pa->fresh_next < r->pages)
-            return r->base + pa->fresh_next++ * PAGE;
+        if (pa->fresh_next < fresh_end(pa, pa->fresh_range))
+            return pa->range[pa->fresh_range].base + pa->fresh_next++ * PAGE;
         pa->fresh_range++;
         pa->fresh_next = 0;
     }
@@ -144,30 +156,38 @@ static void fresh_to_free(struct pagealloc *pa, struct pagealloc_range *r, uint6
     }
 }
 
-/* Pages of r handed out at least once (the rest are never-used). */
-static uint64_t used_part(const struct pagealloc *pa, uint32_t ri)
+/* The never-used pages of range ri: [*from, *to), empty if *from >= *to. */
+static void fresh_part(const struct pagealloc *pa, uint32_t ri, uint64_t *from, uint64_t *to)
 {
-    return ri < pa->fresh_range ? pa->range[ri].pages
-         : ri == pa->fresh_range ? pa->fresh_next : 0;
+    *from = ri < pa->fresh_range ? UINT64_MAX : ri == pa->fresh_range ? pa->fresh_next : 0;
+    *to = fresh_end(pa, ri);
 }
 
 /* A block of pages freed pages (naturally aligned), taken out of the free
  * list: so page-table roots of several pages (POWER9: 64 KiB) are made
  * again from what destroyed tasks gave back.  A scan of the bitmaps of the
- * memory used so far, one bit per candidate block mostly. */
+ * memory used so far (never-used parts skipped whole), one bit per
+ * candidate block mostly. */
 static bool reuse_block(struct pagealloc *pa, uint64_t pages, uint64_t *phys)
 {
     uint64_t align = pages * PAGE;
-    for (uint32_t ri = 0; ri < pa->count && ri <= pa->fresh_range; ri++) {
+    for (uint32_t ri = 0; ri < pa->count; ri++) {
         struct pagealloc_range *r = &pa->range[ri];
-        uint64_t end = used_part(pa, ri);
+        uint64_t f0, f1;
+        fresh_part(pa, ri, &f0, &f1);
         uint64_t i = (ALIGN_UP(r->base, align) - r->base) / PAGE;
-        for (; i + pages <= end; i += pages) {
+        while (i + pages <= r->pages) {
+            if (f0 < f1 && i < f1 && i + pages > f0) {     /* overlaps never-used pages */
+                i = (ALIGN_UP(r->base + f1 * PAGE, align) - r->base) / PAGE;
+                continue;
+            }
             uint64_t k = 0;
             while (k < pages && bit_get(r, i + k))
                 k++;
-            if (k < pages)
+            if (k < pages) {
+                i += pages;
                 continue;
+            }
             for (k = 0; k < pages; k++) {
                 unlink_free(pa, r->base + (i + k) * PAGE);
                 bit_set(r, i + k, false);
@@ -180,17 +200,49 @@ static bool reuse_block(struct pagealloc *pa, uint64_t pages, uint64_t *phys)
     return false;
 }
 
+/* A huge block (TOP_BLOCK_PAGES or more) from the top of never-used memory:
+ * the highest aligned one below its range's top, in the highest range that
+ * has one; the pages above it up to that top go to the free list (none
+ * where the range ends on a block boundary). */
+static bool top_block(struct pagealloc *pa, uint64_t pages, uint64_t *phys)
+{
+    uint64_t bytes = pages * PAGE;
+    for (uint32_t ri = pa->count; ri-- > pa->fresh_range;) {
+        struct pagealloc_range *r = &pa->range[ri];
+        uint64_t f0, f1;
+        fresh_part(pa, ri, &f0, &f1);
+        if (f0 >= f1 || (f1 - f0) < pages)
+            continue;
+        uint64_t at = ALIGN_DOWN(r->base + (f1 - pages) * PAGE, bytes);
+        if (at < r->base + f0 * PAGE)
+            continue;
+        uint64_t first = (at - r->base) / PAGE;
+        fresh_to_free(pa, r, first + pages, f1);
+        for (uint64_t i = first; i < first + pages; i++)
+            bit_set(r, i, false);
+        r->top = first;
+        pa->free_pages -= pages;
+        *phys = at;
+        return true;
+    }
+    return false;
+}
+
 enum kerr page_alloc_block(struct pagealloc *pa, uint64_t pages, uint64_t *phys)
 {
     if (pages == 0 || (pages & (pages - 1)))
         return KERR_INVAL;
     if (reuse_block(pa, pages, phys))
         return KERR_OK;
+    if (pages >= TOP_BLOCK_PAGES)
+        return top_block(pa, pages, phys) ? KERR_OK : KERR_NOMEM;
     for (; pa->fresh_range < pa->count; pa->fresh_range++, pa->fresh_next = 0) {
         struct pagealloc_range *r = &pa->range[pa->fresh_range];
+        uint64_t end = fresh_end(pa, pa->fresh_range);
         uint64_t first = (ALIGN_UP(r->base + pa->fresh_next * PAGE, pages * PAGE) - r->base) / PAGE;
-        if (first + pages > r->pages) {
-            fresh_to_free(pa, r, pa->fresh_next, r->pages);
+        if (pa->fresh_next >= end || first + pages > end) {
+            if (pa->fresh_next < end)
+                fresh_to_free(pa, r, pa->fresh_next, end);
             continue;
         }
         fresh_to_free(pa, r, pa->fresh_next, first);

@@ -83,6 +83,49 @@ static uint32_t anon_order(uintptr_t va, uintptr_t pages)
     return ARCH_PAGE_SHIFT;
 }
 
+/* The largest leaf the machine has (1 GiB where the ISA has one). */
+static uint32_t top_order(void)
+{
+    uint64_t orders = vm_leaf_orders();
+    uint32_t o = 63;
+    while (o > ARCH_PAGE_SHIFT && !((orders >> o) & 1))
+        o--;
+    return o;
+}
+
+/* A MAP_ANON past MAP_MAX_PAGES: exactly one leaf of the machine's largest
+ * size (1 GiB), va aligned to it, nothing mapped there (checked by the
+ * tables, vm_range_empty), one naturally aligned block of f's.  Bounded: one
+ * walk of the tables over the range, one block allocation (a bitmap scan)
+ * and the block's zeroing, its pages' owner entries; no loop per page of
+ * the caller's.  KEEL_E_INVALID for any other size or alignment, or where a
+ * page or a table is in the way; KEEL_E_QUOTA if f or the machine has no
+ * such block. */
+static uint32_t map_anon_top(struct task *task, struct factory *f, uintptr_t va,
+                             uintptr_t pages, uint32_t pte)
+{
+    uint32_t order = top_order();
+    if ((uintptr_t)1 << (order - ARCH_PAGE_SHIFT) <= MAP_MAX_PAGES ||
+        pages != (uintptr_t)1 << (order - ARCH_PAGE_SHIFT) || (va & (((uintptr_t)1 << order) - 1)))
+        return KEEL_E_INVALID;
+    uint64_t pa;
+    uint32_t r, slot;
+    if (!vm_range_empty(&task->vm, va, (size_t)1 << order))
+        return KEEL_E_INVALID; /* already mapped */
+    if (vm_lookup_leaf(&task->vm, va, &pa, &r, &slot) != KERR_NOENT || slot < order)
+        return KEEL_E_INVALID; /* an empty table in the leaf's slot: asked before a block is */
+    pa = factory_block(f, (size_t)1 << order);
+    if (!pa)
+        return KEEL_E_QUOTA;
+    task->pt_charge = f;
+    enum kerr e = vm_map_order(&task->vm, va, pa, pte | PTE_USER, order);
+    if (e == KERR_OK)
+        return KEEL_OK;
+    for (uint64_t off = 0; off >> order == 0; off += ARCH_PAGE_SIZE)
+        factory_free(pa + off);
+    return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
+}
+
 /* Undo the first done bytes of a MAP_ANON at va: unmap and free them. */
 static void unmap_anon(struct task *task, uintptr_t va, uintptr_t done)
 {
@@ -103,15 +146,17 @@ uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintp
 {
     uint64_t pa;
     uint32_t r;
-    if (va % ARCH_PAGE_SIZE || !pages || pages > MAP_MAX_PAGES || !(rights & 7) || rights > 7)
+    if (va % ARCH_PAGE_SIZE || !pages || !(rights & 7) || rights > 7)
         return KEEL_E_INVALID;
     if (va < USER_BASE || va >= USER_END || pages > (USER_END - va) / ARCH_PAGE_SIZE)
         return KEEL_E_INVALID;
+    uint32_t pte = ((rights & KEEL_MAP_R) ? PTE_R : 0) |
+                   ((rights & KEEL_MAP_W) ? PTE_W : 0) | ((rights & KEEL_MAP_X) ? PTE_X : 0);
+    if (pages > MAP_MAX_PAGES)
+        return map_anon_top(task, f, va, pages, pte);
     for (uintptr_t i = 0; i < pages; i++)
         if (vm_lookup(&task->vm, va + i * ARCH_PAGE_SIZE, &pa, &r) == KERR_OK)
             return KEEL_E_INVALID; /* already mapped */
-    uint32_t pte = ((rights & KEEL_MAP_R) ? PTE_R : 0) |
-                   ((rights & KEEL_MAP_W) ? PTE_W : 0) | ((rights & KEEL_MAP_X) ? PTE_X : 0);
     for (uintptr_t i = 0; i < pages;) {
         uintptr_t at = va + i * ARCH_PAGE_SIZE;
         uint32_t order = anon_order(at, pages - i);

@@ -311,6 +311,28 @@ enum kerr vm_lookup(const struct vm_space *vs, uintptr_t va, uint64_t *pa, uint3
     return KERR_OK;
 }
 
+/* True if no leaf maps any page of [va, va + len) (page aligned, in user
+ * space), found by the tables rather than page by page: an invalid entry at
+ * a level skips all it covers, so the cost is the number of entries of
+ * tables that exist over the range (for 1 GiB: at most 1 + 512 + 512 * 512
+ * entry reads with every table there, one walk when none is). */
+bool vm_range_empty(const struct vm_space *vs, uintptr_t va, size_t len)
+{
+    if (!len || check_va(va) || len % ARCH_PAGE_SIZE || len - 1 > USER_END - 1 - va)
+        return false;
+    uintptr_t end = va + len - 1;       /* the last byte: no overflow at the top */
+    for (uintptr_t at = va;;) {
+        uint32_t level;
+        if (find_leaf(vs, at, &level))
+            return false;
+        uintptr_t step = (uintptr_t)1 << level_shift(level);
+        uintptr_t next = (at & ~(step - 1)) + step;
+        if (next - 1 >= end || next == 0)
+            return true;
+        at = next;
+    }
+}
+
 bool vm_range_ok(const struct vm_space *vs, uintptr_t va, size_t len, uint32_t rights)
 {
     if (len == 0)

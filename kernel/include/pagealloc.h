@@ -25,6 +25,8 @@ struct pagealloc_range {
     uint64_t base;
     uint64_t pages;
     uint64_t *bitmap;       /**< bit i set: page i is free */
+    uint64_t top;           /**< never-used pages of it lie below this index (huge
+                                 blocks are cut from the top down) */
 };
 
 struct pagealloc {

@@ -85,6 +85,11 @@ enum kerr vm_map(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights
 enum kerr vm_map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights,
                        uint32_t order);
 
+/* True if nothing is mapped in [va, va + len): checked by the tables (an
+ * empty table entry skips all it covers), not page by page.  False too if
+ * the range is not page aligned or leaves user space. */
+bool vm_range_empty(const struct vm_space *vs, uintptr_t va, size_t len);
+
 /* The sizes of leaf the machine has: bit n set for 2^n bytes. */
 uint64_t vm_leaf_orders(void);
 

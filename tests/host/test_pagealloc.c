@@ -3,6 +3,7 @@
  * phys_to_virt() given to the allocator fails the test on any address
  * outside them, and ASan catches any access past their ends. */
 #include <pagealloc.h>
+#include <sys/mman.h>
 #include "check.h"
 
 #define PG 4096ull
@@ -236,6 +237,67 @@ static void test_block(struct pagealloc *pa, const struct memmap *m, uint64_t *p
     CHECK_EQ_U(inside, 0);
 }
 
+/* A huge block (1 GiB: TOP_BLOCK_PAGES) is cut from the top of never-used
+ * memory: no page below it is touched or listed, the bottom cursor never
+ * hands out a page of it, and when no aligned one is left the answer is
+ * KERR_NOMEM with nothing changed.  Its own machine, backed by mappings
+ * that only commit what is touched. */
+#define HUGE_PG ((uint64_t)1 << 18)
+static const struct mem_range huge_ram[] = {
+    { 0x40000000, (HUGE_PG + 64) * PG },        /* bitmap first: no aligned 1 GiB */
+    { 0x100000000, (2 * HUGE_PG + 3) * PG },    /* ends 3 pages past 0x180000000 */
+};
+static unsigned char *huge_backing[2];
+
+static void *huge_p2v(uint64_t pa)
+{
+    for (size_t i = 0; i < 2; i++)
+        if (pa >= huge_ram[i].base && pa - huge_ram[i].base < huge_ram[i].size)
+            return huge_backing[i] + (pa - huge_ram[i].base);
+    stray++;
+    static uint64_t sink[PG / 8];
+    return sink;
+}
+
+static void test_huge_block(void)
+{
+    static struct pagealloc pa;
+    struct memmap m;
+    memmap_clear(&m);
+    for (size_t i = 0; i < 2; i++) {
+        huge_backing[i] = mmap(NULL, (size_t)huge_ram[i].size, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        CHECK(huge_backing[i] != MAP_FAILED);
+        m.r[m.count++] = huge_ram[i];
+    }
+    CHECK_EQ_U(pagealloc_init(&pa, &m, huge_p2v), KERR_OK);
+    uint64_t total = pagealloc_free_count(&pa), phys = 0;
+    CHECK_EQ_U(page_alloc_block(&pa, HUGE_PG, &phys), KERR_OK);
+    CHECK_EQ_U(phys, 0x140000000);              /* the highest aligned one */
+    CHECK_EQ_U(pagealloc_free_count(&pa), total - HUGE_PG);
+    uint64_t again = 0;
+    CHECK_EQ_U(page_alloc_block(&pa, HUGE_PG, &again), KERR_NOMEM);    /* none left */
+    CHECK_EQ_U(pagealloc_free_count(&pa), total - HUGE_PG);
+    CHECK_EQ_U(page_free(&pa, phys + 5 * PG), KERR_OK);   /* give one page of it back */
+    CHECK_EQ_U(page_alloc(&pa, &again), KERR_OK);
+    CHECK_EQ_U(again, phys + 5 * PG);                     /* listed: it comes first */
+    /* Every other page, then: the 3 pages above the block, and every
+     * never-used page from the bottom cursor, none inside the block. */
+    uint64_t n = 0, inside = 0, above = 0;
+    while (page_alloc(&pa, &again) == KERR_OK) {
+        n++;
+        inside += again >= phys && again < phys + HUGE_PG * PG;
+        above += again >= phys + HUGE_PG * PG;
+    }
+    CHECK_EQ_U(n, total - HUGE_PG);
+    CHECK_EQ_U(inside, 0);
+    CHECK_EQ_U(above, 3);
+    CHECK_EQ_U(pagealloc_free_count(&pa), 0);
+    CHECK_EQ_U(stray, 0);
+    for (size_t i = 0; i < 2; i++)
+        munmap(huge_backing[i], (size_t)huge_ram[i].size);
+}
+
 int main(void)
 {
     static struct pagealloc pa;
@@ -256,6 +318,7 @@ int main(void)
     test_random(&pa);
     test_block(&pa, &m, pages);
     CHECK_EQ_U(stray, 0);
+    test_huge_block();
 
     struct memmap empty;
     memmap_clear(&empty);

@@ -354,6 +354,85 @@ static void test_last_table(void)
     CHECK_EQ_U(arena.live, 0);
 }
 
+/* vm_range_empty answers by the tables: an empty entry skips what it
+ * covers (a 1 GiB range with no tables is one walk), a leaf anywhere in the
+ * range (of any size, even one starting before it) makes it non-empty, and
+ * it agrees with a page-by-page lookup over random small ranges. */
+static bool empty_by_pages(const struct vm_space *vs, uintptr_t va, size_t len)
+{
+    uint64_t pa;
+    uint32_t r;
+    for (size_t off = 0; off < len; off += 4096)
+        if (vm_lookup(vs, va + off, &pa, &r) == KERR_OK)
+            return false;
+    return true;
+}
+
+static void test_range_empty(void)
+{
+    const uintptr_t G = 0x40000000;
+    struct vm_space vs;
+    setup(ARENA_PAGES);
+    CHECK_EQ_U(vm_init(&vs, &pt), KERR_OK);
+    virt_calls = 0;
+    CHECK(vm_range_empty(&vs, U + G, G));
+    CHECK(virt_calls <= 2);                     /* one walk: the root's empty entry */
+    CHECK(vm_range_empty(&vs, USER_END - G, G));  /* up to the end of user space */
+    /* Bad ranges are never "empty". */
+    CHECK(!vm_range_empty(&vs, U + G + 1, 4096));
+    CHECK(!vm_range_empty(&vs, U + G, 0));
+    CHECK(!vm_range_empty(&vs, U + G, 4095));
+    CHECK(!vm_range_empty(&vs, U - 4096, 4096));
+    CHECK(!vm_range_empty(&vs, USER_END - 4096, 8192));
+    CHECK(!vm_range_empty(&vs, U, SIZE_MAX & ~(size_t)4095));
+    /* A page inside. */
+    CHECK_EQ_U(vm_map(&vs, U + G + 0x12345000, 0x5000, PTE_R), KERR_OK);
+    CHECK(!vm_range_empty(&vs, U + G, G));
+    CHECK(vm_range_empty(&vs, U, G));
+    CHECK(vm_range_empty(&vs, U + 2 * G, G));
+    CHECK(vm_range_empty(&vs, U + G, 0x12345000));
+    CHECK(!vm_range_empty(&vs, U + G, 0x12346000));
+    CHECK(vm_range_empty(&vs, U + G + 0x12346000, G - 0x12346000));
+    /* Unmapped, its tables stay: empty again, found in one table's entries. */
+    CHECK_EQ_U(vm_unmap(&vs, U + G + 0x12345000), KERR_OK);
+    virt_calls = 0;
+    CHECK(vm_range_empty(&vs, U + G, G));
+    CHECK(virt_calls <= 4 * (512 + 2));
+    /* Large leaves: in the range, or covering its start. */
+    CHECK_EQ_U(vm_map_order(&vs, U + 2 * G + 0x200000, 0x40200000, PTE_R, 21), KERR_OK);
+    CHECK(!vm_range_empty(&vs, U + 2 * G, G));
+    CHECK(!vm_range_empty(&vs, U + 2 * G + 0x3ff000, 4096));
+    CHECK(vm_range_empty(&vs, U + 2 * G, 0x200000));
+    CHECK(vm_range_empty(&vs, U + 2 * G + 0x400000, G - 0x400000));
+    CHECK_EQ_U(vm_map_order(&vs, U + 3 * G, 0x80000000, PTE_R, 30), KERR_OK);
+    CHECK(!vm_range_empty(&vs, U + 3 * G, G));
+    CHECK(!vm_range_empty(&vs, U + 3 * G + 0x7654000, 4096));
+    CHECK(!vm_range_empty(&vs, U + 2 * G + 0x400000, G));     /* runs into the 1 GiB leaf */
+    /* Random pages in a 16 MiB window against page-by-page lookups. */
+    srand(11);
+    int mismatches = 0;
+    uintptr_t w = U + 4 * G;
+    for (int i = 0; i < 3000; i++) {
+        uintptr_t at = w + ((uintptr_t)(rand() % 4096) << 12);
+        if (rand() % 3 == 0) {
+            if (rand() % 2)
+                vm_map(&vs, at, 0x1000, PTE_R);
+            else
+                vm_unmap(&vs, at);
+        }
+        uintptr_t from = w + ((uintptr_t)(rand() % 4096) << 12);
+        size_t len = (size_t)(rand() % 64 + 1) << 12;
+        if (rand() % 8 == 0)
+            len = (size_t)(rand() % 1024 + 1) << 12;
+        if (from + len > w + (4096u << 12))
+            continue;
+        mismatches += vm_range_empty(&vs, from, len) != empty_by_pages(&vs, from, len);
+    }
+    CHECK_EQ_U(mismatches, 0);
+    vm_destroy(&vs, false);
+    CHECK_EQ_U(arena.live, 0);
+}
+
 int main(void)
 {
     test_map_lookup_unmap();
@@ -362,6 +441,7 @@ int main(void)
     test_random();
     test_one_to_one();
     test_last_table();
+    test_range_empty();
     free(arena.pages);
     return check_summary("test_vm");
 }

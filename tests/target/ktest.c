@@ -3719,6 +3719,148 @@ static void test_syscall_abi(void)
           "abi: the same from below the server's priority (the reply by the general path)");
 }
 
+/* ---- 1 GiB pages ---- */
+
+#define GIB ((uintptr_t)1 << 30)
+#define HUGE_WIN (MEM_AREA + 0x300000000ull)            /* 1 GiB aligned */
+#define HUGE_WIN2 (MEM_AREA + 0x340000000ull)
+#define HUGE_ANON (MEM_AREA + 0x380000000ull)
+#define HUGE_ANON2 (MEM_AREA + 0x3c0000000ull)
+#define HUGE_ANON3 (MEM_AREA + 0x400000000ull)
+
+/* The log2 size of the leaf that maps va in our task (0: none), and in
+ * *orders the leaf sizes the kernel makes here (KEEL_TASK_LEAF_ORDER). */
+static uint32_t leaf_order(uintptr_t va, uint64_t *orders)
+{
+    if (keel_invoke(U, SELF_TASK, KEEL_TASK_LEAF_ORDER, va, 0, 0, 0))
+        return 0xdead;
+    if (orders)
+        *orders = U->mr[1];
+    return (uint32_t)U->mr[0];
+}
+
+/* MAP_ANON past KEEL_MAP_ANON_MAX: one 1 GiB page or an error, never more
+ * work; from our factory (4096 pages of quota) only the errors. */
+static void huge_map_anon_errors(bool gib)
+{
+    uint32_t pages = (uint32_t)(GIB / MEM_PAGE), rw = KEEL_MAP_R | KEEL_MAP_W;
+    uint32_t mis = keel_map_anon(U, SELF_TASK, FACTORY, HUGE_ANON + MEM_PAGE, pages, rw);
+    uint32_t odd = keel_map_anon(U, SELF_TASK, FACTORY, HUGE_ANON, pages + 1, rw);
+    uint32_t two = keel_map_anon(U, SELF_TASK, FACTORY, HUGE_ANON, pages / 2, rw);
+    check(mis == KEEL_E_INVALID && odd == KEEL_E_INVALID && two == KEEL_E_INVALID,
+          "1 GiB pages: MAP_ANON past KEEL_MAP_ANON_MAX at a misaligned address, or of "
+          "another size than one 1 GiB page, is KEEL_E_INVALID");
+    uint32_t e = keel_map_anon(U, SELF_TASK, FACTORY, HUGE_ANON + 0x12345000, 1, rw);
+    if (!e)
+        *(volatile uint32_t *)(HUGE_ANON + 0x12345000) = 0x61c0;
+    uint64_t before = quota(FACTORY);
+    uint32_t over = keel_map_anon(U, SELF_TASK, FACTORY, HUGE_ANON, pages, rw);
+    check(!e && over == KEEL_E_INVALID && quota(FACTORY) == before &&
+          mem_word(HUGE_ANON + 0x12345000) == 0x61c0 && leaf_order(HUGE_ANON, NULL) == 0 &&
+          leaf_order(HUGE_ANON + 0x12345678, NULL) == 12,
+          "1 GiB pages: MAP_ANON of 1 GiB over a range with a page mapped inside is "
+          "KEEL_E_INVALID (found by the tables), nothing charged, the page kept");
+    /* A page received into a GiB and taken back leaves its tables: the
+     * range is empty, but the 1 GiB slot holds a table. */
+    e = send_mem(KEEL_ITEM_MAP, HUGE_ANON + 0x12345000, 12, KEEL_MAP_R, HUGE_ANON3 + 0x5000, 12);
+    e = e ? e : keel_unmap(U, SELF_TASK, HUGE_ANON3 + 0x5000, 12, KEEL_UNMAP_SELF);
+    uint64_t held = quota(FACTORY);
+    uint32_t table = keel_map_anon(U, SELF_TASK, FACTORY, HUGE_ANON3, pages, rw);
+    check(!e && read_at(HUGE_ANON3 + 0x5000) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          table == KEEL_E_INVALID && quota(FACTORY) == held &&
+          leaf_order(HUGE_ANON3, NULL) == 0,
+          "1 GiB pages: MAP_ANON of 1 GiB where an empty table (of a page unmapped) fills the "
+          "1 GiB slot is KEEL_E_INVALID, asked before any block is taken");
+    uint32_t none = keel_map_anon(U, SELF_TASK, FACTORY, HUGE_ANON2, pages, rw);
+    check(none == (gib ? KEEL_E_QUOTA : KEEL_E_INVALID) && quota(FACTORY) == held &&
+          leaf_order(HUGE_ANON2, NULL) == 0,
+          "1 GiB pages: MAP_ANON of 1 GiB with no block to be had (our factory's 4096 pages) "
+          "is KEEL_E_QUOTA (KEEL_E_INVALID where the machine has no 1 GiB page), nothing "
+          "charged or mapped");
+}
+
+/* Root serves the huge part of our memory region (KEEL_MEMORY_HUGE) with
+ * one 1 GiB page where the machine has them; we map it on by a map item and
+ * by a grant, each landing as one 1 GiB leaf, and take it back. */
+static void huge_delegate(void)
+{
+    volatile uint32_t *first = (volatile uint32_t *)KEEL_MEMORY_HUGE;
+    volatile uint32_t *last = (volatile uint32_t *)(KEEL_MEMORY_HUGE + GIB - 4);
+    *first = 0x61b0;            /* faults: root's 1 GiB page, zeroed by the kernel */
+    *last = 0x61b1;
+    uint32_t served = leaf_order(KEEL_MEMORY_HUGE, NULL);
+    if (served != 30) {         /* a small machine: no free, aligned 1 GiB block */
+        keel_printf("ktest: 1 GiB pages: root had no free 1 GiB block: served 2^%u bytes\n",
+                    served);
+        check((served == 21 || served == 12) && mem_word(KEEL_MEMORY_HUGE) == 0x61b0,
+              "1 GiB pages: without a free 1 GiB block root serves the huge part in a "
+              "smaller page (its MAP_ANON of 1 GiB failed, KEEL_E_QUOTA)");
+        return;
+    }
+    keel_printf("ktest: 1 GiB pages: root served one 1 GiB page\n");
+    check(leaf_order(KEEL_MEMORY_HUGE, NULL) == 30 &&
+          leaf_order(KEEL_MEMORY_HUGE + GIB - 4, NULL) == 30 &&
+          mem_word(KEEL_MEMORY_HUGE + GIB / 2) == 0,
+          "1 GiB pages: root serves a fault in KEEL_MEMORY_HUGE with one zeroed 1 GiB page "
+          "(one leaf of order 30)");
+    uint32_t e = send_mem(KEEL_ITEM_MAP, KEEL_MEMORY_HUGE, 30, KEEL_MAP_R | KEEL_MAP_W,
+                          HUGE_WIN, 30);
+    bool ok = !e && ws_order == 30 && ws_base == HUGE_WIN && leaf_order(HUGE_WIN, NULL) == 30 &&
+              mem_word(HUGE_WIN) == 0x61b0 && mem_word(HUGE_WIN + GIB - 4) == 0x61b1;
+    *(volatile uint32_t *)(HUGE_WIN + GIB - 8) = 0x61b2;
+    check(ok && mem_word(KEEL_MEMORY_HUGE + GIB - 8) == 0x61b2,
+          "1 GiB pages: a map item of order 30 lands as one 1 GiB leaf; start and end read "
+          "and written through it");
+    e = keel_unmap(U, SELF_TASK, KEEL_MEMORY_HUGE, 30, 0);
+    check(!e && read_at(HUGE_WIN) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          read_at(HUGE_WIN + GIB - 4) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          leaf_order(HUGE_WIN, NULL) == 0 && leaf_order(KEEL_MEMORY_HUGE, NULL) == 30,
+          "1 GiB pages: unmap takes the mapped 1 GiB page back (access faults), ours stays");
+    e = send_mem(KEEL_ITEM_GRANT, KEEL_MEMORY_HUGE, 30, KEEL_MAP_R | KEEL_MAP_W, HUGE_WIN2, 30);
+    check(!e && ws_type == KEEL_ITEM_GRANT && leaf_order(HUGE_WIN2, NULL) == 30 &&
+          leaf_order(KEEL_MEMORY_HUGE, NULL) == 0 && read_at(HUGE_WIN2) == 0x61b0 &&
+          read_at(HUGE_WIN2 + GIB - 4) == 0x61b1 &&
+          read_at(KEEL_MEMORY_HUGE) == (MEM_FAULT | KEEL_FAULT_PAGE_READ),
+          "1 GiB pages: a grant of order 30 moves the page whole, as one 1 GiB leaf");
+    e = keel_unmap(U, SELF_TASK, HUGE_WIN2, 30, KEEL_UNMAP_SELF);
+    check(!e && read_at(HUGE_WIN2) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          read_at(HUGE_WIN2 + GIB - 4) == (MEM_FAULT | KEEL_FAULT_PAGE_READ) &&
+          leaf_order(HUGE_WIN2, NULL) == 0,
+          "1 GiB pages: unmapped, the granted page faults at its start and end");
+}
+
+static void test_huge_pages(void)
+{
+    uint64_t orders = 0;
+    uint32_t none = leaf_order(HUGE_WIN, &orders);
+    bool gib = (orders >> 30) & 1;
+    check(none == 0 && (orders & KEEL_ARCH_PAGE_ORDERS) == KEEL_ARCH_PAGE_ORDERS &&
+          (orders >> 12 & 1) && orders >> 31 == 0 &&
+          keel_invoke(U, SELF_TASK, KEEL_TASK_LEAF_ORDER, 0x1000, 0, 0, 0) == 0 && U->mr[0] == 0,
+          "1 GiB pages: LEAF_ORDER reports no leaf where nothing is mapped (nor in the "
+          "kernel's half), and the leaf sizes the machine has: at least those the SDK names");
+    keel_printf("ktest: 1 GiB pages: %s\n", gib ? "the machine has them" : "none here");
+    uintptr_t sp = new_stack(1);
+    uint32_t gate = KEEL_CAP_OPEN;
+    keel_gate_create(U, FACTORY, SELF_THREAD, 0x8e, &gate);
+    ws_u = NULL;
+    bool ok = sp && watched_start(&probe, SELF_TASK, sp - 64, gate);
+    uint32_t ws = ok ? spawn(window_server, 0, MAIN_PRIO, KEEL_CAP_OPEN) : KEEL_CAP_OPEN;
+    ok = ok && ws != KEEL_CAP_OPEN && !keel_gate_create(U, FACTORY, ws, 0x3e, &ws_gate);
+    settle();
+    check(ok && ws_u, "1 GiB pages: setup (a window server and a watched thread)");
+    if (!ok || !ws_u)
+        return;
+    huge_map_anon_errors(gib);
+    if (gib)
+        huge_delegate();
+    keel_set_window(ws_u, 0, 0);
+    drop(ws_gate);
+    drop(ws);
+    drop(probe.thread);
+    drop(probe.gate);
+}
+
 int main(void)
 {
     U = keel_utcb();
@@ -3772,6 +3914,7 @@ int main(void)
     test_fp_owner_death();
     test_fp_illegal_insn();
     test_syscall_abi();
+    test_huge_pages();
     test_random();
     keel_printf("ktest: %d passed, %d failed\n", passed, failed);
     return failed;

@@ -83,6 +83,11 @@ enum keel_thread_op {
 enum keel_task_op {
     KEEL_TASK_MAP_ANON = 1,         /**< mr0 = address, mr1 = pages (at most KEEL_MAP_ANON_MAX), mr2 = KEEL_MAP_* rights, mr3 = factory slot to charge: zeroed memory,
                                          in the largest pages size and alignment allow.
+                                         Past KEEL_MAP_ANON_MAX: exactly one page of the
+                                         largest size the machine has (1 GiB: 262144 pages,
+                                         mr0 aligned to it, nothing mapped there), else
+                                         KEEL_E_INVALID; KEEL_E_QUOTA if the factory or the
+                                         machine has no such free block.
                                          KEEL_E_RIGHTS if that factory has no memory (enum keel_factory_flags) */
     KEEL_TASK_LOAD_ELF = 2,         /**< mr0 = caller address of an ELF image, mr1 = size, mr2 = factory slot to charge; out mr0 = entry.
                                          Errors: KEEL_E_FAULT image not mapped readable; KEEL_E_RIGHTS a factory
@@ -123,10 +128,17 @@ enum keel_task_op {
                                          derived from the source (KEEL_TASK_REVOKE reaches it);
                                          out mr0 = the slot.  Errors as KEEL_TASK_GIVE_CAP,
                                          KEEL_E_REVOKED for a revoked source */
+    KEEL_TASK_LEAF_ORDER = 11,      /**< introspection: mr0 = address in the task; out mr0 =
+                                         log2 of the bytes the one page-table entry mapping
+                                         it maps (12, 21, 30; 0 if nothing maps it), out
+                                         mr1 = the leaf sizes this kernel makes on this
+                                         machine (bit n: 2^n bytes; on x86-64 bit 30 only
+                                         where the CPU has 1 GiB pages) */
 };
 
-/** Most pages one KEEL_TASK_MAP_ANON maps (16 MiB): it bounds the kernel's
- * work in one call (KEEL_E_INVALID past it). */
+/** Most pages one KEEL_TASK_MAP_ANON maps (16 MiB) in pages of any size: it
+ * bounds the kernel's work in one call.  Past it, only one page of the
+ * machine's largest size (1 GiB) is taken (KEEL_E_INVALID otherwise). */
 #define KEEL_MAP_ANON_MAX 4096
 
 /** Rights of memory mapped with KEEL_TASK_MAP_ANON. */

@@ -40,10 +40,16 @@
  * half, 2 GiB aligned).  A fault there is answered with the largest page
  * that fits: the whole aligned 2 MiB block around the address (one fault,
  * one map item of order 21) where the ISA has 2 MiB pages and the root task
- * can get the block, else the one 4 KiB page.  (1 GiB blocks are not
- * served: the kernel makes no 1 GiB page at a task's request, docs/design.md
- * "Memory".)  Below it, one 4 KiB page per fault. */
+ * can get the block, else the one 4 KiB page.  Below it, one 4 KiB page per
+ * fault. */
 #define KEEL_MEMORY_LARGE (KEEL_MEMORY_BASE + KEEL_MEMORY_SIZE / 2)
+
+/** Where the huge-page part of a program's memory region starts (its last
+ * GiB, 1 GiB aligned).  A fault there is answered with the whole 1 GiB (one
+ * map item of order 30) where the machine has 1 GiB pages and the root task
+ * can get a free, aligned 1 GiB block (KEEL_TASK_MAP_ANON of 262144 pages),
+ * else as in the large part: 2 MiB, else 4 KiB. */
+#define KEEL_MEMORY_HUGE (KEEL_MEMORY_BASE + KEEL_MEMORY_SIZE - ((uintptr_t)1 << 30))
 
 /** Label of a call a program may make on the gate in slot
  * #KEEL_PROGRAM_PAGER: the root task's reply (words 0-3) says how many of

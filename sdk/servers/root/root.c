@@ -43,6 +43,8 @@
 #define PAGER_LABEL(i) (0x100u + (uint32_t)(i))
 #define LARGE_OFF (KEEL_MEMORY_LARGE - KEEL_MEMORY_BASE)
 #define LARGE_BLOCKS ((KEEL_MEMORY_SIZE - LARGE_OFF) >> 21)  /* 2 MiB blocks there */
+#define HUGE_OFF (KEEL_MEMORY_HUGE - KEEL_MEMORY_BASE)
+#define GIB ((uintptr_t)1 << 30)
 
 _Static_assert(KEEL_SYSTEM_PROGRAMS == 12, "parse_line's message says 12");
 
@@ -72,6 +74,7 @@ struct program {
     uint32_t task, thread, factory, handler; /* root's slots for them */
     uint32_t faults, large, top_order;  /* this run's faults served (KEEL_PAGER_STATS) */
     uint64_t held[LARGE_BLOCKS / 64];   /* 2 MiB blocks of its large part root's pool has whole */
+    bool huge_held;         /* root's pool has its huge part (KEEL_MEMORY_HUGE) as one 1 GiB page */
 };
 
 struct service {
@@ -911,6 +914,22 @@ static void zero(uintptr_t base, uintptr_t bytes)
         ((volatile uintptr_t *)base)[w] = 0;
 }
 
+/* Whether root's pool has p's huge part (at page) as one 1 GiB page: held
+ * from before (zeroed here), or fresh from the kernel now.  The kernel says
+ * whether the machine has such pages (KEEL_E_INVALID: no, or part of it is
+ * ours already in smaller pages) and whether a free 1 GiB block is left
+ * (KEEL_E_QUOTA): then the large part's rule serves the fault. */
+static bool huge_page(struct keel_utcb *u, struct program *p, uintptr_t page)
+{
+    if (p->huge_held) {
+        zero(page, GIB);
+        return true;
+    }
+    p->huge_held = !keel_map_anon(u, KEEL_SLOT_SELF_TASK, KEEL_SLOT_FACTORY, page,
+                                  (uint32_t)(GIB >> 12), KEEL_MAP_R | KEEL_MAP_W);
+    return p->huge_held;
+}
+
 /* Root's page of p's memory region for a fault at offset off: the aligned
  * 2 MiB block around it in the large part (KEEL_MEMORY_LARGE) where the ISA
  * has 2 MiB pages and we have the block or can get it whole, else the 4 KiB
@@ -922,6 +941,10 @@ static uint32_t memory_page(struct keel_utcb *u, struct program *p, uintptr_t of
 {
     uintptr_t pool = POOL(p - progs), mib = (uintptr_t)1 << 21;
     uint32_t e;
+    if (off >= HUGE_OFF && huge_page(u, p, pool + HUGE_OFF)) {
+        *page = pool + HUGE_OFF;
+        return 30;
+    }
     if (off >= LARGE_OFF && ((KEEL_ARCH_PAGE_ORDERS >> 21) & 1)) {
         uintptr_t k = (off - LARGE_OFF) >> 21;
         *page = pool + (off & ~(mib - 1));

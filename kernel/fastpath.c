@@ -29,6 +29,10 @@
  * returns NULL before touching any state: the port takes the general path.
  * Both paths must leave the very same state behind: tests/host/test_fastpath.c
  * drives random messages through both and compares.
+ *
+ * The partner's state, exception, deadline, receive gate and reply right
+ * are tested together, as its IPC word (thread.h), and stored together
+ * where the checks determined the word's value.
  */
 #include <kernel.h>
 #include <keel/abi.h>
@@ -45,6 +49,15 @@ _Static_assert(KEEL_SYS_IPC == 0, "the port entries test the selector against 0"
 #define OP_CALL KEEL_IPC_CALL
 #define OP_REPLY_WAIT (KEEL_IPC_REPLY | KEEL_IPC_RECV)
 #define ITEMS_BITS ((uint64_t)KEEL_TAG_ITEMS_MASK << KEEL_TAG_ITEMS_SHIFT)
+
+/* IPC words (thread.h) the partner's checks accept: a receiver with no
+ * deadline, no exception and no unanswered call, in an open receive or one
+ * from a gate (then the gate's own); a caller waiting for the reply, not an
+ * exception's, with no deadline (has_reply_to is not in the low half: the
+ * caller may hold a call of its own). */
+#define RECV_OPEN IPC_WORD(THREAD_RECV, 0, 0, 0, 0)
+#define RECV_CLOSED IPC_WORD(THREAD_RECV, 0, 0, 1, 0)
+#define REPLY_LOW ((uint32_t)IPC_WORD(THREAD_REPLY, 0, 0, 0, 0))
 
 static inline __attribute__((always_inline)) uintptr_t fw(const struct arch_regs *r, uint32_t i)
 {
@@ -152,7 +165,6 @@ copy_reg_words(const struct arch_regs *regs, struct arch_regs *pr, uint32_t word
 static inline __attribute__((always_inline)) struct arch_regs *
 run_partner(struct thread *t, struct thread *p, uint32_t words)
 {
-    p->state = THREAD_READY;
     p->timeslice_over = false;
     sched.current = p;
     copy_utcb(t, p, words);
@@ -163,8 +175,11 @@ run_partner(struct thread *t, struct thread *p, uint32_t words)
 static inline __attribute__((always_inline)) struct arch_regs *
 call_done(struct thread *t, struct thread *p, uint32_t words)
 {
+    /* p waited in a receive with nothing else pending (its IPC word was
+     * RECV_OPEN or RECV_CLOSED): it runs with t's reply right. */
     p->recv_gate = NULL;
     p->reply_to = t;
+    p->ipc_word = IPC_WORD(THREAD_READY, 0, 0, 0, 1);
     t->reply_from = p;
     t->ipc_ops = OP_CALL;
     t->state = THREAD_REPLY;
@@ -190,7 +205,7 @@ call_with_item(struct thread *t, const struct cap *c, struct thread *p, struct a
     uint32_t words = KEEL_TAG_WORDS(tag);
     if (KEEL_TAG_ITEMS(tag) != 1 || !t->utcb || !(c->rights & CAP_RIGHT_GRANT) ||
         !p->utcb || !p->utcb->window_order || !p->utcb->accept_items ||
-        sched.ready.top > (int)p->prio || sched.ready.top > (int)t->prio || t->rq.next)
+        sched.ready.top > (int)p->prio || sched.ready.top > (int)t->prio)
         return NULL;
     const struct keel_item *it = &t->utcb->item[0];
     if (it->type == KEEL_ITEM_CAP || map_item_check(t, it) != KEEL_OK)
@@ -232,23 +247,27 @@ struct arch_regs *fastpath_ipc(struct arch_regs *regs)
             return NULL;
         const struct gate *g = c->object;
         p = g->receiver;
-        if (!p || p->state != THREAD_RECV || (p->recv_gate && p->recv_gate != g) ||
-            p->deadline || p->reply_to)
+        if (!p)
+            return NULL;
+        uint64_t pw = p->ipc_word;  /* in a receive, open or from g, nothing else */
+        if (pw != RECV_OPEN && (pw != RECV_CLOSED || p->recv_gate != g))
             return NULL;
         label = c->label ? c->label : g->label;
         if (tag & ITEMS_BITS)
             return call_with_item(t, c, p, regs, tag, label);
     } else if (ops == OP_REPLY_WAIT) {
         p = t->reply_to;
-        if ((tag & ITEMS_BITS) || !p || p->state != THREAD_REPLY || p->reply_from != t ||
-            p->in_exception || p->deadline || p->prio < t->prio ||
+        if ((tag & ITEMS_BITS) || !p || p->ipc_word_low != REPLY_LOW || p->reply_from != t ||
+            p->prio < t->prio ||
             (uint32_t)fw(regs, 2) != KEEL_CAP_OPEN || t->senders.head)
             return NULL;
         label = 0;
     } else {
         return NULL;
     }
-    if (sched.ready.top > (int)p->prio || t->rq.next ||
+    /* (t, running, is never in the ready queue: no test of t->rq; the
+     * host tests' consistency() asserts it after every step.) */
+    if (sched.ready.top > (int)p->prio ||
         (words > KEEL_MSG_REG_WORDS && (!t->utcb || !p->utcb)))
         return NULL;
 
@@ -260,10 +279,12 @@ struct arch_regs *fastpath_ipc(struct arch_regs *regs)
     if (ops == OP_CALL)
         return call_done(t, p, words);
     fset(regs, 0, 0);       /* the reply's own result, as the general path */
+    /* t, running, holds no deadline, no exception and (not in a receive) no
+     * receive gate; it gave its reply right up and receives from any gate. */
     t->reply_to = NULL;
+    t->ipc_word = RECV_OPEN;
     p->reply_from = NULL;
-    t->recv_gate = NULL;
+    p->state = THREAD_READY;    /* p waited in REPLY with nothing else pending */
     t->ipc_ops = KEEL_IPC_RECV;
-    t->state = THREAD_RECV;
     return run_partner(t, p, words);
 }

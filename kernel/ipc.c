@@ -235,7 +235,7 @@ static void await_reply(struct thread *s, struct thread *r)
     if (r->reply_to)
         ipc_abort(r->reply_to, KEEL_E_PARTNER);
     s->reply_from = r;
-    r->reply_to = s;
+    thread_set_reply_to(r, s);
     block(s, THREAD_REPLY, s->in_exception ? KEEL_TIMEOUT_NEVER : recv_timeout(s));
 }
 
@@ -274,12 +274,12 @@ void ipc_abort(struct thread *t, uint32_t err)
         t->recv_notif = NULL;
         break;
     case THREAD_RECV:
-        t->recv_gate = NULL;
+        thread_set_recv_gate(t, NULL);
         break;
     case THREAD_REPLY:
         waitq_remove(t);        /* off its server's callers, if its right was saved */
         if (t->reply_from && t->reply_from->reply_to == t)
-            t->reply_from->reply_to = NULL;
+            thread_set_reply_to(t->reply_from, NULL);
         t->reply_from = NULL;
         break;
     default:
@@ -318,7 +318,7 @@ static enum phase send_gate(struct thread *t, struct gate *g, uint32_t rights, u
         if ((err = transfer(t, r, badge)))
             return set_error(t, err), FAILED;
         timeout_cancel(r);
-        r->recv_gate = NULL;
+        thread_set_recv_gate(r, NULL);
         if (t->ipc_ops & KEEL_IPC_CALL)
             await_reply(t, r);          /* t now waits for the reply */
         else
@@ -475,7 +475,7 @@ static enum phase reply_phase(struct thread *t)
     struct thread *c = t->reply_to;
     if (!c)
         return set_error(t, KEEL_E_CAP), FAILED;   /* no one to answer */
-    t->reply_to = NULL;
+    thread_set_reply_to(t, NULL);
     if (c->state != THREAD_REPLY || c->reply_from != t)
         return set_error(t, KEEL_E_PARTNER), FAILED;
     return answer(t, c);
@@ -523,7 +523,7 @@ uint32_t ipc_save_reply(struct thread *t, uint32_t *slot)
     if (e)
         return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
     c->call_seq++;
-    t->reply_to = NULL;
+    thread_set_reply_to(t, NULL);
     waitq_push(&t->callers, c);
     *slot = to;
     return KEEL_OK;
@@ -542,7 +542,7 @@ void ipc_release(struct thread *t)
         ipc_abort(t->senders.head, KEEL_E_PARTNER);
     if (t->reply_to)
         ipc_abort(t->reply_to, KEEL_E_PARTNER);
-    t->reply_to = NULL;
+    thread_set_reply_to(t, NULL);
     while (t->callers.head)
         ipc_abort(t->callers.head, KEEL_E_PARTNER);
 }
@@ -598,7 +598,7 @@ static enum phase receive_step(struct thread *t, struct thread **sender)
     }
     if (recv_timeout(t) == KEEL_TIMEOUT_ZERO)
         return set_error(t, KEEL_E_TIMEOUT), FAILED;
-    t->recv_gate = only;
+    thread_set_recv_gate(t, only);
     block(t, THREAD_RECV, recv_timeout(t));
     return BLOCKED;
 }

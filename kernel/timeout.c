@@ -8,7 +8,7 @@ static struct thread *pending;  /* earliest deadline first, through t_next */
 void timeout_arm(struct thread *t, uint64_t deadline)
 {
     timeout_cancel(t);
-    t->deadline = deadline;
+    thread_set_deadline(t, deadline);
     struct thread **p = &pending;
     while (*p && (*p)->deadline <= deadline)
         p = &(*p)->t_next;
@@ -27,7 +27,7 @@ void timeout_cancel(struct thread *t)
             break;
         }
     }
-    t->deadline = 0;
+    thread_set_deadline(t, 0);
     t->t_next = NULL;
 }
 

@@ -68,7 +68,7 @@
 #define SCTLR_C (1ull << 2)
 #define SCTLR_I (1ull << 12)
 
-#define TTBR_ASID_SHIFT 48
+#define TTBR_ASID_SHIFT ARM_TTBR_ASID_SHIFT
 #define TLBI_VA(va) (((uint64_t)(va) >> ARCH_PAGE_SHIFT) & ((1ull << 44) - 1))
 
 static arch_pte_t kernel_l0[PT_ENTRIES] __attribute__((aligned(ARCH_PAGE_SIZE)));
@@ -214,10 +214,7 @@ void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag)
 /* Kernel entries are global and user ones ASID-tagged, so no flush. */
 void arch_aspace_activate(const struct arch_aspace *as)
 {
-    /* dsb: table updates are visible to the walker before it uses them. */
-    __asm__ volatile("dsb ish" : : : "memory");
-    sysreg_write(ttbr0_el1, as->root_pa | (uint64_t)as->asid << TTBR_ASID_SHIFT);
-    __asm__ volatile("isb" : : : "memory");
+    arch_aspace_activate_inline(as);     /* arch_port.h */
 }
 
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)

@@ -188,8 +188,8 @@ void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag)
 
 void arch_aspace_activate(const struct arch_aspace *as)
 {
-    mtspr(SPRN_PID, as->pid);
-    __asm__ volatile("isync" ::: "memory");
+    _Static_assert(SPRN_PID == PPC_SPR_PID, "PIDR");
+    arch_aspace_activate_inline(as);     /* arch_port.h */
 }
 
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)

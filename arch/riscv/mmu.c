@@ -174,15 +174,19 @@ void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag)
  * 0, and every space has ASID 0) the TLB may still hold the previous
  * space's user entries under the same ASID: a switch to another table
  * drops them (ASID 0's non-global entries: the kernel's are global). */
-void arch_aspace_activate(const struct arch_aspace *as)
+/* Without ASIDs a switch to another space drops the user entries. */
+void riscv_aspace_activate_untagged(const struct arch_aspace *as)
 {
-    if (!as->untagged) {
-        csr_write(satp, as->satp);
-    } else if (csr_read(satp) != as->satp) {
+    if (csr_read(satp) != as->satp) {
         csr_write(satp, as->satp);
         /* rs2 a register holding 0, not x0 (which would drop every entry) */
         __asm__ volatile("li t0, 0\n\tsfence.vma x0, t0" ::: "t0", "memory");
     }
+}
+
+void arch_aspace_activate(const struct arch_aspace *as)
+{
+    arch_aspace_activate_inline(as);     /* arch_port.h */
 }
 
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)

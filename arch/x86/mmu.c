@@ -54,12 +54,10 @@ static arch_pte_t guard_pt[PT_ENTRIES] __attribute__((aligned(4096)));
 static struct {
     bool nx, pcid, invpcid, gib_pages;
     uint64_t map_end;               /* first byte the kernel does not map */
-    /* Tags whose TLB entries may be stale (tag reused, or a page unmapped
-     * while another space was current): flushed on their next activation. */
-    uint8_t stale[TAGS];            /* a byte a tag: one load tests it */
-    bool io_allowed;                /* what x86_tss_allow_io was last told */
-    uint64_t noflush;               /* CR3_NOFLUSH with PCIDs, else 0 */
 } mmu = { .map_end = GIB(4) };      /* entry.S's boot map until arch_mmu_init */
+
+struct x86_as_state x86_as;         /* arch_port.h: what the inline switch reads */
+_Static_assert(sizeof(x86_as.stale) == TAGS, "a stale byte per tag");
 
 uint64_t x86_nx_mask;               /* arch_port.h: PTE_NX once NX is found, else 0 */
 
@@ -133,7 +131,7 @@ void arch_mmu_init(uint64_t phys_end)
         wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
     write_cr3((uintptr_t)kernel_pml4);  /* PCID 0, as CR4.PCIDE requires */
     set_cr4(CR4_PGE | (mmu.pcid ? CR4_PCIDE : 0));
-    mmu.noflush = mmu.pcid ? CR3_NOFLUSH : 0;
+    x86_as.noflush = mmu.pcid ? CR3_NOFLUSH : 0;
     mmu.map_end = end;
     kprintf("mmu: 0-%llu GiB 1:1 (2 MiB global pages; no page below the kernel stack), "
             "NX %s, PCID %s\n",
@@ -178,7 +176,7 @@ arch_pte_t arch_pte_leaf_at(uint64_t pa, uint32_t rights, uint32_t level)
 
 static void mark_stale(uint32_t tag)
 {
-    mmu.stale[tag] = 1;
+    x86_as.stale[tag] = 1;
 }
 
 void arch_aspace_init(struct arch_aspace *as, uint64_t root_pa)
@@ -205,34 +203,28 @@ void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag)
     mark_stale(as->pcid);
 }
 
-/* The rare part of arch_aspace_activate: the TSS's I/O bitmap follows the
- * space, and a stale tag's entries are dropped (CR3 loaded without the
- * no-flush bit). */
-static __attribute__((noinline)) void activate_slow(const struct arch_aspace *as)
+/* The rare part of arch_aspace_activate (arch_port.h): the TSS's I/O
+ * bitmap follows the space, and a stale tag's entries are dropped (CR3
+ * loaded without the no-flush bit). */
+void x86_aspace_activate_slow(const struct arch_aspace *as)
 {
-    if (as->com1_io != mmu.io_allowed) {
+    if (as->com1_io != x86_as.io_allowed) {
         x86_tss_allow_io(as->com1_io);
-        mmu.io_allowed = as->com1_io;
+        x86_as.io_allowed = as->com1_io;
     }
-    if (mmu.stale[as->pcid]) {
-        mmu.stale[as->pcid] = 0;
+    if (x86_as.stale[as->pcid]) {
+        x86_as.stale[as->pcid] = 0;
         write_cr3(as->cr3);                 /* flushes the tag's old entries */
     } else if (read_cr3() != as->cr3) {
-        write_cr3(as->cr3 | mmu.noflush);
+        write_cr3(as->cr3 | x86_as.noflush);
     }
 }
 
 /* Without PCIDs every CR3 load drops all non-global entries; with them only
- * a stale tag's entries are dropped.  On the IPC fast path: two tests for
- * the rare cases, then the CR3 write (as->cr3 computed when it was tagged). */
+ * a stale tag's entries are dropped.  The code: arch_port.h. */
 void arch_aspace_activate(const struct arch_aspace *as)
 {
-    if (__builtin_expect(as->com1_io != mmu.io_allowed || mmu.stale[as->pcid], 0)) {
-        activate_slow(as);
-        return;
-    }
-    if (read_cr3() != as->cr3)
-        write_cr3(as->cr3 | mmu.noflush);
+    arch_aspace_activate_inline(as);
 }
 
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)

@@ -43,6 +43,7 @@
  *                          page below the kernel stack then holds a canary
  *                          the port checks instead of being unmapped
  *                          (kernel/include/kstack.h).
+ *   ARCH_ASPACE_INLINE: see arch_aspace_activate_inline.
  *   ARCH_FASTPATH_SETS_USER_FRAME, ARCH_COPY_WORDS, ARCH_COPY_WORDS_MAX,
  *   ARCH_COPY_WORDS_IS_CALL: see
  *                          fastpath_ipc below (kernel/fastpath.c).
@@ -439,6 +440,19 @@ void arch_aspace_set_tag(struct arch_aspace *as, uint32_t tag);
  * Without tags (arch_tag_bits() 0: every space has tag 0) a switch to
  * another space drops the user entries the previous one left. */
 void arch_aspace_activate(const struct arch_aspace *as);
+/** arch_aspace_activate(as), inline where the port gives it (vm_activate,
+ * and so the IPC fast path and kernel_user_resume, use this one): a port
+ * that defines ARCH_ASPACE_INLINE 1 in arch_port.h gives there a static
+ * inline arch_aspace_activate_inline() with the same effect, whose common
+ * case makes no call (its rare ones may call out of line), and its
+ * arch_aspace_activate() is that same code; the IPC fast path then needs
+ * no call, nor the callee-saved registers a call costs, for the switch. */
+#if !ARCH_ASPACE_INLINE
+static inline void arch_aspace_activate_inline(const struct arch_aspace *as)
+{
+    arch_aspace_activate(as);
+}
+#endif
 /** Drop any TLB entry of as for the page at va. */
 void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va);
 #ifndef ARCH_NEW_PTE_FENCE

@@ -36,7 +36,24 @@ struct thread {
     struct thread *task_next;   /* the task's other threads */
     struct gate *gates;         /* gates bound to this thread */
     struct rq_node rq;          /* ready queue */
-    enum thread_state state;
+    /* The IPC word: the conditions the fast path (fastpath.c) tests on a
+     * partner, in one word it reads with one load (see "The IPC word"
+     * below).  state and in_exception are bytes of it; the three has_/
+     * recv_closed flags mirror deadline, recv_gate and reply_to, and are
+     * written only with them, by thread_set_deadline, thread_set_recv_gate
+     * and thread_set_reply_to. */
+    union {
+        struct {
+            uint8_t state;          /* enum thread_state */
+            bool in_exception;      /* blocked on its handler: the frame is the fault's */
+            bool has_deadline;      /* deadline != 0 */
+            bool recv_closed;       /* recv_gate != NULL */
+            bool has_reply_to;      /* reply_to != NULL */
+            uint8_t ipc_spare[3];   /* always 0 */
+        };
+        uint64_t ipc_word;          /* all eight bytes */
+        uint32_t ipc_word_low;      /* the first four: all but has_reply_to */
+    };
     uint8_t prio;
     bool timeslice_over;
     struct keel_utcb *utcb;     /* kernel view of its UTCB page, or NULL */
@@ -61,7 +78,7 @@ struct thread {
     /* exceptions */
     struct gate *handler;       /* receives exception messages; NULL = stop and log */
     struct thread *handler_next, *handler_prev; /* the handler gate's other threads */
-    bool in_exception;          /* blocked on its handler: the frame is the fault's */
+    /* in_exception: in the IPC word above */
     uint64_t exc_msg[1 + KEEL_EXC_WORDS]; /* tag and words of the exception message */
 
     /* lifetime */
@@ -74,6 +91,55 @@ struct thread {
     uint8_t fpu_eager;          /* lazy ports: resumes left to load them eagerly */
 };
 _Static_assert(sizeof(struct thread) <= ARCH_PAGE_SIZE, "a thread fits its page");
+
+/*
+ * The IPC word (struct thread: ipc_word).  Invariant, for every thread at
+ * every kernel exit (tests/host: kcore.h's consistency check asserts it
+ * after every step of the random runs):
+ *   has_deadline == (deadline != 0), recv_closed == (recv_gate != NULL),
+ *   has_reply_to == (reply_to != NULL), ipc_spare all 0;
+ *   recv_gate != NULL only in THREAD_RECV.
+ * The general path keeps it through the setters below (the only writers of
+ * deadline, recv_gate and reply_to) and by writing state and in_exception,
+ * which are bytes of the word; the fast path also stores whole words whose
+ * value its checks determined.  IPC_WORD() builds a word's value: the bytes
+ * in the order of the struct, little-endian as every port is.
+ */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "IPC_WORD is little-endian");
+_Static_assert(offsetof(struct thread, in_exception) == offsetof(struct thread, ipc_word) + 1 &&
+               offsetof(struct thread, has_deadline) == offsetof(struct thread, ipc_word) + 2 &&
+               offsetof(struct thread, recv_closed) == offsetof(struct thread, ipc_word) + 3 &&
+               offsetof(struct thread, has_reply_to) == offsetof(struct thread, ipc_word) + 4,
+               "the IPC word's bytes");
+#define IPC_WORD(state, in_exception, has_deadline, recv_closed, has_reply_to)                  \
+    ((uint64_t)(state) | (uint64_t)(in_exception) << 8 | (uint64_t)(has_deadline) << 16 |      \
+     (uint64_t)(recv_closed) << 24 | (uint64_t)(has_reply_to) << 32)
+
+static inline void thread_set_reply_to(struct thread *t, struct thread *caller)
+{
+    t->reply_to = caller;
+    t->has_reply_to = caller != NULL;
+}
+
+static inline void thread_set_recv_gate(struct thread *t, struct gate *g)
+{
+    t->recv_gate = g;
+    t->recv_closed = g != NULL;
+}
+
+static inline void thread_set_deadline(struct thread *t, uint64_t deadline)
+{
+    t->deadline = deadline;
+    t->has_deadline = deadline != 0;
+}
+
+/* The invariant above holds for t (the host tests' check). */
+static inline bool thread_ipc_word_ok(const struct thread *t)
+{
+    return t->has_deadline == (t->deadline != 0) && t->recv_closed == (t->recv_gate != NULL) &&
+           t->has_reply_to == (t->reply_to != NULL) && !t->ipc_spare[0] && !t->ipc_spare[1] &&
+           !t->ipc_spare[2] && (!t->recv_gate || t->state == THREAD_RECV);
+}
 
 /* The ABI's error for a failed cap_lookup(): a missing right, a revoked
  * capability, or no usable capability there at all. */

@@ -59,7 +59,7 @@ static inline void vm_activate(struct vm_space *vs)
 {
     if (vs->tag_gen != vm_tag_generation)
         vm_retag(vs);
-    arch_aspace_activate(&vs->arch);
+    arch_aspace_activate_inline(&vs->arch);
 }
 
 /* Bits of virtual address the tables translate (user half). */

@@ -467,7 +467,7 @@ static int index_of(const struct thread *t)
  * violations.  No thread is lost (READY but neither running nor queued) or
  * duplicated (on two queues, twice on one); blocked threads are on exactly
  * the wait queue their state names; only blocked threads hold deadlines;
- * reply links pair up.
+ * reply links pair up; every IPC word agrees with its fields (thread.h).
  */
 KC int consistency(void)
 {
@@ -580,6 +580,10 @@ KC int consistency(void)
             bad("reply right to a thread that does not wait for it", i);
         if (t->state == THREAD_RECV && t->recv_gate && t->recv_gate->receiver != t)
             bad("receives from a gate not bound to it", i);
+        if (!thread_ipc_word_ok(t))
+            bad("IPC word disagrees with the fields it mirrors", i);
+        if (t == cur && t->state == THREAD_READY && (t->ipc_word_low & ~(uint32_t)0xff))
+            bad("running thread with an exception, a deadline or a receive gate", i);
     }
     return bad_count;
 }

@@ -17,6 +17,9 @@
  * (fk.map_model: accepted or refused by their fields, moved with success or
  * each error), so that both paths meet every outcome of a mapping; the
  * mapping itself is the same code on both (map_item_move).
+ * After every step kcore.h's consistency() checks every link, and that each
+ * thread's IPC word (the fast path's packed view, thread.h) agrees with the
+ * fields it mirrors.
  * The fixture is tests/host/kcore.h.
  */
 #include "kcore.h"
@@ -221,7 +224,7 @@ static void random_call(struct thread *t)
     }
 }
 
-static int taken, declined, mismatches;
+static int taken, declined, mismatches, inconsistent;
 static int taken_maps, taken_map_errors;   /* taken calls with a memory item; failed ones */
 
 /* The general path: what the port's trap path does after a system call. */
@@ -300,7 +303,11 @@ static void test_fast_vs_general(void)
             one_call(t, step);
         }
         }
-        if (mismatches > 5)
+        /* Every writer kept the IPC words (thread.h) in step, after every
+         * kind of step: both paths, aborts, timers, ticks. */
+        if (consistency() && inconsistent++ < 5)
+            printf("FAIL step %d: inconsistent kernel state (above)\n", step);
+        if (mismatches > 5 || inconsistent > 5)
             break;
         if (rnd(5000) == 0)
             build_world(), worlds++;
@@ -309,6 +316,7 @@ static void test_fast_vs_general(void)
            "failed), %d declined, %d worlds, %d idle\n",
            taken, taken_maps, taken_map_errors, declined, worlds, idle);
     CHECK_EQ_U(mismatches, 0);
+    CHECK_EQ_U(inconsistent, 0);
     /* The run exercised both outcomes often. */
     CHECK(taken > STEPS / 20 && declined > STEPS / 20);
     CHECK(taken_maps > 100 && taken_map_errors > 20 && taken_maps - taken_map_errors > 20);

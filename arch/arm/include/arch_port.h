@@ -34,6 +34,16 @@ struct arch_aspace {
     uint16_t asid;
 };
 
+/* arch_aspace_activate, inline (arch.h): the table updates visible to the
+ * walker (dsb), then TTBR0_EL1 with the ASID, isb. */
+#define ARCH_ASPACE_INLINE 1
+#define ARM_TTBR_ASID_SHIFT 48
+static inline void arch_aspace_activate_inline(const struct arch_aspace *as)
+{
+    __asm__ volatile("dsb ish\n\tmsr ttbr0_el1, %0\n\tisb"
+                     : : "r"(as->root_pa | (uint64_t)as->asid << ARM_TTBR_ASID_SHIFT) : "memory");
+}
+
 /* VMSAv8-64 stage-1 descriptor (4 KiB granule). */
 typedef uint64_t arch_pte_t;
 

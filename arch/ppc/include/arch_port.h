@@ -55,6 +55,16 @@ struct arch_aspace {
     uint32_t pid;       /* PIDR value and process-table index: the TLB tag */
 };
 
+/* arch_aspace_activate, inline (arch.h): PIDR (SPR 48) selects the user
+ * radix tree and tags the TLB; isync. */
+#define ARCH_ASPACE_INLINE 1
+#define PPC_SPR_PID 48
+static inline void arch_aspace_activate_inline(const struct arch_aspace *as)
+{
+    __asm__ volatile("mtspr %0, %1\n\tisync" : : "i"(PPC_SPR_PID), "r"((uint64_t)as->pid)
+                     : "memory");
+}
+
 /* A radix page-table entry; note that the MMU reads them big-endian. */
 typedef uint64_t arch_pte_t;
 

@@ -26,6 +26,18 @@ struct arch_aspace {
     bool untagged;      /* ASID 0 (the hart has none): a switch flushes (mmu.c) */
 };
 
+/* arch_aspace_activate, inline (arch.h): a tagged space's satp written;
+ * an untagged one (no ASIDs) out of line, with its flush. */
+#define ARCH_ASPACE_INLINE 1
+void riscv_aspace_activate_untagged(const struct arch_aspace *as);
+static inline void arch_aspace_activate_inline(const struct arch_aspace *as)
+{
+    if (__builtin_expect(as->untagged, 0))
+        riscv_aspace_activate_untagged(as);
+    else
+        __asm__ volatile("csrw satp, %0" : : "r"(as->satp) : "memory");
+}
+
 typedef uint64_t arch_pte_t;
 
 /* The entry tests of a page-table walk, inline (arch.h, ARCH_PTE_INLINE):

@@ -33,6 +33,33 @@ struct arch_aspace {
     bool com1_io;       /* its tasks may use COM1's I/O ports (arch_io_grant) */
 };
 
+/* What the address-space switch reads besides the space (mmu.c). */
+struct x86_as_state {
+    /* Tags whose TLB entries may be stale (tag reused, or a page unmapped
+     * while another space was current): flushed on their next activation. */
+    uint8_t stale[4096];            /* a byte a tag (PCID): one load tests it */
+    bool io_allowed;                /* what x86_tss_allow_io was last told */
+    uint64_t noflush;               /* CR3_NOFLUSH with PCIDs, else 0 */
+};
+extern struct x86_as_state x86_as;
+void x86_aspace_activate_slow(const struct arch_aspace *as);
+
+/* arch_aspace_activate, inline (arch.h): two tests for the rare cases (the
+ * I/O bitmap changes, a stale tag: out of line), then CR3 (as->cr3, computed
+ * when the space was tagged) written with the no-flush bit if it differs. */
+#define ARCH_ASPACE_INLINE 1
+static inline void arch_aspace_activate_inline(const struct arch_aspace *as)
+{
+    if (__builtin_expect(as->com1_io != x86_as.io_allowed || x86_as.stale[as->pcid], 0)) {
+        x86_aspace_activate_slow(as);
+        return;
+    }
+    uint64_t cr3;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+    if (cr3 != as->cr3)
+        __asm__ volatile("mov %0, %%cr3" : : "r"(as->cr3 | x86_as.noflush) : "memory");
+}
+
 typedef uint64_t arch_pte_t;
 
 /* The entry tests of a page-table walk, inline (arch.h, ARCH_PTE_INLINE):

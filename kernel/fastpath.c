@@ -133,28 +133,25 @@ static inline __attribute__((always_inline)) void copy_utcb(struct thread *t, st
 }
 
 /* Message words 0-3 from the frame regs to the frame pr, as the general path:
- * word 4+i of the registers, or 0 past the message.  Unrolled by hand; the
- * common sizes (none, all four) without a test per word. */
+ * word 4+i of the registers for the message's words only, pr's own values
+ * past them (docs/abi.md).  Unrolled by hand; the common sizes (none, all
+ * four) without a test per word. */
 static inline __attribute__((always_inline)) void
 copy_reg_words(const struct arch_regs *regs, struct arch_regs *pr, uint32_t words)
 {
     _Static_assert(KEEL_MSG_REG_WORDS == 4, "four message registers");
-    if (words == 0) {
-        fset(pr, 4, 0);
-        fset(pr, 5, 0);
-        fset(pr, 6, 0);
-        fset(pr, 7, 0);
-    } else if (words >= KEEL_MSG_REG_WORDS) {
+    if (words >= KEEL_MSG_REG_WORDS) {
         uintptr_t a = fw(regs, 4), b = fw(regs, 5), c = fw(regs, 6), d = fw(regs, 7);
         fset(pr, 4, a);
         fset(pr, 5, b);
         fset(pr, 6, c);
         fset(pr, 7, d);
-    } else {
+    } else if (words) {
         fset(pr, 4, fw(regs, 4));
-        fset(pr, 5, words > 1 ? fw(regs, 5) : 0);
-        fset(pr, 6, words > 2 ? fw(regs, 6) : 0);
-        fset(pr, 7, 0);
+        if (words > 1)
+            fset(pr, 5, fw(regs, 5));
+        if (words > 2)
+            fset(pr, 6, fw(regs, 6));
     }
 }
 

@@ -118,11 +118,13 @@ static uintptr_t msg_word(const struct thread *t, uint32_t i)
     return t->utcb ? t->utcb->mr[i] : 0;
 }
 
-/* Message words 0-3 of src to dst's registers (zero past the message). */
+/* Message words 0-3 of src to dst's registers, the message's own only: the
+ * registers past it keep dst's values (docs/abi.md: undefined to the
+ * receiver), so no thread sees another's data past a message's length. */
 static void copy_register_words(const struct thread *src, struct thread *dst, uint32_t words)
 {
-    for (uint32_t i = 0; i < KEEL_MSG_REG_WORDS; i++)
-        set_word(dst, 4 + i, i < words ? msg_word(src, i) : 0);
+    for (uint32_t i = 0; i < words && i < KEEL_MSG_REG_WORDS; i++)
+        set_word(dst, 4 + i, msg_word(src, i));
 }
 
 /* Check what src is about to send, before anything moves. */

@@ -237,6 +237,24 @@ static struct thread *general(struct thread *t)
     return run();
 }
 
+/* The contract of the message registers (docs/abi.md), beyond the byte
+ * comparison with the general path: the partner p that runs got t's words
+ * below the length, and past it kept its own (before: b, after: a). */
+static bool words_contract(const struct snapshot *b, const struct snapshot *a,
+                           const struct thread *t, const struct thread *p)
+{
+    if (p == t)
+        return true;    /* the call failed: t runs on with its error */
+    const struct arch_regs *in = &b->threads[t - threads].regs;
+    const struct arch_regs *was = &b->threads[p - threads].regs;
+    const struct arch_regs *now = &a->threads[p - threads].regs;
+    uint32_t words = KEEL_TAG_WORDS(now->r[0]);
+    for (uint32_t i = 0; i < KEEL_MSG_REG_WORDS; i++)
+        if (now->r[4 + i] != (i < words ? in->r[4 + i] : was->r[4 + i]))
+            return false;
+    return true;
+}
+
 static void one_call(struct thread *t, int step)
 {
     save(&s0);
@@ -259,6 +277,7 @@ static void one_call(struct thread *t, int step)
         taken_map_errors += fast_next == t;
     }
     save(&s_fast);
+    CHECK(words_contract(&s0, &s_fast, t, fast_next));
     restore(&s0);
     struct thread *gen_next = general(t);
     struct snapshot *s_gen = &s0;       /* s0 is no longer needed */

@@ -92,10 +92,13 @@ static void sleep_us(uint32_t us)
 
 static volatile uintptr_t oneway_value, items_seen;
 
-/* echo_words' pattern for the words past its message, and how many of them
- * the echo server saw past the message it received (none may leak). */
+/* echo_words' pattern for the words past its message (ECHO_PAST, a round
+ * number, the word's index: new each round, so that no earlier message,
+ * which may have carried an older round's words within its length, has
+ * it), and how many of them the echo server saw past the message it
+ * received (none may leak). */
 #define ECHO_PAST 0xec40000000ull
-static volatile uintptr_t echo_leaks;
+static volatile uintptr_t echo_past, echo_leaks;
 
 static void echo_server(struct keel_utcb *u, uintptr_t arg)
 {
@@ -117,7 +120,7 @@ static void echo_server(struct keel_utcb *u, uintptr_t arg)
             for (uint32_t i = 0; i < words; i++)
                 u->mr[i] += 1;
             for (uint32_t i = words; i < KEEL_MSG_WORDS; i++)
-                echo_leaks += u->mr[i] == ECHO_PAST + i;
+                echo_leaks += u->mr[i] == echo_past + i;
         } else if (label == COUNT_ITEMS) {
             items_seen = KEEL_TAG_ITEMS(r.tag);
         } else if (label == SIGNAL_ITEM && KEEL_TAG_ITEMS(r.tag)) {
@@ -431,14 +434,16 @@ static void test_elf_loading(void)
  * and UTCB alike the caller's words past n come back as it had them. */
 static bool echo_words(uint32_t n)
 {
+    static uintptr_t round;
+    echo_past = ECHO_PAST + (++round << 8);
     for (uint32_t i = 0; i < KEEL_MSG_WORDS; i++)
-        U->mr[i] = i < n ? 1000 * n + i : ECHO_PAST + i;
+        U->mr[i] = i < n ? 1000 * n + i : echo_past + i;
     echo_leaks = 0;
     struct keel_ipc_result r = keel_call(U, gate_a, KEEL_TAG(ECHO, n, 0), KEEL_TIMEOUT_NEVER);
     if (err(r) || KEEL_TAG_WORDS(r.tag) != n || KEEL_TAG_LABEL(r.tag) != n || echo_leaks)
         return false;
     for (uint32_t i = 0; i < KEEL_MSG_WORDS; i++)
-        if (U->mr[i] != (i < n ? 1000 * n + i + 1 : ECHO_PAST + i))
+        if (U->mr[i] != (i < n ? 1000 * n + i + 1 : echo_past + i))
             return false;
     return true;
 }

@@ -14,6 +14,11 @@
  *
  * Message words 4-63 travel in the thread's UTCB (struct keel_utcb).  The
  * encodings of the tag and of word 3 are keel/abi.h.
+ *
+ * A receiver may rely on message words below the received tag's length
+ * (KEEL_TAG_WORDS) only.  Past it they are undefined: the kernel leaves
+ * them as the receiver had them (its own values from before the system
+ * call, in registers and UTCB alike), never another thread's data.
  */
 #pragma once
 
@@ -78,6 +83,9 @@ struct keel_ipc_result {
 /**
  * The IPC system call.  Words 0-3 of the message go from u->mr[] to the
  * registers and back; words 4-63 are read and written in *u by the kernel.
+ * Of a received message, u->mr[i] is defined for i < KEEL_TAG_WORDS(tag)
+ * only; past that, u->mr[i] keeps this thread's own value from before the
+ * call.
  */
 static inline struct keel_ipc_result keel_ipc(struct keel_utcb *u, uint64_t tag,
                                               uint32_t send_cap, uint32_t recv_cap,

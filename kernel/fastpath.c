@@ -140,13 +140,15 @@ static inline __attribute__((always_inline)) void
 copy_reg_words(const struct arch_regs *regs, struct arch_regs *pr, uint32_t words)
 {
     _Static_assert(KEEL_MSG_REG_WORDS == 4, "four message registers");
+    if (!words)
+        return;
     if (words >= KEEL_MSG_REG_WORDS) {
         uintptr_t a = fw(regs, 4), b = fw(regs, 5), c = fw(regs, 6), d = fw(regs, 7);
         fset(pr, 4, a);
         fset(pr, 5, b);
         fset(pr, 6, c);
         fset(pr, 7, d);
-    } else if (words) {
+    } else {
         fset(pr, 4, fw(regs, 4));
         if (words > 1)
             fset(pr, 5, fw(regs, 5));

@@ -423,15 +423,14 @@ static void test_elf_loading(void)
 
 /* ---- cases: message transfer ---- */
 
-/* n words to the echo server and back, each one more.  Past n the
- * registers' words read 0, and the UTCB's (which the server's UTCB holds
- * other values for) stay as they were: the ports' UTCB word copies
- * (ARCH_COPY_WORDS) stop at the message's end. */
-/* An echo of n words.  Past the message's length the words are undefined
- * to a receiver (docs/abi.md), and what this kernel leaves there is the
- * receiver's own: the server must not see this sender's words past n
- * (echo_leaks), nor this caller the server's past the reply; in registers
- * and UTCB alike the caller's words past n come back as it had them. */
+/* n words to the echo server and back, each one more.  Past the message's
+ * length the words are undefined to a receiver (docs/abi.md), and what
+ * this kernel leaves there is the receiver's own: the server must not see
+ * this caller's words past n (echo_leaks), nor this caller the server's
+ * past the reply; in registers and UTCB alike (which the server's UTCB
+ * holds other values for: the ports' UTCB word copies, ARCH_COPY_WORDS,
+ * stop at the message's end) the caller's words past n come back as it
+ * had them. */
 static bool echo_words(uint32_t n)
 {
     static uintptr_t round;

@@ -28,6 +28,7 @@
 #include <print.h>
 
 static struct memmap ram, owned, kept;   /* owned: root's; kept: the kernel's */
+struct ram_range device_ram_hint;       /* irq.h */
 
 /* Timers the kernel programs itself, which carry no interrupt-controller
  * property (RISC-V's CLINT, M-mode's anyway). */
@@ -116,14 +117,19 @@ void device_init(const struct boot_desc *d)
         (void)memmap_remove(&owned, ram.r[i].base, ram.r[i].size);
         (void)memmap_remove(&kept, ram.r[i].base, ram.r[i].size);
     }
+    device_ram_hint = (struct ram_range){ 0, 0 };
 }
 
 bool device_memory(uint64_t pa)
 {
-    /* Asked at every map: RAM, the common answer, by one compare a range. */
+    /* RAM, the common answer, by one compare a range; the range found is
+     * the one device_page() tries first, inline, next time (a pager maps
+     * from one range mostly). */
     for (uint32_t i = 0; i < ram.count; i++)
-        if (pa - ram.r[i].base < ram.r[i].size)
+        if (pa - ram.r[i].base < ram.r[i].size) {
+            device_ram_hint = (struct ram_range){ ram.r[i].base, ram.r[i].size };
             return false;
+        }
     return memmap_overlaps(&owned, pa, 1);
 }
 

@@ -207,7 +207,7 @@ call_with_item(struct thread *t, const struct cap *c, struct thread *p, struct a
         sched.ready.top > (int)p->prio || sched.ready.top > (int)t->prio)
         return NULL;
     const struct keel_item *it = &t->utcb->item[0];
-    if (it->type == KEEL_ITEM_CAP || map_item_check(t, it) != KEEL_OK)
+    if (map_item_check(t, it) != KEEL_OK)   /* a capability item too */
         return NULL;
 
     /* Committed. */

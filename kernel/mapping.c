@@ -135,7 +135,7 @@ static uint32_t map_leaf(struct task *from, struct task *to, uintptr_t sva, uint
         rights &= ~(uint32_t)PTE_W;     /* write-only is no valid entry on every ISA */
     if (!rights)
         return KEEL_OK;
-    if (device_memory(pa))
+    if (device_page(pa))
         rights |= PTE_DEVICE;   /* delegated device memory stays device memory */
     struct mdb_node *src = node_covering(from, sva), *dst;
     if (grant && (!src || !src->parent || order != sorder))
@@ -248,7 +248,7 @@ map_page(struct task *from, struct task *to, uintptr_t sva, uintptr_t dva,
         rights &= ~(uint32_t)PTE_W;     /* as map_leaf */
     if (!rights)
         return true;
-    if (device_memory(pa))
+    if (device_page(pa))
         rights |= PTE_DEVICE;
     to->pt_charge = to->factory;
     enum kerr e = vm_map(&to->vm, dva, pa, rights | PTE_USER);

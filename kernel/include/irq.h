@@ -45,6 +45,16 @@ void arch_device_regions(struct memmap *owned_by_root, struct memmap *kernel_kep
 void device_give_root(struct task *root, struct factory *f);
 /* Is pa in a device region of root's (so a mapping of it is device memory)? */
 bool device_memory(uint64_t pa);
+/* The RAM range device_memory() last found a page in (empty after
+ * device_init): a page in it is no device's.  One kernel CPU: no race. */
+struct ram_range { uint64_t base, size; };
+extern struct ram_range device_ram_hint;
+/* device_memory(pa), with the common answer (RAM, in the range of the last
+ * answer) by one inline compare: the one-page map asks it at every map. */
+static inline bool device_page(uint64_t pa)
+{
+    return pa - device_ram_hint.base >= device_ram_hint.size && device_memory(pa);
+}
 /* Device region index (root's first, then the kernel's) for
  * KEEL_IRQCTL_DEVICE; KEEL_E_INVALID past the last. */
 uint32_t device_region(uintptr_t index, uintptr_t *base, uintptr_t *size, uintptr_t *holder);

@@ -53,6 +53,7 @@ uint32_t device_io_ports(struct task *task, uintptr_t port, uintptr_t count)
     return KEEL_E_NOSYS;
 }
 bool device_memory(uint64_t pa) { return false; }    /* no device memory here */
+struct ram_range device_ram_hint;   /* empty: every map asks device_memory */
 void ipc_release(struct thread *t) { }
 void ipc_reply_cap_deleted(const struct cap *c) { }
 uint32_t ipc_save_reply(struct thread *t, uint32_t *slot) { return KEEL_E_CAP; }

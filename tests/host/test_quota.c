@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <keel/errors.h>
 #include <keel/kobj.h>
+#include <irq.h>
 #include <kmem.h>
 #include <thread.h>
 #include "check.h"

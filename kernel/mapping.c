@@ -319,23 +319,24 @@ uint32_t map_item_move(struct thread *src, struct thread *dst, const struct keel
         return KEEL_E_WINDOW;
     /* The smaller of region and window decides; both sides agree on the
      * offset within the larger one. */
+    /* it's fields read once: the stores to out (dst's UTCB) may alias. */
     uintptr_t from = it->base, to = wb;
-    uint32_t order = it->order;
-    if (it->order <= wo)
-        to = wb + (it->base & (((uintptr_t)1 << wo) - 1));
+    uint32_t iorder = it->order, order = iorder, type = it->type, rights = it->rights;
+    bool grant = type == KEEL_ITEM_GRANT;
+    if (order <= wo)
+        to = wb + (from & (((uintptr_t)1 << wo) - 1));
     else {
-        from = it->base + (wb & (((uintptr_t)1 << it->order) - 1));
+        from += wb & (((uintptr_t)1 << order) - 1);
         order = wo;
     }
-    out->type = it->type;
-    out->rights = it->rights;
+    out->type = type;
+    out->rights = rights;
     out->slot = 0;
     out->order = order;
     out->base = to;
-    if (it->type == KEEL_ITEM_GRANT && order != it->order && !grant_ok(src->task, from, order))
+    if (grant && order != iorder && !grant_ok(src->task, from, order))
         return KEEL_E_INVALID;  /* the window would split a large page */
-    return map_region(src->task, dst->task, from, to, order, it->rights,
-                      it->type == KEEL_ITEM_GRANT);
+    return map_region(src->task, dst->task, from, to, order, rights, grant);
 }
 
 uint32_t map_items_resolve_fault(struct thread *t, struct thread *c, uint32_t items)

@@ -225,6 +225,8 @@ static enum kerr check_va(uintptr_t va)
     return KERR_OK;
 }
 
+_Static_assert(!(USER_END & (ARCH_PAGE_SIZE - 1)), "a user page ends at or below USER_END");
+
 /* vm_map_order; inline in vm_map, where order is the page's and its level
  * the last (a page needs no size lookup, and fits wherever va is user space). */
 static inline __attribute__((always_inline)) enum kerr
@@ -237,9 +239,12 @@ map_order(struct vm_space *vs, uintptr_t va, uint64_t pa, uint32_t rights, uint3
     if (level == ARCH_PT_LEVELS)
         return KERR_INVAL;
     uint64_t mask = ((uint64_t)1 << order) - 1;
-    if ((va & mask) || (pa & mask) || !(rights & (PTE_R | PTE_W | PTE_X)))
+    /* A page: check_va tested va's alignment, and a page-aligned va below
+     * USER_END (page-aligned, asserted above) has the whole page below it. */
+    bool page = order == ARCH_PAGE_SHIFT;
+    if ((!page && (va & mask)) || (pa & mask) || !(rights & (PTE_R | PTE_W | PTE_X)))
         return KERR_INVAL;
-    if ((uintptr_t)mask > USER_END - 1 - va)
+    if (!page && (uintptr_t)mask > USER_END - 1 - va)
         return KERR_RANGE;
     arch_pte_t *slot = walk_create(vs, va, level, &e);
     if (!slot)

@@ -18,8 +18,6 @@
 #define PTE_PPN_SHIFT RISCV_PTE_PPN_SHIFT
 #define SATP_MODE_SHIFT 60
 #define SATP_SV48 (9ull << SATP_MODE_SHIFT)
-#define SATP_ASID_SHIFT 44
-#define SATP_ASID_MASK 0xffffull
 #define GIB_SHIFT 30
 #define MIB2_SHIFT 21
 #define ENTRIES 512
@@ -195,20 +193,7 @@ void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va)
     __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"(asid) : "memory");
 }
 
-/* The privileged spec ("SFENCE.VMA"): a fence with an address orders and
- * drops only the leaf entries for that address, so a new leaf is fenced by
- * address and ASID, and a new table (a non-leaf entry) by ASID alone.  User
- * tables carry no G bit, so the ASID covers them.  A new table is rare (one
- * per 2 MiB, 1 GiB or 512 GiB region first mapped); a new leaf costs one
- * fence of one page. */
-void arch_pt_fence_new(const struct arch_aspace *as, uintptr_t va, bool leaf)
-{
-    uint64_t asid = (as->satp >> SATP_ASID_SHIFT) & SATP_ASID_MASK;
-    if (leaf)
-        __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"(asid) : "memory");
-    else
-        __asm__ volatile("sfence.vma x0, %0" :: "r"(asid) : "memory");
-}
+/* arch_pt_fence_new: inline in arch_port.h. */
 
 /* SFENCE.VMA with an address covers the leaf translating it, at any level. */
 void arch_tlb_flush_leaf(const struct arch_aspace *as, uintptr_t va, uint32_t level)

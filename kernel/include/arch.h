@@ -458,11 +458,15 @@ void arch_tlb_flush_page(const struct arch_aspace *as, uintptr_t va);
 #ifndef ARCH_NEW_PTE_FENCE
 #define ARCH_NEW_PTE_FENCE 0
 #endif
-#if ARCH_NEW_PTE_FENCE
+#ifndef ARCH_PT_FENCE_INLINE
+#define ARCH_PT_FENCE_INLINE 0
+#endif
+#if ARCH_NEW_PTE_FENCE && !ARCH_PT_FENCE_INLINE
 /** Only where ARCH_NEW_PTE_FENCE: an invalid entry of as on the walk to va
  * has just become valid (a leaf mapping va if leaf, else a table under
  * which va will be mapped); the walker must not use an invalid copy of it
- * it may have cached. */
+ * it may have cached.  A port may define it static inline in <arch_port.h>
+ * and define ARCH_PT_FENCE_INLINE 1 (RISC-V does). */
 void arch_pt_fence_new(const struct arch_aspace *as, uintptr_t va, bool leaf);
 #endif
 /** Drop any TLB entry of as for the large leaf at level (above the last)

@@ -136,6 +136,25 @@ void riscv_copy_mr(uint64_t *to, const uint64_t *from, uint32_t words);
 /* The privileged spec lets the walker cache invalid entries, and asks for
  * SFENCE.VMA after an invalid entry becomes valid (arch/riscv/mmu.c). */
 #define ARCH_NEW_PTE_FENCE 1
+/* ... and arch_pt_fence_new is inline (arch.h, ARCH_PT_FENCE_INLINE): the
+ * one-page map fences its new leaf without a call.  The privileged spec
+ * ("SFENCE.VMA"): a fence with an address orders and drops only the leaf
+ * entries for that address, so a new leaf is fenced by address and ASID,
+ * and a new table (a non-leaf entry) by ASID alone.  User tables carry no
+ * G bit, so the ASID covers them.  A new table is rare (one per 2 MiB,
+ * 1 GiB or 512 GiB region first mapped); a new leaf costs one fence of one
+ * page. */
+#define ARCH_PT_FENCE_INLINE 1
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK 0xffffull
+static inline void arch_pt_fence_new(const struct arch_aspace *as, uintptr_t va, bool leaf)
+{
+    uint64_t asid = (as->satp >> SATP_ASID_SHIFT) & SATP_ASID_MASK;
+    if (leaf)
+        __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"(asid) : "memory");
+    else
+        __asm__ volatile("sfence.vma x0, %0" :: "r"(asid) : "memory");
+}
 
 /* Port facts arch.h checks.  Word width; the user-space window [base, end)
  * and the width of user addresses (Sv48: the lower half of 48-bit addresses (bit 47 set is the upper half));

@@ -319,9 +319,10 @@ uint32_t map_item_move(struct thread *src, struct thread *dst, const struct keel
         return KEEL_E_WINDOW;
     /* The smaller of region and window decides; both sides agree on the
      * offset within the larger one. */
-    /* it's fields read once: the stores to out (dst's UTCB) may alias. */
+    /* it's fields read once (but a grant's order): the stores to out (dst's
+     * UTCB) may alias them. */
     uintptr_t from = it->base, to = wb;
-    uint32_t iorder = it->order, order = iorder, type = it->type, rights = it->rights;
+    uint32_t order = it->order, type = it->type, rights = it->rights;
     bool grant = type == KEEL_ITEM_GRANT;
     if (order <= wo)
         to = wb + (from & (((uintptr_t)1 << wo) - 1));
@@ -334,7 +335,7 @@ uint32_t map_item_move(struct thread *src, struct thread *dst, const struct keel
     out->slot = 0;
     out->order = order;
     out->base = to;
-    if (grant && order != iorder && !grant_ok(src->task, from, order))
+    if (grant && order != it->order && !grant_ok(src->task, from, order))
         return KEEL_E_INVALID;  /* the window would split a large page */
     return map_region(src->task, dst->task, from, to, order, rights, grant);
 }

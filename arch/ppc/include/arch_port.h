@@ -175,8 +175,8 @@ static inline void arch_fpu_access(struct arch_regs *regs, bool on)
 #define ARCH_PT_STORES_VISIBLE() __asm__ volatile("ptesync" ::: "memory")
 
 /* The fast path's UTCB word copy (kernel/fastpath.c): trap.S's unrolled
- * ld/std run, entered at the pair that leaves n (at most 60, the words
- * beyond the four registers); a call, made directly.  It takes the UTCBs'
+ * lq/stq run (two words a pair), entered at the pair that leaves n (at
+ * most 60, the words beyond the four registers); a call, made directly.  It takes the UTCBs'
  * mr arrays and the whole count, which the fast path has at hand (to and
  * from are &mr[4], n = words - 4: the compiler folds the arithmetic). */
 #define ARCH_COPY_WORDS_MAX 60

@@ -305,28 +305,40 @@ fast_return:
  * 5 <= words <= 64: message words 4..words-1 of the UTCB arrays to and from
  * (mr), the fast path's UTCB word copy (ARCH_COPY_WORDS, whose macro
  * passes the arrays' bases and the whole count: the compiler folds them
- * with its own offset and subtraction).  A doubleword costs an ld and an
- * std whatever the loop (and the kernel leaves the VSX registers alone:
- * they hold the FP owner's state, arch.h, lazy switching), so this enters
- * an unrolled run of 60 of them at the pair that leaves words - 4, with the
- * bases moved forward by the count so that the run's offsets are fixed:
- * 8 instructions of computed jump, then 2 a word.  lnia is POWER9's
- * addpcis: the next instruction's address, without touching LR. */
+ * with its own offset and subtraction).  The kernel leaves the VSX
+ * registers alone (they hold the FP owner's state, arch.h, lazy
+ * switching), so the widest move is lq/stq (ISA 2.07): 16 bytes between a
+ * quadword-aligned address and an even/odd GPR pair.  mr[4] is 16-byte
+ * aligned in every UTCB (a page; the _Static_assert in arch_port.h), so
+ * the words go a pair at a time: first word words-1 alone with ld/std
+ * (the odd tail, else a repeat of the last pair's second word, the same
+ * value), then an unrolled run of 30 lq/stq entered at the pair that leaves
+ * (words - 4) / 2, with the bases moved forward by 16 a pair so that the
+ * run's offsets are fixed: 14 instructions of tail and computed jump, then
+ * 1 a word.  lq/stq's register order in little-endian mode does not matter
+ * here: stq stores the pair as lq loaded it.  lnia is POWER9's addpcis:
+ * the next instruction's address, without touching LR. */
     .text
     .globl ppc_copy_mr
 ppc_copy_mr:
     sldi %r6, %r5, 3            /* words x 8 */
-    add %r3, %r3, %r6
-    add %r4, %r4, %r6
-    lnia %r7
-0:  subf %r7, %r6, %r7          /* back from the run's end by words pairs */
-    addi %r7, %r7, 2f + 32 - 0b /* ... less the 4 words the registers carry */
-    mtctr %r7
+    add %r9, %r4, %r6
+    add %r10, %r3, %r6
+    ld %r8, -8(%r9)             /* word words - 1 */
+    clrrdi %r7, %r6, 4          /* 16 x pairs + 32, pairs = (words - 4) / 2 */
+    std %r8, -8(%r10)
+    add %r3, %r3, %r7
+    add %r4, %r4, %r7
+    srdi %r7, %r7, 1            /* 8 x pairs + 16: the run's bytes to enter, + 16 */
+    lnia %r11
+0:  subf %r11, %r7, %r11
+    addi %r11, %r11, 2f + 16 - 0b
+    mtctr %r11
     bctr
-    .set off, 32 - 512          /* word 4, from mr + words x 8 = mr + 512 - (64 - words) x 8 */
-    .rept 60
-    ld %r8, off(%r4)
-    std %r8, off(%r3)
-    .set off, off + 8
+    .set off, -16 * 30          /* word 4, from mr + 32 + 16 x pairs = mr + 512 - (30 - pairs) x 16 */
+    .rept 30
+    lq %r8, off(%r4)            /* r8/r9: lq's even/odd pair, not the base */
+    stq %r8, off(%r3)
+    .set off, off + 16
     .endr
 2:  blr

@@ -175,8 +175,8 @@ static inline void arch_fpu_access(struct arch_regs *regs, bool on)
 #define ARCH_PT_STORES_VISIBLE() __asm__ volatile("ptesync" ::: "memory")
 
 /* The fast path's UTCB word copy (kernel/fastpath.c): trap.S's unrolled
- * ld/std run, entered at the pair that leaves n (at most 60, the words
- * beyond the four registers); a call, made directly.  It takes the UTCBs'
+ * lq/stq run (two words a pair), entered at the pair that leaves n (at
+ * most 60, the words beyond the four registers); a call, made directly.  It takes the UTCBs'
  * mr arrays and the whole count, which the fast path has at hand (to and
  * from are &mr[4], n = words - 4: the compiler folds the arithmetic). */
 #define ARCH_COPY_WORDS_MAX 60
@@ -184,7 +184,13 @@ static inline void arch_fpu_access(struct arch_regs *regs, bool on)
 #ifndef __ASSEMBLY__
 void ppc_copy_mr(uint64_t *to, const uint64_t *from, uint32_t words);
 #endif
-#define ARCH_COPY_WORDS(to, from, n) ppc_copy_mr((to) - 4, (from) - 4, (n) + 4)
+/* lq/stq need mr[4] 16-byte aligned: the UTCB is a page, mr[4] 32 bytes in. */
+#define ARCH_COPY_WORDS(to, from, n)                                                   \
+    do {                                                                               \
+        _Static_assert(__builtin_offsetof(struct keel_utcb, mr[4]) % 16 == 0,          \
+                       "ppc_copy_mr's lq/stq: mr[4] quadword-aligned");                \
+        ppc_copy_mr((to) - 4, (from) - 4, (n) + 4);                                    \
+    } while (0)
 
 /* Port facts arch.h checks.  Word width; the user-space window [base, end)
  * and the width of user addresses (radix with RTS 52: a 52-bit process address space);

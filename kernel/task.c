@@ -53,6 +53,14 @@ static void task_pt_free(void *ctx, uint64_t pa)
     factory_free(pa);
 }
 
+/* Give back a block of 2^order bytes at pa, page by page, to the quotas the
+ * factory charged it to. */
+static void free_block(uint64_t pa, uint32_t order)
+{
+    for (uint64_t off = 0; off >> order == 0; off += ARCH_PAGE_SIZE)
+        factory_free(pa + off);
+}
+
 /* Map 2^order bytes of fresh memory at va as one large page, if f has a
  * block that large (the caller checked alignment and that the machine has
  * such a page); false if not, with nothing done. */
@@ -65,8 +73,7 @@ static bool map_anon_large(struct task *task, struct factory *f, uintptr_t va, u
     task->pt_charge = f;
     if (vm_map_order(&task->vm, va, pa, rights | PTE_USER, order) == KERR_OK)
         return true;
-    for (uint64_t off = 0; off >> order == 0; off += ARCH_PAGE_SIZE)
-        factory_free(pa + off);
+    free_block(pa, order);
     return false;
 }
 
@@ -121,8 +128,7 @@ static uint32_t map_anon_top(struct task *task, struct factory *f, uintptr_t va,
     enum kerr e = vm_map_order(&task->vm, va, pa, pte | PTE_USER, order);
     if (e == KERR_OK)
         return KEEL_OK;
-    for (uint64_t off = 0; off >> order == 0; off += ARCH_PAGE_SIZE)
-        factory_free(pa + off);
+    free_block(pa, order);
     return e == KERR_NOMEM ? KEEL_E_QUOTA : KEEL_E_INVALID;
 }
 
@@ -135,8 +141,7 @@ static void unmap_anon(struct task *task, uintptr_t va, uintptr_t done)
         if (vm_lookup_leaf(&task->vm, va + off, &pa, &r, &order) != KERR_OK)
             break;  /* cannot happen: the pages were mapped in order */
         vm_unmap(&task->vm, va + off);
-        for (uint64_t p = 0; p >> order == 0; p += ARCH_PAGE_SIZE)
-            factory_free(pa + p);
+        free_block(pa, order);
         off += (uintptr_t)1 << order;
     }
 }
@@ -145,7 +150,6 @@ uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintp
                        uintptr_t rights)
 {
     uint64_t pa;
-    uint32_t r;
     if (va % ARCH_PAGE_SIZE || !pages || !(rights & 7) || rights > 7)
         return KEEL_E_INVALID;
     if (va < USER_BASE || va >= USER_END || pages > (USER_END - va) / ARCH_PAGE_SIZE)
@@ -154,9 +158,8 @@ uint32_t task_map_anon(struct task *task, struct factory *f, uintptr_t va, uintp
                    ((rights & KEEL_MAP_W) ? PTE_W : 0) | ((rights & KEEL_MAP_X) ? PTE_X : 0);
     if (pages > MAP_MAX_PAGES)
         return map_anon_top(task, f, va, pages, pte);
-    for (uintptr_t i = 0; i < pages; i++)
-        if (vm_lookup(&task->vm, va + i * ARCH_PAGE_SIZE, &pa, &r) == KERR_OK)
-            return KEEL_E_INVALID; /* already mapped */
+    if (!vm_range_empty(&task->vm, va, pages * ARCH_PAGE_SIZE))
+        return KEEL_E_INVALID; /* already mapped */
     for (uintptr_t i = 0; i < pages;) {
         uintptr_t at = va + i * ARCH_PAGE_SIZE;
         uint32_t order = anon_order(at, pages - i);
